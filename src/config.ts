@@ -1,0 +1,283 @@
+/**
+ * The only place raw configuration becomes typed: YAML file → environment
+ * overrides → zod defaults and validation. Every bad field is reported at once,
+ * with its path and the file (or environment variable) it came from.
+ */
+import { z } from "zod";
+import { LineCounter, parseDocument } from "yaml";
+import { isDuration } from "./duration.ts";
+import { LOG_LEVELS } from "./log.ts";
+
+const duration = z.string().refine(isDuration, {
+  message: "expected a duration such as 30s, 15m, 12h, 90d or 7y",
+});
+const port = z.number().int().min(1).max(65535);
+const percent = z.number().min(0).max(100);
+
+const portRange = z.string().transform((text, ctx) => {
+  const m = /^(\d+)\s*-\s*(\d+)$/.exec(text.trim());
+  const lo = m ? Number(m[1]) : NaN, hi = m ? Number(m[2]) : NaN;
+  if (!m || lo < 1024 || hi > 65535 || lo >= hi || hi - lo < 3) {
+    ctx.addIssue({ code: "custom", message: `expected a range like 40000-49999, got "${text}"` });
+    return z.NEVER;
+  }
+  return { min: lo + (lo % 2), max: hi };
+});
+
+const archiveTarget = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected a short lowercase name"),
+  path: z.string().min(1),
+  mount: z.object({
+    type: z.enum(["nfs", "nfs4", "cifs", "bind", "local", "fuse", "fuse.bindfs"]),
+    source: z.string().optional(),
+    options: z.string().optional(),
+    /** Mount it ourselves (needs CAP_SYS_ADMIN); otherwise systemd does. */
+    manage: z.boolean().default(false),
+  }).prefault({ type: "local" }),
+});
+
+/** The zod schema of selrec.yaml. */
+export const ConfigSchema = z.object({
+  dataDir: z.string().min(1).default("./data"),
+  log: z.object({
+    level: z.enum(LOG_LEVELS).default("info"),
+    format: z.enum(["auto", "json", "pretty"]).default("auto"),
+  }).prefault({}),
+  sip: z.object({
+    listen: z.string().default("0.0.0.0"),
+    /** The address written into Contact and SDP; defaults to the host's first address. */
+    advertisedAddress: z.string().optional(),
+    port: port.default(5060),
+    udp: z.boolean().default(true),
+    tcp: z.boolean().default(true),
+    maxSessions: z.number().int().min(1).default(2000),
+    maxMessageBytes: z.number().int().min(1024).max(1_048_576).default(65_535),
+    retryAfterSeconds: z.number().int().min(1).default(30),
+    /** SIP header → metadata key, for plain (non-SIPREC) forks and metadata-less INVITEs. */
+    headerMap: z.record(z.string(), z.string()).default({
+      "X-Genesys-CallUUID": "UCID",
+      "X-UCID": "UCID",
+      "X-Agent-ID": "agentId",
+      "X-Business-Unit": "businessUnit",
+      "X-Customer-Type": "customerType",
+      "X-Language": "language",
+      "X-Queue": "queue",
+      "X-Customer-ID": "customerId",
+      "X-GRECORD-PARTITIONS": "GRECORD_PARTITIONS",
+    }),
+  }).prefault({}),
+  rtp: z.object({
+    listen: z.string().default("0.0.0.0"),
+    ports: portRange.prefault("40000-49999"),
+    jitterBufferMs: z.number().int().min(0).max(2000).default(100),
+    noMediaSeconds: z.number().int().min(1).default(10),
+  }).prefault({}),
+  http: z.object({
+    host: z.string().default("0.0.0.0"),
+    port: z.number().int().min(0).max(65535).default(8080),
+    tls: z.object({ certFile: z.string(), keyFile: z.string() }).optional(),
+  }).prefault({}),
+  recorder: z.object({
+    /** Record every call regardless of rules (bypasses the rule engine). */
+    recordAll: z.boolean().default(false),
+    format: z.enum(["opus", "wav"]).default("opus"),
+    opus: z.object({
+      complexity: z.number().int().min(0).max(10).default(5),
+      bitrate: z.number().int().min(6000).max(256_000).default(32_000),
+      sampleRate: z.union([z.literal(8000), z.literal(16000), z.literal(48000)]).default(8000),
+    }).prefault({}),
+    /** Which participant role goes on the left channel. */
+    leftChannel: z.enum(["customer", "agent"]).default("customer"),
+    encoderWorkers: z.number().int().min(0).max(64).default(0),
+    pageIntervalMs: z.number().int().min(100).max(1000).default(1000),
+    fsyncIntervalMs: z.number().int().min(100).max(2000).default(2000),
+    maxPauseSeconds: z.number().int().min(1).default(180),
+    drainTimeoutSeconds: z.number().int().min(0).default(30),
+  }).prefault({}),
+  rules: z.object({
+    dir: z.string().default("./rules"),
+    salt: z.string().default("selrec"),
+    partitionsKey: z.string().default("GRECORD_PARTITIONS"),
+  }).prefault({}),
+  auth: z.object({
+    sessionIdle: duration.default("15m"),
+    sessionAbsolute: duration.default("12h"),
+    lockoutThreshold: z.number().int().min(1).default(10),
+    lockoutDuration: duration.default("30m"),
+    minPasswordLength: z.number().int().min(12).default(12),
+    /** Which visibility checks apply beyond permissions. */
+    scope: z.object({ partitions: z.boolean().default(true), hierarchy: z.boolean().default(true) })
+      .prefault({}),
+  }).prefault({}),
+  audit: z.object({
+    retention: duration.default("400d"),
+    checkpointInterval: duration.default("1h"),
+  }).prefault({}),
+  storage: z.object({
+    /** Quota as bytes or as "NN%" of the spool's filesystem. */
+    quota: z.union([z.number().int().positive(), z.string().regex(/^\d{1,3}%$/)]).default("100%"),
+    warnPercent: percent.default(80),
+    highPercent: percent.default(90),
+    criticalPercent: percent.default(97),
+    reserveBytes: z.number().int().min(0).default(1_073_741_824),
+    archiveAfter: duration.optional(),
+    purgeAfter: duration.optional(),
+    retentionClasses: z.record(z.string(), duration).default({ qa: "90d", compliance: "7y" }),
+    deleteFromArchive: z.boolean().default(false),
+    loopInterval: duration.default("15m"),
+    copyTimeout: duration.default("10m"),
+    targets: z.array(archiveTarget).default([]),
+  }).prefault({}),
+}).strict();
+
+/** The validated, defaulted configuration. */
+export type Config = z.infer<typeof ConfigSchema>;
+/** Raw (pre-validation) configuration, as read from YAML. */
+export type RawConfig = Record<string, unknown>;
+
+/** Raised for any invalid config file or value; `problems` lists every bad field. */
+export class ConfigError extends Error {
+  constructor(readonly source: string, readonly problems: string[]) {
+    super(`Invalid configuration in ${source}:\n` + problems.map((p) => `  - ${p}`).join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+const ENV_PATHS: Record<string, { path: string[]; kind: "string" | "int" }> = {
+  SELREC_DATA_DIR: { path: ["dataDir"], kind: "string" },
+  SELREC_SIP_PORT: { path: ["sip", "port"], kind: "int" },
+  SELREC_HTTP_PORT: { path: ["http", "port"], kind: "int" },
+  SELREC_HTTP_HOST: { path: ["http", "host"], kind: "string" },
+  SELREC_RTP_PORTS: { path: ["rtp", "ports"], kind: "string" },
+  SELREC_LOG_LEVEL: { path: ["log", "level"], kind: "string" },
+  SELREC_LOG_FORMAT: { path: ["log", "format"], kind: "string" },
+  SELREC_SIP_ADDRESS: { path: ["sip", "advertisedAddress"], kind: "string" },
+  SELREC_RULES_DIR: { path: ["rules", "dir"], kind: "string" },
+};
+
+/** Environment variables that override config fields (documented in README). */
+export const CONFIG_ENV_VARS = Object.keys(ENV_PATHS);
+
+function setPath(obj: RawConfig, path: string[], value: unknown): void {
+  let cur = obj;
+  for (const key of path.slice(0, -1)) {
+    const next = cur[key];
+    if (typeof next !== "object" || next === null || Array.isArray(next)) cur[key] = {};
+    cur = cur[key] as RawConfig;
+  }
+  cur[path[path.length - 1]] = value;
+}
+
+/** Applies `SELREC_*` overrides; returns problems for values that are not numbers. */
+function applyEnv(raw: RawConfig, env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  for (const [name, { path, kind }] of Object.entries(ENV_PATHS)) {
+    const value = env[name];
+    if (value === undefined || value === "") continue;
+    if (kind === "int") {
+      if (!/^\d+$/.test(value.trim())) {
+        problems.push(`${name}: expected a whole number, got "${value}"`);
+        continue;
+      }
+      setPath(raw, path, Number(value));
+    } else setPath(raw, path, value);
+  }
+  return problems;
+}
+
+/** Parses YAML text into a raw object; YAML errors are reported with line and column. */
+export function parseConfigYaml(text: string, source: string): RawConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(source, doc.errors.map((e) => e.message.split("\n")[0]));
+  }
+  const value = doc.toJS() ?? {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new ConfigError(source, ["(root): expected a mapping of settings"]);
+  }
+  return value as RawConfig;
+}
+
+function formatIssuePath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? "(root)" : path.map((p) => String(p)).join(".");
+}
+
+/**
+ * Validates raw config plus environment overrides. Throws {@link ConfigError} listing
+ * every bad field with its path; `source` names the file for the message.
+ */
+export function resolveConfig(
+  raw: RawConfig,
+  env: Record<string, string | undefined>,
+  source: string,
+): Config {
+  const merged = structuredClone(raw);
+  const problems = applyEnv(merged, env);
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      problems.push(`${formatIssuePath(issue.path)}: ${issue.message}`);
+    }
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
+  const cfg = result.data;
+  const s = cfg.storage;
+  if (!(s.warnPercent <= s.highPercent && s.highPercent <= s.criticalPercent)) {
+    throw new ConfigError(source, [
+      "storage: expected warnPercent ≤ highPercent ≤ criticalPercent",
+    ]);
+  }
+  return cfg;
+}
+
+/** Where the config came from, for `config check` and the startup log. */
+export interface LoadedConfig {
+  config: Config;
+  source: string;
+}
+
+/**
+ * Finds and loads the config: `file` (from --config), else `$SELREC_CONFIG`, else
+ * `./selrec.yaml` if present, else built-in defaults.
+ */
+export async function loadConfig(
+  file: string | undefined,
+  env: Record<string, string | undefined>,
+): Promise<LoadedConfig> {
+  let path = file ?? env.SELREC_CONFIG;
+  if (!path) {
+    try {
+      await Deno.stat("selrec.yaml");
+      path = "selrec.yaml";
+    } catch {
+      return { config: resolveConfig({}, env, "built-in defaults"), source: "built-in defaults" };
+    }
+  }
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    throw new ConfigError(path, [`cannot read file: ${(err as Error).message}`]);
+  }
+  return { config: resolveConfig(parseConfigYaml(text, path), env, path), source: path };
+}
+
+/** A copy of the config with secrets replaced, for printing. */
+export function redactConfig(config: Config): unknown {
+  const copy = structuredClone(config) as Record<string, unknown>;
+  const redact = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(redact);
+    if (v && typeof v === "object") {
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) =>
+          /password|secret|token|key$/i.test(k) && typeof x === "string"
+            ? [k, "***"]
+            : [k, redact(x)]
+        ),
+      );
+    }
+    return v;
+  };
+  return redact(copy);
+}

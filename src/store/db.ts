@@ -1,0 +1,61 @@
+/**
+ * Opens the selrec SQLite database: WAL, synchronous=FULL (WAL+NORMAL lost
+ * acknowledged commits in a power-cut simulation here), foreign keys, busy timeout.
+ * The media path never touches it: capture and encoding run in workers.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { Kysely, SqliteDialect } from "kysely";
+import { type MigrationResultSet, Migrator } from "kysely/migration";
+import { kyselySqlite } from "./sqlite_driver.ts";
+import { MIGRATIONS } from "./migrations/mod.ts";
+import type { Database } from "./schema/database.ts";
+
+/** The typed query builder used by every query function. */
+export type Db = Kysely<Database>;
+
+/** An open database: the Kysely handle plus the raw connection for pragmas. */
+export interface Store extends AsyncDisposable {
+  db: Db;
+  raw: DatabaseSync;
+  path: string;
+  close(): Promise<void>;
+}
+
+/** Opens (creating if needed) the database at `path` and applies the pragmas. */
+export function openStore(path: string, options: { readOnly?: boolean } = {}): Store {
+  const raw = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
+  raw.exec("PRAGMA busy_timeout = 5000");
+  if (!options.readOnly) {
+    raw.exec("PRAGMA journal_mode = WAL");
+    raw.exec("PRAGMA synchronous = FULL");
+  }
+  raw.exec("PRAGMA foreign_keys = ON");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: kyselySqlite(raw) }) });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await db.destroy();
+  };
+  return { db, raw, path, close, [Symbol.asyncDispose]: close };
+}
+
+/** Applies pending migrations; throws with the failing migration's name. */
+export async function migrate(db: Db): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(`Migration "${failed}" failed: ${(result.error as Error).message}`);
+  }
+  return result;
+}
+
+/** Runs `PRAGMA integrity_check`; returns "ok" or the first problems reported. */
+export function integrityCheck(raw: DatabaseSync): string {
+  const rows = raw.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];
+  return rows.map((r) => r.integrity_check).join("; ");
+}

@@ -1,0 +1,11 @@
+/**
+ * Migrations as a static map, so they are found inside a compiled binary too
+ * (no directory scan). Add new ones with the next number; never edit a shipped one.
+ */
+import type { Migration } from "kysely/migration";
+import * as m0001 from "./0001_initial.ts";
+
+/** All migrations by name, applied in name order. */
+export const MIGRATIONS: Record<string, Migration> = {
+  "0001_initial": m0001,
+};

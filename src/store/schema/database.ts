@@ -1,0 +1,49 @@
+import type { CallTable, QuotaCounterTable, RuleDecisionTable } from "./calls.ts";
+import type {
+  GapTable,
+  ParticipantTable,
+  PauseTable,
+  RecordingMetadataTable,
+  RecordingPartitionTable,
+  RecordingTable,
+  StreamTable,
+} from "./recordings.ts";
+import type {
+  AgentTable,
+  ApiTokenTable,
+  OrgUnitTable,
+  RolePermissionTable,
+  RoleTable,
+  SessionTable,
+  UserPartitionTable,
+  UserTable,
+} from "./users.ts";
+import type { AuditEventTable } from "./audit.ts";
+import type { AlarmTable, ArchiveJobTable, SettingTable, StorageLocationTable } from "./storage.ts";
+
+/** Every table of the selrec database, for `Kysely<Database>`. */
+export interface Database {
+  calls: CallTable;
+  rule_decisions: RuleDecisionTable;
+  quota_counters: QuotaCounterTable;
+  recordings: RecordingTable;
+  recording_partitions: RecordingPartitionTable;
+  participants: ParticipantTable;
+  streams: StreamTable;
+  recording_metadata: RecordingMetadataTable;
+  pauses: PauseTable;
+  gaps: GapTable;
+  users: UserTable;
+  user_partitions: UserPartitionTable;
+  roles: RoleTable;
+  role_permissions: RolePermissionTable;
+  org_units: OrgUnitTable;
+  agents: AgentTable;
+  sessions: SessionTable;
+  api_tokens: ApiTokenTable;
+  audit_events: AuditEventTable;
+  storage_locations: StorageLocationTable;
+  archive_jobs: ArchiveJobTable;
+  alarms: AlarmTable;
+  settings: SettingTable;
+}

@@ -1,0 +1,118 @@
+import type { Generated, Selectable } from "kysely";
+
+/** Recording states: a file is `complete` only after fsync, hash and rename. */
+export type RecordingState =
+  | "recording"
+  | "complete"
+  | "interrupted"
+  | "missing"
+  | "deleted"
+  | "purged";
+
+/**
+ * One recording file. Search fields are denormalized from the call so that a filtered
+ * page at a million rows stays one indexed range scan.
+ */
+export interface RecordingTable {
+  id: string;
+  call_id: string;
+  state: RecordingState;
+  format: "opus" | "wav";
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: number | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  /** Path relative to its storage location's root. */
+  path: string;
+  storage_location_id: number;
+  archived_at: string | null;
+  retention_class: string | null;
+  expires_at: string | null;
+  legal_hold: number;
+  mode: string | null;
+  rule_id: string | null;
+  partitions: string;
+  agent_id: string | null;
+  customer_id: string | null;
+  business_unit: string | null;
+  customer_type: string | null;
+  language: string | null;
+  ani: string | null;
+  dnis: string | null;
+  direction: string | null;
+  interaction_type: string | null;
+  allow_pause: number;
+  flag_interrupted: number;
+  flag_no_media: number;
+  flag_one_way: number;
+  flag_paused: number;
+  flag_gaps: number;
+  deleted_at: string | null;
+  delete_reason: string | null;
+  created_at: string;
+}
+export type Recording = Selectable<RecordingTable>;
+
+/** Normalized partitions for the access check (`*` in a user's list means all). */
+export interface RecordingPartitionTable {
+  recording_id: string;
+  partition: string;
+}
+
+/** A participant from RFC 7865 metadata, with the channel it was mixed to. */
+export interface ParticipantTable {
+  id: Generated<number>;
+  recording_id: string;
+  participant_key: string;
+  aor: string | null;
+  name: string | null;
+  role: "customer" | "agent" | "unknown";
+  channel: number | null;
+  joined_ms: number;
+  left_ms: number | null;
+}
+
+/** One RTP stream (m-line) of a recording with its capture statistics. */
+export interface StreamTable {
+  id: Generated<number>;
+  recording_id: string;
+  label: string;
+  codec: string;
+  payload_type: number | null;
+  clock_rate: number | null;
+  port: number | null;
+  channel: number | null;
+  participant_key: string | null;
+  /** JSON of received, expected, lost, duplicated, reordered, jitterMs, ssrcChanges… */
+  stats: string;
+  first_packet_at: string | null;
+  last_packet_at: string | null;
+}
+
+/** Metadata key/values (attached data, extension data, headers), indexed for search. */
+export interface RecordingMetadataTable {
+  recording_id: string;
+  key: string;
+  value: string;
+}
+
+/** A paused span: digital silence in the file, never audio. */
+export interface PauseTable {
+  id: Generated<number>;
+  recording_id: string;
+  start_ms: number;
+  end_ms: number | null;
+  source: "src" | "agent" | "api" | "auto";
+  reason_code: string | null;
+  user_id: number | null;
+}
+
+/** A media gap longer than 2 s on one channel. */
+export interface GapTable {
+  id: Generated<number>;
+  recording_id: string;
+  channel: number;
+  start_ms: number;
+  end_ms: number;
+}

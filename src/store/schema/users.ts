@@ -1,0 +1,79 @@
+import type { Generated, Selectable } from "kysely";
+
+/** A web/CLI user. Agents carry `agent_id` to match recordings' agent metadata. */
+export interface UserTable {
+  id: Generated<number>;
+  username: string;
+  display_name: string | null;
+  password_hash: string;
+  role: string;
+  org_unit_id: number | null;
+  agent_id: string | null;
+  disabled: number;
+  failed_logins: number;
+  locked_until: string | null;
+  must_change_password: number;
+  created_at: string;
+  updated_at: string;
+}
+export type User = Selectable<UserTable>;
+
+/** A user's partitions; `*` grants all. */
+export interface UserPartitionTable {
+  user_id: number;
+  partition: string;
+}
+
+/** A role; shipped roles are editable but not deletable. */
+export interface RoleTable {
+  name: string;
+  description: string;
+  built_in: number;
+}
+
+/** Role → permission grants. */
+export interface RolePermissionTable {
+  role: string;
+  permission: string;
+}
+
+/** Org hierarchy node; `path` is the materialized `/1/4/9/` path for subtree checks. */
+export interface OrgUnitTable {
+  id: Generated<number>;
+  name: string;
+  parent_id: number | null;
+  path: string;
+}
+
+/** Maps agent ids seen in call metadata to org units (agents need not be users). */
+export interface AgentTable {
+  agent_id: string;
+  name: string | null;
+  org_unit_id: number | null;
+}
+
+/** Server-side web session; the cookie holds the token, the table its SHA-256. */
+export interface SessionTable {
+  id: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+export type Session = Selectable<SessionTable>;
+
+/** API token for routing strategies and agent desktops; only its hash is stored. */
+export interface ApiTokenTable {
+  id: Generated<number>;
+  name: string;
+  token_hash: string;
+  scopes: string;
+  user_id: number | null;
+  agent_id: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+export type ApiToken = Selectable<ApiTokenTable>;
