@@ -1,1 +1,23 @@
-console.log("selrec");
+/**
+ * selrec CLI entry: the only module that reads Deno.args and Deno.env.
+ * parse args → load config → App.create → run (see src/cli/).
+ */
+import { runCli } from "./src/cli/command.ts";
+import { COMMANDS } from "./src/cli/commands.ts";
+
+const enc = new TextEncoder();
+
+async function readStdin(): Promise<string> {
+  return await new Response(Deno.stdin.readable).text();
+}
+
+if (import.meta.main) {
+  const code = await runCli(COMMANDS, Deno.args, {
+    stdout: (t) => Deno.stdout.writeSync(enc.encode(t)),
+    stderr: (t) => Deno.stderr.writeSync(enc.encode(t)),
+    readStdin,
+    env: Deno.env.toObject(),
+    isTty: Deno.stdout.isTerminal(),
+  });
+  Deno.exit(code);
+}

@@ -24,10 +24,10 @@ const portRange = z.string().transform((text, ctx) => {
   return { min: lo + (lo % 2), max: hi };
 });
 
-const archiveTarget = z.object({
+const archiveTarget = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected a short lowercase name"),
   path: z.string().min(1),
-  mount: z.object({
+  mount: z.strictObject({
     type: z.enum(["nfs", "nfs4", "cifs", "bind", "local", "fuse", "fuse.bindfs"]),
     source: z.string().optional(),
     options: z.string().optional(),
@@ -37,13 +37,13 @@ const archiveTarget = z.object({
 });
 
 /** The zod schema of selrec.yaml. */
-export const ConfigSchema = z.object({
+export const ConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default("./data"),
-  log: z.object({
+  log: z.strictObject({
     level: z.enum(LOG_LEVELS).default("info"),
     format: z.enum(["auto", "json", "pretty"]).default("auto"),
   }).prefault({}),
-  sip: z.object({
+  sip: z.strictObject({
     listen: z.string().default("0.0.0.0"),
     /** The address written into Contact and SDP; defaults to the host's first address. */
     advertisedAddress: z.string().optional(),
@@ -66,22 +66,22 @@ export const ConfigSchema = z.object({
       "X-GRECORD-PARTITIONS": "GRECORD_PARTITIONS",
     }),
   }).prefault({}),
-  rtp: z.object({
+  rtp: z.strictObject({
     listen: z.string().default("0.0.0.0"),
     ports: portRange.prefault("40000-49999"),
     jitterBufferMs: z.number().int().min(0).max(2000).default(100),
     noMediaSeconds: z.number().int().min(1).default(10),
   }).prefault({}),
-  http: z.object({
+  http: z.strictObject({
     host: z.string().default("0.0.0.0"),
     port: z.number().int().min(0).max(65535).default(8080),
-    tls: z.object({ certFile: z.string(), keyFile: z.string() }).optional(),
+    tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
   }).prefault({}),
-  recorder: z.object({
+  recorder: z.strictObject({
     /** Record every call regardless of rules (bypasses the rule engine). */
     recordAll: z.boolean().default(false),
     format: z.enum(["opus", "wav"]).default("opus"),
-    opus: z.object({
+    opus: z.strictObject({
       complexity: z.number().int().min(0).max(10).default(5),
       bitrate: z.number().int().min(6000).max(256_000).default(32_000),
       sampleRate: z.union([z.literal(8000), z.literal(16000), z.literal(48000)]).default(8000),
@@ -94,26 +94,29 @@ export const ConfigSchema = z.object({
     maxPauseSeconds: z.number().int().min(1).default(180),
     drainTimeoutSeconds: z.number().int().min(0).default(30),
   }).prefault({}),
-  rules: z.object({
+  rules: z.strictObject({
     dir: z.string().default("./rules"),
     salt: z.string().default("selrec"),
     partitionsKey: z.string().default("GRECORD_PARTITIONS"),
   }).prefault({}),
-  auth: z.object({
+  auth: z.strictObject({
     sessionIdle: duration.default("15m"),
     sessionAbsolute: duration.default("12h"),
     lockoutThreshold: z.number().int().min(1).default(10),
     lockoutDuration: duration.default("30m"),
     minPasswordLength: z.number().int().min(12).default(12),
     /** Which visibility checks apply beyond permissions. */
-    scope: z.object({ partitions: z.boolean().default(true), hierarchy: z.boolean().default(true) })
+    scope: z.strictObject({
+      partitions: z.boolean().default(true),
+      hierarchy: z.boolean().default(true),
+    })
       .prefault({}),
   }).prefault({}),
-  audit: z.object({
+  audit: z.strictObject({
     retention: duration.default("400d"),
     checkpointInterval: duration.default("1h"),
   }).prefault({}),
-  storage: z.object({
+  storage: z.strictObject({
     /** Quota as bytes or as "NN%" of the spool's filesystem. */
     quota: z.union([z.number().int().positive(), z.string().regex(/^\d{1,3}%$/)]).default("100%"),
     warnPercent: percent.default(80),

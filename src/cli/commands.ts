@@ -1,0 +1,24 @@
+/** Every CLI command, in help order. Later features append theirs here. */
+import type { Command } from "./command.ts";
+import { configCheckCommand, migrateCommand, versionCommand } from "./basic_commands.ts";
+import { serveCommand } from "./serve_command.ts";
+import {
+  userAddCommand,
+  userDisableCommand,
+  userEnableCommand,
+  userListCommand,
+  userPasswdCommand,
+} from "./user_commands.ts";
+
+/** The command table main.ts dispatches over. */
+export const COMMANDS: Command[] = [
+  serveCommand,
+  migrateCommand,
+  configCheckCommand,
+  userAddCommand,
+  userListCommand,
+  userPasswdCommand,
+  userDisableCommand,
+  userEnableCommand,
+  versionCommand,
+];

@@ -1,0 +1,26 @@
+/** Shared helpers for commands: config loading with exit-2 errors, opening the store. */
+import { join } from "node:path";
+import { ConfigError, loadConfig, type LoadedConfig } from "../config.ts";
+import { migrate, openStore, type Store } from "../store/db.ts";
+import type { CliArgs, CliIO } from "./command.ts";
+
+/** Loads config for a command; on error prints every problem and returns null (exit 2). */
+export async function configFor(args: CliArgs, io: CliIO): Promise<LoadedConfig | null> {
+  try {
+    return await loadConfig(args.values.config as string | undefined, io.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(err.message + "\n");
+      return null;
+    }
+    throw err;
+  }
+}
+
+/** Opens and migrates the store in the config's data directory. */
+export async function storeFor(loaded: LoadedConfig): Promise<Store> {
+  await Deno.mkdir(loaded.config.dataDir, { recursive: true });
+  const store = openStore(join(loaded.config.dataDir, "selrec.db"));
+  await migrate(store.db);
+  return store;
+}
