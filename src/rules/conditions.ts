@@ -82,7 +82,6 @@ export function testHolds(node: TestNode, seen: string | undefined): boolean {
         fold(seen, node.ignoreCase).startsWith(fold(p, node.ignoreCase))
       );
     case "regex":
-      node.re.lastIndex = 0;
       return node.re.test(seen);
     default:
       return numericHolds(node, parseNumber(seen));

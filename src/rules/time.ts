@@ -46,16 +46,18 @@ export function localTime(at: Date, timeZone: string): LocalTime {
   return { year, month, day, hour: parts.hour % 24, minute: parts.minute, weekday };
 }
 
-/** Offset of `timeZone` from UTC at instant `ms`, in milliseconds. */
-function offsetAt(ms: number, timeZone: string): number {
+/** The wall clock of instant `ms` in `timeZone`, as a UTC millisecond count (minute precision). */
+function wallAt(ms: number, timeZone: string): number {
   const t = localTime(new Date(ms), timeZone);
-  const sec = new Date(ms).getUTCSeconds() * 1000 + new Date(ms).getUTCMilliseconds();
-  return Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute) + sec - ms;
+  return Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute);
 }
+
+const DAY_MS = 86_400_000;
 
 /**
  * The instant at which the wall clock in `timeZone` reads the given local date and time.
- * A time skipped by a DST jump resolves to the first instant after the gap.
+ * Like Temporal's "compatible" disambiguation: a repeated time (DST fall-back) resolves to
+ * its earlier instant; a skipped time (DST gap) moves forward by the length of the gap.
  */
 export function zonedInstant(
   timeZone: string,
@@ -66,14 +68,10 @@ export function zonedInstant(
   minute = 0,
 ): Date {
   const wall = Date.UTC(year, month - 1, day, hour, minute);
-  let ms = wall - offsetAt(wall, timeZone);
-  ms = wall - offsetAt(ms, timeZone);
-  const back = localTime(new Date(ms), timeZone);
-  if (Date.UTC(back.year, back.month - 1, back.day, back.hour, back.minute) < wall) {
-    // Inside a DST gap: move to the end of the gap.
-    ms = wall - offsetAt(ms + 3 * 3600_000, timeZone);
-  }
-  return new Date(ms);
+  const before = wallAt(wall - DAY_MS, timeZone) - (wall - DAY_MS);
+  const after = wallAt(wall + DAY_MS, timeZone) - (wall + DAY_MS);
+  const hits = [wall - before, wall - after].filter((ms) => wallAt(ms, timeZone) === wall);
+  return new Date(hits.length > 0 ? Math.min(...hits) : wall - before);
 }
 
 /** Result of testing an instant against a rule window. */
