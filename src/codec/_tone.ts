@@ -1,0 +1,55 @@
+/**
+ * Test and benchmark helpers: synthetic stereo tones and Goertzel tone detection.
+ * Internal to src/codec (underscore file), not part of the module API.
+ */
+
+/** Interleaved Int16 stereo: `leftHz` on the left, `rightHz` on the right. */
+export function stereoTone(
+  sampleRate: number,
+  seconds: number,
+  leftHz: number,
+  rightHz: number,
+  amplitude = 8000,
+): Int16Array {
+  const n = Math.round(sampleRate * seconds);
+  const out = new Int16Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    out[2 * i] = Math.round(amplitude * Math.sin((2 * Math.PI * leftHz * i) / sampleRate));
+    out[2 * i + 1] = Math.round(amplitude * Math.sin((2 * Math.PI * rightHz * i) / sampleRate));
+  }
+  return out;
+}
+
+/** Normalised power of `hz` in `samples` (Goertzel); `samples` is one channel. */
+export function goertzel(samples: ArrayLike<number>, sampleRate: number, hz: number): number {
+  const k = 2 * Math.cos((2 * Math.PI * hz) / sampleRate);
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const s0 = samples[i] + k * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return (s1 * s1 + s2 * s2 - k * s1 * s2) / (samples.length * samples.length);
+}
+
+/** Split interleaved stereo Int16 into two Float32 channels. */
+export function deinterleave(pcm: Int16Array): [Float32Array, Float32Array] {
+  const l = new Float32Array(pcm.length / 2);
+  const r = new Float32Array(pcm.length / 2);
+  for (let i = 0; i < l.length; i++) {
+    l[i] = pcm[2 * i];
+    r[i] = pcm[2 * i + 1];
+  }
+  return [l, r];
+}
+
+/** Run a command; returns exit code, stdout and stderr as text. */
+export async function run(
+  cmd: string,
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
+  const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+}

@@ -1,0 +1,135 @@
+/**
+ * libopus encoder loader: the `@evan/opus` native N-API addon first (needs
+ * --allow-ffi), its WASM build as fallback. Encodes fixed-size frames of interleaved
+ * Int16 PCM. Ogg framing is separate (see opus_ogg_writer.ts).
+ */
+
+/** Which libopus build is in use. */
+export type OpusBackend = "native" | "wasm";
+/** Sample rates libopus accepts. */
+export type OpusSampleRate = 8000 | 12000 | 16000 | 24000 | 48000;
+
+/**
+ * Encoder settings; defaults: stereo, 8 kHz, voip, complexity 5, 20 ms, libopus bitrate.
+ * Stereo is forced (OPUS_SET_FORCE_CHANNELS 2) so the two legs stay apart.
+ */
+export interface OpusEncoderOptions {
+  channels?: 1 | 2;
+  sampleRate?: OpusSampleRate;
+  application?: "voip" | "audio" | "restricted_lowdelay";
+  /** 0 (fastest) … 10. */
+  complexity?: number;
+  /** Bits per second (500–512000); omitted = libopus default for the settings. */
+  bitrate?: number;
+  /** Frame length in ms. */
+  frameMs?: 10 | 20 | 40 | 60;
+  /** `auto` tries native, then WASM. */
+  backend?: "auto" | OpusBackend;
+}
+
+/** A configured encoder. `encode()` takes exactly `frameSamples × channels` samples. */
+export interface OpusFrameEncoder {
+  readonly backend: OpusBackend;
+  readonly channels: 1 | 2;
+  readonly sampleRate: OpusSampleRate;
+  /** Samples per channel per frame at `sampleRate`. */
+  readonly frameSamples: number;
+  /** Samples per channel per frame at 48 kHz (granule units, RFC 7845 §4). */
+  readonly frameSamples48k: number;
+  /** Encoder lookahead at 48 kHz: the OpusHead pre-skip (RFC 7845 §4.2). */
+  readonly preSkip: number;
+  encode(pcm: Int16Array): Uint8Array;
+}
+
+interface RawEncoder {
+  ctl(cmd: number, value?: number): number;
+  encode(buf: ArrayBufferView): Uint8Array;
+}
+type RawEncoderClass = new (
+  o: { channels: number; sample_rate: number; application: string },
+) => RawEncoder;
+
+// opus_defines.h request codes.
+const OPUS_SET_BITRATE = 4002;
+const OPUS_SET_COMPLEXITY = 4010;
+const OPUS_SET_SIGNAL = 4024;
+const OPUS_SIGNAL_VOICE = 3001;
+const OPUS_GET_LOOKAHEAD = 4027;
+const OPUS_SET_FORCE_CHANNELS = 4022;
+
+const loaded = new Map<OpusBackend, Promise<RawEncoderClass>>();
+
+function loadBackend(backend: OpusBackend): Promise<RawEncoderClass> {
+  let p = loaded.get(backend);
+  if (!p) {
+    p = backend === "native"
+      ? import("@evan/opus/node/index.mjs").then((m) => m.Encoder as RawEncoderClass)
+      : import("@evan/opus/wasm/index.mjs").then((m) => m.Encoder as RawEncoderClass);
+    loaded.set(backend, p);
+    p.catch(() => loaded.delete(backend));
+  }
+  return p;
+}
+
+/** Load the best available backend; returns which one loaded. */
+export async function loadOpusBackend(
+  prefer: "auto" | OpusBackend = "auto",
+): Promise<OpusBackend> {
+  if (prefer !== "auto") {
+    await loadBackend(prefer);
+    return prefer;
+  }
+  try {
+    await loadBackend("native");
+    return "native";
+  } catch {
+    await loadBackend("wasm");
+    return "wasm";
+  }
+}
+
+/** Create a configured Opus encoder. Throws RangeError on invalid settings. */
+export async function createOpusEncoder(opts: OpusEncoderOptions = {}): Promise<OpusFrameEncoder> {
+  const channels = opts.channels ?? 2;
+  const sampleRate = opts.sampleRate ?? 8000;
+  const complexity = opts.complexity ?? 5;
+  const frameMs = opts.frameMs ?? 20;
+  if (![8000, 12000, 16000, 24000, 48000].includes(sampleRate)) {
+    throw new RangeError(`Opus sample rate "${sampleRate}" is unsupported`);
+  }
+  if (!Number.isInteger(complexity) || complexity < 0 || complexity > 10) {
+    throw new RangeError(`Opus complexity "${complexity}" is out of range`);
+  }
+  if (opts.bitrate !== undefined && (opts.bitrate < 500 || opts.bitrate > 512000)) {
+    throw new RangeError(`Opus bitrate "${opts.bitrate}" is out of range`);
+  }
+  const backend = await loadOpusBackend(opts.backend ?? "auto");
+  const Encoder = await loadBackend(backend);
+  const raw = new Encoder({
+    channels,
+    sample_rate: sampleRate,
+    application: opts.application ?? "voip",
+  });
+  raw.ctl(OPUS_SET_COMPLEXITY, complexity);
+  raw.ctl(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
+  // Left and right are different people: never let libopus downmix to mono at low bitrates.
+  if (channels === 2) raw.ctl(OPUS_SET_FORCE_CHANNELS, 2);
+  if (opts.bitrate !== undefined) raw.ctl(OPUS_SET_BITRATE, opts.bitrate);
+  const ratio = 48000 / sampleRate;
+  const frameSamples = (sampleRate * frameMs) / 1000;
+  const frameLength = frameSamples * channels;
+  return {
+    backend,
+    channels,
+    sampleRate,
+    frameSamples,
+    frameSamples48k: frameSamples * ratio,
+    preSkip: raw.ctl(OPUS_GET_LOOKAHEAD) * ratio,
+    encode(pcm: Int16Array): Uint8Array {
+      if (pcm.length !== frameLength) {
+        throw new RangeError(`Opus frame has "${pcm.length}" samples, expected ${frameLength}`);
+      }
+      return raw.encode(pcm);
+    },
+  };
+}

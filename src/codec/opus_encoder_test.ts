@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { stereoTone } from "./_tone.ts";
+import { createOpusEncoder, loadOpusBackend } from "./opus_encoder.ts";
+
+Deno.test("loadOpusBackend() prefers the native addon when FFI is allowed", async () => {
+  assert.equal(await loadOpusBackend(), "native");
+});
+
+for (const backend of ["native", "wasm"] as const) {
+  Deno.test(`createOpusEncoder() encodes 20 ms stereo 8 kHz frames (${backend})`, async () => {
+    const enc = await createOpusEncoder({ backend, sampleRate: 8000, complexity: 0 });
+    assert.equal(enc.backend, backend);
+    assert.equal(enc.frameSamples, 160);
+    assert.equal(enc.frameSamples48k, 960);
+    assert.ok(enc.preSkip > 0 && enc.preSkip % 6 === 0, `preSkip ${enc.preSkip}`);
+    const pcm = stereoTone(8000, 0.02, 440, 880);
+    const packet = enc.encode(pcm);
+    assert.ok(packet.length > 2);
+    assert.equal(packet[0] & 0x04, 0x04, "TOC stereo flag");
+  });
+}
+
+Deno.test("createOpusEncoder() rejects bad settings and a wrong frame size", async () => {
+  await assert.rejects(() => createOpusEncoder({ complexity: 11 }), RangeError);
+  await assert.rejects(() => createOpusEncoder({ sampleRate: 44100 as 48000 }), RangeError);
+  await assert.rejects(() => createOpusEncoder({ bitrate: 100 }), RangeError);
+  const enc = await createOpusEncoder();
+  assert.throws(() => enc.encode(new Int16Array(319)), RangeError);
+});
