@@ -77,7 +77,7 @@ export function parseRuleFile(
   if (!r.success) {
     return {
       ok: false,
-      errors: r.error.issues.map((issue) => {
+      errors: r.error.issues.map((issue): RuleError => {
         const key = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
         const { line, col } = locate(doc, lc, issue.path, key);
         const ruleIdx = issue.path[0] === "rules" && typeof issue.path[1] === "number"
@@ -93,7 +93,7 @@ export function parseRuleFile(
           ...(typeof id === "string" ? { ruleId: id } : {}),
           message: raw == null ? "File is empty: expected `version: 1` and `rules`" : issue.message,
         };
-      }),
+      }).sort((a, b) => a.line - b.line || a.col - b.col),
     };
   }
   const ruleLines = r.data.rules.map((_, i) => locate(doc, lc, ["rules", i]).line);
