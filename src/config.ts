@@ -266,21 +266,25 @@ export async function loadConfig(
   return { config: resolveConfig(parseConfigYaml(text, path), env, path), source: path };
 }
 
-/** A copy of the config with secrets replaced, for printing. */
+/**
+ * A copy of the config with secrets replaced, for printing: values of keys that name
+ * a secret, and `password=`/`pass=` items inside mount option strings.
+ */
 export function redactConfig(config: Config): unknown {
-  const copy = structuredClone(config) as Record<string, unknown>;
   const redact = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(redact);
+    if (typeof v === "string") return v.replace(/\b(password|pass|secret)=([^,]*)/gi, "$1=***");
     if (v && typeof v === "object") {
       return Object.fromEntries(
-        Object.entries(v).map(([k, x]) =>
-          /password|secret|token|key$/i.test(k) && typeof x === "string"
-            ? [k, "***"]
-            : [k, redact(x)]
+        Object.entries(v).map((
+          [k, x],
+        ) => (/password|secret|token/i.test(k) && typeof x === "string"
+          ? [k, "***"]
+          : [k, redact(x)])
         ),
       );
     }
     return v;
   };
-  return redact(copy);
+  return redact(structuredClone(config));
 }

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Fresh-machine entry point for developers and CI.
+#   scripts/dev.sh start   install Deno (from npm) and run the box on embedded defaults
+#   scripts/dev.sh test    install Deno and the Debian test peers, run the whole suite
+#   scripts/dev.sh deno …  run the pinned Deno with any arguments
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DENO_VERSION=2.9.6
+TOOLS="${SELREC_TOOLS_DIR:-$HOME/.cache/selrec/deno-$DENO_VERSION}"
+DENO="$TOOLS/node_modules/@deno/linux-x64-glibc/deno"
+APT_PEERS=(sip-tester chromium sox opus-tools ffmpeg tshark shellcheck bindfs fuse3 libopus0 faketime)
+
+install_deno() {
+  if [ ! -x "$DENO" ]; then
+    echo "installing deno $DENO_VERSION from npm into $TOOLS" >&2
+    mkdir -p "$TOOLS"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error "deno@$DENO_VERSION" >&2
+  fi
+  "$DENO" --version | head -1 >&2
+  "$DENO" install --frozen --quiet
+}
+
+install_peers() {
+  local missing=()
+  for p in "${APT_PEERS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing Debian test peers: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+}
+
+run_tests() {
+  local log
+  log=$(mktemp)
+  set +e
+  NO_COLOR=1 SELREC_DENO="$DENO" "$DENO" task test "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  # CI reads a plain "N passed, N failed" line.
+  sed -nE 's/^(ok|FAILED) \| ([0-9]+) passed( \([0-9]+ steps?\))? \| ([0-9]+) failed.*/tests: \2 passed, \4 failed/p' "$log"
+  rm -f "$log"
+  return "$rc"
+}
+
+case "${1:-}" in
+  start) install_deno; exec "$DENO" task start ;;
+  test) shift; install_deno; install_peers; run_tests "$@" ;;
+  deno) shift; install_deno; exec "$DENO" "$@" ;;
+  *) echo "usage: scripts/dev.sh start|test|deno ARGS" >&2; exit 2 ;;
+esac

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { ConfigError, parseConfigYaml, redactConfig, resolveConfig } from "./config.ts";
+
+Deno.test("resolveConfig() gives the embedded defaults with no file", () => {
+  const c = resolveConfig({}, {}, "built-in defaults");
+  assert.equal(c.dataDir, "./data");
+  assert.equal(c.sip.port, 5060);
+  assert.equal(c.http.port, 8080);
+  assert.deepEqual(c.rtp.ports, { min: 40000, max: 49999 });
+  assert.equal(c.storage.criticalPercent, 97);
+});
+
+Deno.test("resolveConfig() applies SELREC_* environment overrides", () => {
+  const c = resolveConfig({ sip: { port: 5070 } }, {
+    SELREC_DATA_DIR: "/srv/rec",
+    SELREC_SIP_PORT: "5080",
+    SELREC_HTTP_PORT: "9090",
+    SELREC_HTTP_HOST: "127.0.0.1",
+    SELREC_RTP_PORTS: "40000-40999",
+    SELREC_LOG_LEVEL: "debug",
+  }, "x.yaml");
+  assert.equal(c.dataDir, "/srv/rec");
+  assert.equal(c.sip.port, 5080);
+  assert.equal(c.http.port, 9090);
+  assert.equal(c.http.host, "127.0.0.1");
+  assert.deepEqual(c.rtp.ports, { min: 40000, max: 40999 });
+  assert.equal(c.log.level, "debug");
+});
+
+Deno.test("resolveConfig() lists every bad field with its path and the file", () => {
+  const raw = parseConfigYaml(
+    "dataDir: 5\nsip:\n  port: 70000\n  bogus: 1\nrtp:\n  ports: 10-20\nlog:\n  level: loud\n",
+    "broken.yaml",
+  );
+  const e = (() => {
+    try {
+      resolveConfig(raw, { SELREC_HTTP_PORT: "eighty" }, "broken.yaml");
+    } catch (x) {
+      return x as ConfigError;
+    }
+    throw new Error("expected a ConfigError");
+  })();
+  assert.match(e.message, /broken\.yaml/);
+  const paths = e.problems.map((p) => p.split(":")[0]);
+  for (const p of ["SELREC_HTTP_PORT", "dataDir", "sip.port", "sip", "rtp.ports", "log.level"]) {
+    assert.ok(paths.includes(p), `${p} reported in ${JSON.stringify(e.problems)}`);
+  }
+});
+
+Deno.test("parseConfigYaml() reports YAML syntax errors with line numbers", () => {
+  const e = (() => {
+    try {
+      parseConfigYaml("sip:\n  port: [5060\n", "bad.yaml");
+    } catch (x) {
+      return x as ConfigError;
+    }
+    throw new Error("expected a ConfigError");
+  })();
+  assert.ok(e instanceof ConfigError);
+  assert.match(e.message, /bad\.yaml/);
+  assert.match(e.message, /line \d+/);
+});
+
+Deno.test("redactConfig() hides passwords in mount options", () => {
+  const shown = redactConfig(resolveConfig(
+    {
+      storage: {
+        targets: [{
+          name: "nas1",
+          path: "/mnt/nas1",
+          mount: {
+            type: "cifs",
+            source: "//nas/rec",
+            options: "username=rec,password=hunter2,vers=3",
+          },
+        }],
+      },
+    },
+    {},
+    "x",
+  )) as { storage: { targets: { mount: { options: string } }[] } };
+  assert.equal(shown.storage.targets[0].mount.options, "username=rec,password=***,vers=3");
+});

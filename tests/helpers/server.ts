@@ -1,0 +1,121 @@
+/**
+ * Starts the real `selrec serve` process for integration tests, on free ports and a
+ * temp data dir, and waits for /healthz.
+ */
+import { fileURLToPath } from "node:url";
+import { freeSipPort, freeTcpPort, rtpRange } from "./ports.ts";
+
+/** Repository root. */
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A running server process and what a test needs to reach it. */
+export interface TestServer extends AsyncDisposable {
+  process: Deno.ChildProcess;
+  dataDir: string;
+  httpUrl: string;
+  sipPort: number;
+  rtpPorts: string;
+  adminPassword: string;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** SIGTERM and wait; returns the exit code. */
+  stop(): Promise<number>;
+  /** SIGKILL and wait. */
+  kill(): Promise<void>;
+}
+
+/** Options for {@link startServer}. */
+export interface StartOptions {
+  dataDir?: string;
+  env?: Record<string, string>;
+  configFile?: string;
+  /** Reuse these ports (restart after a crash). */
+  httpPort?: number;
+  sipPort?: number;
+  rtpPorts?: string;
+  timeoutMs?: number;
+}
+
+/** Spawns `deno run -A main.ts serve` and resolves once /healthz answers 200. */
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "selrec-it-" });
+  const httpPort = options.httpPort ?? freeTcpPort();
+  const sipPort = options.sipPort ?? freeSipPort();
+  const rtpPorts = options.rtpPorts ?? rtpRange();
+  const adminPassword = "test-admin-password-1";
+  const args = ["run", "-A", `${ROOT}main.ts`, "serve"];
+  if (options.configFile) args.push("--config", options.configFile);
+  const process = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: dataDir,
+    env: {
+      SELREC_DATA_DIR: dataDir,
+      SELREC_HTTP_HOST: "127.0.0.1",
+      SELREC_HTTP_PORT: String(httpPort),
+      SELREC_SIP_PORT: String(sipPort),
+      SELREC_SIP_ADDRESS: "127.0.0.1",
+      SELREC_RTP_PORTS: rtpPorts,
+      SELREC_LOG_FORMAT: "json",
+      SELREC_LOG_LEVEL: "debug",
+      SELREC_ADMIN_PASSWORD: adminPassword,
+      SELREC_RULES_DIR: `${ROOT}rules`,
+      NO_COLOR: "1",
+      ...options.env,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let out = "";
+  const dec = new TextDecoder();
+  const pump = async (s: ReadableStream<Uint8Array>) => {
+    for await (const chunk of s) out += dec.decode(chunk);
+  };
+  const pumps = Promise.all([pump(process.stdout), pump(process.stderr)]);
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let exited = false;
+  process.status.then(() => exited = true);
+  while (true) {
+    if (exited) throw new Error(`selrec serve exited during startup:\n${out}`);
+    if (Date.now() > deadline) {
+      process.kill("SIGKILL");
+      await process.status;
+      throw new Error(`selrec serve did not become healthy:\n${out}`);
+    }
+    try {
+      const r = await fetch(`${httpUrl}/healthz`);
+      await r.body?.cancel();
+      if (r.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  let stopped = false;
+  const server: TestServer = {
+    process,
+    dataDir,
+    httpUrl,
+    sipPort,
+    rtpPorts,
+    adminPassword,
+    output: () => out,
+    async stop() {
+      if (!stopped) process.kill("SIGTERM");
+      stopped = true;
+      const st = await process.status;
+      await pumps;
+      return st.code;
+    },
+    async kill() {
+      if (!stopped) process.kill("SIGKILL");
+      stopped = true;
+      await process.status;
+      await pumps;
+    },
+    async [Symbol.asyncDispose]() {
+      await server.kill();
+    },
+  };
+  return server;
+}
