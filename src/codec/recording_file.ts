@@ -1,0 +1,252 @@
+/**
+ * Crash-safe recording files. Audio goes to `<name>.partial`: Ogg pages at least every
+ * `pageIntervalMs` (1 s), fdatasync at least every `syncIntervalMs` (2 s). `finish()`
+ * writes the EOS page (or fixes the WAV header), fsyncs, hashes, renames and fsyncs the
+ * directory. `recoverPartial()` closes a file left behind by a crash so it still plays.
+ */
+import { DurableAppender, finalPathOf } from "./_durable_file.ts";
+import { commitFile } from "./_durable_file.ts";
+import { encodeOggPage, OGG_EOS, oggPackets, scanOggPages } from "./ogg.ts";
+import { parseOpusHead } from "./opus_head.ts";
+import { emptyOpusPacket, OggOpusWriter, type OggOpusWriterOptions } from "./opus_ogg_writer.ts";
+import { encodeWavHeader, parseWav, wavHeaderLength, type WavParams } from "./wav.ts";
+
+/** Clock and durability settings shared by both file kinds. */
+export interface DurabilityOptions {
+  /** Milliseconds clock (default `Date.now`); injected in tests. */
+  now?: () => number;
+  /** Longest wall-clock time between Ogg page writes; default 1000. */
+  pageIntervalMs?: number;
+  /** Longest time between fdatasync calls while data is pending; default 2000. */
+  syncIntervalMs?: number;
+}
+
+/** A finished (or recovered) recording on disk. */
+export interface FinishedRecording {
+  path: string;
+  sha256: string;
+  bytes: number;
+  durationMs: number;
+}
+
+/** Stereo Ogg Opus recording file on top of {@link OggOpusWriter}. */
+export class OpusRecordingFile {
+  #out: DurableAppender;
+  #writer: OggOpusWriter;
+  #now: () => number;
+  #pageIntervalMs: number;
+  #lastPage: number;
+
+  private constructor(out: DurableAppender, writer: OggOpusWriter, opts: DurabilityOptions) {
+    this.#out = out;
+    this.#writer = writer;
+    this.#now = opts.now ?? Date.now;
+    this.#pageIntervalMs = opts.pageIntervalMs ?? 1000;
+    this.#lastPage = this.#now();
+  }
+
+  /** Create `<finalPath>.partial` and write the header pages. */
+  static async create(
+    finalPath: string,
+    opts: OggOpusWriterOptions & DurabilityOptions,
+  ): Promise<OpusRecordingFile> {
+    const now = opts.now ?? Date.now;
+    const out = await DurableAppender.create(finalPath, now, opts.syncIntervalMs ?? 2000);
+    const writer = new OggOpusWriter({ ...opts, maxPageMs: opts.maxPageMs ?? 1000 });
+    await out.append(writer.headerPages());
+    return new OpusRecordingFile(out, writer, opts);
+  }
+
+  /** Path being written (`….partial`). */
+  get partialPath(): string {
+    return this.#out.partialPath;
+  }
+
+  /** Playable audio written so far, in ms. */
+  get durationMs(): number {
+    return this.#writer.durationMs;
+  }
+
+  /** Add one encoded packet of `samples48k` samples; writes pages as they complete. */
+  async writePacket(packet: Uint8Array, samples48k: number): Promise<void> {
+    const pages = this.#writer.addPacket(packet, samples48k);
+    if (pages.length === 0 && this.#now() - this.#lastPage >= this.#pageIntervalMs) {
+      pages.push(...this.#writer.flush());
+    }
+    await this.#write(pages);
+  }
+
+  /** Call periodically (about every second): writes a page and syncs when due. */
+  async tick(): Promise<void> {
+    if (this.#now() - this.#lastPage >= this.#pageIntervalMs) {
+      await this.#write(this.#writer.flush());
+    }
+    await this.#out.syncIfDue();
+  }
+
+  /** EOS page, fsync, SHA-256, rename to the final name, fsync the directory. */
+  async finish(): Promise<FinishedRecording> {
+    await this.#out.append(this.#writer.end());
+    const r = await this.#out.commit();
+    return { ...r, durationMs: this.#writer.durationMs };
+  }
+
+  /** Close without finishing, leaving the `.partial` file (crash simulation, shutdown). */
+  abandon(): void {
+    this.#out.close();
+  }
+
+  async #write(pages: Uint8Array[]): Promise<void> {
+    if (pages.length) this.#lastPage = this.#now();
+    await this.#out.append(pages);
+  }
+}
+
+/** WAV recording file; G.711 bytes are stored as they arrive (WAVE_FORMAT_MULAW/ALAW). */
+export class WavRecordingFile {
+  #out: DurableAppender;
+  #params: WavParams;
+  #blockAlign: number;
+
+  private constructor(out: DurableAppender, params: WavParams) {
+    this.#out = out;
+    this.#params = params;
+    this.#blockAlign = params.channels * (params.format === "pcm16" ? 2 : 1);
+  }
+
+  /** Create `<finalPath>.partial` with a header whose sizes are fixed up on finish. */
+  static async create(
+    finalPath: string,
+    opts: WavParams & DurabilityOptions,
+  ): Promise<WavRecordingFile> {
+    const out = await DurableAppender.create(
+      finalPath,
+      opts.now ?? Date.now,
+      opts.syncIntervalMs ?? 2000,
+    );
+    await out.append([encodeWavHeader({ ...opts, dataBytes: 0 })]);
+    return new WavRecordingFile(out, {
+      format: opts.format,
+      channels: opts.channels,
+      sampleRate: opts.sampleRate,
+    });
+  }
+
+  /** Path being written (`….partial`). */
+  get partialPath(): string {
+    return this.#out.partialPath;
+  }
+
+  /** Audio written so far, in ms. */
+  get durationMs(): number {
+    return this.#frames() * 1000 / this.#params.sampleRate;
+  }
+
+  /** Append interleaved sample bytes (whole frames). */
+  async write(data: Uint8Array): Promise<void> {
+    if (data.length % this.#blockAlign !== 0) {
+      throw new RangeError(`WAV write of "${data.length}" bytes is not whole frames`);
+    }
+    await this.#out.append([data]);
+  }
+
+  /** Call periodically: syncs when due. */
+  async tick(): Promise<void> {
+    await this.#out.syncIfDue();
+  }
+
+  /** Fix the header sizes, fsync, hash, rename, fsync the directory. */
+  async finish(): Promise<FinishedRecording> {
+    const dataBytes = this.#out.size - wavHeaderLength(this.#params.format);
+    await this.#out.patch(0, encodeWavHeader({ ...this.#params, dataBytes }));
+    const durationMs = this.durationMs;
+    return { ...(await this.#out.commit()), durationMs };
+  }
+
+  /** Close without finishing, leaving the `.partial` file. */
+  abandon(): void {
+    this.#out.close();
+  }
+
+  #frames(): number {
+    return (this.#out.size - wavHeaderLength(this.#params.format)) / this.#blockAlign;
+  }
+}
+
+/**
+ * Close a `.ogg.partial` or `.wav.partial` left by a crash: cut Ogg at the last
+ * CRC-valid page that ends a packet and mark it EOS (its granule stays consistent), or
+ * cut WAV to whole frames and fix its header; fsync, hash, rename, fsync the directory.
+ * Throws SyntaxError when the file has no usable header.
+ */
+export async function recoverPartial(partialPath: string): Promise<FinishedRecording> {
+  const finalPath = finalPathOf(partialPath);
+  const bytes = await Deno.readFile(partialPath);
+  const { end, patch, durationMs } = finalPath.endsWith(".wav")
+    ? recoverWav(bytes)
+    : recoverOgg(bytes);
+  {
+    using file = await Deno.open(partialPath, { read: true, write: true });
+    await file.truncate(end);
+    for (const [offset, data] of patch) {
+      await file.seek(offset, Deno.SeekMode.Start);
+      let o = 0;
+      while (o < data.length) o += await file.write(data.subarray(o));
+    }
+    await file.sync();
+  }
+  const r = await commitFile(partialPath, finalPath);
+  return { path: finalPath, ...r, durationMs };
+}
+
+interface RecoveryPlan {
+  end: number;
+  patch: [number, Uint8Array][];
+  durationMs: number;
+}
+
+function recoverOgg(bytes: Uint8Array): RecoveryPlan {
+  const pages = scanOggPages(bytes).pages;
+  if (pages.length === 0) throw new SyntaxError("Cannot recover Ogg Opus: no valid page");
+  const head = parseOpusHead(oggPackets([pages[0].page])[0]?.data ?? new Uint8Array());
+  if (pages.length < 2) throw new SyntaxError("Cannot recover Ogg Opus: OpusTags page is missing");
+  let last = pages.length - 1;
+  while (last >= 2 && pages[last].page.granule < 0) last--;
+  const { page, offset } = pages[last];
+  const pageLength = 27 + page.segments.length + page.body.length;
+  if (last >= 2) {
+    const eos = encodeOggPage({ ...page, headerType: page.headerType | OGG_EOS });
+    return {
+      end: offset + pageLength,
+      patch: [[offset, eos]],
+      durationMs: Math.max(0, page.granule - head.preSkip) / 48,
+    };
+  }
+  // Headers only: add one empty 20 ms packet so the stream has an EOS audio page.
+  const eos = encodeOggPage({
+    headerType: OGG_EOS,
+    granule: 960,
+    serial: page.serial,
+    sequence: page.sequence + 1,
+    segments: Uint8Array.of(1),
+    body: emptyOpusPacket(head.channels),
+  });
+  return {
+    end: offset + pageLength + eos.length,
+    patch: [[offset + pageLength, eos]],
+    durationMs: Math.max(0, 960 - head.preSkip) / 48,
+  };
+}
+
+function recoverWav(bytes: Uint8Array): RecoveryPlan {
+  const wav = parseWav(bytes, { toEnd: true });
+  const header = encodeWavHeader({ ...wav, dataBytes: wav.data.length });
+  if (header.length !== wav.dataOffset) {
+    throw new SyntaxError("Cannot recover WAV: header layout is not the one selrec writes");
+  }
+  return {
+    end: wav.dataOffset + wav.data.length,
+    patch: [[0, header]],
+    durationMs: wav.frames * 1000 / wav.sampleRate,
+  };
+}
