@@ -10,6 +10,7 @@ import { addUser, countUsers } from "./store/queries/users.ts";
 import { hashPassword, randomPassword } from "./auth/password.ts";
 import { VERSION } from "./version.ts";
 import { AuditLog } from "./audit/audit_log.ts";
+import type { CallControl } from "./call_control.ts";
 
 /** A long-running part of the box with a lifecycle. */
 export interface Service {
@@ -43,6 +44,8 @@ export class App implements AsyncDisposable {
   readonly startedAt: number;
   /** The hash-chained audit trail; every access and change goes through it. */
   readonly audit: AuditLog;
+  /** Live call control, set by the recorder service when it runs. */
+  callControl?: CallControl;
   #services: Service[] = [];
   #state: "created" | "running" | "draining" | "stopped" = "created";
   #now: () => number;

@@ -1,0 +1,140 @@
+/**
+ * Password sign-in with lockout that attackers cannot turn against users.
+ *
+ * - Per IP ({@link LoginGuard}): after a few failures an address must back off
+ *   exponentially; throttled attempts are refused before any password check.
+ * - Per account (users.failed_logins / locked_until): `threshold` failures lock the
+ *   account for `lockoutMs`. The lock applies only to addresses that are *unfamiliar* to
+ *   the account — those without a successful sign-in of that user in the audit trail in
+ *   the last 30 days. So an attacker elsewhere can lock the account against themselves and
+ *   other strangers, but the user signing in from their usual desk is not locked out; a
+ *   guesser at that desk is still slowed by the per-IP backoff.
+ * - Unknown users, disabled users, locks and wrong passwords all answer the same
+ *   "invalid" result after the same PBKDF2 work, so sign-in does not reveal which it was.
+ *
+ * Success and failure are audited (`auth.sign_in`); the session row and its audit entry
+ * commit together, so a failed audit write fails the sign-in.
+ */
+import type { Db } from "../store/db.ts";
+import type { User } from "../store/schema/users.ts";
+import type { AuditLog } from "../audit/audit_log.ts";
+import { hashPassword, verifyPassword } from "./password.ts";
+import type { LoginGuard } from "./login_guard.ts";
+import type { IssuedSession, SessionStore } from "./session.ts";
+
+/** How long an address stays familiar after a successful sign-in. */
+export const FAMILIAR_MS = 30 * 86_400_000;
+
+/** Settings and collaborators of {@link Authenticator}. */
+export interface AuthenticatorOptions {
+  db: Db;
+  audit: AuditLog;
+  sessions: SessionStore;
+  guard: LoginGuard;
+  threshold: number;
+  lockoutMs: number;
+  now?: () => number;
+  /** Hash verified for unknown users so timing matches; built lazily when absent. */
+  dummyHash?: string;
+}
+
+/** The outcome of a sign-in attempt. */
+export type SignInResult =
+  | { ok: true; user: User; session: IssuedSession }
+  | { ok: false; reason: "invalid" }
+  | { ok: false; reason: "throttled"; retryAfterSeconds: number };
+
+/** Checks passwords, counts failures, issues sessions. */
+export class Authenticator {
+  #o: AuthenticatorOptions;
+  #now: () => number;
+  #dummy: Promise<string> | undefined;
+
+  constructor(options: AuthenticatorOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    if (options.dummyHash) this.#dummy = Promise.resolve(options.dummyHash);
+  }
+
+  #dummyHash(): Promise<string> {
+    this.#dummy ??= hashPassword(crypto.randomUUID());
+    return this.#dummy;
+  }
+
+  async #familiar(user: User, ip: string): Promise<boolean> {
+    const since = new Date(this.#now() - FAMILIAR_MS).toISOString();
+    const row = await this.#o.db.selectFrom("audit_events").select("seq")
+      .where("actor_name", "=", user.username).where("action", "=", "auth.sign_in")
+      .where("outcome", "=", "ok").where("ip", "=", ip).where("ts", ">=", since).limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async #fail(user: User | undefined, username: string, ip: string, why: string) {
+    this.#o.guard.fail(ip);
+    const iso = new Date(this.#now()).toISOString();
+    await this.#o.db.transaction().execute(async (tx) => {
+      if (user && why === "password") {
+        const failures = user.failed_logins + 1;
+        const lock = failures >= this.#o.threshold;
+        await tx.updateTable("users").set({
+          failed_logins: lock ? 0 : failures,
+          locked_until: lock
+            ? new Date(this.#now() + this.#o.lockoutMs).toISOString()
+            : user.locked_until,
+        }).where("id", "=", user.id).execute();
+      }
+      await this.#o.audit.append({
+        actor: { type: "user", id: user?.id ?? null, name: username.slice(0, 100) },
+        action: "auth.sign_in",
+        outcome: why === "locked" ? "denied" : "failed",
+        ip,
+        details: { why, at: iso },
+      }, tx);
+    });
+  }
+
+  /** Attempts a sign-in from `ip`; on success the caller sets the cookie. */
+  async signIn(
+    username: string,
+    password: string,
+    meta: { ip: string; userAgent: string | null },
+  ): Promise<SignInResult> {
+    const { ip } = meta;
+    const wait = this.#o.guard.retryAfterMs(ip);
+    if (wait > 0) {
+      return { ok: false, reason: "throttled", retryAfterSeconds: Math.ceil(wait / 1000) };
+    }
+    const user = username.length > 0 && username.length <= 100
+      ? await this.#o.db.selectFrom("users").selectAll().where("username", "=", username)
+        .executeTakeFirst()
+      : undefined;
+    if (!user || user.disabled === 1) {
+      await verifyPassword(password, await this.#dummyHash());
+      await this.#fail(user, username, ip, user ? "disabled" : "unknown user");
+      return { ok: false, reason: "invalid" };
+    }
+    const locked = user.locked_until !== null && Date.parse(user.locked_until) > this.#now();
+    if (locked && !(await this.#familiar(user, ip))) {
+      await verifyPassword(password, await this.#dummyHash());
+      await this.#fail(user, username, ip, "locked");
+      return { ok: false, reason: "invalid" };
+    }
+    if (!(await verifyPassword(password, user.password_hash))) {
+      await this.#fail(user, username, ip, "password");
+      return { ok: false, reason: "invalid" };
+    }
+    const session = await this.#o.db.transaction().execute(async (tx) => {
+      await tx.updateTable("users").set({ failed_logins: 0, locked_until: null })
+        .where("id", "=", user.id).execute();
+      const issued = await this.#o.sessions.create(user.id, meta, tx);
+      await this.#o.audit.append({
+        actor: { type: "user", id: user.id, name: user.username },
+        action: "auth.sign_in",
+        ip,
+      }, tx);
+      return issued;
+    });
+    return { ok: true, user, session };
+  }
+}

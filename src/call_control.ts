@@ -1,0 +1,59 @@
+/**
+ * The contract between the web UI and the recorder for live calls: finding the call an
+ * agent is on and pausing/resuming its recording. The recorder implements it; App exposes
+ * it as `app.callControl` (absent when no recorder runs, e.g. in route tests).
+ */
+
+/** Who asked for a pause or resume. */
+export type PauseSource = "agent" | "api" | "src" | "auto";
+
+/** A call being recorded right now. */
+export interface ActiveCall {
+  /** calls.id */
+  callId: string;
+  /** recordings.id of the recording being written, when recording. */
+  recordingId: string | null;
+  siprecSessionId: string | null;
+  sipCallId: string | null;
+  ucid: string | null;
+  agentId: string | null;
+  ani: string | null;
+  dnis: string | null;
+  startedAt: string;
+  /** Whether pausing is allowed for this call (config or rule). */
+  allowPause: boolean;
+  paused: boolean;
+  /** When the current pause started (ISO), null when not paused. */
+  pausedAt: string | null;
+  /** When the recorder will auto-resume (ISO), null when not paused. */
+  autoResumeAt: string | null;
+  /** Partitions of the recording, for the supervisors' view. */
+  partitions: readonly string[];
+}
+
+/** Details of a pause or resume request. */
+export interface PauseRequest {
+  source: PauseSource;
+  reasonCode: string;
+  /** users.id of the requester, null for tokens without a user. */
+  userId: number | null;
+}
+
+/** Raised by pause/resume when the call cannot be paused (not allowed, already paused…). */
+export class CallControlError extends Error {
+  override name = "CallControlError";
+}
+
+/** Live call control provided by the recorder. */
+export interface CallControl {
+  /** Finds an active call by SIPREC session id, SIP Call-ID, UCID or calls.id. */
+  findActiveCall(idOrKey: string): ActiveCall | null;
+  /** The call the agent is on right now, if any. */
+  activeCallForAgent(agentId: string): ActiveCall | null;
+  /** Pauses recording (digital silence); throws {@link CallControlError} when refused. */
+  pause(callId: string, request: PauseRequest): Promise<void>;
+  /** Resumes recording; throws {@link CallControlError} when refused. */
+  resume(callId: string, request: PauseRequest): Promise<void>;
+  /** Every active call. */
+  listActive(): ActiveCall[];
+}

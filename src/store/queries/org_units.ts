@@ -1,0 +1,54 @@
+/** Org hierarchy: units with materialized paths (`/1/4/9/`) and agent placement. */
+import type { Db } from "../db.ts";
+
+/** An org unit. */
+export interface OrgUnit {
+  id: number;
+  name: string;
+  parentId: number | null;
+  path: string;
+}
+
+/** Creates a unit under `parentId` (or at the root); returns it with its path. */
+export async function addOrgUnit(db: Db, name: string, parentId: number | null): Promise<OrgUnit> {
+  return await db.transaction().execute(async (tx) => {
+    let parentPath = "/";
+    if (parentId !== null) {
+      const parent = await tx.selectFrom("org_units").select("path").where("id", "=", parentId)
+        .executeTakeFirst();
+      if (!parent) throw new RangeError(`Cannot add org unit: parent "${parentId}" does not exist`);
+      parentPath = parent.path;
+    }
+    const tmp = `tmp:${crypto.randomUUID()}`;
+    const { id } = await tx.insertInto("org_units").values({ name, parent_id: parentId, path: tmp })
+      .returning("id").executeTakeFirstOrThrow();
+    const path = `${parentPath}${id}/`;
+    await tx.updateTable("org_units").set({ path }).where("id", "=", id).execute();
+    return { id, name, parentId, path };
+  });
+}
+
+/** Every unit ordered by path (a depth-first walk of the tree). */
+export async function listOrgUnits(db: Db): Promise<OrgUnit[]> {
+  const rows = await db.selectFrom("org_units").selectAll().orderBy("path").execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, parentId: r.parent_id, path: r.path }));
+}
+
+/** The path of a unit, or null. */
+export async function orgPathOf(db: Db, id: number | null): Promise<string | null> {
+  if (id === null) return null;
+  const r = await db.selectFrom("org_units").select("path").where("id", "=", id).executeTakeFirst();
+  return r?.path ?? null;
+}
+
+/** Places an agent id (as seen in call metadata) in a unit. */
+export async function upsertAgent(
+  db: Db,
+  agentId: string,
+  name: string | null,
+  orgUnitId: number | null,
+): Promise<void> {
+  await db.insertInto("agents").values({ agent_id: agentId, name, org_unit_id: orgUnitId })
+    .onConflict((oc) => oc.column("agent_id").doUpdateSet({ name, org_unit_id: orgUnitId }))
+    .execute();
+}
