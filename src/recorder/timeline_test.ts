@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { GAP_MS, Timeline } from "./timeline.ts";
+
+const frame = (value: number) => new Int16Array(160).fill(value);
+
+/** Feeds `ms` of 20 ms packets on one stream, starting at arrival `t0`. */
+function feed(
+  tl: Timeline,
+  key: string,
+  ch: 0 | 1,
+  t0: number,
+  ms: number,
+  value: number,
+  ts0 = 1000,
+  ssrc = 7,
+) {
+  for (let t = 0; t < ms; t += 20) tl.place(key, ch, ssrc, ts0 + t * 8, t0 + t, frame(value));
+}
+
+function channel(pcm: Int16Array, ch: number): Int16Array {
+  return pcm.filter((_, i) => i % 2 === ch);
+}
+
+Deno.test("Timeline places a late-starting leg at its arrival time", () => {
+  const tl = new Timeline(100);
+  feed(tl, "a", 0, 0, 5000, 100);
+  feed(tl, "b", 1, 3000, 2000, 200, 55_555);
+  const pcm = tl.drain(0, true)!;
+  const left = channel(pcm, 0), right = channel(pcm, 1);
+  assert.equal(left.length, 40_000);
+  assert.equal(right.slice(0, 24_000).every((v) => v === 0), true, "agent silent before 3 s");
+  assert.equal(right.slice(24_000, 40_000).every((v) => v === 200), true, "agent from 3 s on");
+  assert.equal(left.every((v) => v === 100), true);
+});
+
+Deno.test("Timeline reorders packets within the depth and drops late ones", () => {
+  const tl = new Timeline(100);
+  tl.place("a", 0, 1, 0, 0, frame(1));
+  tl.place("a", 0, 1, 320, 40, frame(3)); // arrives before its predecessor
+  tl.place("a", 0, 1, 160, 45, frame(2));
+  const out = channel(tl.drain(200)!, 0);
+  assert.deepEqual([out[0], out[160], out[320]], [1, 2, 3]);
+  assert.equal(tl.place("a", 0, 1, 0, 300, frame(9)), false, "already emitted: dropped");
+  assert.equal(tl.stats.lateDropped, 1);
+});
+
+Deno.test("Timeline fills lost packets with silence and keeps duration", () => {
+  const tl = new Timeline(100);
+  for (let i = 0; i < 50; i++) if (i % 10 !== 3) tl.place("a", 0, 1, i * 160, i * 20, frame(5));
+  const out = channel(tl.drain(0, true)!, 0);
+  assert.equal(out.length, 50 * 160);
+  assert.equal(out[3 * 160 + 10], 0);
+  assert.equal(out[4 * 160 + 10], 5);
+});
+
+Deno.test("Timeline pause spans are digital silence and are reported in ms", () => {
+  const tl = new Timeline(0);
+  feed(tl, "a", 0, 0, 1000, 50);
+  tl.drain(400);
+  tl.pause(400);
+  tl.resume(700);
+  const rest = channel(tl.drain(0, true)!, 0);
+  assert.equal(rest.slice(0, 300 * 8).every((v) => v === 0), true);
+  assert.equal(rest.slice(300 * 8).every((v) => v === 50), true);
+  assert.deepEqual(tl.pauses, [{ startMs: 400, endMs: 700 }]);
+});
+
+Deno.test("Timeline re-anchors an SSRC change without losing sync", () => {
+  const tl = new Timeline(100);
+  feed(tl, "a", 0, 0, 1000, 10, 1000, 1);
+  feed(tl, "a", 0, 1000, 1000, 20, 9_000_000, 2);
+  const out = channel(tl.drain(0, true)!, 0);
+  assert.equal(out.length, 16_000);
+  assert.equal(out[7999], 10);
+  assert.equal(out[8000], 20);
+  assert.equal(tl.stats.reanchors, 1);
+});
+
+Deno.test("Timeline handles RTP timestamp wrap", () => {
+  const tl = new Timeline(100);
+  const ts0 = 0xffffffff - 160 * 10 + 1;
+  for (let i = 0; i < 30; i++) tl.place("a", 0, 1, (ts0 + i * 160) >>> 0, i * 20, frame(4));
+  const out = channel(tl.drain(0, true)!, 0);
+  assert.equal(out.length, 30 * 160);
+  assert.ok(out.every((v) => v === 4));
+  assert.equal(tl.stats.reanchors, 0);
+});
+
+Deno.test("Timeline records gaps longer than 2 s on a channel", () => {
+  const tl = new Timeline(100);
+  feed(tl, "a", 1, 0, 1000, 1);
+  feed(tl, "a", 1, 1000 + GAP_MS + 500, 500, 1, 1000 + (1000 + GAP_MS + 500) * 8);
+  assert.equal(tl.gaps.length, 1);
+  assert.equal(tl.gaps[0].channel, 1);
+  assert.equal(tl.gaps[0].startMs, 1000);
+  assert.equal(tl.gaps[0].endMs, 3500);
+});
