@@ -1,0 +1,56 @@
+/**
+ * Recording rules: rule files, loader, evaluator with deterministic sampling and quotas,
+ * decision trace, hot reload and CLI handlers. A leaf module: imports nothing else from src/.
+ *
+ * @module
+ */
+export { BUILTIN_FIELDS, type ConditionNode, isFieldName, OPERATORS } from "./condition_schema.ts";
+export type { ConditionTrace } from "./conditions.ts";
+export { type CliIo, metaToCall, RULES_USAGE, rulesCheck, rulesTest, runRulesCli } from "./cli.ts";
+export {
+  type CallFacts,
+  callKeyOf,
+  type Decision,
+  type EvalContext,
+  evaluate,
+} from "./evaluate.ts";
+export {
+  buildRuleSet,
+  formatRuleError,
+  type LoadResult,
+  loadRules,
+  parseRuleFile,
+  type RuleError,
+  type RuleSource,
+} from "./loader.ts";
+export {
+  MemoryQuota,
+  NO_QUOTA_USED,
+  type QuotaCharge,
+  quotaScope,
+  type QuotaView,
+} from "./quota.ts";
+export { sampled, sampleDraw } from "./sampling.ts";
+export { type Defaults, type Rule, RuleFileSchema, type RuleSet } from "./schema.ts";
+export {
+  parseSince,
+  type PastCall,
+  renderSimulation,
+  simulate,
+  Simulation,
+  type SimulationReport,
+  type SimulationRow,
+} from "./simulate.ts";
+export {
+  type DecisionSummary,
+  type DecisionTrace,
+  renderTrace,
+  type RuleOutcome,
+  type RuleTrace,
+} from "./trace.ts";
+export {
+  RulesLoadError,
+  RulesService,
+  type RulesServiceOptions,
+  type RulesStats,
+} from "./watcher.ts";
