@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { type ConditionNode, FieldName, When } from "./condition_schema.ts";
+import { type ConditionNode, FieldName, isFieldName, When } from "./condition_schema.ts";
 
 /** Days of the week as written in `window.days`. */
 export const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
@@ -74,7 +74,8 @@ const DayList = z.preprocess(expandDays, z.array(z.enum(DAYS)).min(1))
 /** Zod schema of `window`. */
 export const WindowSchema = z.strictObject({
   days: DayList.optional(),
-  hours: z.preprocess((v) => typeof v === "string" ? [v] : v, z.array(Hours).min(1)).optional(),
+  hours: z.preprocess((v) => v === undefined || Array.isArray(v) ? v : [v], z.array(Hours).min(1))
+    .optional(),
   timeZone: TimeZone.optional(),
 });
 
@@ -86,7 +87,9 @@ export type Period = typeof PERIODS[number];
 /** Zod schema of one `quota` entry. */
 export const QuotaSchema = z.strictObject({
   max: z.number().int().min(0),
-  per: z.union([z.literal("rule"), FieldName]).default("rule"),
+  per: z.string().refine((v) => v === "rule" || isFieldName(v), {
+    message: "Unknown quota scope: use rule, a built-in field or data.<KEY>",
+  }).default("rule"),
   period: z.enum(PERIODS).default("day"),
   timeZone: TimeZone.optional(),
 });
