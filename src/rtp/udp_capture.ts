@@ -1,0 +1,139 @@
+/**
+ * Thin UDP adapter: one socket for an RTP port and one for RTCP on port + 1. Each socket
+ * loops on `await conn.receive(buf)` into one preallocated buffer (`for await` allocates
+ * per packet) and hands bytes and arrival time to a synchronous callback. Latches to the
+ * first source address; packets from elsewhere are counted and dropped. Never throws out
+ * of the loop: handler errors are counted.
+ */
+
+/** Receives one datagram. `bytes` is only valid during the call: copy to keep it. */
+export type DatagramHandler = (bytes: Uint8Array, arrivalMs: number, from: Deno.NetAddr) => void;
+
+/** Settings for {@link UdpCapture.open}. */
+export interface UdpCaptureOptions {
+  /** Even RTP port; RTCP is bound on port + 1 unless `rtcp` is false. */
+  port: number;
+  hostname?: string;
+  rtcp?: boolean;
+  onRtp: DatagramHandler;
+  onRtcp?: DatagramHandler;
+  /** Arrival clock in ms; default `performance.now() + performance.timeOrigin`. */
+  now?: () => number;
+  /** Drop packets from addresses other than the first one seen; default true. */
+  latch?: boolean;
+}
+
+/** Counters from {@link UdpCapture.toJSON}. */
+export interface UdpCaptureStats {
+  packets: number;
+  bytes: number;
+  rtcpPackets: number;
+  /** Dropped because they came from another address than the latched one. */
+  foreign: number;
+  handlerErrors: number;
+  receiveErrors: number;
+  source: string | null;
+}
+
+const BUFFER_SIZE = 2048;
+const wallClock = () => performance.timeOrigin + performance.now();
+
+/** RTP (and RTCP) capture on one port pair. */
+export class UdpCapture {
+  readonly port: number;
+  #conns: Deno.DatagramConn[] = [];
+  #loops: Promise<void>[] = [];
+  #closed = false;
+  #latch: boolean;
+  #source: Deno.NetAddr | null = null;
+  #rtcpSource: Deno.NetAddr | null = null;
+  #now: () => number;
+  #stats = { packets: 0, bytes: 0, rtcpPackets: 0, foreign: 0, handlerErrors: 0, receiveErrors: 0 };
+
+  private constructor(opts: UdpCaptureOptions) {
+    this.port = opts.port;
+    this.#latch = opts.latch ?? true;
+    this.#now = opts.now ?? wallClock;
+  }
+
+  /** Bind the sockets and start receiving. Throws (e.g. AddrInUse) when a bind fails. */
+  static open(opts: UdpCaptureOptions): UdpCapture {
+    const cap = new UdpCapture(opts);
+    const hostname = opts.hostname ?? "0.0.0.0";
+    const rtp = Deno.listenDatagram({ transport: "udp", hostname, port: opts.port });
+    cap.#conns.push(rtp);
+    if (opts.rtcp ?? true) {
+      try {
+        cap.#conns.push(Deno.listenDatagram({ transport: "udp", hostname, port: opts.port + 1 }));
+      } catch (e) {
+        rtp.close();
+        throw e;
+      }
+    }
+    cap.#loops.push(cap.#loop(cap.#conns[0], false, opts.onRtp));
+    if (cap.#conns[1]) cap.#loops.push(cap.#loop(cap.#conns[1], true, opts.onRtcp ?? (() => {})));
+    return cap;
+  }
+
+  /** The latched RTP source address, once a packet arrived. */
+  get source(): Deno.NetAddr | null {
+    return this.#source;
+  }
+
+  /** Stop receiving and release both sockets. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const c of this.#conns) c.close();
+    await Promise.all(this.#loops);
+  }
+
+  /** Counters for stream stats and metrics. */
+  toJSON(): UdpCaptureStats {
+    const s = this.#source;
+    return { ...this.#stats, source: s ? `${s.hostname}:${s.port}` : null };
+  }
+
+  async #loop(conn: Deno.DatagramConn, rtcp: boolean, handler: DatagramHandler): Promise<void> {
+    const buf = new Uint8Array(BUFFER_SIZE);
+    while (!this.#closed) {
+      let bytes: Uint8Array;
+      let from: Deno.NetAddr;
+      try {
+        const [b, addr] = await conn.receive(buf);
+        bytes = b;
+        from = addr as Deno.NetAddr;
+      } catch {
+        if (this.#closed) return;
+        this.#stats.receiveErrors++;
+        continue;
+      }
+      const arrival = this.#now();
+      if (!this.#accept(from, rtcp)) continue;
+      if (rtcp) this.#stats.rtcpPackets++;
+      else {
+        this.#stats.packets++;
+        this.#stats.bytes += bytes.length;
+      }
+      try {
+        handler(bytes, arrival, from);
+      } catch {
+        this.#stats.handlerErrors++;
+      }
+    }
+  }
+
+  #accept(from: Deno.NetAddr, rtcp: boolean): boolean {
+    const latched = rtcp ? this.#rtcpSource : this.#source;
+    if (!latched) {
+      if (rtcp) this.#rtcpSource = from;
+      else this.#source = from;
+      return true;
+    }
+    if (!this.#latch || (latched.hostname === from.hostname && latched.port === from.port)) {
+      return true;
+    }
+    this.#stats.foreign++;
+    return false;
+  }
+}

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { serializeRtpPacket } from "./packet.ts";
+import { PortPool } from "./port_pool.ts";
+import { UdpCapture, type UdpCaptureOptions } from "./udp_capture.ts";
+
+const io = { sanitizeOps: true, sanitizeResources: true };
+
+function openOnFreePort(opts: Omit<UdpCaptureOptions, "port">): UdpCapture {
+  const pool = new PortPool({ min: 47000, max: 47999 });
+  let cap: UdpCapture | undefined;
+  pool.allocate((port) => {
+    try {
+      cap = UdpCapture.open({ ...opts, port, hostname: "127.0.0.1" });
+      return true;
+    } catch (e) {
+      if (e instanceof Deno.errors.AddrInUse) return false;
+      throw e;
+    }
+  });
+  assert.ok(cap, "no free port pair");
+  return cap;
+}
+
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(cond(), "condition not reached within 2.5 s");
+}
+
+function rtp(seq: number): Uint8Array {
+  return serializeRtpPacket({
+    payloadType: 0,
+    sequenceNumber: seq,
+    timestamp: seq * 160,
+    ssrc: 1,
+    payload: new Uint8Array(160),
+  });
+}
+
+Deno.test({
+  name: "UdpCapture latches to the first source and counts others as foreign",
+  ...io,
+  fn: async () => {
+    const got: { seq: number; from: number }[] = [];
+    const rtcp: number[] = [];
+    const cap = openOnFreePort({
+      onRtp: (b, _t, from) => got.push({ seq: (b[2] << 8) | b[3], from: from.port }),
+      onRtcp: (b) => rtcp.push(b.length),
+    });
+    const a = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const b = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    try {
+      const to = { transport: "udp" as const, hostname: "127.0.0.1", port: cap.port };
+      for (let s = 1; s <= 3; s++) await a.send(rtp(s), to);
+      await until(() => got.length === 3);
+      await b.send(rtp(99), to);
+      await a.send(rtp(4), to);
+      await a.send(new Uint8Array(8), { ...to, port: cap.port + 1 });
+      await until(() => got.length === 4 && rtcp.length === 1);
+      await until(() => cap.toJSON().foreign === 1);
+      assert.deepEqual(got.map((g) => g.seq), [1, 2, 3, 4]);
+      assert.equal(cap.source?.port, (a.addr as Deno.NetAddr).port);
+      assert.equal(cap.toJSON().packets, 4);
+      assert.equal(cap.toJSON().bytes, 4 * 172);
+    } finally {
+      a.close();
+      b.close();
+      await cap.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "UdpCapture counts a throwing handler and keeps receiving",
+  ...io,
+  fn: async () => {
+    let calls = 0;
+    const cap = openOnFreePort({
+      rtcp: false,
+      onRtp: () => {
+        calls++;
+        if (calls === 1) throw new SyntaxError("bad packet");
+      },
+    });
+    const a = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    try {
+      const to = { transport: "udp" as const, hostname: "127.0.0.1", port: cap.port };
+      await a.send(Uint8Array.of(1, 2, 3), to);
+      await a.send(rtp(1), to);
+      await until(() => calls === 2);
+      assert.equal(cap.toJSON().handlerErrors, 1);
+    } finally {
+      a.close();
+      await cap.close();
+      await cap.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "UdpCapture.open() releases the RTP socket when the RTCP port is taken",
+  ...io,
+  fn: async () => {
+    const probe = openOnFreePort({ rtcp: false, onRtp: () => {} });
+    const port = probe.port;
+    await probe.close();
+    const blocker = Deno.listenDatagram({
+      transport: "udp",
+      hostname: "127.0.0.1",
+      port: port + 1,
+    });
+    try {
+      assert.throws(
+        () => UdpCapture.open({ port, hostname: "127.0.0.1", onRtp: () => {} }),
+        Deno.errors.AddrInUse,
+      );
+      const again = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port });
+      again.close();
+    } finally {
+      blocker.close();
+    }
+  },
+});
