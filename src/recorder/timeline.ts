@@ -18,6 +18,8 @@ const RING = TIMELINE_RATE * 8;
 /** Re-anchor when a packet lands further than this from where its arrival says. */
 const REANCHOR_AHEAD_MS = 1000;
 const REANCHOR_BEHIND_MS = 2000;
+/** Longest time emission waits for late media while no leg sends: 1 s. */
+const HOLD_BACK = TIMELINE_RATE;
 /** A silence on one channel longer than this between packets is a gap. */
 export const GAP_MS = 2000;
 
@@ -187,9 +189,12 @@ export class Timeline {
    */
   drain(nowMs: number, final = false): Int16Array | null {
     if (this.#origin === null) return null;
+    // While no leg sends, hold emission back (up to HOLD_BACK) so that a recording's
+    // end is its last audio, not the moment of the BYE.
+    const due = this.#positionOfTime(nowMs) - this.#depth;
     const target = final
       ? Math.max(this.#maxEnd, this.#emitted)
-      : Math.min(this.#positionOfTime(nowMs) - this.#depth, this.#emitted + RING);
+      : Math.min(due, Math.max(this.#maxEnd, due - HOLD_BACK), this.#emitted + RING);
     if (target <= this.#emitted) return null;
     const n = target - this.#emitted;
     const out = new Int16Array(n * 2);

@@ -1,0 +1,194 @@
+/// <reference lib="deno.worker" />
+/**
+ * Encoder worker: one per core. Receives stereo PCM batches for its recordings from
+ * the capture worker (one ordered MessagePort), encodes 20 ms Opus frames with
+ * libopus (or re-encodes G.711 for WAV), and writes crash-safe files: pages at least
+ * every second, fdatasync at least every two, EOS + fsync + SHA-256 + rename on end.
+ * Reports finished files and failures to the main thread.
+ */
+import { createOpusEncoder, type OpusFrameEncoder } from "../codec/opus_encoder.ts";
+import { OpusRecordingFile, WavRecordingFile } from "../codec/recording_file.ts";
+import { encodeG711 } from "../codec/g711.ts";
+import type { FileSpec, FromEncoder, ToEncoder } from "./media_protocol.ts";
+
+const FRAME = 160; // 20 ms at 8 kHz, per channel
+
+interface OpenFile {
+  file: OpusRecordingFile | WavRecordingFile;
+  encoder: OpusFrameEncoder | null;
+  /** Leftover interleaved samples shorter than one frame. */
+  rest: Int16Array;
+  chain: Promise<void>;
+  failed: boolean;
+}
+
+const files = new Map<string, OpenFile>();
+let port: MessagePort | null = null;
+let busyMs = 0;
+let encodedSamples = 0;
+
+function post(msg: FromEncoder): void {
+  self.postMessage(msg);
+}
+
+function errorInfo(err: unknown): { error: string; code?: string } {
+  const e = err as Error & { code?: string };
+  return { error: e?.message ?? String(err), ...(e?.code ? { code: e.code } : {}) };
+}
+
+async function begin(rec: string, spec: FileSpec): Promise<OpenFile> {
+  if (spec.format === "wav") {
+    const file = await WavRecordingFile.create(spec.path, {
+      format: "mulaw",
+      channels: 2,
+      sampleRate: 8000,
+      syncIntervalMs: spec.syncIntervalMs,
+    });
+    return {
+      file,
+      encoder: null,
+      rest: new Int16Array(0),
+      chain: Promise.resolve(),
+      failed: false,
+    };
+  }
+  const encoder = await createOpusEncoder({
+    channels: 2,
+    sampleRate: 8000,
+    application: "voip",
+    complexity: spec.complexity,
+    bitrate: spec.bitrate,
+    frameMs: 20,
+  });
+  const file = await OpusRecordingFile.create(spec.path, {
+    serial: (crypto.getRandomValues(new Uint32Array(1))[0] | 1) >>> 0,
+    channels: 2,
+    preSkip: encoder.preSkip,
+    inputSampleRate: 8000,
+    comments: spec.comments,
+    pageIntervalMs: spec.pageIntervalMs,
+    syncIntervalMs: spec.syncIntervalMs,
+  });
+  void rec;
+  return { file, encoder, rest: new Int16Array(0), chain: Promise.resolve(), failed: false };
+}
+
+async function write(f: OpenFile, pcm: Int16Array, final: boolean): Promise<void> {
+  const t0 = performance.now();
+  let all = pcm;
+  if (f.rest.length) {
+    all = new Int16Array(f.rest.length + pcm.length);
+    all.set(f.rest);
+    all.set(pcm, f.rest.length);
+  }
+  if (f.encoder === null) {
+    const bytes = encodeG711("pcmu", all);
+    if (bytes.length) await (f.file as WavRecordingFile).write(bytes);
+    f.rest = new Int16Array(0);
+  } else {
+    const step = FRAME * 2;
+    let off = 0;
+    const file = f.file as OpusRecordingFile;
+    for (; off + step <= all.length; off += step) {
+      await file.writePacket(
+        f.encoder.encode(all.subarray(off, off + step)),
+        f.encoder.frameSamples48k,
+      );
+    }
+    f.rest = all.slice(off);
+    if (final && f.rest.length) {
+      const last = new Int16Array(step);
+      last.set(f.rest);
+      await file.writePacket(f.encoder.encode(last), f.encoder.frameSamples48k);
+      f.rest = new Int16Array(0);
+    }
+  }
+  busyMs += performance.now() - t0;
+  encodedSamples += pcm.length / 2;
+}
+
+function enqueue(rec: string, f: OpenFile, job: () => Promise<void>): void {
+  f.chain = f.chain.then(async () => {
+    if (f.failed) return;
+    try {
+      await job();
+    } catch (err) {
+      f.failed = true;
+      // The .partial keeps every page already written; recovery closes it later.
+      try {
+        f.file.abandon();
+      } catch { /* already closed */ }
+      files.delete(rec);
+      post({ t: "failed", rec, ...errorInfo(err) });
+    }
+  });
+}
+
+function onCapture(msg: ToEncoder): void {
+  switch (msg.t) {
+    case "begin": {
+      const pending: OpenFile = {
+        file: null as unknown as OpusRecordingFile,
+        encoder: null,
+        rest: new Int16Array(0),
+        chain: Promise.resolve(),
+        failed: false,
+      };
+      files.set(msg.rec, pending);
+      enqueue(msg.rec, pending, async () => {
+        const opened = await begin(msg.rec, msg.file);
+        pending.file = opened.file;
+        pending.encoder = opened.encoder;
+      });
+      return;
+    }
+    case "pcm": {
+      const f = files.get(msg.rec);
+      if (!f) return;
+      enqueue(msg.rec, f, async () => {
+        await write(f, msg.pcm, false);
+        port?.postMessage({ t: "ack", rec: msg.rec, samples: msg.pcm.length / 2 });
+      });
+      return;
+    }
+    case "end": {
+      const f = files.get(msg.rec);
+      if (!f) return;
+      enqueue(msg.rec, f, async () => {
+        await write(f, new Int16Array(0), true);
+        const done = await f.file.finish();
+        files.delete(msg.rec);
+        post({ t: "finished", rec: msg.rec, ...done });
+      });
+      return;
+    }
+    case "abandon": {
+      const f = files.get(msg.rec);
+      if (!f) return;
+      enqueue(msg.rec, f, () => {
+        f.file.abandon();
+        files.delete(msg.rec);
+        return Promise.resolve();
+      });
+      return;
+    }
+  }
+}
+
+// Durability cadence: a page per second and fdatasync every two, even in silence.
+setInterval(() => {
+  for (const [rec, f] of files) {
+    if (f.file) enqueue(rec, f, () => f.file.tick());
+  }
+  post({ t: "load", busyMs, samples: encodedSamples });
+}, 250);
+
+self.onmessage = async (e: MessageEvent) => {
+  const msg = e.data as { t: "init"; port: MessagePort };
+  if (msg.t === "init") {
+    port = msg.port;
+    port.onmessage = (ev: MessageEvent<ToEncoder>) => onCapture(ev.data);
+    const probe = await createOpusEncoder({ channels: 2, sampleRate: 8000 });
+    post({ t: "ready", backend: probe.backend });
+  }
+};

@@ -1,0 +1,236 @@
+/**
+ * Main-thread handle on the media workers: one capture worker and one encoder worker
+ * per core, connected by MessageChannels. Opening, pausing and closing recordings is
+ * a message; the main thread never sees a packet.
+ */
+import type {
+  CaptureReport,
+  CaptureStream,
+  FileSpec,
+  FromCapture,
+  FromEncoder,
+  ToCapture,
+} from "./media_protocol.ts";
+
+/** A recording's end result: capture statistics plus the finished (or failed) file. */
+export interface ClosedRecording {
+  report: CaptureReport;
+  file:
+    | { ok: true; path: string; sha256: string; bytes: number; durationMs: number }
+    | { ok: false; error: string; code?: string };
+}
+
+/** Options for {@link MediaEngine.start}. */
+export interface MediaEngineOptions {
+  listen: string;
+  depthMs: number;
+  /** Encoder workers; 0 means one per core. */
+  encoders: number;
+}
+
+interface Pending {
+  opened?: PromiseWithResolvers<number[]>;
+  report?: CaptureReport;
+  file?: ClosedRecording["file"];
+  closed?: PromiseWithResolvers<ClosedRecording>;
+}
+
+/** Workers that capture, mix, encode and write recordings. */
+export class MediaEngine implements AsyncDisposable {
+  #capture: Worker;
+  #encoders: Worker[];
+  #pending = new Map<string, Pending>();
+  #next = 0;
+  #live = new Map<string, CaptureReport>();
+  #encoderLoad: { busyMs: number; samples: number }[];
+  #backend = "unknown";
+  /** Called once per stream when its first packet arrives. */
+  onMedia: (rec: string, key: string) => void = () => {};
+  /** Called when an encoder fails a file mid-recording (disk full, I/O error). */
+  onFileError: (rec: string, error: string, code?: string) => void = () => {};
+
+  private constructor(capture: Worker, encoders: Worker[]) {
+    this.#capture = capture;
+    this.#encoders = encoders;
+    this.#encoderLoad = encoders.map(() => ({ busyMs: 0, samples: 0 }));
+    capture.onmessage = (e: MessageEvent<FromCapture>) => this.#fromCapture(e.data);
+  }
+
+  /** Starts the workers and waits until every encoder has loaded libopus. */
+  static async start(options: MediaEngineOptions): Promise<MediaEngine> {
+    const n = options.encoders > 0 ? options.encoders : Math.max(1, navigator.hardwareConcurrency);
+    const capture = new Worker(new URL("./capture_worker.ts", import.meta.url).href, {
+      type: "module",
+      name: "selrec-capture",
+    });
+    const ports: MessagePort[] = [];
+    const encoders: Worker[] = [];
+    const ready: Promise<string>[] = [];
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(new URL("./encoder_worker.ts", import.meta.url).href, {
+        type: "module",
+        name: `selrec-encoder-${i}`,
+      });
+      const ch = new MessageChannel();
+      ports.push(ch.port1);
+      const { promise, resolve, reject } = Promise.withResolvers<string>();
+      w.onmessage = (e: MessageEvent<FromEncoder>) => {
+        if (e.data.t === "ready") resolve(e.data.backend);
+      };
+      w.onerror = (e) => reject(new Error(`encoder worker failed: ${e.message}`));
+      w.postMessage({ t: "init", port: ch.port2 }, [ch.port2]);
+      encoders.push(w);
+      ready.push(promise);
+    }
+    const engine = new MediaEngine(capture, encoders);
+    engine.#post(
+      { t: "init", listen: options.listen, depthMs: options.depthMs, encoders: ports },
+      ports,
+    );
+    const backends = await Promise.all(ready);
+    engine.#backend = backends[0];
+    encoders.forEach((w, i) =>
+      w.onmessage = (e: MessageEvent<FromEncoder>) => engine.#fromEncoder(i, e.data)
+    );
+    return engine;
+  }
+
+  /** The libopus build in use ("native" or "wasm"). */
+  get backend(): string {
+    return this.#backend;
+  }
+
+  get encoderCount(): number {
+    return this.#encoders.length;
+  }
+
+  #post(msg: ToCapture, transfer: Transferable[] = []): void {
+    this.#capture.postMessage(msg, transfer);
+  }
+
+  #fromCapture(msg: FromCapture): void {
+    switch (msg.t) {
+      case "opened":
+        this.#pending.get(msg.rec)?.opened?.resolve(msg.ports);
+        return;
+      case "open-failed":
+        this.#pending.get(msg.rec)?.opened?.reject(new Error(msg.error));
+        return;
+      case "media":
+        this.onMedia(msg.rec, msg.key);
+        return;
+      case "stats":
+        for (const r of msg.reports) this.#live.set(r.rec, r);
+        return;
+      case "closed": {
+        this.#live.delete(msg.report.rec);
+        const p = this.#pending.get(msg.report.rec);
+        if (!p) return;
+        p.report = msg.report;
+        this.#settle(msg.report.rec, p);
+        return;
+      }
+    }
+  }
+
+  #fromEncoder(index: number, msg: FromEncoder): void {
+    switch (msg.t) {
+      case "load":
+        this.#encoderLoad[index] = { busyMs: msg.busyMs, samples: msg.samples };
+        return;
+      case "finished":
+      case "failed": {
+        const p = this.#pending.get(msg.rec);
+        const file: ClosedRecording["file"] = msg.t === "finished"
+          ? {
+            ok: true,
+            path: msg.path,
+            sha256: msg.sha256,
+            bytes: msg.bytes,
+            durationMs: msg.durationMs,
+          }
+          : { ok: false, error: msg.error, code: msg.code };
+        if (msg.t === "failed") this.onFileError(msg.rec, msg.error, msg.code);
+        if (!p) return;
+        p.file = file;
+        this.#settle(msg.rec, p);
+        return;
+      }
+    }
+  }
+
+  #settle(rec: string, p: Pending): void {
+    if (p.report && p.file && p.closed) {
+      this.#pending.delete(rec);
+      p.closed.resolve({ report: p.report, file: p.file });
+    }
+  }
+
+  /** Binds the streams' ports and starts the file; resolves with the bound ports. */
+  async open(rec: string, streams: CaptureStream[], file: FileSpec): Promise<number[]> {
+    const opened = Promise.withResolvers<number[]>();
+    this.#pending.set(rec, { opened });
+    const encoder = this.#next++ % this.#encoders.length;
+    this.#post({ t: "open", rec, streams, encoder, file });
+    try {
+      return await opened.promise;
+    } catch (err) {
+      this.#post({ t: "abandon", rec });
+      this.#pending.delete(rec);
+      throw err;
+    }
+  }
+
+  /** Adds streams or changes codecs mid-call. */
+  update(rec: string, streams: CaptureStream[]): void {
+    this.#post({ t: "update", rec, streams });
+  }
+
+  pause(rec: string): void {
+    this.#post({ t: "pause", rec });
+  }
+
+  resume(rec: string): void {
+    this.#post({ t: "resume", rec });
+  }
+
+  /** Stops capture, flushes the timeline and finishes the file. */
+  close(rec: string): Promise<ClosedRecording> {
+    let p = this.#pending.get(rec);
+    if (!p) {
+      p = {};
+      this.#pending.set(rec, p);
+    }
+    p.closed ??= Promise.withResolvers<ClosedRecording>();
+    this.#post({ t: "close", rec });
+    this.#settle(rec, p);
+    return p.closed.promise;
+  }
+
+  /** Stops capture and leaves the `.partial` file for the recovery sweep (shutdown). */
+  abandon(rec: string): void {
+    this.#pending.delete(rec);
+    this.#post({ t: "abandon", rec });
+  }
+
+  /** Latest live capture statistics of an open recording (about 1 s old). */
+  live(rec: string): CaptureReport | undefined {
+    return this.#live.get(rec);
+  }
+
+  /** Encoder load: busy milliseconds and encoded samples per worker since start. */
+  encoderLoad(): { busyMs: number; samples: number }[] {
+    return this.#encoderLoad.map((l) => ({ ...l }));
+  }
+
+  /** Terminates the workers. Open recordings stay `.partial` for the recovery sweep. */
+  stop(): void {
+    this.#capture.terminate();
+    for (const w of this.#encoders) w.terminate();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    this.stop();
+    return Promise.resolve();
+  }
+}
