@@ -1,10 +1,11 @@
 /// <reference lib="deno.worker" />
 /**
- * Capture worker: owns one UDP socket per RTP stream port (and its RTCP port + 1),
- * receives into preallocated buffers with `await conn.receive(buf)`, hands packets to
+ * Capture worker: owns one UDP socket per RTP stream port (and its RTCP port + 1)
+ * through src/rtp UdpCapture (preallocated `conn.receive(buf)`), hands packets to
  * the stream receivers, and every 100 ms drains each recording's timeline into a PCM
  * batch transferred to that recording's encoder. Never waits on encoding or disk.
  */
+import { UdpCapture } from "../rtp/udp_capture.ts";
 import { StreamReceiver } from "./stream_receiver.ts";
 import type { OpusDecodeFn, PayloadCodec } from "./stream_receiver.ts";
 import { Timeline } from "./timeline.ts";
@@ -18,22 +19,18 @@ import type {
 } from "./media_protocol.ts";
 
 const TICK_MS = 100;
+/** The arrival clock UdpCapture stamps packets with; drains and pauses use the same. */
+const clock = () => performance.timeOrigin + performance.now();
 const STATS_MS = 1000;
-
-interface Socket {
-  conn: Deno.DatagramConn;
-  closed: boolean;
-}
 
 interface Rec {
   id: string;
   timeline: Timeline;
   receivers: Map<string, StreamReceiver>;
-  sockets: Map<number, Socket>;
+  captures: Map<string, UdpCapture>;
   encoder: MessagePort;
   outstanding: number;
   mediaSeen: Set<string>;
-  rtcpPackets: number;
 }
 
 let listen = "0.0.0.0";
@@ -72,49 +69,12 @@ async function opusDecoder(): Promise<OpusDecodeFn> {
   };
 }
 
-async function receiveLoop(rec: Rec, sock: Socket, rx: StreamReceiver): Promise<void> {
-  const buf = new Uint8Array(2048);
-  while (!sock.closed) {
-    let data: Uint8Array, addr: Deno.Addr;
-    try {
-      [data, addr] = await sock.conn.receive(buf);
-    } catch {
-      break; // closed
-    }
-    const a = addr as Deno.NetAddr;
-    rx.receive(data, `${a.hostname}:${a.port}`, performance.now(), Date.now());
-    if (!rec.mediaSeen.has(rx.key)) {
-      rec.mediaSeen.add(rx.key);
-      post({ t: "media", rec: rec.id, key: rx.key });
-    }
-  }
-}
-
-async function rtcpLoop(rec: Rec, sock: Socket): Promise<void> {
-  const buf = new Uint8Array(2048);
-  while (!sock.closed) {
-    try {
-      await sock.conn.receive(buf);
-      rec.rtcpPackets++;
-    } catch {
-      break;
-    }
-  }
-}
-
-function bind(port: number): Socket {
-  return {
-    conn: Deno.listenDatagram({ hostname: listen, port, transport: "udp" }),
-    closed: false,
-  };
-}
-
 async function addStreams(rec: Rec, streams: CaptureStream[]): Promise<number[]> {
   const ports: number[] = [];
   for (const s of streams) {
     const codecs = new Map<number, PayloadCodec>(s.codecs);
     const existing = rec.receivers.get(s.key);
-    if (existing && rec.sockets.has(s.port)) {
+    if (existing && rec.captures.get(s.key)?.port === s.port) {
       existing.setCodecs(codecs);
       continue;
     }
@@ -127,17 +87,20 @@ async function addStreams(rec: Rec, streams: CaptureStream[]): Promise<number[]>
       hasOpus ? await opusDecoder() : null,
     );
     rec.receivers.set(s.key, rx);
-    const rtp = bind(s.port);
-    rec.sockets.set(s.port, rtp);
-    let rtcp: Socket | null = null;
-    try {
-      rtcp = bind(s.port + 1);
-      rec.sockets.set(s.port + 1, rtcp);
-    } catch {
-      // RTCP is optional: a taken RTCP port costs only sender reports.
-    }
-    receiveLoop(rec, rtp, rx);
-    if (rtcp) rtcpLoop(rec, rtcp);
+    const capture = UdpCapture.open({
+      port: s.port,
+      hostname: listen,
+      rtcp: true,
+      onRtp: (bytes, arrivalMs) => {
+        rx.receive(bytes, arrivalMs);
+        if (!rec.mediaSeen.has(rx.key)) {
+          rec.mediaSeen.add(rx.key);
+          post({ t: "media", rec: rec.id, key: rx.key });
+        }
+      },
+    });
+    rec.captures.get(s.key)?.close();
+    rec.captures.set(s.key, capture);
     ports.push(s.port);
   }
   return ports;
@@ -145,7 +108,14 @@ async function addStreams(rec: Rec, streams: CaptureStream[]): Promise<number[]>
 
 function report(rec: Rec): CaptureReport {
   const streams: CaptureReport["streams"] = {};
-  for (const [k, rx] of rec.receivers) streams[k] = rx.stats();
+  for (const [k, rx] of rec.receivers) {
+    const cap = rec.captures.get(k)?.toJSON();
+    streams[k] = {
+      ...rx.stats(),
+      foreignPackets: cap?.foreign ?? 0,
+      rtcpPackets: cap?.rtcpPackets ?? 0,
+    };
+  }
   return {
     rec: rec.id,
     streams,
@@ -157,17 +127,12 @@ function report(rec: Rec): CaptureReport {
 }
 
 function closeSockets(rec: Rec): void {
-  for (const s of rec.sockets.values()) {
-    s.closed = true;
-    try {
-      s.conn.close();
-    } catch { /* already closed */ }
-  }
-  rec.sockets.clear();
+  for (const c of rec.captures.values()) c.close();
+  rec.captures.clear();
 }
 
 function flush(rec: Rec, final: boolean): void {
-  const pcm = rec.timeline.drain(performance.now(), final);
+  const pcm = rec.timeline.drain(clock(), final);
   if (!pcm) return;
   rec.outstanding += pcm.length / 2;
   maxBacklogSamples = Math.max(maxBacklogSamples, rec.outstanding);
@@ -192,11 +157,10 @@ async function handle(msg: ToCapture): Promise<void> {
         id: msg.rec,
         timeline: new Timeline(depthMs),
         receivers: new Map(),
-        sockets: new Map(),
+        captures: new Map(),
         encoder: encoders[msg.encoder % encoders.length],
         outstanding: 0,
         mediaSeen: new Set(),
-        rtcpPackets: 0,
       };
       recs.set(msg.rec, rec);
       toEncoder(rec, { t: "begin", rec: rec.id, file: msg.file });
@@ -214,10 +178,10 @@ async function handle(msg: ToCapture): Promise<void> {
       return;
     }
     case "pause":
-      recs.get(msg.rec)?.timeline.pause(performance.now());
+      recs.get(msg.rec)?.timeline.pause(clock());
       return;
     case "resume":
-      recs.get(msg.rec)?.timeline.resume(performance.now());
+      recs.get(msg.rec)?.timeline.resume(clock());
       return;
     case "close": {
       const rec = recs.get(msg.rec);

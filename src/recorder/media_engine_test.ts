@@ -46,6 +46,12 @@ Deno.test({
     ], spec(`${dir}/r1.ogg`));
     const a = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
     const b = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+    const partialSizes: number[] = [];
+    const watcher = setInterval(() => {
+      try {
+        partialSizes.push(Deno.statSync(`${dir}/r1.ogg.partial`).size);
+      } catch { /* not yet created */ }
+    }, 500);
     await Promise.all([
       sendToneLeg(a, {
         hz: 440,
@@ -63,8 +69,15 @@ Deno.test({
         ssrcChangeAt: 50,
       }),
     ]);
+    clearInterval(watcher);
     a.close();
     b.close();
+    // Crash safety: audio reached the .partial file while the call was running.
+    assert.ok(partialSizes.length >= 5, "the .partial file existed during the call");
+    assert.ok(
+      partialSizes[partialSizes.length - 1] > partialSizes[1] + 4000,
+      `the .partial grew during the call: ${partialSizes}`,
+    );
     await new Promise((r) => setTimeout(r, 300));
     const closed = await engine.close("r1");
     assert.ok(closed.file.ok, JSON.stringify(closed.file));

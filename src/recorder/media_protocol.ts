@@ -3,7 +3,7 @@
  * The capture worker owns the RTP sockets; encoders own the files. Main never
  * touches a packet; capture never waits on encoding, disk or SQLite.
  */
-import type { PayloadCodec, StreamStats } from "./stream_receiver.ts";
+import type { PayloadCodec, StreamReport } from "./stream_receiver.ts";
 import type { GapSpan, PauseSpan, TimelineStats } from "./timeline.ts";
 
 /** One negotiated stream to capture. */
@@ -41,7 +41,7 @@ export type ToCapture =
 /** Live per-recording summary, from capture to main. */
 export interface CaptureReport {
   rec: string;
-  streams: Record<string, StreamStats>;
+  streams: Record<string, StreamReport>;
   timeline: TimelineStats;
   gaps: GapSpan[];
   pauses: PauseSpan[];

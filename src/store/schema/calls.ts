@@ -45,9 +45,10 @@ export interface RuleDecisionTable {
 }
 export type RuleDecision = Selectable<RuleDecisionTable>;
 
-/** Quota counters, one row per scope (rule × key × period). */
-export interface QuotaCounterTable {
+/** A recorded call charged against a quota scope (rule × key × period). */
+export interface QuotaChargeTable {
   scope: string;
-  count: number;
-  updated_at: string;
+  call_key: string;
+  period_start: string;
+  charged_at: string;
 }

@@ -1,4 +1,4 @@
-import type { CallTable, QuotaCounterTable, RuleDecisionTable } from "./calls.ts";
+import type { CallTable, QuotaChargeTable, RuleDecisionTable } from "./calls.ts";
 import type {
   GapTable,
   ParticipantTable,
@@ -25,7 +25,7 @@ import type { AlarmTable, ArchiveJobTable, SettingTable, StorageLocationTable } 
 export interface Database {
   calls: CallTable;
   rule_decisions: RuleDecisionTable;
-  quota_counters: QuotaCounterTable;
+  quota_charges: QuotaChargeTable;
   recordings: RecordingTable;
   recording_partitions: RecordingPartitionTable;
   participants: ParticipantTable;

@@ -1,0 +1,36 @@
+/**
+ * What the recorder needs to know about a recording session, independent of how it
+ * was signalled (SIPREC, a plain RTP fork with X-headers, or the call API).
+ */
+
+/** One negotiated media stream. */
+export interface SessionStream {
+  /** SDP a=label (RFC 4574), or the m-line index when absent. */
+  label: string;
+  /** Our RTP port from the answer (RTCP on +1); 0 when refused. */
+  port: number;
+  /** Payload types we accepted, with their codecs. */
+  codecs: { pt: number; name: "PCMU" | "PCMA" | "opus" | "telephone-event"; clockRate: number }[];
+}
+
+/** A participant from RFC 7865 metadata (or headers). */
+export interface SessionParticipant {
+  id: string;
+  aor: string | null;
+  name: string | null;
+  /** Labels of the streams this participant sends. */
+  sends: string[];
+}
+
+/** A recording session as the recorder sees it. */
+export interface SessionInfo {
+  /** SIPREC session id (RFC 7865 sipSessionID) or, for plain forks, the Call-ID. */
+  sessionId: string;
+  /** SIP Call-ID of the recording session. */
+  sipCallId: string;
+  source: "siprec" | "fork" | "api";
+  streams: SessionStream[];
+  participants: SessionParticipant[];
+  /** Flattened metadata: attached data, extension data, mapped headers. */
+  metadata: Record<string, string>;
+}

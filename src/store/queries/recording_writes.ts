@@ -1,0 +1,237 @@
+/**
+ * Writes of the recorder: calls, decisions, recordings with their participants,
+ * streams, metadata and partitions, and the one-transaction finalize.
+ */
+import type { DatabaseSync } from "node:sqlite";
+import type { Db } from "../db.ts";
+import type { CallTable, RecordingTable } from "../schema.ts";
+
+/** Returns the spool location's id, creating the row on first use. */
+export async function ensureSpool(db: Db, path: string): Promise<number> {
+  const row = await db.selectFrom("storage_locations").select(["id", "path"]).where(
+    "name",
+    "=",
+    "spool",
+  ).executeTakeFirst();
+  if (row) {
+    if (row.path !== path) {
+      await db.updateTable("storage_locations").set({ path }).where("id", "=", row.id).execute();
+    }
+    return row.id;
+  }
+  const r = await db.insertInto("storage_locations").values({
+    name: "spool",
+    kind: "spool",
+    path,
+    mount_type: null,
+    mount_source: null,
+    volume_id: null,
+    healthy: 1,
+    last_check_at: null,
+    last_error: null,
+  }).returning("id").executeTakeFirstOrThrow();
+  return r.id;
+}
+
+/** Inserts a call row. */
+export async function insertCall(db: Db, call: CallTable): Promise<void> {
+  await db.insertInto("calls").values(call).execute();
+}
+
+/** Stores one rule evaluation with its trace. */
+export async function insertDecision(db: Db, d: {
+  callId: string | null;
+  callKey: string;
+  origin: string;
+  record: boolean;
+  ruleId: string | null;
+  mode: string | null;
+  partitions: string[];
+  retention: string | null;
+  trace: unknown;
+  rulesetVersion: string;
+  at: Date;
+}): Promise<void> {
+  await db.insertInto("rule_decisions").values({
+    call_id: d.callId,
+    call_key: d.callKey,
+    evaluated_at: d.at.toISOString(),
+    origin: d.origin,
+    record: d.record ? 1 : 0,
+    rule_id: d.ruleId,
+    mode: d.mode,
+    partitions: d.partitions.join(","),
+    retention: d.retention,
+    trace: JSON.stringify(d.trace),
+    ruleset_version: d.rulesetVersion,
+  }).execute();
+}
+
+/**
+ * Quota usage read synchronously (the rules evaluator is synchronous): recorded calls
+ * charged to `scope`, not counting `callKey` itself.
+ */
+export function quotaUsed(raw: DatabaseSync, scope: string, callKey = ""): number {
+  const row = raw.prepare(
+    "SELECT count(*) AS n FROM quota_charges WHERE scope = ? AND call_key != ?",
+  ).get(scope, callKey) as { n: number };
+  return Number(row.n);
+}
+
+/** Charges a recorded call to its quota scopes (idempotent per scope and call). */
+export async function chargeQuota(
+  db: Db,
+  callKey: string,
+  charges: { scope: string; periodStart: Date }[],
+  at: Date,
+): Promise<void> {
+  for (const c of charges) {
+    await db.insertInto("quota_charges").values({
+      scope: c.scope,
+      call_key: callKey,
+      period_start: c.periodStart.toISOString(),
+      charged_at: at.toISOString(),
+    }).onConflict((oc) => oc.doNothing()).execute();
+  }
+}
+
+/** A new recording with everything known at its start. */
+export interface NewRecording {
+  recording: RecordingTable;
+  participants: {
+    key: string;
+    aor: string | null;
+    name: string | null;
+    role: "customer" | "agent" | "unknown";
+    channel: number | null;
+  }[];
+  streams: {
+    label: string;
+    codec: string;
+    payloadType: number | null;
+    clockRate: number | null;
+    port: number | null;
+    channel: number | null;
+    participantKey: string | null;
+  }[];
+  metadata: Record<string, string>;
+}
+
+/** Inserts a recording and its rows in one transaction. */
+export async function createRecording(db: Db, r: NewRecording): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await tx.insertInto("recordings").values(r.recording).execute();
+    const id = r.recording.id;
+    for (const p of new Set(r.recording.partitions.split(",").filter(Boolean))) {
+      await tx.insertInto("recording_partitions").values({ recording_id: id, partition: p })
+        .execute();
+    }
+    for (const p of r.participants) {
+      await tx.insertInto("participants").values({
+        recording_id: id,
+        participant_key: p.key,
+        aor: p.aor,
+        name: p.name,
+        role: p.role,
+        channel: p.channel,
+        joined_ms: 0,
+        left_ms: null,
+      }).execute();
+    }
+    for (const s of r.streams) {
+      await tx.insertInto("streams").values({
+        recording_id: id,
+        label: s.label,
+        codec: s.codec,
+        payload_type: s.payloadType,
+        clock_rate: s.clockRate,
+        port: s.port,
+        channel: s.channel,
+        participant_key: s.participantKey,
+        stats: "{}",
+        first_packet_at: null,
+        last_packet_at: null,
+      }).execute();
+    }
+    for (const [key, value] of Object.entries(r.metadata)) {
+      if (value === "") continue;
+      await tx.insertInto("recording_metadata").values({ recording_id: id, key, value })
+        .onConflict((oc) => oc.doNothing()).execute();
+    }
+  });
+}
+
+/** Everything known when a recording ends. */
+export interface RecordingEnd {
+  id: string;
+  state: "complete" | "interrupted";
+  endedAt: Date;
+  path: string;
+  durationMs: number;
+  sizeBytes: number;
+  sha256: string;
+  streamStats: Record<
+    string,
+    { stats: unknown; firstPacketAt: string | null; lastPacketAt: string | null }
+  >;
+  pauses: {
+    startMs: number;
+    endMs: number | null;
+    source: "src" | "agent" | "api" | "auto";
+    reasonCode: string | null;
+    userId: number | null;
+  }[];
+  gaps: { channel: number; startMs: number; endMs: number }[];
+  flags: { noMedia: boolean; oneWay: boolean; interrupted: boolean };
+}
+
+/** Marks a recording finished, with its stats, pauses and gaps, in one transaction. */
+export async function finalizeRecording(db: Db, e: RecordingEnd): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await tx.updateTable("recordings").set({
+      state: e.state,
+      ended_at: e.endedAt.toISOString(),
+      path: e.path,
+      duration_ms: Math.round(e.durationMs),
+      size_bytes: e.sizeBytes,
+      sha256: e.sha256,
+      flag_no_media: e.flags.noMedia ? 1 : 0,
+      flag_one_way: e.flags.oneWay ? 1 : 0,
+      flag_interrupted: e.flags.interrupted ? 1 : 0,
+      flag_paused: e.pauses.length > 0 ? 1 : 0,
+      flag_gaps: e.gaps.length,
+    }).where("id", "=", e.id).execute();
+    for (const [label, s] of Object.entries(e.streamStats)) {
+      await tx.updateTable("streams").set({
+        stats: JSON.stringify(s.stats),
+        first_packet_at: s.firstPacketAt,
+        last_packet_at: s.lastPacketAt,
+      }).where("recording_id", "=", e.id).where("label", "=", label).execute();
+    }
+    await tx.deleteFrom("pauses").where("recording_id", "=", e.id).execute();
+    for (const p of e.pauses) {
+      await tx.insertInto("pauses").values({
+        recording_id: e.id,
+        start_ms: Math.round(p.startMs),
+        end_ms: p.endMs === null ? null : Math.round(p.endMs),
+        source: p.source,
+        reason_code: p.reasonCode,
+        user_id: p.userId,
+      }).execute();
+    }
+    for (const g of e.gaps) {
+      await tx.insertInto("gaps").values({
+        recording_id: e.id,
+        channel: g.channel,
+        start_ms: Math.round(g.startMs),
+        end_ms: Math.round(g.endMs),
+      }).execute();
+    }
+  });
+}
+
+/** Sets the end of a call. */
+export async function endCall(db: Db, callId: string, reason: string, at: Date): Promise<void> {
+  await db.updateTable("calls").set({ ended_at: at.toISOString(), end_reason: reason })
+    .where("id", "=", callId).execute();
+}

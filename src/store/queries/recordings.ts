@@ -1,0 +1,175 @@
+/**
+ * Recording search and detail. Search filters the denormalized columns of `recordings`,
+ * pages by keyset on (started_at DESC, id DESC) and counts the whole match; the caller
+ * supplies the access WHERE (src/auth/access.ts), so visibility is never optional.
+ */
+import { type Expression, type ExpressionBuilder, sql, type SqlBool } from "kysely";
+import type { Db } from "../db.ts";
+import type { Database } from "../schema/database.ts";
+import type { Recording } from "../schema/recordings.ts";
+
+/** Search filters; every field optional. Dates are ISO strings (UTC). */
+export interface RecordingFilter {
+  from?: string;
+  to?: string;
+  agentId?: string;
+  customerId?: string;
+  /** Matches ANI or DNIS. */
+  number?: string;
+  ani?: string;
+  dnis?: string;
+  businessUnit?: string;
+  customerType?: string;
+  language?: string;
+  minDurationMs?: number;
+  maxDurationMs?: number;
+  interrupted?: boolean;
+  noMedia?: boolean;
+  oneWay?: boolean;
+  paused?: boolean;
+  legalHold?: boolean;
+  /** `key=value` pairs that must all be present in recording_metadata. */
+  metadata?: { key: string; value: string }[];
+  /** Include tombstones (state deleted/purged); off by default. */
+  includeDeleted?: boolean;
+}
+
+/** A keyset position: the last row of the previous page. */
+export interface Cursor {
+  startedAt: string;
+  id: string;
+}
+
+/** One page of results. */
+export interface RecordingPage {
+  rows: Recording[];
+  total: number;
+  next: Cursor | null;
+}
+
+type Eb = ExpressionBuilder<Database, "recordings">;
+type Where = (eb: Eb) => Expression<SqlBool>;
+
+function filterWhere(f: RecordingFilter): Where {
+  return (eb) => {
+    const c: Expression<SqlBool>[] = [];
+    if (!f.includeDeleted) c.push(eb("recordings.state", "not in", ["deleted", "purged"]));
+    if (f.from) c.push(eb("recordings.started_at", ">=", f.from));
+    if (f.to) c.push(eb("recordings.started_at", "<", f.to));
+    if (f.agentId) c.push(eb("recordings.agent_id", "=", f.agentId));
+    if (f.customerId) c.push(eb("recordings.customer_id", "=", f.customerId));
+    if (f.ani) c.push(eb("recordings.ani", "=", f.ani));
+    if (f.dnis) c.push(eb("recordings.dnis", "=", f.dnis));
+    if (f.number) {
+      c.push(eb.or([eb("recordings.ani", "=", f.number), eb("recordings.dnis", "=", f.number)]));
+    }
+    if (f.businessUnit) c.push(eb("recordings.business_unit", "=", f.businessUnit));
+    if (f.customerType) c.push(eb("recordings.customer_type", "=", f.customerType));
+    if (f.language) c.push(eb("recordings.language", "=", f.language));
+    if (f.minDurationMs !== undefined) c.push(eb("recordings.duration_ms", ">=", f.minDurationMs));
+    if (f.maxDurationMs !== undefined) c.push(eb("recordings.duration_ms", "<=", f.maxDurationMs));
+    const flag = (
+      v: boolean | undefined,
+      col: `recordings.${keyof Recording & `flag_${string}`}`,
+    ) => {
+      if (v !== undefined) c.push(eb(col, "=", v ? 1 : 0));
+    };
+    flag(f.interrupted, "recordings.flag_interrupted");
+    flag(f.noMedia, "recordings.flag_no_media");
+    flag(f.oneWay, "recordings.flag_one_way");
+    flag(f.paused, "recordings.flag_paused");
+    if (f.legalHold !== undefined) c.push(eb("recordings.legal_hold", "=", f.legalHold ? 1 : 0));
+    for (const { key, value } of f.metadata ?? []) {
+      c.push(eb.exists(
+        eb.selectFrom("recording_metadata").select(sql`1`.as("one"))
+          .whereRef("recording_metadata.recording_id", "=", "recordings.id")
+          .where("recording_metadata.key", "=", key).where("recording_metadata.value", "=", value),
+      ));
+    }
+    return c.length ? eb.and(c) : sql<SqlBool>`1 = 1`;
+  };
+}
+
+/** Runs a search: one page of up to `limit` rows after `after`, plus the total. */
+export async function searchRecordings(
+  db: Db,
+  filter: RecordingFilter,
+  access: Where,
+  page: { limit: number; after?: Cursor | null },
+): Promise<RecordingPage> {
+  const limit = Math.max(1, Math.min(500, Math.floor(page.limit)));
+  let q = db.selectFrom("recordings").selectAll().where(filterWhere(filter)).where(access);
+  const after = page.after;
+  if (after) {
+    q = q.where(
+      sql<SqlBool>`(recordings.started_at, recordings.id) < (${after.startedAt}, ${after.id})`,
+    );
+  }
+  const rows = await q.orderBy("recordings.started_at", "desc").orderBy("recordings.id", "desc")
+    .limit(limit + 1).execute();
+  const { n } = await db.selectFrom("recordings").select((eb) => eb.fn.countAll<number>().as("n"))
+    .where(filterWhere(filter)).where(access).executeTakeFirstOrThrow();
+  const more = rows.length > limit;
+  const shown = rows.slice(0, limit);
+  const last = shown[shown.length - 1];
+  return {
+    rows: shown,
+    total: Number(n),
+    next: more && last ? { startedAt: last.started_at, id: last.id } : null,
+  };
+}
+
+/** Encodes a cursor for a URL. */
+export function encodeCursor(c: Cursor): string {
+  return btoa(JSON.stringify([c.startedAt, c.id])).replaceAll("+", "-").replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
+
+/** Decodes a URL cursor; null for anything malformed. */
+export function decodeCursor(text: string | undefined): Cursor | null {
+  if (!text || text.length > 600) return null;
+  try {
+    const v = JSON.parse(atob(text.replaceAll("-", "+").replaceAll("_", "/")));
+    if (Array.isArray(v) && typeof v[0] === "string" && typeof v[1] === "string") {
+      return { startedAt: v[0], id: v[1] };
+    }
+  } catch {
+    // fall through
+  }
+  return null;
+}
+
+/** Everything the recording page shows besides the row itself. */
+export async function recordingDetail(db: Db, rec: Recording) {
+  const [participants, streams, metadata, pauses, gaps, decisions, call, partitions] = await Promise
+    .all([
+      db.selectFrom("participants").selectAll().where("recording_id", "=", rec.id)
+        .orderBy("channel").execute(),
+      db.selectFrom("streams").selectAll().where("recording_id", "=", rec.id).orderBy("id")
+        .execute(),
+      db.selectFrom("recording_metadata").selectAll().where("recording_id", "=", rec.id)
+        .orderBy("key").execute(),
+      db.selectFrom("pauses").selectAll().where("recording_id", "=", rec.id).orderBy("start_ms")
+        .execute(),
+      db.selectFrom("gaps").selectAll().where("recording_id", "=", rec.id).orderBy("start_ms")
+        .execute(),
+      db.selectFrom("rule_decisions").selectAll().where("call_id", "=", rec.call_id).orderBy("id")
+        .execute(),
+      db.selectFrom("calls").selectAll().where("id", "=", rec.call_id).executeTakeFirst(),
+      db.selectFrom("recording_partitions").select("partition").where("recording_id", "=", rec.id)
+        .execute(),
+    ]);
+  return {
+    participants,
+    streams,
+    metadata,
+    pauses,
+    gaps,
+    decisions,
+    call,
+    partitions: partitions.map((p) => p.partition),
+  };
+}
+
+/** The detail bundle of {@link recordingDetail}. */
+export type RecordingDetail = Awaited<ReturnType<typeof recordingDetail>>;
