@@ -1,0 +1,26 @@
+import assert from "node:assert/strict";
+import { csvLine, defuseFormula, parseCsv } from "./csv.ts";
+
+Deno.test("csvLine() and parseCsv() round-trip NULL, empty, quotes, commas and newlines", () => {
+  const cells = [null, "", 'say "hi"', "a,b", "two\r\nlines", " pad ", "plain", "7"];
+  const text = csvLine(cells) + csvLine(["x", null]);
+  assert.equal(text.split("\r\n")[0].slice(0, 3), ',"",');
+  assert.deepEqual(parseCsv(text), [cells, ["x", null]]);
+});
+
+Deno.test("parseCsv() rejects malformed quoting with the line number", () => {
+  assert.throws(() => parseCsv('a,b\r\nc,d"e\r\n'), {
+    name: "SyntaxError",
+    message: "Cannot parse CSV line 2: quote inside an unquoted field",
+  });
+  assert.throws(() => parseCsv('"a"x\r\n'), /line 1: unexpected "x" after a field/);
+  assert.throws(() => parseCsv('"abc'), /unterminated quoted field/);
+  assert.throws(() => parseCsv("a\rb"), /unexpected "\r" after a field/);
+});
+
+Deno.test("defuseFormula() neutralizes spreadsheet formulas only", () => {
+  assert.equal(defuseFormula("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+  assert.equal(defuseFormula("-3"), "'-3");
+  assert.equal(defuseFormula(-3), -3);
+  assert.equal(defuseFormula("sales"), "sales");
+});
