@@ -4,7 +4,7 @@ import { csvLine, defuseFormula, parseCsv } from "./csv.ts";
 Deno.test("csvLine() and parseCsv() round-trip NULL, empty, quotes, commas and newlines", () => {
   const cells = [null, "", 'say "hi"', "a,b", "two\r\nlines", " pad ", "plain", "7"];
   const text = csvLine(cells) + csvLine(["x", null]);
-  assert.equal(text.split("\r\n")[0].slice(0, 3), ',"",');
+  assert.equal(text.slice(0, 4), ',"",');
   assert.deepEqual(parseCsv(text), [cells, ["x", null]]);
 });
 
