@@ -26,6 +26,8 @@ export interface StreamReport extends StreamStatsSnapshot {
   /** Packets from another source than the latched one (filled in by the capture). */
   foreignPackets?: number;
   rtcpPackets?: number;
+  /** Timeline channel the stream was mixed to. */
+  channel?: number;
   unknownPayload: number;
   firstPacketAt: string | null;
   lastPacketAt: string | null;
@@ -121,6 +123,7 @@ export class StreamReceiver {
     const iso = (ms: number | null) => ms === null ? null : new Date(ms).toISOString();
     return {
       ...s,
+      channel: this.channel,
       badPackets: this.#bad,
       unknownPayload: this.#unknown,
       firstPacketAt: iso(s.firstPacketMs),

@@ -1,0 +1,509 @@
+/**
+ * The call lifecycle: session → rule decision → recording → finalize. The only place
+ * that joins signalling, rules, media workers and the store. Also the live call
+ * control (agent/API pause and resume with auto-resume) the web UI uses.
+ */
+import { join } from "node:path";
+import type { App, Service } from "../app.ts";
+import type { ActiveCall, CallControl, PauseRequest } from "../call_control.ts";
+import { CallControlError } from "../call_control.ts";
+import { evaluate, type RuleSet } from "../rules/mod.ts";
+import { opusComment } from "../codec/opus_head.ts";
+import { parseDuration } from "../duration.ts";
+import {
+  chargeQuota,
+  createRecording,
+  endCall,
+  ensureSpool,
+  finalizeRecording,
+  insertCall,
+  insertDecision,
+  quotaUsed,
+} from "../store/queries/recording_writes.ts";
+import { assignChannels, type ChannelAssignment } from "./channels.ts";
+import { type CallFacts, callFacts } from "./call_facts.ts";
+import type { MediaEngine } from "./media_engine.ts";
+import type { CaptureStream } from "./media_protocol.ts";
+import type { SessionInfo } from "./session.ts";
+import { finishClosed } from "./finalize.ts";
+
+/** The recorder's view of a rule decision (the rules engine's, or recordAll). */
+export interface CallDecision {
+  record: boolean;
+  mode: "source" | "destination";
+  partitions: string[];
+  ruleId: string | null;
+  retention: string | null;
+  allowPause: boolean;
+  format: "opus" | "wav";
+  charges: { scope: string; periodStart: Date }[];
+  trace: unknown;
+}
+
+/** A pause as the recorder tracks it, in the same order as the timeline's spans. */
+export interface PauseMeta {
+  source: "src" | "agent" | "api" | "auto";
+  reasonCode: string | null;
+  userId: number | null;
+}
+
+interface Active {
+  session: SessionInfo;
+  callId: string;
+  facts: CallFacts;
+  decision: CallDecision;
+  recordingId: string | null;
+  path: string | null;
+  startedAt: Date;
+  assignment: ChannelAssignment | null;
+  pauses: PauseMeta[];
+  pausedAt: Date | null;
+  autoResume: ReturnType<typeof setTimeout> | null;
+  closing: Promise<void> | null;
+}
+
+/** Where rules come from: the hot-reloading service, or a fixed set in tests. */
+export interface RuleSource {
+  current(): RuleSet;
+}
+
+/** Records the sessions it is told about. */
+export class RecorderService implements Service, CallControl {
+  readonly name = "recorder";
+  #app: App;
+  #engine: MediaEngine;
+  #rules: RuleSource | null;
+  #now: () => Date;
+  #spoolId = 0;
+  #spoolDir: string;
+  #active = new Map<string, Active>();
+  #decided = new Map<string, { facts: CallFacts; decision: CallDecision }>();
+
+  constructor(app: App, engine: MediaEngine, rules: RuleSource | null, now = () => new Date()) {
+    this.#app = app;
+    this.#engine = engine;
+    this.#rules = rules;
+    this.#now = now;
+    this.#spoolDir = join(app.config.dataDir, "recordings");
+    engine.onFileError = (rec, error, code) =>
+      app.log.error("recording file write failed; audio so far is kept", { rec, error, code });
+  }
+
+  async start(): Promise<void> {
+    await Deno.mkdir(this.#spoolDir, { recursive: true });
+    this.#spoolId = await ensureSpool(this.#app.store.db, this.#spoolDir);
+  }
+
+  /** Sessions in progress. */
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  /** The rule decision for a new session (called before the SIP answer). */
+  decide(session: SessionInfo): CallDecision {
+    const facts = callFacts(session);
+    const cfg = this.#app.config;
+    let decision: CallDecision;
+    const partitionsOfCall = (facts.data[cfg.rules.partitionsKey] ?? "").split(",").map((p) =>
+      p.trim()
+    ).filter(Boolean);
+    if (cfg.recorder.recordAll || !this.#rules) {
+      decision = {
+        record: cfg.recorder.recordAll,
+        mode: "destination",
+        partitions: [...new Set(partitionsOfCall)].sort(),
+        ruleId: null,
+        retention: null,
+        allowPause: true,
+        format: cfg.recorder.format,
+        charges: [],
+        trace: { recordAll: cfg.recorder.recordAll },
+      };
+    } else {
+      const raw = this.#app.store.raw;
+      const d = evaluate(this.#rules.current(), facts, {
+        now: this.#now(),
+        salt: cfg.rules.salt,
+        quota: { used: (scope, _start, callKey) => quotaUsed(raw, scope, callKey) },
+      });
+      decision = { ...d, format: d.format };
+    }
+    this.#decided.set(session.sessionId, { facts, decision });
+    return decision;
+  }
+
+  /** A session was answered: store the call, and start recording when decided so. */
+  async started(session: SessionInfo): Promise<void> {
+    const known = this.#decided.get(session.sessionId);
+    this.#decided.delete(session.sessionId);
+    const { facts, decision } = known ?? (() => {
+      const decision = this.decide(session);
+      return { facts: callFacts(session), decision };
+    })();
+    const now = this.#now();
+    const callId = crypto.randomUUID();
+    const f = facts.fields;
+    await insertCall(this.#app.store.db, {
+      id: callId,
+      call_key: facts.callKey,
+      sip_call_id: session.sipCallId,
+      siprec_session_id: session.source === "siprec" ? session.sessionId : null,
+      ucid: f.ucid ?? null,
+      source: session.source,
+      direction: f.direction ?? null,
+      ani: f.ani ?? null,
+      dnis: f.dnis ?? null,
+      dn: f.dn ?? null,
+      agent_id: f.agentId ?? null,
+      queue: f.queue ?? null,
+      business_unit: f.businessUnit ?? null,
+      customer_type: f.customerType ?? null,
+      language: f.language ?? null,
+      customer_id: f.customerId ?? null,
+      started_at: now.toISOString(),
+      ended_at: null,
+      end_reason: null,
+      recorded: decision.record ? 1 : 0,
+    });
+    await this.#storeDecision(callId, facts, decision, "siprec");
+    const active: Active = {
+      session,
+      callId,
+      facts,
+      decision,
+      recordingId: null,
+      path: null,
+      startedAt: now,
+      assignment: null,
+      pauses: [],
+      pausedAt: null,
+      autoResume: null,
+      closing: null,
+    };
+    this.#active.set(session.sessionId, active);
+    if (decision.record) await this.#startRecording(active);
+  }
+
+  async #storeDecision(callId: string, facts: CallFacts, d: CallDecision, origin: string) {
+    const now = this.#now();
+    await insertDecision(this.#app.store.db, {
+      callId,
+      callKey: facts.callKey,
+      origin,
+      record: d.record,
+      ruleId: d.ruleId,
+      mode: d.mode,
+      partitions: d.partitions,
+      retention: d.retention,
+      trace: d.trace,
+      rulesetVersion: this.#rules?.current().fingerprint ?? "recordAll",
+      at: now,
+    });
+    if (d.record && d.charges.length) {
+      await chargeQuota(this.#app.store.db, facts.callKey, d.charges, now);
+    }
+  }
+
+  async #startRecording(a: Active): Promise<void> {
+    const cfg = this.#app.config;
+    const id = crypto.randomUUID();
+    const now = this.#now();
+    const day = now.toISOString().slice(0, 10).replaceAll("-", "/");
+    const rel = `${day}/${id}.${a.decision.format === "wav" ? "wav" : "ogg"}`;
+    await Deno.mkdir(join(this.#spoolDir, day), { recursive: true });
+    const assignment = assignChannels(a.session, cfg.recorder.leftChannel);
+    const f = a.facts.fields;
+    const retention = a.decision.retention;
+    const keepFor = retention ? cfg.storage.retentionClasses[retention] : cfg.storage.purgeAfter;
+    await createRecording(this.#app.store.db, {
+      recording: {
+        id,
+        call_id: a.callId,
+        state: "recording",
+        format: a.decision.format,
+        started_at: now.toISOString(),
+        ended_at: null,
+        duration_ms: null,
+        size_bytes: null,
+        sha256: null,
+        path: rel,
+        storage_location_id: this.#spoolId,
+        archived_at: null,
+        retention_class: retention,
+        expires_at: keepFor ? new Date(now.getTime() + parseDuration(keepFor)).toISOString() : null,
+        legal_hold: 0,
+        mode: a.decision.mode,
+        rule_id: a.decision.ruleId,
+        partitions: a.decision.partitions.join(","),
+        agent_id: f.agentId ?? null,
+        customer_id: f.customerId ?? null,
+        business_unit: f.businessUnit ?? null,
+        customer_type: f.customerType ?? null,
+        language: f.language ?? null,
+        ani: f.ani ?? null,
+        dnis: f.dnis ?? null,
+        direction: f.direction ?? null,
+        interaction_type: f.interactionType ?? "voice",
+        allow_pause: a.decision.allowPause ? 1 : 0,
+        flag_interrupted: 0,
+        flag_no_media: 0,
+        flag_one_way: 0,
+        flag_paused: 0,
+        flag_gaps: 0,
+        deleted_at: null,
+        delete_reason: null,
+        created_at: now.toISOString(),
+      },
+      participants: assignment.participants.map((p) => ({ key: p.id, ...p })),
+      streams: a.session.streams.map((s) => ({
+        label: s.label,
+        codec: s.codecs.find((c) => c.name !== "telephone-event")?.name ?? "unknown",
+        payloadType: s.codecs[0]?.pt ?? null,
+        clockRate: s.codecs[0]?.clockRate ?? null,
+        port: s.port,
+        channel: assignment.streams.get(s.label) ?? null,
+        participantKey: a.session.participants.find((p) => p.sends.includes(s.label))?.id ?? null,
+      })),
+      metadata: a.facts.data,
+    });
+    a.recordingId = id;
+    a.path = join(this.#spoolDir, rel);
+    a.assignment = assignment;
+    try {
+      await this.#engine.open(id, this.#captureStreams(a.session, assignment), {
+        path: a.path,
+        format: a.decision.format,
+        complexity: cfg.recorder.opus.complexity,
+        bitrate: cfg.recorder.opus.bitrate,
+        pageIntervalMs: cfg.recorder.pageIntervalMs,
+        syncIntervalMs: cfg.recorder.fsyncIntervalMs,
+        comments: [
+          opusComment("CALLID", a.session.sipCallId),
+          opusComment("SESSIONID", a.session.sessionId),
+          opusComment("RECORDINGID", id),
+          ...assignment.participants.map((p) =>
+            opusComment("PARTICIPANT", `${p.role}:${p.aor ?? p.id}:ch${p.channel ?? "-"}`)
+          ),
+        ],
+      });
+    } catch (err) {
+      this.#app.log.error("cannot open media for recording", { recording: id, error: err });
+    }
+  }
+
+  #captureStreams(session: SessionInfo, assignment: ChannelAssignment): CaptureStream[] {
+    return session.streams.filter((s) => s.port > 0).map((s) => ({
+      key: s.label,
+      port: s.port,
+      channel: assignment.streams.get(s.label) ?? 0,
+      codecs: s.codecs.map((c) => [c.pt, { name: c.name, clockRate: c.clockRate }]),
+    }));
+  }
+
+  /** Mid-call update: new streams or codecs, or new participants (a transfer). */
+  async updated(session: SessionInfo): Promise<void> {
+    const a = this.#active.get(session.sessionId);
+    if (!a) return;
+    const before = new Set(a.session.participants.map((p) => p.aor ?? p.id));
+    const transfer = session.participants.some((p) => !before.has(p.aor ?? p.id));
+    a.session = session;
+    if (transfer) {
+      const facts = callFacts(session);
+      const again = this.decide(session);
+      this.#decided.delete(session.sessionId);
+      await this.#storeDecision(a.callId, facts, again, "update");
+      if (a.decision.mode === "destination" && a.recordingId) {
+        // Agent-side recording stops at the transfer; the new leg is decided afresh.
+        await this.#finishRecording(a, "transfer");
+        a.facts = facts;
+        a.decision = again;
+        a.pauses = [];
+        if (again.record) await this.#startRecording(a);
+        return;
+      }
+      a.facts = facts;
+      if (!a.recordingId && again.record) {
+        a.decision = again;
+        await this.#startRecording(a);
+        return;
+      }
+    }
+    if (a.recordingId && a.assignment) {
+      const assignment = assignChannels(session, this.#app.config.recorder.leftChannel);
+      this.#engine.update(a.recordingId, this.#captureStreams(session, assignment));
+    }
+  }
+
+  /** Pauses the session's recording: digital silence until resumed. */
+  #pause(a: Active, meta: PauseMeta): void {
+    if (!a.recordingId || a.pausedAt) return;
+    this.#engine.pause(a.recordingId);
+    a.pauses.push(meta);
+    a.pausedAt = this.#now();
+    if (meta.source !== "src") {
+      a.autoResume = setTimeout(() => {
+        this.#resume(a);
+        this.#app.log.warn("pause reached its maximum; recording resumed automatically", {
+          call: a.callId,
+          maxPauseSeconds: this.#app.config.recorder.maxPauseSeconds,
+        });
+        this.#app.audit.append({
+          actor: { type: "system", name: "recorder" },
+          action: "recording.resume",
+          target: { type: "call", id: a.callId },
+          recordingId: a.recordingId,
+          reason: { code: "auto-resume", text: "maximum pause reached" },
+        }).catch((err) => this.#app.log.error("audit of auto-resume failed", { error: err }));
+      }, this.#app.config.recorder.maxPauseSeconds * 1000);
+    }
+  }
+
+  #resume(a: Active): void {
+    if (!a.recordingId || !a.pausedAt) return;
+    this.#engine.resume(a.recordingId);
+    a.pausedAt = null;
+    if (a.autoResume !== null) clearTimeout(a.autoResume);
+    a.autoResume = null;
+  }
+
+  /** The SRC paused the session (a=inactive). */
+  async srcPaused(sessionId: string): Promise<void> {
+    const a = this.#active.get(sessionId);
+    if (!a || a.pausedAt) return;
+    this.#pause(a, { source: "src", reasonCode: "src-inactive", userId: null });
+    await this.#auditPause(a, "recording.pause", "src-inactive", null);
+  }
+
+  /** The SRC resumed the session. */
+  async srcResumed(sessionId: string): Promise<void> {
+    const a = this.#active.get(sessionId);
+    if (!a || !a.pausedAt) return;
+    this.#resume(a);
+    await this.#auditPause(a, "recording.resume", "src-active", null);
+  }
+
+  async #auditPause(a: Active, action: string, code: string, userId: number | null) {
+    await this.#app.audit.append({
+      actor: userId === null ? { type: "system", name: "src" } : { type: "user", id: userId },
+      action,
+      target: { type: "call", id: a.callId },
+      recordingId: a.recordingId,
+      customerId: a.facts.fields.customerId ?? null,
+      reason: { code },
+    });
+  }
+
+  /** The session ended (BYE, CANCEL, timeout). */
+  async ended(sessionId: string, reason: string): Promise<void> {
+    const a = this.#active.get(sessionId);
+    this.#decided.delete(sessionId);
+    if (!a) return;
+    a.closing ??= (async () => {
+      await this.#finishRecording(a, reason);
+      await endCall(this.#app.store.db, a.callId, reason, this.#now());
+      this.#active.delete(sessionId);
+    })();
+    await a.closing;
+  }
+
+  async #finishRecording(a: Active, reason: string): Promise<void> {
+    const id = a.recordingId, path = a.path;
+    if (!id || !path) return;
+    if (a.autoResume !== null) clearTimeout(a.autoResume);
+    a.recordingId = null;
+    const closed = await this.#engine.close(id);
+    const end = await finishClosed(id, path, closed, a.pauses, reason, this.#now());
+    await finalizeRecording(this.#app.store.db, {
+      ...end,
+      path: end.path.slice(this.#spoolDir.length + 1),
+    });
+    this.#app.log.info("recording finished", {
+      recording: id,
+      state: end.state,
+      durationMs: Math.round(end.durationMs),
+      flags: end.flags,
+    });
+  }
+
+  /** Drain: wait for sessions to end until the deadline, then finish them as interrupted. */
+  async drain(deadline: number): Promise<void> {
+    while (this.#active.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await Promise.all([...this.#active.keys()].map((k) => this.ended(k, "shutdown")));
+  }
+
+  stop(): Promise<void> {
+    this.#engine.stop();
+    return Promise.resolve();
+  }
+
+  // CallControl for the web UI and the agent API.
+
+  #toActiveCall(a: Active): ActiveCall {
+    const f = a.facts.fields;
+    return {
+      callId: a.callId,
+      recordingId: a.recordingId,
+      siprecSessionId: a.session.source === "siprec" ? a.session.sessionId : null,
+      sipCallId: a.session.sipCallId,
+      ucid: f.ucid ?? null,
+      agentId: f.agentId ?? null,
+      ani: f.ani ?? null,
+      dnis: f.dnis ?? null,
+      startedAt: a.startedAt.toISOString(),
+      allowPause: a.decision.allowPause,
+      paused: a.pausedAt !== null,
+      pausedAt: a.pausedAt?.toISOString() ?? null,
+      autoResumeAt: a.pausedAt
+        ? new Date(a.pausedAt.getTime() + this.#app.config.recorder.maxPauseSeconds * 1000)
+          .toISOString()
+        : null,
+      partitions: a.decision.partitions,
+    };
+  }
+
+  findActiveCall(idOrKey: string): ActiveCall | null {
+    for (const a of this.#active.values()) {
+      const c = this.#toActiveCall(a);
+      if ([c.callId, c.siprecSessionId, c.sipCallId, c.ucid].includes(idOrKey)) return c;
+    }
+    return null;
+  }
+
+  activeCallForAgent(agentId: string): ActiveCall | null {
+    for (const a of this.#active.values()) {
+      if (a.facts.fields.agentId === agentId) return this.#toActiveCall(a);
+    }
+    return null;
+  }
+
+  listActive(): ActiveCall[] {
+    return [...this.#active.values()].map((a) => this.#toActiveCall(a));
+  }
+
+  #byCallId(callId: string): Active {
+    for (const a of this.#active.values()) if (a.callId === callId) return a;
+    throw new CallControlError(`No active call "${callId}"`);
+  }
+
+  async pause(callId: string, request: PauseRequest): Promise<void> {
+    const a = this.#byCallId(callId);
+    if (!a.recordingId) throw new CallControlError("The call is not being recorded");
+    if (!a.decision.allowPause) throw new CallControlError("Pausing is not allowed for this call");
+    if (a.pausedAt) throw new CallControlError("The recording is already paused");
+    await this.#auditPause(a, "recording.pause", request.reasonCode, request.userId);
+    this.#pause(a, {
+      source: request.source,
+      reasonCode: request.reasonCode,
+      userId: request.userId,
+    });
+  }
+
+  async resume(callId: string, request: PauseRequest): Promise<void> {
+    const a = this.#byCallId(callId);
+    if (!a.pausedAt) throw new CallControlError("The recording is not paused");
+    await this.#auditPause(a, "recording.resume", request.reasonCode, request.userId);
+    this.#resume(a);
+  }
+}
