@@ -10,6 +10,8 @@ import { addUser, countUsers } from "./store/queries/users.ts";
 import { hashPassword, randomPassword } from "./auth/password.ts";
 import { VERSION } from "./version.ts";
 import { AuditLog } from "./audit/audit_log.ts";
+import type { RecorderService } from "./recorder/recorder_service.ts";
+import type { RulesService } from "./rules/mod.ts";
 import type { CallControl } from "./call_control.ts";
 
 /** A long-running part of the box with a lifecycle. */
@@ -46,6 +48,10 @@ export class App implements AsyncDisposable {
   readonly audit: AuditLog;
   /** Live call control, set by the recorder service when it runs. */
   callControl?: CallControl;
+  /** The recorder service, set by `serve` (absent in route tests and CLI commands). */
+  recorder?: RecorderService;
+  /** The hot-reloading rules, set by `serve` unless `recorder.recordAll`. */
+  rules?: RulesService;
   #services: Service[] = [];
   #state: "created" | "running" | "draining" | "stopped" = "created";
   #now: () => number;

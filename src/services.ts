@@ -2,9 +2,64 @@
 import type { App, Service } from "./app.ts";
 import { webServer } from "./web_server.ts";
 import { newApp } from "../web/app.ts";
+import { formatRuleError, RulesLoadError, RulesService } from "./rules/mod.ts";
+import { MediaEngine } from "./recorder/media_engine.ts";
+import { RecorderService } from "./recorder/recorder_service.ts";
+
+/** Raised when the box cannot start with what it was given (bad rules at startup). */
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+/** Loads the rules; at startup a broken rule set stops the box with every error listed. */
+async function rulesService(app: App): Promise<RulesService | null> {
+  if (app.config.recorder.recordAll) return null;
+  try {
+    const rules = await RulesService.open(app.config.rules.dir);
+    rules.onError((errors) =>
+      app.log.error("rule reload failed; previous rules stay in force", {
+        errors: errors.map(formatRuleError),
+      })
+    );
+    rules.onReload((set) =>
+      app.log.info("rules reloaded", { fingerprint: set.fingerprint, rules: set.rules.length })
+    );
+    return rules;
+  } catch (err) {
+    if (err instanceof RulesLoadError) {
+      throw new StartupError(
+        `Invalid rules in ${app.config.rules.dir}:\n` +
+          err.errors.map((e) => `  - ${formatRuleError(e)}`).join("\n"),
+      );
+    }
+    throw err;
+  }
+}
 
 /** The services `serve` runs. */
-export function buildServices(app: App): Promise<Service[]> {
+export async function buildServices(app: App): Promise<Service[]> {
+  const rules = await rulesService(app);
+  if (rules) app.rules = rules;
+  const engine = await MediaEngine.start({
+    listen: app.config.rtp.listen,
+    depthMs: app.config.rtp.jitterBufferMs,
+    encoders: app.config.recorder.encoderWorkers,
+  });
+  app.log.info("media engine ready", { opus: engine.backend, encoders: engine.encoderCount });
+  const recorder = new RecorderService(app, engine, rules);
+  app.callControl = recorder;
+  app.recorder = recorder;
   const web = newApp(app);
-  return Promise.resolve([webServer(app, (req, info) => web.fetch(req, { info }))]);
+  const services: Service[] = [
+    recorder,
+    webServer(app, (req, info) => web.fetch(req, { info })),
+  ];
+  if (rules) {
+    services.push({
+      name: "rules",
+      start: () => Promise.resolve(),
+      stop: () => Promise.resolve(rules.close()).then(() => {}),
+    });
+  }
+  return services;
 }

@@ -1,7 +1,7 @@
 /** `serve`: run the box until SIGTERM/SIGINT, then drain and exit 0. */
 import { App } from "../app.ts";
 import { createLogger } from "../log.ts";
-import { buildServices } from "../services.ts";
+import { buildServices, StartupError } from "../services.ts";
 import type { Command } from "./command.ts";
 import { configFor } from "./context.ts";
 
@@ -26,8 +26,12 @@ export const serveCommand: Command = {
       for (const service of await buildServices(app)) app.add(service);
       await app.start();
     } catch (err) {
-      log.error("cannot start", { error: err });
       await app.shutdown();
+      if (err instanceof StartupError) {
+        io.stderr(err.message + "\n");
+        return 2;
+      }
+      log.error("cannot start", { error: err });
       return 1;
     }
     const { promise, resolve } = Promise.withResolvers<string>();

@@ -26,6 +26,7 @@ import type { MediaEngine } from "./media_engine.ts";
 import type { CaptureStream } from "./media_protocol.ts";
 import type { SessionInfo } from "./session.ts";
 import { finishClosed } from "./finalize.ts";
+import { recoverySweep } from "./recovery.ts";
 
 /** The recorder's view of a rule decision (the rules engine's, or recordAll). */
 export interface CallDecision {
@@ -92,6 +93,13 @@ export class RecorderService implements Service, CallControl {
   async start(): Promise<void> {
     await Deno.mkdir(this.#spoolDir, { recursive: true });
     this.#spoolId = await ensureSpool(this.#app.store.db, this.#spoolDir);
+    await recoverySweep(
+      this.#app.store.db,
+      this.#spoolDir,
+      this.#spoolId,
+      this.#app.log,
+      this.#now(),
+    );
   }
 
   /** Sessions in progress. */
