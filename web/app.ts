@@ -1,25 +1,116 @@
 /** The Hono app factory: one sub-app per resource, one error handler. */
 import { Hono } from "hono";
+import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { App } from "../src/app.ts";
-import type { AppEnv } from "./context.ts";
+import type { AppEnv, WebAuth } from "./context.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { parseDuration } from "../src/duration.ts";
+import { sessionCookieName, SessionStore } from "../src/auth/session.ts";
+import { LoginGuard, type LoginGuardOptions } from "../src/auth/login_guard.ts";
+import { Authenticator } from "../src/auth/sign_in.ts";
+import { securityHeaders } from "./middleware/security_headers.ts";
+import { authenticate } from "./middleware/authenticate.ts";
+import { csrfProtection } from "./middleware/csrf.ts";
+import { authRoutes } from "./routes/auth.tsx";
+import { staticRoutes } from "./routes/static.ts";
+import { recordingRoutes } from "./routes/recordings.tsx";
+import { recordingMediaRoutes } from "./routes/recording_media.ts";
+import { recordingActionRoutes } from "./routes/recording_actions.ts";
+import { callApiRoutes, callRoutes } from "./routes/calls.tsx";
+import { adminRoutes } from "./routes/admin.tsx";
+
+/** Test and deployment knobs for {@link newApp}. */
+export interface WebOptions {
+  /** Clock for sessions, lockout and throttling (ms since epoch). */
+  now?: () => number;
+  guard?: LoginGuardOptions;
+  /** Precomputed hash checked for unknown users (tests pass a cheap one). */
+  dummyHash?: string;
+}
+
+function webAuth(app: App, o: WebOptions): WebAuth {
+  const now = o.now ?? Date.now;
+  const tls = app.config.http.tls !== undefined;
+  const sessions = new SessionStore(app.store.db, {
+    idleMs: parseDuration(app.config.auth.sessionIdle),
+    absoluteMs: parseDuration(app.config.auth.sessionAbsolute),
+    now,
+  });
+  const authenticator = new Authenticator({
+    db: app.store.db,
+    audit: app.audit,
+    sessions,
+    guard: new LoginGuard({ now, ...o.guard }),
+    threshold: app.config.auth.lockoutThreshold,
+    lockoutMs: parseDuration(app.config.auth.lockoutDuration),
+    now,
+    dummyHash: o.dummyHash,
+  });
+  return {
+    sessions,
+    authenticator,
+    cookieName: sessionCookieName(tls),
+    tls,
+    scope: app.config.auth.scope,
+    now,
+  };
+}
+
+function wantsHtml(c: Context<AppEnv>): boolean {
+  return !c.req.path.startsWith("/api/") && (c.req.header("Accept") ?? "").includes("text/html");
+}
+
+function errorPage(status: number, message: string): string {
+  const esc = message.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${status} · selrec` +
+    `</title><link rel="stylesheet" href="/static/app.css"></head><body><main><h1>${status}</h1>` +
+    `<p class="error">${esc}</p><p><a href="/">Home</a></p></main></body></html>`;
+}
 
 /** Builds the web app over the running box's services. */
-export function newApp(app: App): Hono<AppEnv> {
+export function newApp(app: App, options: WebOptions = {}): Hono<AppEnv> {
   const web = new Hono<AppEnv>();
+  const auth = webAuth(app, options);
+  web.use(securityHeaders({ tls: auth.tls }));
   web.use(async function provideServices(c, next) {
     c.set("app", app);
+    c.set("auth", auth);
     await next();
   });
   web.route("/healthz", healthRoutes());
-  web.onError((err, c) => {
-    if (err instanceof HTTPException) {
-      return c.json({ error: err.message }, err.status);
-    }
-    app.log.error("unhandled web error", { path: c.req.path, error: err });
-    return c.json({ error: "internal error" }, 500);
+  web.route("/static", staticRoutes());
+  web.use(authenticate());
+  web.use(csrfProtection());
+  web.get("/", (c) => {
+    const p = c.get("principal");
+    if (!p) return c.redirect("/sign-in", 303);
+    if (p.permissions.has("recording.search")) return c.redirect("/recordings", 303);
+    if (p.permissions.has("pause.own")) return c.redirect("/agent", 303);
+    if (p.permissions.has("users.manage")) return c.redirect("/admin/users", 303);
+    return c.redirect("/calls", 303);
   });
-  web.notFound((c) => c.json({ error: "not found" }, 404));
+  web.route("/", authRoutes());
+  web.route("/recordings", recordingMediaRoutes());
+  web.route("/recordings", recordingActionRoutes());
+  web.route("/recordings", recordingRoutes());
+  web.route("/", callRoutes());
+  web.route("/api/v1/calls", callApiRoutes());
+  web.route("/admin", adminRoutes());
+  web.onError((err, c) => {
+    const status = err instanceof HTTPException ? err.status : 500;
+    const message = err instanceof HTTPException ? err.message : "internal error";
+    if (!(err instanceof HTTPException)) {
+      app.log.error("unhandled web error", { path: c.req.path, error: err });
+    }
+    if (err instanceof HTTPException && err.res) {
+      for (const [k, v] of err.res.headers) c.header(k, v);
+    }
+    if (wantsHtml(c)) return c.html(errorPage(status, message), status);
+    return c.json({ error: message }, status);
+  });
+  web.notFound((c) =>
+    wantsHtml(c) ? c.html(errorPage(404, "not found"), 404) : c.json({ error: "not found" }, 404)
+  );
   return web;
 }

@@ -1,31 +1,34 @@
 /** Typed services and the signed-in principal, reached through Hono context variables. */
 import type { App } from "../src/app.ts";
-import type { Permission } from "../src/auth/permissions.ts";
+import type { AccessScope } from "../src/auth/access.ts";
+import type { Authenticator } from "../src/auth/sign_in.ts";
+import type { SessionStore } from "../src/auth/session.ts";
+import type { Principal } from "../src/auth/principal.ts";
 
-/** Who is making the request: a signed-in user or an API token. */
-export interface Principal {
-  kind: "user" | "token";
-  /** users.id, or api_tokens.id for tokens. */
-  id: number;
-  name: string;
-  role: string | null;
-  permissions: ReadonlySet<Permission>;
-  /** Partitions the principal may see; `*` means all. */
-  partitions: readonly string[];
-  /** Materialized org path (`/1/4/`) of the user's unit, null when none. */
-  orgPath: string | null;
-  /** The agent id this principal is (agents), for own-recording and own-call checks. */
-  agentId: string | null;
-  /** Token scopes (tokens only). */
-  scopes?: readonly string[];
+export type { Principal };
+
+/** The auth services of one web app instance. */
+export interface WebAuth {
+  sessions: SessionStore;
+  authenticator: Authenticator;
+  /** `__Host-selrec` under TLS, `selrec_session` over plain HTTP. */
+  cookieName: string;
+  tls: boolean;
+  /** Which recording visibility checks apply (config `auth.scope`). */
+  scope: AccessScope;
+  now: () => number;
 }
 
 /** The Hono environment of every selrec route. */
 export interface AppEnv {
+  Bindings: { info?: { remoteAddr?: { hostname?: string } } };
   Variables: {
     app: App;
+    auth: WebAuth;
     principal?: Principal;
     /** Session id (hashed) and CSRF token when signed in through the UI. */
     session?: { id: string; csrfToken: string };
+    /** How the principal authenticated. */
+    via?: "session" | "bearer";
   };
 }

@@ -1,0 +1,87 @@
+/**
+ * Resolves who is calling: `Authorization: Bearer sr_…` (API tokens) or the session
+ * cookie. Sets `principal`, `session` and `via`; anonymous requests pass through and are
+ * refused later by {@link requireUser} / {@link requirePermission}.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import type { AppEnv } from "../context.ts";
+import { bearerToken, principalForBearer } from "../../src/auth/api_tokens.ts";
+import { principalForUser } from "../../src/auth/principal.ts";
+import type { Permission } from "../../src/auth/permissions.ts";
+import { httpError } from "../http_error.ts";
+
+/** The peer address from the listener (X-Forwarded-For is not trusted). */
+export function clientIp(c: Context<AppEnv>): string {
+  return c.env?.info?.remoteAddr?.hostname ?? "unknown";
+}
+
+/** Middleware: attaches the principal when the request carries valid credentials. */
+export function authenticate(): MiddlewareHandler<AppEnv> {
+  return async function resolvePrincipal(c, next) {
+    const app = c.get("app");
+    const auth = c.get("auth");
+    const header = c.req.header("Authorization");
+    if (header !== undefined) {
+      const token = bearerToken(header);
+      const p = token ? await principalForBearer(app.store.db, token, new Date(auth.now())) : null;
+      if (!p) {
+        c.header("WWW-Authenticate", 'Bearer realm="selrec"');
+        httpError(401, "invalid or revoked token");
+      }
+      c.set("principal", p);
+      c.set("via", "bearer");
+      return await next();
+    }
+    const cookie = getCookie(c, auth.cookieName);
+    if (cookie) {
+      const resolved = await auth.sessions.resolve(cookie);
+      if (resolved) {
+        c.set("principal", await principalForUser(app.store.db, resolved.user));
+        c.set("session", { id: resolved.session.id, csrfToken: resolved.session.csrf_token });
+        c.set("via", "session");
+      }
+    }
+    await next();
+  };
+}
+
+function wantsHtml(c: Context<AppEnv>): boolean {
+  return !c.req.path.startsWith("/api/") && (c.req.header("Accept") ?? "").includes("text/html");
+}
+
+/** Middleware: signed-in users only (browsers are sent to the sign-in page). */
+export function requireUser(): MiddlewareHandler<AppEnv> {
+  return async function requireSignedIn(c, next) {
+    if (!c.get("principal")) {
+      if (c.req.method === "GET" && wantsHtml(c)) {
+        return c.redirect(`/sign-in?next=${encodeURIComponent(c.req.path)}`, 303);
+      }
+      httpError(401, "sign in first");
+    }
+    await next();
+  };
+}
+
+/**
+ * Middleware: the principal must hold `permission`. `notFound` answers 404 instead of
+ * 403, for resources whose existence must not leak.
+ */
+export function requirePermission(
+  permission: Permission,
+  options: { notFound?: boolean } = {},
+): MiddlewareHandler<AppEnv> {
+  return async function requireGrant(c, next) {
+    const p = c.get("principal");
+    if (!p) {
+      if (c.req.method === "GET" && wantsHtml(c)) {
+        return c.redirect(`/sign-in?next=${encodeURIComponent(c.req.path)}`, 303);
+      }
+      httpError(401, "sign in first");
+    }
+    if (!p.permissions.has(permission)) {
+      options.notFound ? httpError(404, "not found") : httpError(403, "not permitted");
+    }
+    await next();
+  };
+}

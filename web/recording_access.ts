@@ -1,0 +1,72 @@
+/** Route helpers shared by the recording sub-apps: visibility (404), audit actor, reasons. */
+import type { Context } from "hono";
+import type { AppEnv, Principal } from "./context.ts";
+import type { Permission } from "../src/auth/permissions.ts";
+import { findAccessibleRecording } from "../src/auth/access.ts";
+import type { Recording } from "../src/store/schema/recordings.ts";
+import type { AuditInput } from "../src/audit/audit_log.ts";
+import { httpError } from "./http_error.ts";
+import { clientIp } from "./middleware/authenticate.ts";
+
+/** Reason codes offered for actions on recordings. */
+export const REASON_CODES = [
+  "quality-review",
+  "customer-complaint",
+  "customer-request",
+  "legal-request",
+  "investigation",
+  "training",
+  "retention-policy",
+  "other",
+] as const;
+
+/** The recording `id` if the principal may do `permission` on it; else a 404. */
+export async function visibleRecording(
+  c: Context<AppEnv>,
+  id: string,
+  permission: Permission,
+): Promise<Recording> {
+  const p = c.get("principal");
+  if (!p) httpError(404, "not found");
+  const rec = await findAccessibleRecording(
+    c.get("app").store.db,
+    p,
+    id,
+    permission,
+    c.get("auth").scope,
+  );
+  if (!rec) httpError(404, "not found");
+  return rec;
+}
+
+/** The audit actor and IP of the request. */
+export function auditActor(c: Context<AppEnv>): Pick<AuditInput, "actor" | "ip"> {
+  const p = c.get("principal") as Principal;
+  return {
+    actor: { type: p.kind === "token" ? "token" : "user", id: p.id, name: p.name },
+    ip: clientIp(c),
+  };
+}
+
+/** Audit fields that identify a recording. */
+export function auditRecording(rec: Recording): Partial<AuditInput> {
+  return {
+    target: { type: "recording", id: rec.id },
+    recordingId: rec.id,
+    customerId: rec.customer_id,
+    interactionType: rec.interaction_type,
+  };
+}
+
+/** Reads and checks `reason_code` and `reason_text` from a parsed body; 400 when bad. */
+export function readReason(body: Record<string, unknown>): { code: string; text: string } {
+  const code = typeof body.reason_code === "string" ? body.reason_code : "";
+  const text = typeof body.reason_text === "string" ? body.reason_text.trim() : "";
+  if (!(REASON_CODES as readonly string[]).includes(code)) {
+    httpError(400, "a reason code is required");
+  }
+  if (text.length < 3 || text.length > 500) {
+    httpError(400, "a reason text of 3-500 characters is required");
+  }
+  return { code, text };
+}

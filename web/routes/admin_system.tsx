@@ -1,0 +1,153 @@
+/**
+ * `GET /admin/rules` (rules.view): the rule files in `config.rules.dir` with the loader's
+ * verdict (valid, or every error with file:line:col). `GET /admin/system` (system.manage):
+ * version, health, storage locations with disk use, active calls, open alarms.
+ */
+import { Hono } from "hono";
+import { join } from "node:path";
+import type { AppEnv } from "../context.ts";
+import { requirePermission } from "../middleware/authenticate.ts";
+import { formatRuleError, isRuleFileName, loadRules } from "../../src/rules/loader.ts";
+import { Layout } from "../views/layout.tsx";
+import { pageContext } from "../views/page.ts";
+
+/** Size and free bytes of the filesystem holding `path`, via `df`; null when unknown. */
+export async function diskUsage(path: string): Promise<{ size: number; avail: number } | null> {
+  try {
+    const out = await new Deno.Command("df", {
+      args: ["-B1", "--output=size,avail", path],
+      stdout: "piped",
+      stderr: "null",
+    })
+      .output();
+    if (!out.success) return null;
+    const line = new TextDecoder().decode(out.stdout).trim().split("\n")[1] ?? "";
+    const [size, avail] = line.trim().split(/\s+/).map(Number);
+    return Number.isFinite(size) && Number.isFinite(avail) ? { size, avail } : null;
+  } catch {
+    return null;
+  }
+}
+
+function gb(n: number): string {
+  return `${(n / 1e9).toFixed(1)} GB`;
+}
+
+/** Rules and system sub-app, mounted at /admin. */
+export function adminSystemRoutes(): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  r.get("/rules", requirePermission("rules.view"), async (c) => {
+    const dir = c.get("app").config.rules.dir;
+    const result = await loadRules(dir);
+    const files: { name: string; text: string }[] = [];
+    try {
+      for await (const e of Deno.readDir(dir)) {
+        if (e.isFile && isRuleFileName(e.name)) {
+          files.push({ name: e.name, text: await Deno.readTextFile(join(dir, e.name)) });
+        }
+      }
+    } catch {
+      // the loader reports the directory error
+    }
+    files.sort((a, b) => a.name.localeCompare(b.name));
+    return c.html(
+      <Layout title="Rules" ctx={pageContext(c)}>
+        {result.ok
+          ? (
+            <p class="notice" id="rules-verdict">
+              Valid: {result.ruleSet.rules.length} rules in {result.ruleSet.files.length}{" "}
+              files (version {result.ruleSet.fingerprint}).
+            </p>
+          )
+          : (
+            <section id="rules-verdict">
+              <p class="error">The rules do not load:</p>
+              <ul>
+                {result.errors.map((e, i) => (
+                  <li key={String(i)}>
+                    <code>{formatRuleError(e)}</code>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+        {files.map((f) => (
+          <section key={f.name}>
+            <h2>{f.name}</h2>
+            <pre class="trace">{f.text}</pre>
+          </section>
+        ))}
+      </Layout>,
+    );
+  });
+  r.get("/system", requirePermission("system.manage"), async (c) => {
+    const app = c.get("app");
+    const health = app.health();
+    const locations = await app.store.db.selectFrom("storage_locations").selectAll().orderBy("id")
+      .execute();
+    const disks = await Promise.all(locations.map((l) => diskUsage(l.path)));
+    const dataDisk = await diskUsage(app.config.dataDir);
+    const alarms = await app.store.db.selectFrom("alarms").selectAll().where(
+      "cleared_at",
+      "is",
+      null,
+    ).execute();
+    const active = app.callControl?.listActive() ?? [];
+    return c.html(
+      <Layout title="System" ctx={pageContext(c)}>
+        <section>
+          <dl class="kv">
+            <dt>Version</dt>
+            <dd>{health.version}</dd>
+            <dt>Status</dt>
+            <dd>{health.status}</dd>
+            <dt>Uptime</dt>
+            <dd>{health.uptimeSeconds} s</dd>
+            <dt>Database</dt>
+            <dd>{health.db}</dd>
+            <dt>Data disk</dt>
+            <dd>{dataDisk ? `${gb(dataDisk.avail)} free of ${gb(dataDisk.size)}` : "unknown"}</dd>
+            <dt>Active calls</dt>
+            <dd>
+              {app.callControl
+                ? `${active.length} (${active.filter((a) => a.paused).length} paused)`
+                : "recorder not running"}
+            </dd>
+          </dl>
+        </section>
+        <h2>Storage</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Kind</th>
+              <th>Path</th>
+              <th>Healthy</th>
+              <th>Free</th>
+              <th>Last error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {locations.map((l, i) => (
+              <tr key={String(l.id)}>
+                <td>{l.name}</td>
+                <td>{l.kind}</td>
+                <td>{l.path}</td>
+                <td>{l.healthy ? "yes" : "no"}</td>
+                <td>{disks[i] ? `${gb(disks[i]!.avail)} / ${gb(disks[i]!.size)}` : "unknown"}</td>
+                <td>{l.last_error ?? ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <h2>Open alarms</h2>
+        <ul>
+          {alarms.map((a) => (
+            <li key={String(a.id)}>{a.severity}: {a.kind} — {a.message} (since {a.raised_at})</li>
+          ))}
+        </ul>
+      </Layout>,
+    );
+  });
+  return r;
+}

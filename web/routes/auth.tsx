@@ -1,0 +1,103 @@
+/**
+ * Sign-in and sign-out. `GET /sign-in` shows the form, `POST /sign-in` checks the
+ * password (per-IP backoff, account lockout, see src/auth/sign_in.ts) and sets a fresh
+ * session cookie — the old session, if any, is deleted (no fixation). `POST /sign-out`
+ * deletes the session row and clears the cookie.
+ */
+import { Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { AppEnv } from "../context.ts";
+import { Layout } from "../views/layout.tsx";
+import { clientIp } from "../middleware/authenticate.ts";
+
+function safeNext(next: string | undefined): string {
+  return next && /^\/(?![/\\])[\w\-./?=&%]*$/.test(next) ? next : "/";
+}
+
+function SignInPage(props: { error?: string; next: string; username?: string }) {
+  return (
+    <Layout title="Sign in" ctx={{}}>
+      <form method="post" action="/sign-in" class="signin">
+        {props.error && <p class="error" role="alert">{props.error}</p>}
+        <input type="hidden" name="next" value={props.next} />
+        <label>
+          Username{" "}
+          <input name="username" autocomplete="username" required value={props.username ?? ""} />
+        </label>
+        <label>
+          Password{" "}
+          <input name="password" type="password" autocomplete="current-password" required />
+        </label>
+        <button type="submit">Sign in</button>
+      </form>
+    </Layout>
+  );
+}
+
+/** Sign-in/out sub-app. */
+export function authRoutes(): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  r.get("/sign-in", (c) => {
+    if (c.get("principal") && c.get("via") === "session") return c.redirect("/", 303);
+    return c.html(<SignInPage next={safeNext(c.req.query("next"))} />);
+  });
+  r.post("/sign-in", async (c) => {
+    const auth = c.get("auth");
+    const body = await c.req.parseBody();
+    const username = typeof body.username === "string" ? body.username.trim() : "";
+    const password = typeof body.password === "string" ? body.password : "";
+    const next = safeNext(typeof body.next === "string" ? body.next : undefined);
+    const result = await auth.authenticator.signIn(username, password, {
+      ip: clientIp(c),
+      userAgent: c.req.header("User-Agent") ?? null,
+    });
+    if (!result.ok) {
+      if (result.reason === "throttled") {
+        c.header("Retry-After", String(result.retryAfterSeconds));
+        return c.html(
+          <SignInPage
+            next={next}
+            username={username}
+            error="Too many attempts. Try again later."
+          />,
+          429,
+        );
+      }
+      return c.html(
+        <SignInPage
+          next={next}
+          username={username}
+          error="Sign-in failed: wrong username or password."
+        />,
+        401,
+      );
+    }
+    const old = getCookie(c, auth.cookieName);
+    if (old) await auth.sessions.destroy(old);
+    setCookie(c, auth.cookieName, result.session.token, {
+      httpOnly: true,
+      sameSite: "Strict",
+      path: "/",
+      secure: auth.tls,
+      maxAge: auth.sessions.maxAgeSeconds,
+    });
+    const dest = next === "/" && result.user.role === "agent" ? "/agent" : next;
+    return c.redirect(dest, 303);
+  });
+  r.post("/sign-out", async (c) => {
+    const auth = c.get("auth");
+    const cookie = getCookie(c, auth.cookieName);
+    if (cookie) await auth.sessions.destroy(cookie);
+    const p = c.get("principal");
+    if (p && c.get("via") === "session") {
+      await c.get("app").audit.append({
+        actor: { type: "user", id: p.id, name: p.name },
+        action: "auth.sign_out",
+        ip: clientIp(c),
+      });
+    }
+    deleteCookie(c, auth.cookieName, { path: "/", secure: auth.tls });
+    return c.redirect("/sign-in", 303);
+  });
+  return r;
+}

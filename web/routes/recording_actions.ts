@@ -1,0 +1,93 @@
+/**
+ * Reasoned actions on a recording: `POST /recordings/:id/delete` (compliance: tombstone
+ * plus file removal) and `POST /recordings/:id/hold` (legal hold on/off, `on=1|0`).
+ *
+ * Delete order: (1) in one transaction mark the row `deleted` with time and reason and
+ * append the audit entry — if the audit write fails, nothing changes; (2) after commit,
+ * remove the file. A crash between the two leaves a deleted row with a file, which
+ * {@link sweepDeletedFiles} removes; never a missing file on a live row.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../context.ts";
+import { requirePermission } from "../middleware/authenticate.ts";
+import { auditActor, auditRecording, readReason, visibleRecording } from "../recording_access.ts";
+import { httpError } from "../http_error.ts";
+import { resolveInside } from "../media/resolve_file.ts";
+import type { Db } from "../../src/store/db.ts";
+import type { Logger } from "../../src/log.ts";
+
+async function removeRecordingFile(db: Db, id: string, log: Logger): Promise<boolean> {
+  const row = await db.selectFrom("recordings")
+    .innerJoin("storage_locations", "storage_locations.id", "recordings.storage_location_id")
+    .select(["recordings.path as rel", "storage_locations.path as root"])
+    .where("recordings.id", "=", id).executeTakeFirst();
+  const path = row ? await resolveInside(row.root, row.rel) : null;
+  if (!path) return false;
+  try {
+    await Deno.remove(path);
+    return true;
+  } catch (err) {
+    log.warn("cannot remove deleted recording's file; the sweep will retry", { id, error: err });
+    return false;
+  }
+}
+
+/** Removes files still present for deleted recordings (after a crash); returns the count. */
+export async function sweepDeletedFiles(db: Db, log: Logger): Promise<number> {
+  const rows = await db.selectFrom("recordings").select("id").where("state", "=", "deleted")
+    .execute();
+  let removed = 0;
+  for (const { id } of rows) if (await removeRecordingFile(db, id, log)) removed++;
+  return removed;
+}
+
+/** Actions sub-app, mounted under /recordings. */
+export function recordingActionRoutes(): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  r.post("/:id/delete", requirePermission("recording.delete", { notFound: true }), async (c) => {
+    const app = c.get("app");
+    const rec = await visibleRecording(c, c.req.param("id"), "recording.delete");
+    const reason = readReason(await c.req.parseBody());
+    if (rec.legal_hold) httpError(409, "the recording is on legal hold");
+    if (rec.state === "deleted" || rec.state === "purged") httpError(409, "already deleted");
+    if (rec.state === "recording") httpError(409, "the recording is still in progress");
+    const now = new Date(c.get("auth").now()).toISOString();
+    await app.store.db.transaction().execute(async (tx) => {
+      const r = await tx.updateTable("recordings").set({
+        state: "deleted",
+        deleted_at: now,
+        delete_reason: `${reason.code}: ${reason.text}`,
+      }).where("id", "=", rec.id).where("legal_hold", "=", 0).where("state", "=", rec.state)
+        .executeTakeFirst();
+      if (r.numUpdatedRows !== 1n) httpError(409, "the recording changed; try again");
+      await app.audit.append({
+        ...auditActor(c),
+        ...auditRecording(rec),
+        action: "recording.delete",
+        reason,
+        details: { sha256: rec.sha256, path: rec.path },
+      }, tx);
+    });
+    await removeRecordingFile(app.store.db, rec.id, app.log);
+    return c.redirect(`/recordings/${encodeURIComponent(rec.id)}`, 303);
+  });
+  r.post("/:id/hold", requirePermission("recording.hold", { notFound: true }), async (c) => {
+    const app = c.get("app");
+    const rec = await visibleRecording(c, c.req.param("id"), "recording.hold");
+    const body = await c.req.parseBody();
+    const reason = readReason(body);
+    const on = body.on === "1";
+    await app.store.db.transaction().execute(async (tx) => {
+      await tx.updateTable("recordings").set({ legal_hold: on ? 1 : 0 }).where("id", "=", rec.id)
+        .execute();
+      await app.audit.append({
+        ...auditActor(c),
+        ...auditRecording(rec),
+        action: on ? "recording.hold.on" : "recording.hold.off",
+        reason,
+      }, tx);
+    });
+    return c.redirect(`/recordings/${encodeURIComponent(rec.id)}`, 303);
+  });
+  return r;
+}

@@ -1,0 +1,163 @@
+/**
+ * Recording media: `GET /recordings/:id/audio` (the stored file with HTTP Range),
+ * `GET /recordings/:id/audio.wav` (PCM16 WAV transcode), `GET /recordings/:id/waveform.svg`
+ * and `POST /recordings/:id/export` (download with a reason). Files are found only through
+ * the database row, resolved inside their storage root (see media/resolve_file.ts).
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import type { AppEnv } from "../context.ts";
+import { requirePermission } from "../middleware/authenticate.ts";
+import { auditActor, auditRecording, readReason, visibleRecording } from "../recording_access.ts";
+import type { Recording } from "../../src/store/schema/recordings.ts";
+import { resolveInside } from "../media/resolve_file.ts";
+import { serveFile } from "../media/serve_file.ts";
+import { decodeFile, toWav } from "../media/audio.ts";
+import { type Span, waveformSvg } from "../media/waveform.ts";
+import { httpError } from "../http_error.ts";
+
+/** The real path of a recording's file, or a 404 (missing, deleted, or outside storage). */
+export async function recordingFile(c: Context<AppEnv>, rec: Recording): Promise<string> {
+  if (rec.state === "deleted" || rec.state === "purged" || rec.state === "missing") {
+    httpError(404, "not found");
+  }
+  const loc = await c.get("app").store.db.selectFrom("storage_locations").select("path")
+    .where("id", "=", rec.storage_location_id).executeTakeFirst();
+  const path = loc ? await resolveInside(loc.path, rec.path) : null;
+  if (!path) httpError(404, "not found");
+  return path;
+}
+
+function mimeOf(rec: Recording): string {
+  return rec.format === "opus" ? 'audio/ogg; codecs="opus"' : "audio/wav";
+}
+
+/** Small in-memory LRU of rendered waveforms, per web app. */
+class SvgCache {
+  #m = new Map<string, string>();
+  get(k: string): string | undefined {
+    const v = this.#m.get(k);
+    if (v !== undefined) {
+      this.#m.delete(k);
+      this.#m.set(k, v);
+    }
+    return v;
+  }
+  set(k: string, v: string): void {
+    this.#m.set(k, v);
+    if (this.#m.size > 64) this.#m.delete(this.#m.keys().next().value!);
+  }
+}
+
+/** Media sub-app, mounted under /recordings. */
+export function recordingMediaRoutes(): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  const svgCache = new SvgCache();
+  const play = requirePermission("recording.play", { notFound: true });
+
+  r.get("/:id/audio", play, async (c) => {
+    const rec = await visibleRecording(c, c.req.param("id"), "recording.play");
+    const path = await recordingFile(c, rec);
+    const range = c.req.header("Range");
+    if (!range || /^bytes=0-/.test(range.trim())) {
+      await c.get("app").audit.append({
+        ...auditActor(c),
+        ...auditRecording(rec),
+        action: "recording.play",
+        details: { format: rec.format, range: range ?? null },
+      });
+    }
+    return await serveFile(path, { range, ifRange: c.req.header("If-Range") }, {
+      contentType: mimeOf(rec),
+      etag: rec.sha256,
+      method: c.req.method,
+    });
+  });
+
+  r.get("/:id/audio.wav", play, async (c) => {
+    const rec = await visibleRecording(c, c.req.param("id"), "recording.play");
+    const path = await recordingFile(c, rec);
+    await c.get("app").audit.append({
+      ...auditActor(c),
+      ...auditRecording(rec),
+      action: "recording.play",
+      details: { format: "wav-transcode" },
+    });
+    const pcm = await decodeFile(path, rec.format);
+    return new Response(toWav(pcm, pcm.nativeRate), {
+      headers: { "Content-Type": "audio/wav", "Cache-Control": "private, no-store" },
+    });
+  });
+
+  r.get("/:id/waveform.svg", play, async (c) => {
+    const rec = await visibleRecording(c, c.req.param("id"), "recording.play");
+    const key = `${rec.id}:${rec.sha256 ?? rec.size_bytes}:${rec.state}`;
+    let svg = svgCache.get(key);
+    if (svg === undefined) {
+      const path = await recordingFile(c, rec);
+      const db = c.get("app").store.db;
+      const pauses = await db.selectFrom("pauses").selectAll().where("recording_id", "=", rec.id)
+        .execute();
+      const gaps = await db.selectFrom("gaps").selectAll().where("recording_id", "=", rec.id)
+        .execute();
+      const parts = await db.selectFrom("participants").select(["channel", "role"])
+        .where("recording_id", "=", rec.id).execute();
+      const pcm = await decodeFile(path, rec.format);
+      const durationMs = ((pcm.channels[0]?.length ?? 0) / pcm.sampleRate) * 1000;
+      const spans: Span[] = [
+        ...pauses.map((p) => ({
+          startMs: p.start_ms,
+          endMs: p.end_ms ?? durationMs,
+          label: `paused (${p.source}${p.reason_code ? `: ${p.reason_code}` : ""})`,
+        })),
+        ...gaps.map((g) => ({
+          startMs: g.start_ms,
+          endMs: g.end_ms,
+          channel: g.channel,
+          label: "media gap",
+        })),
+      ];
+      const labels = pcm.channels.map((_, ch) =>
+        parts.find((p) => p.channel === ch)?.role ?? `channel ${ch + 1}`
+      );
+      svg = waveformSvg(pcm, spans, { labels });
+      svgCache.set(key, svg);
+    }
+    return c.body(svg, 200, {
+      "Content-Type": "image/svg+xml",
+      "Cache-Control": "private, no-store",
+    });
+  });
+
+  r.post("/:id/export", requirePermission("recording.export", { notFound: true }), async (c) => {
+    const rec = await visibleRecording(c, c.req.param("id"), "recording.export");
+    const body = await c.req.parseBody();
+    const reason = readReason(body);
+    const format = body.format === "wav" ? "wav" : "ogg";
+    const path = await recordingFile(c, rec);
+    await c.get("app").audit.append({
+      ...auditActor(c),
+      ...auditRecording(rec),
+      action: "recording.export",
+      reason,
+      details: { format },
+    });
+    const safeName = rec.id.replace(/[^\w.-]/g, "_");
+    if (format === "wav") {
+      const pcm = await decodeFile(path, rec.format);
+      return new Response(toWav(pcm, pcm.nativeRate), {
+        headers: {
+          "Content-Type": "audio/wav",
+          "Content-Disposition": `attachment; filename="${safeName}.wav"`,
+        },
+      });
+    }
+    if (rec.format !== "opus") httpError(400, "this recording is stored as WAV; export it as WAV");
+    return await serveFile(path, {}, {
+      contentType: "audio/ogg",
+      etag: rec.sha256,
+      disposition: `attachment; filename="${safeName}.ogg"`,
+    });
+  });
+  return r;
+}

@@ -1,0 +1,83 @@
+/**
+ * `GET /recordings` (search, keyset pages with a total) and `GET /recordings/:id` (the
+ * recording page). Both audited; recordings the principal may not see answer 404.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../context.ts";
+import { requirePermission } from "../middleware/authenticate.ts";
+import { recordingAccessWhere } from "../../src/auth/access.ts";
+import {
+  decodeCursor,
+  encodeCursor,
+  recordingDetail,
+  searchRecordings,
+} from "../../src/store/queries/recordings.ts";
+import { filterFromQuery, SEARCH_FIELDS } from "../search_params.ts";
+import { RecordingsPage } from "../views/recordings_view.tsx";
+import { RecordingPage } from "../views/recording_view.tsx";
+import { pageContext } from "../views/page.ts";
+import { auditActor, auditRecording, visibleRecording } from "../recording_access.ts";
+
+const PAGE_SIZE = 50;
+
+/** Recordings search and page sub-app. */
+export function recordingRoutes(): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  r.get("/", requirePermission("recording.search"), async (c) => {
+    const app = c.get("app");
+    const q: Record<string, string> = {};
+    for (const f of SEARCH_FIELDS) {
+      const v = c.req.query(f);
+      if (v) q[f] = v;
+    }
+    const filter = filterFromQuery(q);
+    const after = decodeCursor(c.req.query("after"));
+    const access = recordingAccessWhere(
+      c.get("principal")!,
+      "recording.search",
+      c.get("auth").scope,
+    );
+    const page = await searchRecordings(app.store.db, filter, access, { limit: PAGE_SIZE, after });
+    await app.audit.append({
+      ...auditActor(c),
+      action: "recording.search",
+      details: { filter: q, page: after ? "next" : "first", total: page.total },
+    });
+    const keep = new URLSearchParams(q);
+    const href = (cursor: string | null) => {
+      const p = new URLSearchParams(keep);
+      if (cursor) p.set("after", cursor);
+      return `/recordings?${p}`;
+    };
+    if (
+      c.req.header("Accept")?.includes("application/json") &&
+      !c.req.header("Accept")?.includes("html")
+    ) {
+      return c.json({
+        total: page.total,
+        next: page.next ? encodeCursor(page.next) : null,
+        recordings: page.rows,
+      });
+    }
+    return c.html(
+      <RecordingsPage
+        ctx={pageContext(c)}
+        q={q}
+        rows={page.rows}
+        total={page.total}
+        nextHref={page.next ? href(encodeCursor(page.next)) : null}
+        firstHref={after ? href(null) : null}
+      />,
+    );
+  });
+  r.get("/:id", requirePermission("recording.search", { notFound: true }), async (c) => {
+    const app = c.get("app");
+    const rec = await visibleRecording(c, c.req.param("id"), "recording.search");
+    const d = await recordingDetail(app.store.db, rec);
+    await app.audit.append({ ...auditActor(c), ...auditRecording(rec), action: "recording.view" });
+    const p = c.get("principal")!;
+    const canPlay = p.permissions.has("recording.play");
+    return c.html(<RecordingPage ctx={pageContext(c)} rec={rec} d={d} canPlay={canPlay} />);
+  });
+  return r;
+}

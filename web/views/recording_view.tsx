@@ -1,0 +1,233 @@
+/**
+ * The recording page: player with waveform and channel solo, metadata, participants,
+ * decision trace, stream stats, pauses/gaps, and the reasoned actions the user may take.
+ */
+import type { Recording } from "../../src/store/schema/recordings.ts";
+import type { RecordingDetail } from "../../src/store/queries/recordings.ts";
+import { CsrfField, Layout, type PageContext } from "./layout.tsx";
+import { flagWords, fmtDuration } from "./recordings_view.tsx";
+import { REASON_CODES } from "../recording_access.ts";
+
+function Reason() {
+  return (
+    <>
+      <select name="reason_code" required>
+        <option value="">Reason…</option>
+        {REASON_CODES.map((r) => <option key={r} value={r}>{r}</option>)}
+      </select>
+      <input name="reason_text" required minlength={3} maxlength={500} placeholder="Why" />
+    </>
+  );
+}
+
+function Kv(props: { rows: [string, string | number | null | undefined][] }) {
+  return (
+    <dl class="kv">
+      {props.rows.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => (
+        <>
+          <dt>{k}</dt>
+          <dd>{String(v)}</dd>
+        </>
+      ))}
+    </dl>
+  );
+}
+
+function Trace(props: { trace: string }) {
+  let text = props.trace;
+  try {
+    text = JSON.stringify(JSON.parse(props.trace), null, 2);
+  } catch {
+    // shown as stored
+  }
+  return <pre class="trace">{text}</pre>;
+}
+
+function Actions(props: { rec: Recording; can: (p: string) => boolean; csrf?: string }) {
+  const { rec, can } = props;
+  const base = `/recordings/${encodeURIComponent(rec.id)}`;
+  return (
+    <section class="actions">
+      <h2>Actions</h2>
+      {can("recording.export") && (
+        <form method="post" action={`${base}/export`}>
+          <CsrfField token={props.csrf} />
+          <select name="format">
+            <option value="ogg">Ogg Opus</option>
+            <option value="wav">WAV</option>
+          </select>
+          <Reason />
+          <button type="submit">Download</button>
+        </form>
+      )}
+      {can("recording.hold") && (
+        <form method="post" action={`${base}/hold`}>
+          <CsrfField token={props.csrf} />
+          <input type="hidden" name="on" value={rec.legal_hold ? "0" : "1"} />
+          <Reason />
+          <button type="submit">
+            {rec.legal_hold ? "Release legal hold" : "Place legal hold"}
+          </button>
+        </form>
+      )}
+      {can("recording.delete") && !rec.legal_hold && (
+        <form method="post" action={`${base}/delete`}>
+          <CsrfField token={props.csrf} />
+          <Reason />
+          <button type="submit" class="danger">Delete recording</button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+/** Renders the recording page. */
+export function RecordingPage(props: {
+  ctx: PageContext;
+  rec: Recording;
+  d: RecordingDetail;
+  canPlay: boolean;
+}) {
+  const { rec, d } = props;
+  const can = (p: string) => props.ctx.principal?.permissions.has(p as never) ?? false;
+  const base = `/recordings/${encodeURIComponent(rec.id)}`;
+  const labels = [0, 1].map((ch) =>
+    d.participants.find((p) => p.channel === ch)?.role ?? `channel ${ch + 1}`
+  );
+  return (
+    <Layout title={`Recording ${rec.id}`} ctx={props.ctx} scripts={["player.js"]}>
+      {props.canPlay && rec.state !== "deleted" && (
+        <section class="player" data-channels={labels.join(",")}>
+          <audio
+            id="player"
+            controls
+            preload="metadata"
+            src={`${base}/audio`}
+            data-wav={`${base}/audio.wav`}
+          >
+          </audio>
+          <img class="waveform" src={`${base}/waveform.svg`} alt="Waveform with pauses and gaps" />
+          <div class="solo">
+            Listen to: <button type="button" data-solo="both">both</button>
+            <button type="button" data-solo="0">{labels[0]}</button>
+            <button type="button" data-solo="1">{labels[1]}</button>
+          </div>
+        </section>
+      )}
+      <section>
+        <h2>Recording</h2>
+        <Kv
+          rows={[
+            ["State", rec.state],
+            ["Started", rec.started_at],
+            ["Ended", rec.ended_at],
+            ["Duration", fmtDuration(rec.duration_ms)],
+            ["Format", rec.format],
+            ["Size", rec.size_bytes],
+            ["SHA-256", rec.sha256],
+            ["Agent", rec.agent_id],
+            ["Customer", rec.customer_id],
+            ["ANI", rec.ani],
+            ["DNIS", rec.dnis],
+            ["Direction", rec.direction],
+            ["Business unit", rec.business_unit],
+            ["Customer type", rec.customer_type],
+            ["Language", rec.language],
+            ["Partitions", d.partitions.join(", ")],
+            ["Rule", rec.rule_id],
+            ["Mode", rec.mode],
+            ["Retention", rec.retention_class],
+            ["Expires", rec.expires_at],
+            ["Flags", flagWords(rec).join(", ")],
+            ["Deleted", rec.deleted_at ? `${rec.deleted_at} (${rec.delete_reason})` : null],
+          ]}
+        />
+      </section>
+      <section>
+        <h2>Participants</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>Role</th>
+              <th>Name</th>
+              <th>AOR</th>
+              <th>Channel</th>
+              <th>Joined</th>
+              <th>Left</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.participants.map((p) => (
+              <tr key={p.id}>
+                <td>{p.role}</td>
+                <td>{p.name ?? ""}</td>
+                <td>{p.aor ?? ""}</td>
+                <td>{p.channel ?? ""}</td>
+                <td>{fmtDuration(p.joined_ms)}</td>
+                <td>{fmtDuration(p.left_ms)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section>
+        <h2>Pauses and gaps</h2>
+        <ul class="spans">
+          {d.pauses.map((p) => (
+            <li key={`p${p.id}`}>
+              Paused {fmtDuration(p.start_ms)}–{fmtDuration(p.end_ms)} by {p.source}
+              {p.reason_code ? ` (${p.reason_code})` : ""}
+            </li>
+          ))}
+          {d.gaps.map((g) => (
+            <li key={`g${g.id}`}>
+              Gap on channel {g.channel + 1} {fmtDuration(g.start_ms)}–{fmtDuration(g.end_ms)}
+            </li>
+          ))}
+        </ul>
+      </section>
+      <section>
+        <h2>Streams</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>Label</th>
+              <th>Codec</th>
+              <th>Channel</th>
+              <th>Stats</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.streams.map((s) => (
+              <tr key={s.id}>
+                <td>{s.label}</td>
+                <td>{s.codec}</td>
+                <td>{s.channel ?? ""}</td>
+                <td>
+                  <code>{s.stats}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section>
+        <h2>Metadata</h2>
+        <Kv rows={d.metadata.map((m) => [m.key, m.value])} />
+      </section>
+      <section>
+        <h2>Why recorded</h2>
+        {d.decisions.map((x) => (
+          <details key={x.id}>
+            <summary>
+              {x.evaluated_at} {x.origin}: {x.record ? "record" : "do not record"} by rule{" "}
+              {x.rule_id ?? "(none)"} (rules {x.ruleset_version})
+            </summary>
+            <Trace trace={x.trace} />
+          </details>
+        ))}
+      </section>
+      {rec.state !== "deleted" && <Actions rec={rec} can={can} csrf={props.ctx.csrfToken} />}
+    </Layout>
+  );
+}
