@@ -98,6 +98,8 @@ export interface CsvVerifyOptions {
   publicKeyFile?: string;
   /** The CSV claims to be the whole trail: require the anchor and the checkpointed tail. */
   complete?: boolean;
+  /** Exported with user/action/recording/customer filters: seq jumps are expected. */
+  filtered?: boolean;
 }
 
 /**
@@ -138,6 +140,7 @@ export async function verifyAuditCsv(
     anchor,
     checkpoints: file.checkpoints,
     requireTail: options.complete,
+    allowGaps: options.filtered && !options.complete,
   });
   const warnings = anchor === "first-row" && rows.length > 0
     ? [`partial export: the link before seq ${rows[0].seq} is not checked`]

@@ -9,6 +9,7 @@ import {
   userListCommand,
   userPasswdCommand,
 } from "./user_commands.ts";
+import { AUDIT_COMMANDS } from "./audit_commands.ts";
 
 /** The command table main.ts dispatches over. */
 export const COMMANDS: Command[] = [
@@ -20,5 +21,6 @@ export const COMMANDS: Command[] = [
   userPasswdCommand,
   userDisableCommand,
   userEnableCommand,
+  ...AUDIT_COMMANDS,
   versionCommand,
 ];
