@@ -10,6 +10,8 @@ import {
   userPasswdCommand,
 } from "./user_commands.ts";
 import { AUDIT_COMMANDS } from "./audit_commands.ts";
+import { recordingsListCommand, recordingsShowCommand } from "./recordings_commands.ts";
+import { rulesCheckCommand, rulesSimulateCommand, rulesTestCommand } from "./rules_commands.ts";
 
 /** The command table main.ts dispatches over. */
 export const COMMANDS: Command[] = [
@@ -21,6 +23,11 @@ export const COMMANDS: Command[] = [
   userPasswdCommand,
   userDisableCommand,
   userEnableCommand,
+  recordingsListCommand,
+  recordingsShowCommand,
+  rulesCheckCommand,
+  rulesTestCommand,
+  rulesSimulateCommand,
   ...AUDIT_COMMANDS,
   versionCommand,
 ];

@@ -172,6 +172,7 @@ export class RecorderService implements Service, CallControl {
       ended_at: null,
       end_reason: null,
       recorded: decision.record ? 1 : 0,
+      metadata: JSON.stringify(facts.data),
     });
     await this.#storeDecision(callId, facts, decision, "siprec");
     const active: Active = {

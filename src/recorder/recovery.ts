@@ -150,6 +150,7 @@ async function adopt(
       ended_at: ts,
       end_reason: "recovered",
       recorded: 1,
+      metadata: "{}",
     }).execute();
     await tx.insertInto("recordings").values({
       id,

@@ -5,9 +5,11 @@
 import type { Migration } from "kysely/migration";
 import * as m0001 from "./0001_initial.ts";
 import * as m0002 from "./0002_quota_charges.ts";
+import * as m0003 from "./0003_call_metadata.ts";
 
 /** All migrations by name, applied in name order. */
 export const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": m0001,
   "0002_quota_charges": m0002,
+  "0003_call_metadata": m0003,
 };

@@ -24,6 +24,8 @@ export interface CallTable {
   end_reason: string | null;
   /** 1 when the rules decided to record, 0 when not, null before a decision. */
   recorded: number | null;
+  /** JSON of the flattened session metadata (attached data, extension data, headers). */
+  metadata: string;
 }
 export type Call = Selectable<CallTable>;
 
