@@ -136,14 +136,14 @@ export class RecorderService implements Service, CallControl {
       });
       decision = { ...d, format: d.format };
     }
-    this.#decided.set(session.sessionId, { facts, decision });
+    this.#decided.set(session.key, { facts, decision });
     return decision;
   }
 
   /** A session was answered: store the call, and start recording when decided so. */
   async started(session: SessionInfo): Promise<void> {
-    const known = this.#decided.get(session.sessionId);
-    this.#decided.delete(session.sessionId);
+    const known = this.#decided.get(session.key);
+    this.#decided.delete(session.key);
     const { facts, decision } = known ?? (() => {
       const decision = this.decide(session);
       return { facts: callFacts(session), decision };
@@ -189,7 +189,7 @@ export class RecorderService implements Service, CallControl {
       autoResume: null,
       closing: null,
     };
-    this.#active.set(session.sessionId, active);
+    this.#active.set(session.key, active);
     if (decision.record) await this.#startRecording(active);
   }
 
@@ -311,7 +311,7 @@ export class RecorderService implements Service, CallControl {
 
   /** Mid-call update: new streams or codecs, or new participants (a transfer). */
   async updated(session: SessionInfo): Promise<void> {
-    const a = this.#active.get(session.sessionId);
+    const a = this.#active.get(session.key);
     if (!a) return;
     const before = new Set(a.session.participants.map((p) => p.aor ?? p.id));
     const transfer = session.participants.some((p) => !before.has(p.aor ?? p.id));
@@ -319,7 +319,7 @@ export class RecorderService implements Service, CallControl {
     if (transfer) {
       const facts = callFacts(session);
       const again = this.decide(session);
-      this.#decided.delete(session.sessionId);
+      this.#decided.delete(session.key);
       await this.#storeDecision(a.callId, facts, again, "update");
       if (a.decision.mode === "destination" && a.recordingId) {
         // Agent-side recording stops at the transfer; the new leg is decided afresh.
@@ -376,16 +376,16 @@ export class RecorderService implements Service, CallControl {
   }
 
   /** The SRC paused the session (a=inactive). */
-  async srcPaused(sessionId: string): Promise<void> {
-    const a = this.#active.get(sessionId);
+  async srcPaused(key: string): Promise<void> {
+    const a = this.#active.get(key);
     if (!a || a.pausedAt) return;
     this.#pause(a, { source: "src", reasonCode: "src-inactive", userId: null });
     await this.#auditPause(a, "recording.pause", "src-inactive", null);
   }
 
   /** The SRC resumed the session. */
-  async srcResumed(sessionId: string): Promise<void> {
-    const a = this.#active.get(sessionId);
+  async srcResumed(key: string): Promise<void> {
+    const a = this.#active.get(key);
     if (!a || !a.pausedAt) return;
     this.#resume(a);
     await this.#auditPause(a, "recording.resume", "src-active", null);
@@ -403,14 +403,14 @@ export class RecorderService implements Service, CallControl {
   }
 
   /** The session ended (BYE, CANCEL, timeout). */
-  async ended(sessionId: string, reason: string): Promise<void> {
-    const a = this.#active.get(sessionId);
-    this.#decided.delete(sessionId);
+  async ended(key: string, reason: string): Promise<void> {
+    const a = this.#active.get(key);
+    this.#decided.delete(key);
     if (!a) return;
     a.closing ??= (async () => {
       await this.#finishRecording(a, reason);
       await endCall(this.#app.store.db, a.callId, reason, this.#now());
-      this.#active.delete(sessionId);
+      this.#active.delete(key);
     })();
     await a.closing;
   }

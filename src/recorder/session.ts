@@ -24,6 +24,8 @@ export interface SessionParticipant {
 
 /** A recording session as the recorder sees it. */
 export interface SessionInfo {
+  /** Unique per recording session in this process (SIP: Call-ID + our tag). */
+  key: string;
   /** SIPREC session id (RFC 7865 sipSessionID) or, for plain forks, the Call-ID. */
   sessionId: string;
   /** SIP Call-ID of the recording session. */

@@ -1,0 +1,83 @@
+/**
+ * Maps the SIPREC server's sessions and events (src/sip) onto the recorder's
+ * session model, and the recorder's decision back into the SIP answer.
+ */
+import type { RecordingSession, SessionOffer, StreamInfo } from "../sip/session.ts";
+import type { SessionInfo, SessionStream } from "./session.ts";
+import type { RecorderService } from "./recorder_service.ts";
+import type { Logger } from "../log.ts";
+
+const CODEC_NAMES: Record<string, SessionStream["codecs"][number]["name"]> = {
+  pcmu: "PCMU",
+  pcma: "PCMA",
+  opus: "opus",
+  "telephone-event": "telephone-event",
+};
+
+function streamOf(s: StreamInfo): SessionStream {
+  const codecs: SessionStream["codecs"] = [];
+  const name = CODEC_NAMES[s.codec.name.toLowerCase()];
+  if (name) codecs.push({ pt: s.codec.pt, name, clockRate: s.codec.clockRate });
+  if (s.telephoneEventPt !== null) {
+    codecs.push({ pt: s.telephoneEventPt, name: "telephone-event", clockRate: 8000 });
+  }
+  return { label: s.label, port: s.direction === "inactive" ? 0 : s.port, codecs };
+}
+
+function base(s: SessionOffer | RecordingSession): Omit<SessionInfo, "streams"> {
+  return {
+    key: s.id,
+    sessionId: s.sessionId,
+    sipCallId: s.callId,
+    source: s.isSiprec ? "siprec" : "fork",
+    participants: s.participants.map((p) => ({
+      id: p.id,
+      aor: p.aor,
+      name: p.name,
+      sends: p.sends,
+    })),
+    metadata: s.metadata,
+  };
+}
+
+/** The recorder's view of an offer under decision (no ports yet). */
+export function offerInfo(offer: SessionOffer): SessionInfo {
+  return {
+    ...base(offer),
+    streams: offer.streams.map((s) => ({ label: s.label, port: 0, codecs: [] })),
+  };
+}
+
+/** The recorder's view of a running session. */
+export function sessionInfo(session: RecordingSession): SessionInfo {
+  return { ...base(session), streams: session.streams.map(streamOf) };
+}
+
+/** Subscribes the recorder to the SIPREC server's events; errors are logged, never thrown. */
+export function connectRecorder(
+  on: (name: string, cb: (ev: Record<string, unknown>) => void) => void,
+  recorder: RecorderService,
+  log: Logger,
+): void {
+  const guard = (what: string, p: Promise<unknown>) =>
+    p.catch((err) => log.error(`recorder failed to handle ${what}`, { error: err }));
+  on("session-started", (ev) => {
+    const s = ev.session as RecordingSession;
+    guard(
+      "session-started",
+      recorder.started(sessionInfo(s)).then(() => s.paused ? recorder.srcPaused(s.id) : undefined),
+    );
+  });
+  on("session-updated", (ev) => {
+    guard("session-updated", recorder.updated(sessionInfo(ev.session as RecordingSession)));
+  });
+  on("session-paused", (ev) => {
+    guard("session-paused", recorder.srcPaused((ev.session as RecordingSession).id));
+  });
+  on("session-resumed", (ev) => {
+    guard("session-resumed", recorder.srcResumed((ev.session as RecordingSession).id));
+  });
+  on("session-ended", (ev) => {
+    guard("session-ended", recorder.ended(ev.id as string, ev.reason as string));
+  });
+}
