@@ -19,6 +19,7 @@ import { recordingMediaRoutes } from "./routes/recording_media.ts";
 import { recordingActionRoutes } from "./routes/recording_actions.ts";
 import { callApiRoutes, callRoutes } from "./routes/calls.tsx";
 import { adminRoutes } from "./routes/admin.tsx";
+import { decisionRoutes } from "./routes/decisions.ts";
 
 /** Test and deployment knobs for {@link newApp}. */
 export interface WebOptions {
@@ -96,6 +97,7 @@ export function newApp(app: App, options: WebOptions = {}): Hono<AppEnv> {
   web.route("/recordings", recordingRoutes());
   web.route("/", callRoutes());
   web.route("/api/v1/calls", callApiRoutes());
+  web.route("/api/v1/decisions", decisionRoutes());
   web.route("/admin", adminRoutes());
   web.onError((err, c) => {
     const status = err instanceof HTTPException ? err.status : 500;

@@ -12,6 +12,9 @@ import { PERMISSIONS } from "./permissions.ts";
 /** Prefix that makes selrec tokens recognizable to secret scanners. */
 export const TOKEN_PREFIX = "sr_";
 
+/** Token scopes that are APIs rather than user permissions (`decisions`: the decision API). */
+export const API_SCOPES = ["decisions"] as const;
+
 /** What a new token is for. */
 export interface NewToken {
   name: string;
@@ -26,7 +29,8 @@ export async function createApiToken(
   t: NewToken,
   now = new Date(),
 ): Promise<{ id: number; token: string }> {
-  const unknown = t.scopes.filter((s) => !(PERMISSIONS as readonly string[]).includes(s));
+  const known: readonly string[] = [...PERMISSIONS, ...API_SCOPES];
+  const unknown = t.scopes.filter((s) => !known.includes(s));
   if (unknown.length > 0) {
     throw new RangeError(`Cannot create token "${t.name}": unknown scope "${unknown[0]}"`);
   }

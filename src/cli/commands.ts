@@ -11,6 +11,7 @@ import {
 } from "./user_commands.ts";
 import { AUDIT_COMMANDS } from "./audit_commands.ts";
 import { recordingsListCommand, recordingsShowCommand } from "./recordings_commands.ts";
+import { tokenAddCommand, tokenListCommand, tokenRevokeCommand } from "./token_commands.ts";
 import { rulesCheckCommand, rulesSimulateCommand, rulesTestCommand } from "./rules_commands.ts";
 
 /** The command table main.ts dispatches over. */
@@ -23,6 +24,9 @@ export const COMMANDS: Command[] = [
   userPasswdCommand,
   userDisableCommand,
   userEnableCommand,
+  tokenAddCommand,
+  tokenListCommand,
+  tokenRevokeCommand,
   recordingsListCommand,
   recordingsShowCommand,
   rulesCheckCommand,

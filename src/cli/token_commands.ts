@@ -1,0 +1,113 @@
+/** `token add|list|revoke`: API tokens for routing strategies and agent desktops. */
+import { API_SCOPES, createApiToken } from "../auth/api_tokens.ts";
+import { PERMISSIONS } from "../auth/permissions.ts";
+import { listTokens, revokeToken } from "../store/queries/tokens.ts";
+import { findUser } from "../store/queries/users.ts";
+import { AuditLog } from "../audit/audit_log.ts";
+import { type Command, table, UsageError } from "./command.ts";
+import { configFor, storeFor } from "./context.ts";
+
+export const tokenAddCommand: Command = {
+  path: ["token", "add"],
+  summary: "Create an API token; the token is printed once and only its hash is stored",
+  usage: "--name NAME --scope SCOPE[,SCOPE] [--user NAME] [--agent-id ID] [--json]",
+  help: `Scopes: ${[...API_SCOPES, ...PERMISSIONS].join(", ")}.\n` +
+    "`decisions` grants POST /api/v1/decisions; `pause.own` with --agent-id serves an agent desktop.",
+  options: {
+    name: { type: "string" },
+    scope: { type: "string", multiple: true },
+    user: { type: "string" },
+    "agent-id": { type: "string" },
+    json: { type: "boolean" },
+  },
+  async run(args, io) {
+    const name = args.values.name as string | undefined;
+    if (!name) throw new UsageError("--name is required");
+    const scopes = ((args.values.scope as string[] | undefined) ?? []).flatMap((s) => s.split(","))
+      .map((s) => s.trim()).filter(Boolean);
+    if (scopes.length === 0) throw new UsageError("at least one --scope is required");
+    const loaded = await configFor(args, io);
+    if (!loaded) return 2;
+    await using store = await storeFor(loaded);
+    let userId: number | null = null;
+    const userName = args.values.user as string | undefined;
+    if (userName) {
+      const u = await findUser(store.db, userName);
+      if (!u) {
+        io.stderr(`no user named "${userName}"\n`);
+        return 1;
+      }
+      userId = u.id;
+    }
+    try {
+      const agentId = (args.values["agent-id"] as string | undefined) ?? null;
+      const { id, token } = await createApiToken(store.db, { name, scopes, userId, agentId });
+      await new AuditLog(store.db).append({
+        actor: { type: "cli", name: io.env.USER ?? "cli" },
+        action: "token.create",
+        target: { type: "token", id: String(id) },
+        details: { name, scopes, userId, agentId },
+      });
+      if (args.values.json) io.stdout(JSON.stringify({ id, name, scopes, token }) + "\n");
+      else {io.stdout(
+          `created token ${name} (id ${id}, scopes ${scopes.join(",")})\ntoken: ${token}\n`,
+        );}
+      return 0;
+    } catch (err) {
+      if (err instanceof RangeError || /UNIQUE/.test(String(err))) {
+        io.stderr(
+          `${
+            /UNIQUE/.test(String(err)) ? `token name "${name}" is taken` : (err as Error).message
+          }\n`,
+        );
+        return 1;
+      }
+      throw err;
+    }
+  },
+};
+
+export const tokenListCommand: Command = {
+  path: ["token", "list"],
+  summary: "List API tokens (never their values)",
+  usage: "[--json]",
+  options: { json: { type: "boolean" } },
+  async run(args, io) {
+    const loaded = await configFor(args, io);
+    if (!loaded) return 2;
+    await using store = await storeFor(loaded);
+    const rows = await listTokens(store.db);
+    if (args.values.json) io.stdout(JSON.stringify(rows) + "\n");
+    else {io.stdout(
+        table(
+          rows as unknown as Record<string, unknown>[],
+          Object.keys(rows[0] ?? { id: 0, name: "" }),
+        ),
+      );}
+    return 0;
+  },
+};
+
+export const tokenRevokeCommand: Command = {
+  path: ["token", "revoke"],
+  summary: "Revoke an API token by id",
+  usage: "ID",
+  async run(args, io) {
+    const id = Number(args.positionals[0]);
+    if (!Number.isInteger(id)) throw new UsageError("a numeric token id is required");
+    const loaded = await configFor(args, io);
+    if (!loaded) return 2;
+    await using store = await storeFor(loaded);
+    if (!await revokeToken(store.db, id, new Date().toISOString())) {
+      io.stderr(`no live token with id ${id}\n`);
+      return 1;
+    }
+    await new AuditLog(store.db).append({
+      actor: { type: "cli", name: io.env.USER ?? "cli" },
+      action: "token.revoke",
+      target: { type: "token", id: String(id) },
+    });
+    io.stdout(`revoked token ${id}\n`);
+    return 0;
+  },
+};
