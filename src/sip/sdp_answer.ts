@@ -1,0 +1,236 @@
+/**
+ * SDP answer for a recording server (RFC 3264 §6, RFC 7866 §8.1): one m-line per
+ * offered stream, `recvonly` (or `inactive`), our address, an even RTP port per
+ * accepted stream (RTCP on +1), one codec from PCMU/PCMA/opus plus telephone-event
+ * with the offered payload type numbers, port 0 for refused streams.
+ */
+import {
+  attributeValue,
+  mediaConnection,
+  mediaDirection,
+  mediaFormats,
+  type RtpFormat,
+  type SdpAttribute,
+  type SdpDirection,
+  type SdpMedia,
+  type SdpOrigin,
+  type SdpSession,
+} from "./sdp.ts";
+
+/** Hands out even RTP ports; the stack never touches the sockets themselves. */
+export interface PortAllocator {
+  /** An even port (RTCP is port + 1), or null when none is free. */
+  allocate(): number | null;
+  release(port: number): void;
+}
+
+/** Codecs we can record, in no particular preference: the offer's order wins. */
+export const RECORDABLE_CODECS = new Set(["pcmu", "pcma", "opus"]);
+
+/** The negotiated codec of one stream. */
+export interface StreamCodec {
+  name: string;
+  pt: number;
+  clockRate: number;
+  channels: number;
+}
+
+/** One answered m-line. Refused streams have port 0 and codec null. */
+export interface AnsweredStream {
+  /** Index of the m-line in the offer. */
+  index: number;
+  label: string | null;
+  mid: string | null;
+  port: number;
+  rtcpPort: number;
+  codec: StreamCodec | null;
+  telephoneEventPt: number | null;
+  remoteAddr: string;
+  remotePort: number;
+  /** Direction the SRC offered (`inactive` = paused by the SRC). */
+  offeredDirection: SdpDirection;
+  /** Direction we answered. */
+  direction: SdpDirection;
+}
+
+/** An offer we must refuse as a whole: 488 (with Warning text) or 503 (no ports). */
+export class SdpOfferError extends Error {
+  readonly status: 488 | 503;
+  readonly warning: string;
+  constructor(status: 488 | 503, warning: string) {
+    super(`Cannot answer SDP offer: ${warning}`);
+    this.name = "SdpOfferError";
+    this.status = status;
+    this.warning = warning;
+  }
+}
+
+/** Inputs of {@link buildAnswer}. */
+export interface AnswerOptions {
+  offer: SdpSession;
+  /** Our advertised media address. */
+  address: string;
+  /** false → every stream `inactive` (call answered, nothing recorded). */
+  record: boolean;
+  ports: PortAllocator;
+  /** The previous answer on this dialog, for port reuse and o= versioning. */
+  previous: { origin: SdpOrigin; streams: AnsweredStream[] } | null;
+  /** o= session id for a first answer. */
+  sessionId: string;
+}
+
+/** Result of {@link buildAnswer}; `released` are previous ports no longer used. */
+export interface Answer {
+  sdp: SdpSession;
+  streams: AnsweredStream[];
+  released: number[];
+}
+
+/** True for any SRTP profile (RTP/SAVP, RTP/SAVPF, UDP/TLS/RTP/SAVP…). */
+export function isSecureProto(proto: string): boolean {
+  return /SAVP/i.test(proto);
+}
+
+function chooseCodec(formats: RtpFormat[]): { codec: RtpFormat | null; te: RtpFormat | null } {
+  const codec = formats.find((f) => RECORDABLE_CODECS.has(f.name.toLowerCase())) ?? null;
+  const te =
+    formats.find((f) =>
+      f.name.toLowerCase() === "telephone-event" && f.clockRate === (codec?.clockRate ?? 8000)
+    ) ?? formats.find((f) => f.name.toLowerCase() === "telephone-event") ?? null;
+  return { codec, te };
+}
+
+function formatAttributes(f: RtpFormat): SdpAttribute[] {
+  const enc = f.channels > 1
+    ? `${f.name}/${f.clockRate}/${f.channels}`
+    : `${f.name}/${f.clockRate}`;
+  const out: SdpAttribute[] = [{ name: "rtpmap", value: `${f.pt} ${enc}` }];
+  if (f.fmtp) out.push({ name: "fmtp", value: `${f.pt} ${f.fmtp}` });
+  return out;
+}
+
+function refused(m: SdpMedia): SdpMedia {
+  const formats = m.formats.length > 0 ? m.formats : ["0"];
+  return { ...m, port: 0, portCount: null, formats, connection: null, lines: [], attributes: [] };
+}
+
+function recordable(m: SdpMedia): boolean {
+  return m.port !== 0 && m.type.toLowerCase() === "audio" && /^RTP\/AVPF?$/i.test(m.proto) &&
+    chooseCodec(mediaFormats(m)).codec !== null;
+}
+
+/**
+ * Refuse an offer we cannot answer at all, before any port is taken: SRTP (never
+ * answered as plain RTP/AVP, RFC 3264 §6) or no recordable audio stream → 488.
+ */
+export function checkOffer(offer: SdpSession): void {
+  const secure = offer.media.find((m) => m.port !== 0 && isSecureProto(m.proto));
+  if (secure) {
+    throw new SdpOfferError(488, `SRTP (${secure.proto}) is not supported; offer RTP/AVP`);
+  }
+  if (!offer.media.some(recordable)) {
+    throw new SdpOfferError(488, "No recordable audio stream (PCMU, PCMA or opus over RTP/AVP)");
+  }
+}
+
+/**
+ * Build the answer. Throws {@link SdpOfferError} 488 for SRTP or no recordable audio
+ * stream, 503 when the allocator runs dry (ports taken by this call are returned).
+ */
+export function buildAnswer(opts: AnswerOptions): Answer {
+  const { offer, ports } = opts;
+  checkOffer(offer);
+  const prev = new Map((opts.previous?.streams ?? []).map((s) => [s.index, s]));
+  const fresh: number[] = [];
+  const streams: AnsweredStream[] = [];
+  const media: SdpMedia[] = [];
+  for (const [index, m] of offer.media.entries()) {
+    const { codec, te } = chooseCodec(mediaFormats(m));
+    const usable = recordable(m);
+    const offeredDirection = mediaDirection(offer, m);
+    const label = attributeValue(m.attributes, "label") ?? null;
+    const mid = attributeValue(m.attributes, "mid") ?? null;
+    const remote = mediaConnection(offer, m);
+    const base = { index, label, mid, remoteAddr: remote?.address ?? "", remotePort: m.port };
+    if (!usable) {
+      streams.push({
+        ...base,
+        port: 0,
+        rtcpPort: 0,
+        codec: null,
+        telephoneEventPt: null,
+        offeredDirection,
+        direction: "inactive",
+      });
+      media.push(refused(m));
+      continue;
+    }
+    let port = prev.get(index)?.port ?? 0;
+    if (port === 0) {
+      const got = ports.allocate();
+      if (got === null) {
+        for (const p of fresh) ports.release(p);
+        throw new SdpOfferError(503, "No RTP port free");
+      }
+      fresh.push(got);
+      port = got;
+    }
+    const sending = offeredDirection === "sendonly" || offeredDirection === "sendrecv";
+    const direction: SdpDirection = opts.record && sending ? "recvonly" : "inactive";
+    const chosen = [codec!, ...(te ? [te] : [])];
+    const attributes: SdpAttribute[] = [
+      ...(label !== null ? [{ name: "label", value: label }] : []),
+      ...(mid !== null ? [{ name: "mid", value: mid }] : []),
+      ...chosen.flatMap(formatAttributes),
+      ...m.attributes.filter((a) => a.name.toLowerCase() === "ptime"),
+      { name: direction, value: null },
+    ];
+    media.push({
+      type: m.type,
+      port,
+      portCount: null,
+      proto: m.proto,
+      formats: chosen.map((f) => String(f.pt)),
+      connection: null,
+      lines: [],
+      attributes,
+    });
+    const c = codec!;
+    streams.push({
+      ...base,
+      port,
+      rtcpPort: port + 1,
+      codec: { name: c.name, pt: c.pt, clockRate: c.clockRate, channels: c.channels },
+      telephoneEventPt: te?.pt ?? null,
+      offeredDirection,
+      direction,
+    });
+  }
+  const kept = new Set(streams.map((s) => s.port));
+  const released = [...prev.values()].map((s) => s.port).filter((p) => p !== 0 && !kept.has(p));
+  const addrType = opts.address.includes(":") ? "IP6" : "IP4";
+  const origin: SdpOrigin = opts.previous
+    ? {
+      ...opts.previous.origin,
+      address: opts.address,
+      sessVersion: String(BigInt(opts.previous.origin.sessVersion) + 1n),
+    }
+    : {
+      username: "selrec",
+      sessId: opts.sessionId,
+      sessVersion: "1",
+      netType: "IN",
+      addrType,
+      address: opts.address,
+    };
+  const sdp: SdpSession = {
+    version: 0,
+    origin,
+    sessionName: "selrec",
+    connection: { netType: "IN", addrType, address: opts.address },
+    lines: [{ type: "t", value: "0 0" }],
+    attributes: [],
+    media,
+  };
+  return { sdp, streams, released };
+}

@@ -1,0 +1,128 @@
+/**
+ * `SiprecServer`: the SIPREC recording server (RFC 7866 SRS) on UDP and TCP, built
+ * once, disposed once. Media is not touched here: the recorder opens the RTP ports
+ * announced in the events.
+ */
+import type { Listener } from "./events.ts";
+import { createResponse } from "./response.ts";
+import type { RecordingSession, SiprecEventMap } from "./session.ts";
+import { serializeSipMessage, SipParseError } from "./message.ts";
+import { SiprecCore, type SiprecOptions, type SipStats } from "./srs_core.ts";
+import { TcpTransport } from "./transport_tcp.ts";
+import { UdpTransport } from "./transport_udp.ts";
+
+/** Where to listen; ports 0 pick free ones (read them back from the server). */
+export interface ListenOptions {
+  /** Bind address (default: `host`). */
+  bindHost?: string;
+}
+
+/** The SRS: transports + core. */
+export class SiprecServer implements AsyncDisposable {
+  #core: SiprecCore;
+  #udp: UdpTransport;
+  #tcp: TcpTransport;
+  #closed = false;
+
+  private constructor(core: SiprecCore, udp: UdpTransport, tcp: TcpTransport) {
+    this.#core = core;
+    this.#udp = udp;
+    this.#tcp = tcp;
+  }
+
+  /** Bind UDP and TCP and start serving. */
+  static create(options: SiprecOptions & ListenOptions): SiprecServer {
+    const bind = options.bindHost ?? options.host;
+    const log = options.log;
+    let core: SiprecCore | null = null;
+    const onError = (error: unknown) => log?.warn("sip transport error", { error });
+    const udp = new UdpTransport(bind, options.udpPort, (b, f) => core?.receive(b, f), onError);
+    let tcp: TcpTransport;
+    try {
+      tcp = new TcpTransport(bind, options.tcpPort, {
+        onMessage: (b, f) => core?.receive(b, f),
+        onFramingError: (error) => core ? framingErrorResponse(core, error) : null,
+        onError,
+      }, options.maxMessageBytes);
+    } catch (error) {
+      void udp.close();
+      throw error;
+    }
+    const resolved = { ...options, udpPort: udp.port, tcpPort: tcp.port };
+    core = new SiprecCore(resolved, (bytes, to) => {
+      if (to.transport === "udp") udp.send(bytes, to);
+      else if (!tcp.send(bytes, to)) log?.debug("sip tcp peer gone", { to });
+    });
+    return new SiprecServer(core, udp, tcp);
+  }
+
+  /** Bound UDP port. */
+  get udpPort(): number {
+    return this.#udp.port;
+  }
+
+  /** Bound TCP port. */
+  get tcpPort(): number {
+    return this.#tcp.port;
+  }
+
+  /** The socket-free core (for tests and diagnostics). */
+  get core(): SiprecCore {
+    return this.#core;
+  }
+
+  /** Subscribe to a session event; returns the unsubscribe function. */
+  on<K extends keyof SiprecEventMap>(type: K, listener: Listener<SiprecEventMap, K>): () => void {
+    return this.#core.sessions.events.on(type, listener);
+  }
+
+  /** Unsubscribe. */
+  off<K extends keyof SiprecEventMap>(type: K, listener: Listener<SiprecEventMap, K>): void {
+    this.#core.sessions.events.off(type, listener);
+  }
+
+  /** New INVITEs and OPTIONS get 503 + Retry-After; running sessions continue. */
+  drain(): void {
+    this.#core.drain();
+  }
+
+  /** Running sessions. */
+  sessions(): RecordingSession[] {
+    return this.#core.sessions.list();
+  }
+
+  /** Counters. */
+  stats(): SipStats & { sessions: number; transactions: number; tcpConnections: number } {
+    return { ...this.#core.stats(), tcpConnections: this.#tcp.connections };
+  }
+
+  /** BYE every session (reason `shutdown`), stop transactions, close sockets. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#core.sessions.closeAll();
+    this.#core.close();
+    // Let the BYEs leave before the sockets close.
+    await new Promise((r) => setTimeout(r, 0));
+    await Promise.all([this.#udp.close(), this.#tcp.close()]);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** A TCP stream that cannot be framed: a 400/513 if its headers allow addressing one. */
+function framingErrorResponse(core: SiprecCore, error: unknown): Uint8Array | null {
+  const headers = error instanceof SipParseError ? error.headers : null;
+  if (
+    !headers || !headers.has("Via") || !headers.has("CSeq") || /ACK/i.test(headers.get("CSeq")!)
+  ) {
+    return null;
+  }
+  const status = error instanceof SipParseError ? error.status : 400;
+  const text = (error as Error).message.replace(/"/g, "'").slice(0, 200);
+  return serializeSipMessage(createResponse({ headers }, status, {
+    headers: [["Warning", `399 ${core.options.host} "${text}"`]],
+  }));
+}

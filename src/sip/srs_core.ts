@@ -1,0 +1,336 @@
+/**
+ * The SIPREC recording-server user agent core, free of sockets: bytes in through
+ * `receive(bytes, from)`, bytes out through the injected `send`. Transactions
+ * (RFC 3261 §17.2), dialogs (§12), methods (§13–15, RFC 3311, RFC 6086) and the
+ * SRS behaviour of RFC 7866. Sessions and events live in {@link SessionTable}.
+ */
+import type { Logger } from "../log.ts";
+import { formatVia, parseCSeq, parseVia } from "./address.ts";
+import { type PeerAddress, requestDialogIds } from "./dialog.ts";
+import {
+  MAX_MESSAGE_BYTES,
+  parseSipMessage,
+  serializeSipMessage,
+  SipParseError,
+  type SipRequest,
+  type SipResponse,
+} from "./message.ts";
+import type { HeaderMap } from "./metadata_headers.ts";
+import { createResponse, type ResponseOptions } from "./response.ts";
+import type { PortAllocator } from "./sdp_answer.ts";
+import type { SessionOffer } from "./session.ts";
+import { realTimers, type Timers } from "./timers.ts";
+import {
+  InviteServerTransaction,
+  NonInviteServerTransaction,
+  type TransactionEnd,
+} from "./transaction.ts";
+import { SessionTable } from "./srs_sessions.ts";
+
+/** Result of the `admit` hook. */
+export type Admission = { ok: true } | {
+  ok: false;
+  status: 503;
+  retryAfter: number;
+  reason: string;
+};
+
+/** Options shared by {@link SiprecCore} and `SiprecServer`. */
+export interface SiprecOptions {
+  /** IP advertised in Contact and SDP. */
+  host: string;
+  udpPort: number;
+  tcpPort: number;
+  ports: PortAllocator;
+  maxSessions: number;
+  /** SIP header → metadata key, applied to every INVITE. */
+  headerMap?: HeaderMap;
+  timers?: Timers;
+  log?: Logger;
+  /** Per new INVITE and OPTIONS: refuse with 503 (storage critical, draining…). */
+  admit?: () => Admission;
+  /** Record or not; `record: false` answers every stream `inactive`. */
+  decide?: (offer: SessionOffer) => Promise<{ record: boolean }>;
+  maxMessageBytes?: number;
+  /** Retry-After seconds for capacity/drain 503s. */
+  retryAfter?: number;
+}
+
+/** Methods we implement (RFC 3261 §20.5 Allow). */
+export const ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO";
+/** Bodies we accept (RFC 3261 §20.1). */
+export const ACCEPT =
+  "application/sdp, multipart/mixed, application/rs-metadata+xml, application/rs-metadata";
+/** Option tags we support (RFC 7866 §6.1.1). */
+export const SUPPORTED = "siprec";
+
+/** Counters for monitoring. */
+export interface SipStats {
+  received: number;
+  malformed: number;
+  dropped: number;
+  retransmissions: number;
+  responsesSent: number;
+}
+
+type ServerTx = InviteServerTransaction | NonInviteServerTransaction;
+
+/** Send hook: a serialized message and where it goes. */
+export type SendFn = (bytes: Uint8Array, to: PeerAddress) => void;
+
+/** Transaction key (RFC 3261 §17.2.3): branch + sent-by + method (ACK → INVITE). */
+export function transactionKey(req: SipRequest, method = req.method): string {
+  const via = parseVia(req.headers.getAll("Via")[0] ?? "");
+  const m = method === "ACK" ? "INVITE" : method;
+  const branch = via.params.get("branch") ?? "";
+  if (branch.startsWith("z9hG4bK")) return `${branch}|${via.host}:${via.port ?? ""}|${m}`;
+  const ids = requestDialogIds(req);
+  const seq = parseCSeq(req.headers.get("CSeq")).seq;
+  return `2543|${ids.callId}|${ids.fromTag}|${seq}|${via.host}:${via.port ?? ""}|${m}`;
+}
+
+/** Socket-free SRS core. */
+export class SiprecCore {
+  readonly options: SiprecOptions;
+  readonly timers: Timers;
+  readonly sessions: SessionTable;
+  #send: SendFn;
+  #txs = new Map<string, ServerTx>();
+  #stats: SipStats = {
+    received: 0,
+    malformed: 0,
+    dropped: 0,
+    retransmissions: 0,
+    responsesSent: 0,
+  };
+  #draining = false;
+
+  constructor(options: SiprecOptions, send: SendFn) {
+    this.options = options;
+    this.timers = options.timers ?? realTimers;
+    this.#send = send;
+    this.sessions = new SessionTable(this);
+  }
+
+  /** Counters since start. */
+  stats(): SipStats & { sessions: number; transactions: number } {
+    return { ...this.#stats, sessions: this.sessions.size, transactions: this.#txs.size };
+  }
+
+  /** New INVITEs and OPTIONS get 503 from now on; running calls continue. */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** 503 reason when new work must be refused, else null. */
+  refusal(): { retryAfter: number; reason: string } | null {
+    const retryAfter = this.options.retryAfter ?? 30;
+    if (this.#draining) return { retryAfter, reason: "Draining" };
+    if (this.sessions.size >= this.options.maxSessions) {
+      return { retryAfter, reason: "At capacity" };
+    }
+    const a = this.options.admit?.();
+    if (a && !a.ok) return { retryAfter: a.retryAfter, reason: a.reason };
+    return null;
+  }
+
+  /** Serialize and send a message to a peer. */
+  sendTo(msg: SipRequest | SipResponse, to: PeerAddress): void {
+    try {
+      this.#send(serializeSipMessage(msg), to);
+      if (msg.kind === "response") this.#stats.responsesSent++;
+    } catch (error) {
+      this.#stats.dropped++;
+      this.options.log?.warn("sip send failed", { error, to });
+    }
+  }
+
+  /** Handle one datagram or one framed stream message. Never throws. */
+  receive(bytes: Uint8Array, from: PeerAddress): void {
+    this.#stats.received++;
+    let msg;
+    try {
+      msg = parseSipMessage(bytes, this.options.maxMessageBytes ?? MAX_MESSAGE_BYTES);
+    } catch (error) {
+      this.#malformed(bytes, from, error);
+      return;
+    }
+    if (msg.kind === "response") return; // responses to our BYEs need no action
+    try {
+      this.#request(msg, from);
+    } catch (error) {
+      if (error instanceof SipParseError) this.#malformed(bytes, from, error);
+      else {
+        this.#stats.dropped++;
+        this.options.log?.error("sip request failed", { error, method: msg.method });
+      }
+    }
+  }
+
+  /** Answer a message we cannot parse with 400/513 when it can be addressed (§8.2.6). */
+  #malformed(bytes: Uint8Array, from: PeerAddress, error: unknown): void {
+    this.#stats.malformed++;
+    const e = error instanceof SipParseError ? error : null;
+    const headers = e?.headers;
+    const isRequest = !/^SIP\/2\.0 /i.test(new TextDecoder().decode(bytes.subarray(0, 8)));
+    const addressable = headers && headers.getAll("Via").length > 0 && headers.has("Call-ID") &&
+      headers.has("CSeq") && headers.has("From") && headers.has("To");
+    if (!isRequest || !addressable || /\bACK\b/i.test(headers!.get("CSeq") ?? "")) {
+      this.#stats.dropped++;
+      return;
+    }
+    const warning = (e?.message ?? "Malformed request").replace(/"/g, "'").slice(0, 200);
+    const res = createResponse({ headers: headers! }, e?.status ?? 400, {
+      headers: [["Warning", `399 ${this.options.host} "${warning}"`]],
+    });
+    try {
+      this.sendTo(res, this.#responseTarget(res, from));
+    } catch {
+      this.#stats.dropped++;
+    }
+  }
+
+  /** §18.2.2 / RFC 3581 §4: where to send a response to a request from `from`. */
+  #responseTarget(res: SipResponse, from: PeerAddress): PeerAddress {
+    if (from.transport === "tcp") return from;
+    const via = parseVia(res.headers.getAll("Via")[0] ?? "");
+    const rport = Number(via.params.get("rport"));
+    return {
+      transport: "udp",
+      hostname: via.params.get("received") || from.hostname,
+      port: Number.isInteger(rport) && rport > 0 ? rport : via.port ?? 5060,
+    };
+  }
+
+  /** §18.2.1 / RFC 3581 §4: note the source address in the top Via. */
+  #stampVia(req: SipRequest, from: PeerAddress): void {
+    const via = parseVia(req.headers.getAll("Via")[0] ?? "");
+    if (via.host !== from.hostname) via.params.set("received", from.hostname);
+    if (via.params.has("rport")) via.params.set("rport", String(from.port));
+    req.headers.replaceFirst("Via", formatVia(via));
+  }
+
+  #validate(req: SipRequest): void {
+    for (const h of ["Via", "From", "To", "Call-ID", "CSeq"]) {
+      if (!req.headers.has(h)) {
+        throw new SipParseError(`Cannot handle SIP request: ${h} is missing`, {
+          headers: req.headers,
+        });
+      }
+    }
+    parseVia(req.headers.getAll("Via")[0]);
+    const cseq = parseCSeq(req.headers.get("CSeq"));
+    if (cseq.method !== req.method.toUpperCase()) {
+      throw new SipParseError(`Cannot handle SIP request: CSeq method is "${cseq.method}"`, {
+        headers: req.headers,
+      });
+    }
+  }
+
+  #request(req: SipRequest, from: PeerAddress): void {
+    this.#validate(req);
+    this.#stampVia(req, from);
+    const method = req.method.toUpperCase();
+    if (method === "ACK") return this.#ack(req);
+    const key = transactionKey(req);
+    const existing = this.#txs.get(key);
+    if (existing) {
+      this.#stats.retransmissions++;
+      existing.receiveRetransmission();
+      return;
+    }
+    if (method === "INVITE") {
+      const tx = this.#newTx(req, from, key, true) as InviteServerTransaction;
+      this.sessions.invite(req, tx, from);
+      return;
+    }
+    const tx = this.#newTx(req, from, key, false) as NonInviteServerTransaction;
+    const reply = (status: number, options?: ResponseOptions) =>
+      tx.respond(createResponse(req, status, options));
+    switch (method) {
+      case "CANCEL":
+        return this.#cancel(req, reply);
+      case "OPTIONS":
+        return this.#options(reply);
+      case "BYE":
+      case "UPDATE":
+      case "INFO":
+        return this.sessions.inDialog(req, tx, reply);
+      default:
+        return reply(405, { headers: [["Allow", ALLOW]] });
+    }
+  }
+
+  #newTx(req: SipRequest, from: PeerAddress, key: string, invite: boolean): ServerTx {
+    const opts = {
+      request: req,
+      reliable: from.transport === "tcp",
+      timers: this.timers,
+      send: (res: SipResponse) => this.sendTo(res, this.#responseTarget(res, from)),
+      onTerminated: (end: TransactionEnd) => {
+        this.#txs.delete(key);
+        if (invite) this.sessions.inviteTerminated(tx as InviteServerTransaction, end);
+      },
+    };
+    const tx: ServerTx = invite
+      ? new InviteServerTransaction(opts)
+      : new NonInviteServerTransaction(opts);
+    this.#txs.set(key, tx);
+    return tx;
+  }
+
+  /** ACK: to a non-2xx via its transaction (§17.2.1), to a 2xx via the dialog (§13.3.1.4). */
+  #ack(req: SipRequest): void {
+    const tx = this.#txs.get(transactionKey(req, "INVITE"));
+    if (tx instanceof InviteServerTransaction && tx.state === "completed") {
+      tx.receiveAck();
+      return;
+    }
+    this.sessions.ack(req);
+  }
+
+  /** §9.2: CANCEL matches the INVITE's transaction; 200 to CANCEL, 487 to INVITE. */
+  #cancel(req: SipRequest, reply: (status: number) => void): void {
+    const tx = this.#txs.get(transactionKey(req, "INVITE"));
+    if (!(tx instanceof InviteServerTransaction)) return reply(481);
+    reply(200);
+    if (tx.state === "proceeding") this.sessions.cancel(tx);
+  }
+
+  /** RFC 3261 §11.2: capabilities; 503 while draining or full so SRCs fail over. */
+  #options(reply: (status: number, options?: ResponseOptions) => void): void {
+    const refusal = this.refusal();
+    if (refusal) {
+      return reply(503, {
+        reason: `Service Unavailable (${refusal.reason})`,
+        headers: [["Retry-After", String(refusal.retryAfter)]],
+      });
+    }
+    reply(200, { headers: [["Allow", ALLOW], ["Accept", ACCEPT], ["Supported", SUPPORTED]] });
+  }
+
+  /** Contact for our responses: `+sip.srs` feature tag (RFC 7866 §6.1.1). */
+  contact(transport: "udp" | "tcp"): string {
+    const port = transport === "tcp" ? this.options.tcpPort : this.options.udpPort;
+    const host = this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host;
+    const t = transport === "tcp" ? ";transport=tcp" : "";
+    return `<sip:selrec@${host}:${port}${t}>;+sip.srs`;
+  }
+
+  /** A Via for requests we originate (BYE). */
+  via(transport: "udp" | "tcp"): string {
+    const port = transport === "tcp" ? this.options.tcpPort : this.options.udpPort;
+    const branch = "z9hG4bK" + crypto.randomUUID().replace(/-/g, "").slice(0, 16);
+    return `SIP/2.0/${transport.toUpperCase()} ${this.options.host}:${port};branch=${branch};rport`;
+  }
+
+  /** Stop every transaction (shutdown). */
+  close(): void {
+    for (const tx of [...this.#txs.values()]) tx.terminate();
+    this.#txs.clear();
+  }
+}

@@ -1,0 +1,431 @@
+/**
+ * Recording sessions of the SRS core: initial INVITE (RFC 7866 §6.1), re-INVITE and
+ * UPDATE re-offers (RFC 3261 §14, RFC 3311), ACK, BYE, CANCEL, INFO, and the typed
+ * events the recorder consumes.
+ */
+import type { SipRequest } from "./message.ts";
+import { SipParseError } from "./message.ts";
+import { Dialog, dialogKey, type PeerAddress, requestDialogIds } from "./dialog.ts";
+import { TypedEmitter } from "./events.ts";
+import { mergeMetadata, type RecordingMetadata } from "./metadata.ts";
+import { createResponse, type ResponseOptions } from "./response.ts";
+import { type AnsweredStream, buildAnswer, checkOffer, SdpOfferError } from "./sdp_answer.ts";
+import { type SdpOrigin, serializeSdp } from "./sdp.ts";
+import {
+  diffSessions,
+  type EndReason,
+  flatMetadata,
+  hasChanges,
+  isPaused,
+  participantsOf,
+  type RecordingSession,
+  type SessionOffer,
+  type SiprecEventMap,
+  streamsOf,
+} from "./session.ts";
+import type { SiprecCore } from "./srs_core.ts";
+import {
+  isSiprecRequest,
+  offeredStreams,
+  offerMetadata,
+  type ParsedBody,
+  readBody,
+} from "./srs_offer.ts";
+import type {
+  InviteServerTransaction,
+  NonInviteServerTransaction,
+  TransactionEnd,
+} from "./transaction.ts";
+
+interface Call {
+  id: string;
+  callId: string;
+  localTag: string;
+  from: PeerAddress;
+  tx: InviteServerTransaction;
+  dialog: Dialog | null;
+  session: RecordingSession | null;
+  offer: SessionOffer;
+  answer: { origin: SdpOrigin; streams: AnsweredStream[]; sdp: string } | null;
+  lastOfferOrigin: string;
+  meta: RecordingMetadata;
+  metadataXml: string | null;
+  mapped: Record<string, string>;
+  record: boolean;
+  done: boolean;
+}
+
+type Reply = (status: number, options?: ResponseOptions) => void;
+
+const ALLOW_VALUE = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO";
+const SDP = "application/sdp";
+
+function warning(host: string, text: string): [string, string] {
+  return ["Warning", `399 ${host} "${text.replace(/"/g, "'").slice(0, 200)}"`];
+}
+
+/** Sessions, dialogs and events of one {@link SiprecCore}. */
+export class SessionTable {
+  readonly events: TypedEmitter<SiprecEventMap>;
+  #core: SiprecCore;
+  #byTx = new Map<InviteServerTransaction, Call>();
+  #byDialog = new Map<string, Call>();
+  #calls = new Set<Call>();
+
+  constructor(core: SiprecCore) {
+    this.#core = core;
+    this.events = new TypedEmitter((error, type) =>
+      core.options.log?.error("siprec listener failed", { error, type: String(type) })
+    );
+  }
+
+  /** Pending offers plus answered sessions. */
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  /** Snapshot of running sessions. */
+  list(): RecordingSession[] {
+    return [...this.#calls].flatMap((c) => (c.session ? [c.session] : []));
+  }
+
+  /** An INVITE that opened a new server transaction. */
+  invite(req: SipRequest, tx: InviteServerTransaction, from: PeerAddress): void {
+    if (requestDialogIds(req).toTag !== "") return this.#reInvite(req, tx);
+    tx.respond(createResponse(req, 100));
+    const localTag = crypto.randomUUID().replace(/-/g, "").slice(0, 16);
+    const host = this.#core.options.host;
+    const fail: Reply = (status, o = {}) =>
+      tx.respond(createResponse(req, status, { toTag: localTag, ...o }));
+    const unsupported = req.headers.tokens("Require").filter((t) => t !== "siprec");
+    if (unsupported.length > 0) {
+      return fail(420, { headers: [["Unsupported", unsupported.join(", ")]] });
+    }
+    const refusal = this.#core.refusal();
+    if (refusal) {
+      return fail(503, {
+        reason: `Service Unavailable (${refusal.reason})`,
+        headers: [["Retry-After", String(refusal.retryAfter)]],
+      });
+    }
+    let body: ParsedBody;
+    try {
+      body = readBody(req);
+      if (!body.sdp) throw new SdpOfferError(488, "An SDP offer is required in the INVITE");
+      checkOffer(body.sdp);
+    } catch (error) {
+      if (error instanceof SdpOfferError) {
+        return fail(error.status, { headers: [warning(host, error.warning)] });
+      }
+      if (error instanceof SipParseError) {
+        return fail(400, { headers: [warning(host, error.message)] });
+      }
+      throw error;
+    }
+    const call = this.#newCall(req, tx, from, body, localTag);
+    this.#calls.add(call);
+    this.#byTx.set(tx, call);
+    this.#answerInitial(req, call, body, fail).catch((error) => {
+      this.#core.options.log?.error("siprec answer failed", { error, callId: call.callId });
+      if (call.tx.state === "proceeding") fail(500);
+      this.end(call, "error");
+    });
+  }
+
+  #newCall(
+    req: SipRequest,
+    tx: InviteServerTransaction,
+    from: PeerAddress,
+    body: ParsedBody,
+    localTag: string,
+  ): Call {
+    const id = crypto.randomUUID();
+    const callId = req.headers.get("Call-ID") ?? "";
+    const { metadata, mapped } = offerMetadata(req, body, this.#core.options.headerMap ?? {});
+    const meta = mergeMetadata(null, metadata);
+    const participants = participantsOf(meta);
+    const offer: SessionOffer = {
+      id,
+      sessionId: meta.sessions[0]?.id || callId,
+      callId,
+      isSiprec: isSiprecRequest(req, body.metadata !== null),
+      participants,
+      metadata: flatMetadata(meta, callId, mapped),
+      metadataXml: body.metadataXml,
+      source: from,
+      streams: offeredStreams(body.sdp!),
+      headers: req.headers,
+    };
+    if (body.metadataError) offer.metadata.metadataError = body.metadataError;
+    return {
+      id,
+      callId,
+      localTag,
+      from,
+      tx,
+      dialog: null,
+      session: null,
+      offer,
+      answer: null,
+      lastOfferOrigin: originKey(body),
+      meta,
+      metadataXml: body.metadataXml,
+      mapped,
+      record: true,
+      done: false,
+    };
+  }
+
+  async #answerInitial(req: SipRequest, call: Call, body: ParsedBody, fail: Reply): Promise<void> {
+    const { options } = this.#core;
+    try {
+      call.record = options.decide ? (await options.decide(call.offer)).record : true;
+    } catch (error) {
+      options.log?.error("siprec decide failed", { error, callId: call.callId });
+      if (call.tx.state === "proceeding") fail(500);
+      return this.end(call, "error");
+    }
+    if (call.done || call.tx.state !== "proceeding") return;
+    try {
+      const a = buildAnswer({
+        offer: body.sdp!,
+        address: options.host,
+        record: call.record,
+        ports: options.ports,
+        previous: null,
+        sessionId: String(Date.now()),
+      });
+      call.answer = { origin: a.sdp.origin, streams: a.streams, sdp: serializeSdp(a.sdp) };
+    } catch (error) {
+      if (!(error instanceof SdpOfferError)) throw error;
+      const headers: [string, string][] = [warning(options.host, error.warning)];
+      if (error.status === 503) headers.push(["Retry-After", String(options.retryAfter ?? 30)]);
+      fail(error.status, { headers });
+      return this.end(call, "error");
+    }
+    const dialog = new Dialog(req, call.localTag, call.from);
+    call.dialog = dialog;
+    this.#byDialog.set(dialog.key, call);
+    call.session = this.#snapshot(call, false);
+    this.events.emit("session-started", { session: call.session });
+    this.#ok(req, call, call.answer.sdp);
+  }
+
+  /** 200 OK with plain SDP (never multipart, RFC 7866 §9.1) and `+sip.srs` Contact. */
+  #ok(
+    req: SipRequest,
+    call: Call,
+    sdp: string | null,
+    tx: { respond: InviteServerTransaction["respond"] } = call.tx,
+  ): void {
+    tx.respond(createResponse(req, 200, {
+      toTag: call.localTag,
+      headers: [
+        ["Contact", this.#core.contact(call.from.transport)],
+        ["Allow", ALLOW_VALUE],
+        ["Supported", "siprec"],
+      ],
+      body: sdp === null ? undefined : { contentType: SDP, text: sdp },
+    }));
+  }
+
+  #snapshot(call: Call, paused: boolean): RecordingSession {
+    const participants = participantsOf(call.meta);
+    const streams = streamsOf(call.answer?.streams ?? [], participants);
+    const metadata = flatMetadata(call.meta, call.callId, call.mapped);
+    return {
+      id: call.id,
+      sessionId: call.offer.sessionId,
+      callId: call.callId,
+      isSiprec: call.offer.isSiprec,
+      participants,
+      metadata,
+      metadataXml: call.metadataXml,
+      source: call.from,
+      record: call.record,
+      streams,
+      paused: paused || isPaused(streams),
+    };
+  }
+
+  #dialogOf(req: SipRequest): Call | undefined {
+    const ids = requestDialogIds(req);
+    return this.#byDialog.get(dialogKey(ids.callId, ids.toTag, ids.fromTag));
+  }
+
+  #reInvite(req: SipRequest, tx: InviteServerTransaction): void {
+    const reply: Reply = (status, o) => tx.respond(createResponse(req, status, o));
+    const call = this.#dialogOf(req);
+    if (!call?.dialog) return reply(481);
+    const dialog = call.dialog;
+    if (dialog.checkCSeq(req) === "out-of-order") {
+      return reply(500, { reason: "Out of order CSeq" });
+    }
+    // §14.2: a second INVITE before our final response to the first → 500 + Retry-After.
+    if (dialog.inviteInProgress) return reply(500, { headers: [["Retry-After", "2"]] });
+    // §14.2 / RFC 6337 §3.1: an offer/answer still in flight (2xx not ACKed) → 491.
+    if (dialog.awaitingAck) return reply(491);
+    tx.respond(createResponse(req, 100));
+    const result = this.#reoffer(call, req);
+    if (result.status !== 200) return reply(result.status, result.options);
+    call.tx = tx;
+    this.#byTx.set(tx, call);
+    dialog.awaitingAck = true;
+    this.#ok(req, call, result.sdp ?? call.answer?.sdp ?? null, tx);
+  }
+
+  /** Apply a re-offer (SDP and/or metadata); events for what changed. */
+  #reoffer(
+    call: Call,
+    req: SipRequest,
+  ): { status: number; options?: ResponseOptions; sdp: string | null } {
+    const host = this.#core.options.host;
+    let body: ParsedBody;
+    try {
+      body = readBody(req);
+    } catch (error) {
+      if (!(error instanceof SipParseError)) throw error;
+      return { status: 400, options: { headers: [warning(host, error.message)] }, sdp: null };
+    }
+    let sdp: string | null = null;
+    if (body.sdp) {
+      const origin = originKey(body);
+      if (origin !== call.lastOfferOrigin || !call.answer) {
+        try {
+          const a = buildAnswer({
+            offer: body.sdp,
+            address: host,
+            record: call.record,
+            ports: this.#core.options.ports,
+            previous: call.answer,
+            sessionId: call.answer?.origin.sessId ?? "1",
+          });
+          for (const p of a.released) this.#core.options.ports.release(p);
+          call.answer = { origin: a.sdp.origin, streams: a.streams, sdp: serializeSdp(a.sdp) };
+          call.lastOfferOrigin = origin;
+        } catch (error) {
+          if (!(error instanceof SdpOfferError)) throw error;
+          return {
+            status: error.status,
+            options: { headers: [warning(host, error.warning)] },
+            sdp: null,
+          };
+        }
+      }
+      sdp = call.answer!.sdp;
+    }
+    if (body.metadata) {
+      call.meta = mergeMetadata(call.meta, body.metadata);
+      call.metadataXml = body.metadataXml;
+    }
+    this.#publish(call);
+    return { status: 200, sdp };
+  }
+
+  #publish(call: Call): void {
+    const before = call.session!;
+    const after = this.#snapshot(call, false);
+    call.session = after;
+    const changes = diffSessions(before, after);
+    if (hasChanges(changes)) this.events.emit("session-updated", { session: after, changes });
+    if (!before.paused && after.paused) {
+      this.events.emit("session-paused", { session: after, source: "src" });
+    }
+    if (before.paused && !after.paused) {
+      this.events.emit("session-resumed", { session: after, source: "src" });
+    }
+  }
+
+  /** ACK for a 2xx (§13.3.1.4): stop retransmission; the offer/answer is complete. */
+  ack(req: SipRequest): void {
+    const call = this.#dialogOf(req);
+    if (!call?.dialog) return;
+    call.tx.receiveAck();
+    call.dialog.awaitingAck = false;
+  }
+
+  /** BYE, UPDATE and INFO inside a dialog. */
+  inDialog(req: SipRequest, tx: NonInviteServerTransaction, reply: Reply): void {
+    const call = this.#dialogOf(req);
+    if (!call?.dialog) return reply(481);
+    if (call.dialog.checkCSeq(req) === "out-of-order") {
+      return reply(500, { reason: "Out of order CSeq" });
+    }
+    switch (req.method.toUpperCase()) {
+      case "BYE":
+        reply(200);
+        return this.end(call, "bye");
+      case "INFO":
+        return reply(200);
+      case "UPDATE": {
+        const hasSdp = /sdp|multipart/i.test(req.headers.get("Content-Type") ?? "") &&
+          req.body.trim() !== "";
+        // RFC 3311 §5.2: an UPDATE offer while an INVITE offer/answer is pending → 491.
+        if (hasSdp && (call.dialog.inviteInProgress || call.dialog.awaitingAck)) return reply(491);
+        const result = this.#reoffer(call, req);
+        if (result.status !== 200) return reply(result.status, result.options);
+        return this.#ok(req, call, result.sdp, tx);
+      }
+    }
+  }
+
+  /** CANCEL matched a pending INVITE (§9.2): 487 to the INVITE. */
+  cancel(tx: InviteServerTransaction): void {
+    const call = this.#byTx.get(tx);
+    tx.respond(createResponse(tx.request, 487, { toTag: call?.localTag }));
+    if (call && !call.session) this.end(call, "cancel");
+  }
+
+  /** An INVITE transaction ended; an unacknowledged 2xx ends the session (§13.3.1.4). */
+  inviteTerminated(tx: InviteServerTransaction, end: TransactionEnd): void {
+    const call = this.#byTx.get(tx);
+    this.#byTx.delete(tx);
+    if (!call || call.tx !== tx || call.done) return;
+    if (end === "no-ack") {
+      this.#bye(call);
+      this.end(call, "timeout");
+    }
+  }
+
+  #bye(call: Call): void {
+    if (!call.dialog) return;
+    const t = call.from.transport;
+    this.#core.sendTo(
+      call.dialog.buildBye(this.#core.via(t), this.#core.contact(t)),
+      call.dialog.peer,
+    );
+  }
+
+  /** End a call once: release ports, forget the dialog, emit `session-ended`. */
+  end(call: Call, reason: EndReason): void {
+    if (call.done) return;
+    call.done = true;
+    for (const s of call.answer?.streams ?? []) {
+      if (s.port !== 0) this.#core.options.ports.release(s.port);
+    }
+    if (call.dialog) this.#byDialog.delete(call.dialog.key);
+    this.#calls.delete(call);
+    this.events.emit("session-ended", {
+      id: call.id,
+      sessionId: call.offer.sessionId,
+      callId: call.callId,
+      reason,
+      session: call.session,
+    });
+  }
+
+  /** Shutdown: 503 to pending offers, BYE to answered sessions, all end as `shutdown`. */
+  closeAll(): void {
+    for (const call of [...this.#calls]) {
+      if (call.tx.state === "proceeding") {
+        call.tx.respond(createResponse(call.tx.request, 503, { toTag: call.localTag }));
+      } else this.#bye(call);
+      this.end(call, "shutdown");
+    }
+  }
+}
+
+function originKey(body: ParsedBody): string {
+  const o = body.sdp?.origin;
+  return o ? `${o.sessId}/${o.sessVersion}/${body.sdpText?.length ?? 0}` : "";
+}
