@@ -48,8 +48,6 @@ export const ConfigSchema = z.strictObject({
     /** The address written into Contact and SDP; defaults to the host's first address. */
     advertisedAddress: z.string().optional(),
     port: port.default(5060),
-    udp: z.boolean().default(true),
-    tcp: z.boolean().default(true),
     maxSessions: z.number().int().min(1).default(2000),
     maxMessageBytes: z.number().int().min(1024).max(1_048_576).default(65_535),
     retryAfterSeconds: z.number().int().min(1).default(30),

@@ -5,6 +5,7 @@ import { newApp } from "../web/app.ts";
 import { formatRuleError, RulesLoadError, RulesService } from "./rules/mod.ts";
 import { MediaEngine } from "./recorder/media_engine.ts";
 import { RecorderService } from "./recorder/recorder_service.ts";
+import { sipService } from "./sip_service.ts";
 
 /** Raised when the box cannot start with what it was given (bad rules at startup). */
 export class StartupError extends Error {
@@ -52,6 +53,7 @@ export async function buildServices(app: App): Promise<Service[]> {
   const web = newApp(app);
   const services: Service[] = [
     recorder,
+    sipService(app, recorder),
     webServer(app, (req, info) => web.fetch(req, { info })),
   ];
   if (rules) {

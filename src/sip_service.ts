@@ -1,0 +1,116 @@
+/**
+ * The SIPREC server as a service of the box: binds SIP on UDP+TCP, hands RTP ports
+ * from the configured range, asks the recorder for each decision, forwards session
+ * events to the recorder, and answers 503 + Retry-After while draining or when storage
+ * is critical so SBCs fail over to another SRS.
+ */
+import type { App, Service } from "./app.ts";
+import { SiprecServer } from "./sip/srs.ts";
+import { PortPool } from "./rtp/port_pool.ts";
+import type { RecorderService } from "./recorder/recorder_service.ts";
+import { connectRecorder, offerInfo } from "./recorder/sip_adapter.ts";
+
+/** The address to advertise in Contact and SDP when none is configured. */
+export function defaultAdvertisedAddress(listen: string): string {
+  if (listen !== "0.0.0.0" && listen !== "::") return listen;
+  try {
+    const v4 = Deno.networkInterfaces().find((i) =>
+      i.family === "IPv4" && !i.address.startsWith("127.")
+    );
+    if (v4) return v4.address;
+  } catch {
+    // no permission to list interfaces
+  }
+  return "127.0.0.1";
+}
+
+/** True when both the RTP port and its RTCP neighbour can be bound right now. */
+function portsFree(host: string, port: number): boolean {
+  const opened: Deno.DatagramConn[] = [];
+  try {
+    for (const p of [port, port + 1]) {
+      opened.push(Deno.listenDatagram({ hostname: host, port: p, transport: "udp" }));
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    for (const c of opened) c.close();
+  }
+}
+
+/** Extra refusal reasons from other services (storage watermarks). */
+export type RefusalCheck = () => string | null;
+
+/** Builds the SIP service. */
+export function sipService(app: App, recorder: RecorderService, refusals: RefusalCheck[] = []) {
+  const cfg = app.config;
+  const pool = new PortPool({ min: cfg.rtp.ports.min, max: cfg.rtp.ports.max });
+  let server: SiprecServer | null = null;
+  const service: Service & { server(): SiprecServer | null } = {
+    name: "sip",
+    start() {
+      const host = cfg.sip.advertisedAddress ?? defaultAdvertisedAddress(cfg.sip.listen);
+      server = SiprecServer.create({
+        host,
+        bindHost: cfg.sip.listen,
+        udpPort: cfg.sip.port,
+        tcpPort: cfg.sip.port,
+        ports: {
+          allocate: () => pool.allocate((p) => portsFree(cfg.rtp.listen, p)),
+          release: (p) => {
+            try {
+              pool.release(p);
+            } catch (err) {
+              app.log.warn("RTP port release refused", { port: p, error: err });
+            }
+          },
+        },
+        maxSessions: cfg.sip.maxSessions,
+        headerMap: cfg.sip.headerMap,
+        maxMessageBytes: cfg.sip.maxMessageBytes,
+        retryAfter: cfg.sip.retryAfterSeconds,
+        log: app.log.child({ component: "sip" }),
+        admit: () => {
+          if (!app.accepting) {
+            return {
+              ok: false,
+              status: 503,
+              retryAfter: cfg.sip.retryAfterSeconds,
+              reason: "draining",
+            };
+          }
+          for (const check of refusals) {
+            const reason = check();
+            if (reason) {
+              return { ok: false, status: 503, retryAfter: cfg.sip.retryAfterSeconds, reason };
+            }
+          }
+          return { ok: true };
+        },
+        decide: (offer) => Promise.resolve({ record: recorder.decide(offerInfo(offer)).record }),
+      });
+      connectRecorder(
+        (name, cb) => server!.on(name as "session-started", cb as never),
+        recorder,
+        app.log.child({ component: "recorder" }),
+      );
+      app.log.info("SIP listening", {
+        udp: server.udpPort,
+        tcp: server.tcpPort,
+        advertised: host,
+        rtpPorts: `${cfg.rtp.ports.min}-${cfg.rtp.ports.max}`,
+      });
+      return Promise.resolve();
+    },
+    drain() {
+      server?.drain();
+      return Promise.resolve();
+    },
+    async stop() {
+      await server?.close();
+    },
+    server: () => server,
+  };
+  return service;
+}
