@@ -9,7 +9,8 @@ const T = { sanitizeResources: true, sanitizeOps: true };
 
 Deno.test({
   ...T,
-  name: "every response carries CSP, nosniff, no-referrer and frame denial; no HSTS without TLS",
+  name:
+    "every response carries CSP, nosniff, a same-origin referrer policy and frame denial; no HSTS without TLS",
   async fn() {
     await using h = await Harness.create();
     for (const path of ["/sign-in", "/nope", "/healthz", "/static/app.css", "/recordings"]) {
@@ -29,7 +30,7 @@ Deno.test({
         assert.ok(csp.includes(d), `${path}: ${d}`);
       }
       assert.equal(res.headers.get("X-Content-Type-Options"), "nosniff", path);
-      assert.equal(res.headers.get("Referrer-Policy"), "no-referrer", path);
+      assert.equal(res.headers.get("Referrer-Policy"), "same-origin", path);
       assert.equal(res.headers.get("Strict-Transport-Security"), null, path);
     }
     assert.equal(sessionCookieName(true), "__Host-selrec");
@@ -50,6 +51,12 @@ Deno.test({
       ["wrong token", { client: c, form: { ...form, _csrf: "x".repeat(43) } }],
       ["foreign Origin", { client: c, form, headers: { Origin: "https://evil.example" } }],
       ["cross-site fetch", { client: c, form, headers: { "Sec-Fetch-Site": "cross-site" } }],
+      ["null Origin, cross-site", {
+        client: c,
+        form,
+        headers: { Origin: "null", "Sec-Fetch-Site": "cross-site" },
+      }],
+      ["null Origin, no fetch metadata", { client: c, form, headers: { Origin: "null" } }],
       ["cross-site JSON", {
         client: c,
         json: form,

@@ -27,8 +27,13 @@ export function csrfProtection(): MiddlewareHandler<AppEnv> {
     if (SAFE.has(c.req.method)) return await next();
     const own = new URL(c.req.url).origin;
     const origin = c.req.header("Origin");
-    if (origin !== undefined && origin !== own) httpError(403, "cross-origin request refused");
     const site = c.req.header("Sec-Fetch-Site");
+    // Browsers send `Origin: null` under a no-referrer policy; the browser-set
+    // Sec-Fetch-Site still tells a same-origin post apart.
+    const nullButSameSite = origin === "null" && site === "same-origin";
+    if (origin !== undefined && origin !== own && !nullButSameSite) {
+      httpError(403, "cross-origin request refused");
+    }
     if (site !== undefined && site !== "same-origin" && site !== "none") {
       httpError(403, "cross-site request refused");
     }

@@ -1,0 +1,190 @@
+/// <reference lib="dom" />
+/**
+ * Browser test in real Chromium against the real server process: sign in, search, open a
+ * recording, check the audio element's duration matches the file and that seeking works.
+ * A screenshot goes to tests/_artifacts/ on failure.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { migrate, openStore } from "../../src/store/db.ts";
+import { addOrgUnit } from "../../src/store/queries/org_units.ts";
+import { makeOpus } from "../web/harness.ts";
+
+const PASSWORD = "e2e password long enough";
+
+function stop(child: Deno.ChildProcess): void {
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    // already exited
+  }
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function waitHealthy(url: string): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("server did not become healthy");
+}
+
+async function seed(dataDir: string, dir: string): Promise<number> {
+  const bytes = await makeOpus(dir, 5);
+  const spool = join(dataDir, "spool");
+  await Deno.mkdir(join(spool, "2026"), { recursive: true });
+  await Deno.writeFile(join(spool, "2026", "e2e.opus"), bytes);
+  await using store = openStore(join(dataDir, "selrec.db"));
+  await migrate(store.db);
+  const db = store.db;
+  const root = await addOrgUnit(db, "Org", null);
+  await db.updateTable("users").set({ org_unit_id: root.id }).where("username", "=", "admin")
+    .execute();
+  const loc = await db.insertInto("storage_locations").values({
+    name: "spool-e2e",
+    kind: "spool",
+    path: spool,
+    healthy: 1,
+  })
+    .returning("id").executeTakeFirstOrThrow();
+  const ts = "2026-03-01T09:00:00.000Z";
+  await db.insertInto("calls").values(
+    { id: "call-e2e", call_key: "k", source: "siprec", started_at: ts } as never,
+  ).execute();
+  await db.insertInto("recordings").values({
+    id: "rec-e2e",
+    call_id: "call-e2e",
+    state: "complete",
+    format: "opus",
+    started_at: ts,
+    duration_ms: 5000,
+    size_bytes: bytes.length,
+    sha256: null,
+    path: "2026/e2e.opus",
+    storage_location_id: loc.id,
+    legal_hold: 0,
+    partitions: "p1",
+    agent_id: "ag1",
+    customer_id: "CUST-E2E",
+    allow_pause: 1,
+    flag_interrupted: 0,
+    flag_no_media: 0,
+    flag_one_way: 0,
+    flag_paused: 0,
+    flag_gaps: 0,
+    created_at: ts,
+  } as never).execute();
+  await db.insertInto("recording_partitions").values({ recording_id: "rec-e2e", partition: "p1" })
+    .execute();
+  return bytes.length;
+}
+
+Deno.test({
+  name: "browser: sign in, search, open a recording; duration matches the file and seeking works",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "selrec-e2e-" });
+    const dataDir = join(dir, "data");
+    const port = freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts", "serve"],
+      cwd: new URL("../..", import.meta.url).pathname,
+      env: {
+        SELREC_DATA_DIR: dataDir,
+        SELREC_HTTP_PORT: String(port),
+        SELREC_HTTP_HOST: "127.0.0.1",
+        SELREC_SIP_PORT: String(freePort()),
+        SELREC_ADMIN_PASSWORD: PASSWORD,
+        SELREC_LOG_LEVEL: "warn",
+      },
+      stdout: "null",
+      stderr: "inherit",
+    }).spawn();
+    const context = await chromium.launchPersistentContext(join(dir, "chrome"), {
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    }).catch(async (err) => {
+      stop(child);
+      await child.status;
+      throw err;
+    });
+    const page = await context.newPage();
+    try {
+      await waitHealthy(url);
+      await seed(dataDir, dir);
+      await page.goto(`${url}/`);
+      await page.fill('input[name="username"]', "admin");
+      await page.fill('input[name="password"]', PASSWORD);
+      await page.click('button[type="submit"]');
+      await page.waitForURL(/\/recordings/);
+      await page.fill('input[name="customer"]', "CUST-E2E");
+      await page.click('form.filters button[type="submit"]');
+      assert.equal((await page.textContent("#result-count"))?.trim(), "1 recordings");
+      await page.click('a[href="/recordings/rec-e2e"]');
+      await page.waitForSelector("audio#player");
+      const duration = await page.evaluate(() =>
+        new Promise<number>((resolve, reject) => {
+          const a = document.getElementById("player") as HTMLAudioElement;
+          const done = () => resolve(a.duration);
+          if (a.readyState >= 1 && Number.isFinite(a.duration)) return done();
+          a.addEventListener("loadedmetadata", done, { once: true });
+          a.addEventListener("error", () => reject(new Error(`media error ${a.error?.code}`)), {
+            once: true,
+          });
+          a.load();
+        })
+      );
+      assert.ok(Math.abs(duration - 5) < 0.1, `duration ${duration}`);
+      const seeked = await page.evaluate(() =>
+        new Promise<number>((resolve) => {
+          const a = document.getElementById("player") as HTMLAudioElement;
+          a.addEventListener("seeked", () => resolve(a.currentTime), { once: true });
+          a.currentTime = 3.5;
+        })
+      );
+      assert.ok(Math.abs(seeked - 3.5) < 0.1, `seeked to ${seeked}`);
+      await page.waitForFunction(
+        () => {
+          const img = document.querySelector("img.waveform") as HTMLImageElement | null;
+          return img !== null && img.complete && img.naturalWidth > 0;
+        },
+        undefined,
+        { timeout: 10_000 },
+      );
+    } catch (err) {
+      await Deno.mkdir("tests/_artifacts", { recursive: true });
+      await page.screenshot({ path: `tests/_artifacts/browser-${Date.now()}.png`, fullPage: true })
+        .catch(() => {});
+      throw err;
+    } finally {
+      await context.close();
+      stop(child);
+      await child.status;
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,179 @@
+/**
+ * `GET /audit` (filters, newest first, keyset pages; every view is itself audited as
+ * `audit.view`) and `GET /audit/export.csv` (the filtered rows with their chain fields,
+ * audited as `audit.export` before the body is sent). Needs `audit.view` / `audit.export`.
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import type { AppEnv } from "../context.ts";
+import { requirePermission } from "../middleware/authenticate.ts";
+import { httpError } from "../http_error.ts";
+import { auditActor } from "../recording_access.ts";
+import { Layout, type PageContext } from "../views/layout.tsx";
+import { pageContext } from "../views/page.ts";
+import { type AuditFilter, isContiguous, isoBound, queryAudit } from "../../src/audit/query.ts";
+import { exportAuditCsv } from "../../src/audit/export.ts";
+import type { AuditEvent } from "../../src/store/schema/audit.ts";
+
+const FIELDS = [
+  ["user", "User"],
+  ["action", "Action"],
+  ["recording", "Recording ID"],
+  ["customer", "Customer ID"],
+  ["from", "From"],
+  ["to", "To (inclusive)"],
+] as const;
+
+/** A date-only upper bound means "through that day": the next day, exclusive. */
+export function inclusiveTo(to: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(to)) return to;
+  return new Date(Date.parse(to + "T00:00:00Z") + 86_400_000).toISOString();
+}
+
+/** Reads the filter query; 400 on a bad date. */
+function filterOf(c: Context<AppEnv>): { q: Record<string, string>; filter: AuditFilter } {
+  const q: Record<string, string> = {};
+  for (const [name] of FIELDS) {
+    const v = c.req.query(name)?.trim();
+    if (v) q[name] = v;
+  }
+  const filter: AuditFilter = {
+    user: q.user,
+    action: q.action,
+    recordingId: q.recording,
+    customerId: q.customer,
+    from: q.from,
+    to: q.to ? inclusiveTo(q.to) : undefined,
+  };
+  try {
+    if (filter.from) isoBound(filter.from);
+    if (filter.to) isoBound(filter.to);
+  } catch (err) {
+    httpError(400, (err as Error).message);
+  }
+  return { q, filter };
+}
+
+/** Audit trail sub-app; the lead mounts it at `/audit`. */
+export function auditRoutes(): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  r.get("/", requirePermission("audit.view"), async (c) => {
+    const app = c.get("app");
+    const { q, filter } = filterOf(c);
+    const before = c.req.query("before");
+    const page = await queryAudit(app.store.db, filter, {
+      before: before && /^\d+$/.test(before) ? Number(before) : undefined,
+      limit: 100,
+    });
+    await app.audit.append({
+      ...auditActor(c),
+      action: "audit.view",
+      details: { filter: q, page: before ? "next" : "first", rows: page.rows.length },
+    });
+    const params = new URLSearchParams(q);
+    const nextHref = page.next === null
+      ? null
+      : `/audit?${new URLSearchParams({ ...q, before: String(page.next) })}`;
+    const canExport = c.get("principal")!.permissions.has("audit.export");
+    return c.html(
+      <AuditPage
+        ctx={pageContext(c)}
+        q={q}
+        rows={page.rows}
+        nextHref={nextHref}
+        exportHref={canExport ? `/audit/export.csv?${params}` : null}
+      />,
+    );
+  });
+
+  r.get("/export.csv", requirePermission("audit.export"), async (c) => {
+    const app = c.get("app");
+    const { filter } = filterOf(c);
+    let out;
+    try {
+      out = await exportAuditCsv(app.store.db, app.audit, filter, auditActor(c));
+    } catch (err) {
+      if (err instanceof RangeError) httpError(413, err.message);
+      throw err;
+    }
+    const name = `selrec-audit-${out.info.firstSeq ?? 0}-${out.info.lastSeq ?? 0}.csv`;
+    return c.body(out.body, 200, {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${name}"`,
+      "X-Audit-Contiguous": String(isContiguous(filter)),
+      "X-Content-SHA256": out.info.sha256,
+    });
+  });
+  return r;
+}
+
+function AuditPage(props: {
+  ctx: PageContext;
+  q: Record<string, string>;
+  rows: AuditEvent[];
+  nextHref: string | null;
+  exportHref: string | null;
+}) {
+  return (
+    <Layout title="Audit trail" ctx={props.ctx}>
+      <form method="get" action="/audit" class="filters">
+        {FIELDS.map(([name, label]) => (
+          <label key={name}>
+            {label}
+            <input
+              name={name}
+              type={name === "from" || name === "to" ? "date" : "text"}
+              value={props.q[name] ?? ""}
+            />
+          </label>
+        ))}
+        <button type="submit">Filter</button>
+        {props.exportHref && <a href={props.exportHref}>Export CSV (with chain fields)</a>}
+      </form>
+      <table>
+        <thead>
+          <tr>
+            <th>Seq</th>
+            <th>Time (UTC)</th>
+            <th>Actor</th>
+            <th>Action</th>
+            <th>Outcome</th>
+            <th>Target</th>
+            <th>Recording</th>
+            <th>Customer</th>
+            <th>Reason</th>
+            <th>IP</th>
+            <th>Details</th>
+            <th>Hash</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((e) => (
+            <tr key={e.seq}>
+              <td>{e.seq}</td>
+              <td>{e.ts}</td>
+              <td>{e.actor_name ?? `${e.actor_type}${e.actor_id ? ` ${e.actor_id}` : ""}`}</td>
+              <td>{e.action}</td>
+              <td>{e.outcome}</td>
+              <td>{e.target_type ? `${e.target_type} ${e.target_id ?? ""}` : ""}</td>
+              <td>
+                {e.recording_id && <a href={`/recordings/${e.recording_id}`}>{e.recording_id}</a>}
+              </td>
+              <td>{e.customer_id ?? ""}</td>
+              <td>{[e.reason_code, e.reason_text].filter(Boolean).join(": ")}</td>
+              <td>{e.ip ?? ""}</td>
+              <td>
+                <code>{e.details.length > 120 ? e.details.slice(0, 119) + "…" : e.details}</code>
+              </td>
+              <td>
+                <code title={e.hash}>{e.hash.slice(0, 12)}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {props.rows.length === 0 && <p class="notice">No audit entries match.</p>}
+      {props.nextHref && <a href={props.nextHref}>Older entries</a>}
+    </Layout>
+  );
+}
