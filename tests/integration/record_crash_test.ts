@@ -1,0 +1,166 @@
+/**
+ * Crash safety and completeness against the real server:
+ * - `kill -9` mid-call, restart: the recording is `interrupted`, opusinfo reads it
+ *   cleanly, and it holds at least (audio sent before the kill − 2 s);
+ * - a call with no media at all still gets a row, flagged no-media.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { fileURLToPath } from "node:url";
+import { sendToneLeg } from "../helpers/audio.ts";
+import { startServer } from "../helpers/server.ts";
+import { freeSipPort } from "../helpers/ports.ts";
+
+const SCENARIOS = fileURLToPath(new URL("../fixtures/sipp/", import.meta.url));
+
+function query<T>(dbPath: string, sql: string, ...params: string[]): T[] {
+  const db = new DatabaseSync(dbPath, { readOnly: true });
+  try {
+    return (db.prepare(sql).all(...params) as T[]).map((r) => ({ ...r }));
+  } finally {
+    db.close();
+  }
+}
+
+async function waitFor<T>(what: string, fn: () => T | null | undefined, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      const v = fn();
+      if (v) return v;
+    } catch {
+      // busy
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function rulesDir(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "selrec-rules-" });
+  await Deno.writeTextFile(
+    `${dir}/all.yaml`,
+    'version: 1\nrules:\n  - id: all\n    when: { not: { field: businessUnit, equals: "__never__" } }\n',
+  );
+  return dir;
+}
+
+function startSipp(sipPort: number, cwd: string) {
+  return new Deno.Command("sipp", {
+    args: [
+      `127.0.0.1:${sipPort}`,
+      "-sf",
+      `${SCENARIOS}siprec_record.xml`,
+      "-m",
+      "1",
+      "-i",
+      "127.0.0.1",
+      "-p",
+      String(freeSipPort()),
+      "-nostdin",
+      "-timeout",
+      "30s",
+    ],
+    cwd,
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
+Deno.test({
+  name: "kill -9 mid-call: after restart the recording is interrupted, valid, and keeps its audio",
+  sanitizeResources: true,
+  sanitizeOps: true,
+  async fn() {
+    const rules = await rulesDir();
+    const server = await startServer({ env: { SELREC_RULES_DIR: rules } });
+    const dbPath = `${server.dataDir}/selrec.db`;
+    const sipp = startSipp(server.sipPort, server.dataDir);
+    const streams = await waitFor("streams", () => {
+      const rows = query<{ label: string; port: number }>(
+        dbPath,
+        "SELECT label, port FROM streams",
+      );
+      return rows.length === 2 ? rows : null;
+    });
+    const a = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+    const b = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+    const sentMs = 2800;
+    await Promise.all([
+      sendToneLeg(a, { hz: 440, port: streams[0].port, durationMs: sentMs }),
+      sendToneLeg(b, { hz: 880, port: streams[1].port, durationMs: sentMs }),
+    ]);
+    a.close();
+    b.close();
+    await server.kill();
+    sipp.kill("SIGKILL");
+    await sipp.status;
+
+    const again = await startServer({
+      dataDir: server.dataDir,
+      env: { SELREC_RULES_DIR: rules },
+    });
+    try {
+      const [rec] = query<
+        { id: string; state: string; path: string; duration_ms: number; flag_interrupted: number }
+      >(
+        dbPath,
+        "SELECT id, state, path, duration_ms, flag_interrupted FROM recordings",
+      );
+      assert.equal(rec.state, "interrupted");
+      assert.equal(rec.flag_interrupted, 1);
+      assert.ok(
+        rec.duration_ms >= sentMs - 2000,
+        `kept ${rec.duration_ms} ms of ${sentMs} ms sent`,
+      );
+      const file = `${server.dataDir}/recordings/${rec.path}`;
+      const info = await new Deno.Command("opusinfo", {
+        args: [file],
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output();
+      const text = new TextDecoder().decode(info.stdout) + new TextDecoder().decode(info.stderr);
+      assert.ok(info.success, text);
+      assert.doesNotMatch(text, /WARNING|ERROR/i);
+      await assert.rejects(Deno.stat(`${file}.partial`), "the .partial was closed and renamed");
+    } finally {
+      await again.stop();
+      await Deno.remove(server.dataDir, { recursive: true });
+      await Deno.remove(rules, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a signalled call with no media at all gets a recording row flagged no-media",
+  sanitizeResources: true,
+  sanitizeOps: true,
+  async fn() {
+    const rules = await rulesDir();
+    const server = await startServer({ env: { SELREC_RULES_DIR: rules } });
+    const dbPath = `${server.dataDir}/selrec.db`;
+    try {
+      const sipp = startSipp(server.sipPort, server.dataDir);
+      assert.equal((await sipp.status).code, 0);
+      const rec = await waitFor("the finished recording", () => {
+        const r = query<{ state: string; flag_no_media: number; flag_one_way: number }>(
+          dbPath,
+          "SELECT state, flag_no_media, flag_one_way FROM recordings",
+        )[0];
+        return r && r.state !== "recording" ? r : null;
+      });
+      assert.equal(rec.flag_no_media, 1);
+      assert.equal(rec.flag_one_way, 0);
+      const calls = query<{ ended_at: string | null; end_reason: string }>(
+        dbPath,
+        "SELECT ended_at, end_reason FROM calls",
+      );
+      assert.equal(calls[0].end_reason, "bye");
+    } finally {
+      await server.stop();
+      await Deno.remove(server.dataDir, { recursive: true });
+      await Deno.remove(rules, { recursive: true });
+    }
+  },
+});
