@@ -90,7 +90,8 @@ const volumeTemplates: ReportTemplate[] = DIMENSIONS.map(([dim, id, title]) => (
   description: `${title}, with total minutes and bytes recorded.`,
   async run(db, params) {
     const rows = (await recordingsBy(db, params, dim)) as unknown as Row[];
-    const keyLabel = dim === "day" ? "Day" : title.replace("Recordings per ", "");
+    const noun = title.replace("Recordings per ", "");
+    const keyLabel = dim === "day" ? "Day" : noun[0].toUpperCase() + noun.slice(1);
     return {
       columns: cols(["key", keyLabel], ["recordings", "Recordings"], [
         "durationMinutes",

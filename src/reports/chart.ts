@@ -62,7 +62,7 @@ export function renderChart(spec: ChartSpec): string {
   const all = spec.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
   const ticks = niceTicks(Math.max(0, ...all));
   const top = ticks[ticks.length - 1];
-  const y = (v: number) => M.top + ph - (v / top) * ph;
+  const y = (v: number) => Math.round((M.top + ph - (v / top) * ph) * 10) / 10;
   const id = `c${Math.abs(hashCode(spec.title + n))}`;
   const summary =
     `${spec.kind === "bar" ? "Bar" : "Line"} chart of ${

@@ -1,0 +1,78 @@
+/**
+ * Test harness for the audit and report sub-apps: a real App on a temp data dir, and a
+ * web app that mounts the sub-apps behind a fake principal with chosen permissions.
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { App } from "../../src/app.ts";
+import { resolveConfig } from "../../src/config.ts";
+import { nullLogger } from "../../src/log.ts";
+import type { Permission } from "../../src/auth/permissions.ts";
+import type { AppEnv, Principal } from "../context.ts";
+import { auditRoutes } from "./audit.tsx";
+import { type ReportRouteOptions, reportRoutes } from "./reports.tsx";
+
+/** A box plus a request helper acting as a principal with `perms`. */
+export interface ComplianceHarness extends AsyncDisposable {
+  app: App;
+  dir: string;
+  /** Requests `path` as a user holding `perms` (null: not signed in). */
+  get(path: string, perms: Permission[] | null): Promise<Response>;
+  web: Hono<AppEnv>;
+}
+
+/** A principal for tests. */
+export function testPrincipal(perms: Permission[]): Principal {
+  return {
+    kind: "user",
+    id: 7,
+    name: "carol",
+    userId: 7,
+    role: "compliance",
+    permissions: new Set(perms),
+    partitions: ["*"],
+    orgPath: "/1/",
+    orgRoot: true,
+    agentId: null,
+  };
+}
+
+/** Builds the harness; dispose shuts the box down and removes its files. */
+export async function complianceHarness(
+  reportOptions: ReportRouteOptions = {},
+): Promise<ComplianceHarness> {
+  const dir = await Deno.makeTempDir({ prefix: "selrec-compliance-" });
+  const config = resolveConfig({ dataDir: dir }, {}, "test");
+  const app = await App.create(config, { log: nullLogger, adminPassword: "x".repeat(16) });
+  const web = new Hono<AppEnv>();
+  web.use(async function testPrincipalFromHeader(c, next) {
+    c.set("app", app);
+    const perms = c.req.header("X-Test-Perms");
+    if (perms !== undefined) {
+      c.set("principal", testPrincipal(perms.split(",").filter(Boolean) as Permission[]));
+    }
+    await next();
+  });
+  web.route("/audit", auditRoutes());
+  web.route("/reports", reportRoutes(reportOptions));
+  web.onError((err, c) => {
+    if (err instanceof HTTPException) return c.json({ error: err.message }, err.status);
+    throw err;
+  });
+  return {
+    app,
+    dir,
+    web,
+    get: (path, perms) =>
+      Promise.resolve(web.request(path, {
+        headers: {
+          ...(perms ? { "X-Test-Perms": perms.join(",") } : {}),
+          "X-Forwarded-For": "203.0.113.9",
+        },
+      })),
+    async [Symbol.asyncDispose]() {
+      await app.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
