@@ -3,6 +3,7 @@ import { callFacts } from "./call_facts.ts";
 
 Deno.test("callFacts() reads vendor spellings and prefers UCID for the call key", () => {
   const f = callFacts({
+    key: "k1",
     sessionId: "sess-1",
     sipCallId: "cid-1",
     source: "siprec",
@@ -28,6 +29,7 @@ Deno.test("callFacts() reads vendor spellings and prefers UCID for the call key"
 
 Deno.test("callFacts() falls back to the SIPREC session id", () => {
   const f = callFacts({
+    key: "k2",
     sessionId: "sess-2",
     sipCallId: "cid-2",
     source: "fork",

@@ -4,6 +4,7 @@ import type { SessionInfo } from "./session.ts";
 
 function session(overrides: Partial<SessionInfo> = {}): SessionInfo {
   return {
+    key: "k",
     sessionId: "s",
     sipCallId: "c",
     source: "siprec",
