@@ -209,6 +209,7 @@ export class SessionTable {
     call.session = this.#snapshot(call, false);
     this.events.emit("session-started", { session: call.session });
     this.#ok(req, call, call.answer.sdp);
+    dialog.awaitingAck = true;
   }
 
   /** 200 OK with plain SDP (never multipart, RFC 7866 §9.1) and `+sip.srs` Contact. */
