@@ -84,7 +84,16 @@ export class App implements AsyncDisposable {
     if (await countUsers(this.store.db) > 0) return;
     const generated = password === undefined || password === "";
     const secret = generated ? randomPassword() : password;
+    // The admin sits at the root of the org hierarchy, so hierarchy scope lets it see all.
+    const root = await this.store.db.insertInto("org_units").values({
+      name: "Organization",
+      parent_id: null,
+      path: "/pending/",
+    }).returning("id").executeTakeFirstOrThrow();
+    await this.store.db.updateTable("org_units").set({ path: `/${root.id}/` })
+      .where("id", "=", root.id).execute();
     await addUser(this.store.db, {
+      orgUnitId: root.id,
       username: "admin",
       passwordHash: await hashPassword(secret),
       role: "admin",

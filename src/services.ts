@@ -6,6 +6,46 @@ import { formatRuleError, RulesLoadError, RulesService } from "./rules/mod.ts";
 import { MediaEngine } from "./recorder/media_engine.ts";
 import { RecorderService } from "./recorder/recorder_service.ts";
 import { sipService } from "./sip_service.ts";
+import { sweepDeletedFiles } from "../web/routes/recording_actions.ts";
+import { parseDuration } from "./duration.ts";
+
+/**
+ * Hourly housekeeping: files of deleted recordings left by a crash, and web sessions
+ * past their absolute lifetime (idle ones are refused on use and go here too).
+ */
+function housekeeping(app: App): Service {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const run = async () => {
+    try {
+      const removed = await sweepDeletedFiles(app.store.db, app.log);
+      const idle = new Date(Date.now() - parseDuration(app.config.auth.sessionIdle)).toISOString();
+      const old = new Date(Date.now() - parseDuration(app.config.auth.sessionAbsolute))
+        .toISOString();
+      const r = await app.store.db.deleteFrom("sessions").where((eb) =>
+        eb.or([eb("last_seen_at", "<", idle), eb("created_at", "<", old)])
+      ).executeTakeFirst();
+      if (removed > 0 || r.numDeletedRows > 0n) {
+        app.log.info("housekeeping", {
+          deletedFiles: removed,
+          expiredSessions: Number(r.numDeletedRows),
+        });
+      }
+    } catch (err) {
+      app.log.error("housekeeping failed", { error: err });
+    }
+  };
+  return {
+    name: "housekeeping",
+    async start() {
+      await run();
+      timer = setInterval(run, 3_600_000);
+    },
+    stop() {
+      clearInterval(timer);
+      return Promise.resolve();
+    },
+  };
+}
 
 /** Raised when the box cannot start with what it was given (bad rules at startup). */
 export class StartupError extends Error {
@@ -55,6 +95,7 @@ export async function buildServices(app: App): Promise<Service[]> {
     recorder,
     sipService(app, recorder),
     webServer(app, (req, info) => web.fetch(req, { info })),
+    housekeeping(app),
   ];
   if (rules) {
     services.push({
