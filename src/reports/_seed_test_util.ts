@@ -64,19 +64,20 @@ export async function seedReports(
   seed = 42,
 ): Promise<Seeded> {
   const r = rng(seed);
-  await db.insertInto("storage_locations").values([
-    { name: "spool", kind: "spool", path: "/spool", healthy: 1 },
-    { name: "nas", kind: "archive", path: "/nas", healthy: 1 },
-  ]).execute();
-  await db.insertInto("org_units").values([
-    { id: 1, name: "Sales", parent_id: null, path: "/1/" },
-    { id: 2, name: "Support", parent_id: null, path: "/2/" },
-  ]).execute();
+  const location = async (name: string, kind: "spool" | "archive") =>
+    (await db.insertInto("storage_locations").values({ name, kind, path: `/${name}`, healthy: 1 })
+      .returning("id").executeTakeFirstOrThrow()).id;
+  const spoolId = await location("seed-spool", "spool");
+  const archiveId = await location("seed-nas", "archive");
+  const unit = async (name: string) =>
+    (await db.insertInto("org_units").values({ name, parent_id: null, path: `tmp:${name}` })
+      .returning("id").executeTakeFirstOrThrow()).id;
+  const sales = await unit("Sales"), support = await unit("Support");
   const teamOf: Record<string, string> = { a1: "Sales", a2: "Sales", a3: "Support" };
   await db.insertInto("agents").values([
-    { agent_id: "a1", name: null, org_unit_id: 1 },
-    { agent_id: "a2", name: null, org_unit_id: 1 },
-    { agent_id: "a3", name: null, org_unit_id: 2 },
+    { agent_id: "a1", name: null, org_unit_id: sales },
+    { agent_id: "a2", name: null, org_unit_id: sales },
+    { agent_id: "a3", name: null, org_unit_id: support },
   ]).execute();
   const s: Seeded = { recordings: [], pauses: [], plays: [], decisions: [], moves: [], teamOf };
   const base = Date.parse("2026-05-01T00:00:00Z");
@@ -118,7 +119,7 @@ export async function seedReports(
       duration_ms: rec.durationMs,
       size_bytes: rec.size,
       path: `${rec.id}.opus`,
-      storage_location_id: rec.spool ? 1 : 2,
+      storage_location_id: rec.spool ? spoolId : archiveId,
       partitions: "",
       agent_id: rec.agent,
       business_unit: rec.bu,
