@@ -6,6 +6,7 @@ import { formatRuleError, RulesLoadError, RulesService } from "./rules/mod.ts";
 import { MediaEngine } from "./recorder/media_engine.ts";
 import { RecorderService } from "./recorder/recorder_service.ts";
 import { sipService } from "./sip_service.ts";
+import { auditCheckpointService } from "./audit/checkpoint_service.ts";
 import { sweepDeletedFiles } from "../web/routes/recording_actions.ts";
 import { parseDuration } from "./duration.ts";
 
@@ -91,7 +92,10 @@ export async function buildServices(app: App): Promise<Service[]> {
   app.callControl = recorder;
   app.recorder = recorder;
   const web = newApp(app);
+  // The checkpoint service starts first and stops last, so its final checkpoint covers
+  // every audit row the other services wrote.
   const services: Service[] = [
+    auditCheckpointService(app),
     recorder,
     sipService(app, recorder),
     webServer(app, (req, info) => web.fetch(req, { info })),

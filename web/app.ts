@@ -20,6 +20,8 @@ import { recordingActionRoutes } from "./routes/recording_actions.ts";
 import { callApiRoutes, callRoutes } from "./routes/calls.tsx";
 import { adminRoutes } from "./routes/admin.tsx";
 import { decisionRoutes } from "./routes/decisions.ts";
+import { auditRoutes } from "./routes/audit.tsx";
+import { reportRoutes } from "./routes/reports.tsx";
 
 /** Test and deployment knobs for {@link newApp}. */
 export interface WebOptions {
@@ -69,6 +71,15 @@ function errorPage(status: number, message: string): string {
     `<p class="error">${esc}</p><p><a href="/">Home</a></p></main></body></html>`;
 }
 
+/** Rule id → target record share (%) of the loaded rules, for the selective-ratio report. */
+function ruleTargets(app: App): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of app.rules?.current().rules ?? []) {
+    if (r.then.record) out[r.id] = r.sample ?? 100;
+  }
+  return out;
+}
+
 /** Builds the web app over the running box's services. */
 export function newApp(app: App, options: WebOptions = {}): Hono<AppEnv> {
   const web = new Hono<AppEnv>();
@@ -99,6 +110,8 @@ export function newApp(app: App, options: WebOptions = {}): Hono<AppEnv> {
   web.route("/api/v1/calls", callApiRoutes());
   web.route("/api/v1/decisions", decisionRoutes());
   web.route("/admin", adminRoutes());
+  web.route("/audit", auditRoutes());
+  web.route("/reports", reportRoutes({ targets: () => ruleTargets(app) }));
   web.onError((err, c) => {
     const status = err instanceof HTTPException ? err.status : 500;
     const message = err instanceof HTTPException ? err.message : "internal error";

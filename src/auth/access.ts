@@ -119,6 +119,64 @@ export function recordingAccessWhere(
 }
 
 /**
+ * The same rule as {@link recordingAccessWhere}, resolved for search at scale: the
+ * principal's org subtree is turned once into a list of agent ids (and, for a root
+ * unit, the list of placed agents), so each candidate row costs an IN-list lookup
+ * instead of two correlated subqueries. Results are identical (tested).
+ */
+export async function recordingSearchWhere(
+  db: Db,
+  p: Principal,
+  permission: Permission,
+  scope: AccessScope,
+): Promise<(eb: RecEb) => Expression<SqlBool>> {
+  if (!scope.hierarchy) return recordingAccessWhere(p, permission, scope);
+  // Mirror agentOrgPathSql: an agent's path comes from the agents table, else from the
+  // first user carrying that agent id.
+  const viaAgents = await db.selectFrom("agents").innerJoin(
+    "org_units",
+    "org_units.id",
+    "agents.org_unit_id",
+  )
+    .select(["agents.agent_id", "org_units.path"]).execute();
+  const paths = new Map<string, string>();
+  for (const a of viaAgents) paths.set(a.agent_id, a.path);
+  const viaUsers = await db.selectFrom("users").innerJoin(
+    "org_units",
+    "org_units.id",
+    "users.org_unit_id",
+  )
+    .select(["users.agent_id", "org_units.path"]).where("users.agent_id", "is not", null)
+    .orderBy("users.id").execute();
+  for (const u of viaUsers) {
+    if (u.agent_id !== null && !paths.has(u.agent_id)) paths.set(u.agent_id, u.path);
+  }
+  const inSubtree = p.orgPath === null
+    ? []
+    : [...paths].filter(([, path]) => path.startsWith(p.orgPath!)).map(([id]) => id);
+  const placed = [...paths.keys()];
+  const noPartitionsCheck = { ...scope, hierarchy: false };
+  return (eb) => {
+    const base = recordingAccessWhere(p, permission, noPartitionsCheck)(eb);
+    if (!RECORDING_PERMISSIONS.includes(permission) || !p.permissions.has(permission)) return FALSE;
+    const any: Expression<SqlBool>[] = [];
+    if (p.agentId !== null) any.push(eb("recordings.agent_id", "=", p.agentId));
+    // Unary `+` keeps these lists from steering SQLite onto the agent index: the page
+    // query should walk the (started_at, id) index and stop after one page.
+    const list = (ids: string[]) => sql.join(ids.map((id) => sql`${id}`));
+    if (inSubtree.length) any.push(sql<SqlBool>`+recordings.agent_id IN (${list(inSubtree)})`);
+    if (p.orgRoot) {
+      any.push(eb.or([
+        eb("recordings.agent_id", "is", null),
+        placed.length ? sql<SqlBool>`+recordings.agent_id NOT IN (${list(placed)})` : TRUE,
+      ]));
+    }
+    if (any.length === 0) return FALSE;
+    return eb.and([base, eb.or(any)]);
+  };
+}
+
+/**
  * Loads a recording only if `p` may perform `permission` on it; undefined otherwise —
  * whether it does not exist or is not visible (answer 404 either way).
  */

@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
 import { requirePermission } from "../middleware/authenticate.ts";
-import { recordingAccessWhere } from "../../src/auth/access.ts";
+import { recordingSearchWhere } from "../../src/auth/access.ts";
 import {
   decodeCursor,
   encodeCursor,
@@ -32,7 +32,8 @@ export function recordingRoutes(): Hono<AppEnv> {
     }
     const filter = filterFromQuery(q);
     const after = decodeCursor(c.req.query("after"));
-    const access = recordingAccessWhere(
+    const access = await recordingSearchWhere(
+      app.store.db,
       c.get("principal")!,
       "recording.search",
       c.get("auth").scope,
@@ -55,6 +56,7 @@ export function recordingRoutes(): Hono<AppEnv> {
     ) {
       return c.json({
         total: page.total,
+        totalCapped: page.totalCapped,
         next: page.next ? encodeCursor(page.next) : null,
         recordings: page.rows,
       });
@@ -65,6 +67,7 @@ export function recordingRoutes(): Hono<AppEnv> {
         q={q}
         rows={page.rows}
         total={page.total}
+        totalCapped={page.totalCapped}
         nextHref={page.next ? href(encodeCursor(page.next)) : null}
         firstHref={after ? href(null) : null}
       />,

@@ -25,6 +25,8 @@ function Nav(props: { p: Principal; csrf?: string }) {
       {has("users.manage") && <a href="/admin/org">Org units</a>}
       {has("users.manage") && <a href="/admin/tokens">API tokens</a>}
       {has("rules.view") && <a href="/admin/rules">Rules</a>}
+      {has("report.view") && <a href="/reports">Reports</a>}
+      {has("audit.view") && <a href="/audit">Audit</a>}
       {has("system.manage") && <a href="/admin/system">System</a>}
       <form method="post" action="/sign-out" class="signout">
         <CsrfField token={props.csrf} />

@@ -51,6 +51,7 @@ export function RecordingsPage(props: {
   q: Record<string, string>;
   rows: Recording[];
   total: number;
+  totalCapped?: boolean;
   nextHref: string | null;
   firstHref: string | null;
 }) {
@@ -76,7 +77,9 @@ export function RecordingsPage(props: {
         <Text name="meta" label="Metadata key=value; …" q={q} />
         <button type="submit">Search</button>
       </form>
-      <p class="count" id="result-count">{props.total} recordings</p>
+      <p class="count" id="result-count">
+        {props.totalCapped ? `${props.total.toLocaleString("en")}+` : props.total} recordings
+      </p>
       <table class="results">
         <thead>
           <tr>

@@ -6,10 +6,12 @@ import type { Migration } from "kysely/migration";
 import * as m0001 from "./0001_initial.ts";
 import * as m0002 from "./0002_quota_charges.ts";
 import * as m0003 from "./0003_call_metadata.ts";
+import * as m0004 from "./0004_search_indexes.ts";
 
 /** All migrations by name, applied in name order. */
 export const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": m0001,
   "0002_quota_charges": m0002,
   "0003_call_metadata": m0003,
+  "0004_search_indexes": m0004,
 };

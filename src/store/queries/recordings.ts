@@ -40,10 +40,16 @@ export interface Cursor {
   id: string;
 }
 
+/** Counting stops here; beyond it the UI shows "1,000+". */
+export const COUNT_CAP = 1_000;
+
 /** One page of results. */
 export interface RecordingPage {
   rows: Recording[];
+  /** Matches, counted up to {@link COUNT_CAP}. */
   total: number;
+  /** True when there are more than {@link COUNT_CAP} matches. */
+  totalCapped: boolean;
   next: Cursor | null;
 }
 
@@ -80,9 +86,11 @@ function filterWhere(f: RecordingFilter): Where {
     flag(f.paused, "recordings.flag_paused");
     if (f.legalHold !== undefined) c.push(eb("recordings.legal_hold", "=", f.legalHold ? 1 : 0));
     for (const { key, value } of f.metadata ?? []) {
-      c.push(eb.exists(
-        eb.selectFrom("recording_metadata").select(sql`1`.as("one"))
-          .whereRef("recording_metadata.recording_id", "=", "recordings.id")
+      // Driven from the (key, value, recording_id) index: rare values stay cheap at 1M rows.
+      c.push(eb(
+        "recordings.id",
+        "in",
+        eb.selectFrom("recording_metadata").select("recording_metadata.recording_id")
           .where("recording_metadata.key", "=", key).where("recording_metadata.value", "=", value),
       ));
     }
@@ -107,14 +115,17 @@ export async function searchRecordings(
   }
   const rows = await q.orderBy("recordings.started_at", "desc").orderBy("recordings.id", "desc")
     .limit(limit + 1).execute();
-  const { n } = await db.selectFrom("recordings").select((eb) => eb.fn.countAll<number>().as("n"))
-    .where(filterWhere(filter)).where(access).executeTakeFirstOrThrow();
+  const capped = db.selectFrom("recordings").select(sql`1`.as("one")).where(filterWhere(filter))
+    .where(access).limit(COUNT_CAP + 1).as("m");
+  const { n } = await db.selectFrom(capped).select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
   const more = rows.length > limit;
   const shown = rows.slice(0, limit);
   const last = shown[shown.length - 1];
   return {
     rows: shown,
-    total: Number(n),
+    total: Math.min(Number(n), COUNT_CAP),
+    totalCapped: Number(n) > COUNT_CAP,
     next: more && last ? { startedAt: last.started_at, id: last.id } : null,
   };
 }

@@ -1,0 +1,216 @@
+/**
+ * Search at scale: seeds 1,000,000 recordings (with partitions, metadata, an org tree
+ * of agents) into a temp database and times filtered first pages and next pages
+ * through the web UI's own query path (searchRecordings + the access WHERE), as an
+ * admin and as a supervisor limited by partitions and org subtree. Prints JSON.
+ *
+ *   deno run -A scripts/bench_search.ts [--rows 1000000] [--runs 20]
+ */
+import { parseArgs } from "node:util";
+import { migrate, openStore } from "../src/store/db.ts";
+import { type RecordingFilter, searchRecordings } from "../src/store/queries/recordings.ts";
+import { recordingSearchWhere } from "../src/auth/access.ts";
+import type { Principal } from "../src/auth/principal.ts";
+import { ROLE_PERMISSIONS } from "../src/auth/permissions.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    rows: { type: "string", default: "1000000" },
+    runs: { type: "string", default: "20" },
+  },
+});
+const ROWS = Number(values.rows), RUNS = Number(values.runs);
+
+function rng(seed: number) {
+  return () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+}
+
+const BUS = [
+  "Sales",
+  "Collections",
+  "Support",
+  "Retention",
+  "Billing",
+  "Claims",
+  "Onboarding",
+  "Fraud",
+  "Care",
+  "Renewals",
+];
+const LANGS = ["en", "es", "fr", "de", "pt"];
+const TYPES = ["standard", "VIP", "business", "new"];
+
+async function seed(path: string) {
+  await using store = openStore(path);
+  await migrate(store.db);
+  const raw = store.raw;
+  raw.exec("PRAGMA synchronous = OFF");
+  const r = rng(42);
+  // Org tree: root → 5 sites → 10 teams each; 1,000 agents spread over teams.
+  raw.exec("INSERT INTO org_units (id, name, parent_id, path) VALUES (1, 'Org', NULL, '/1/')");
+  let id = 2;
+  const teams: { id: number; path: string }[] = [];
+  for (let s = 0; s < 5; s++) {
+    const site = id++;
+    raw.prepare("INSERT INTO org_units (id, name, parent_id, path) VALUES (?, ?, 1, ?)").run(
+      site,
+      `site${s}`,
+      `/1/${site}/`,
+    );
+    for (let t = 0; t < 10; t++) {
+      const team = id++;
+      const path = `/1/${site}/${team}/`;
+      raw.prepare("INSERT INTO org_units (id, name, parent_id, path) VALUES (?, ?, ?, ?)").run(
+        team,
+        `team${s}.${t}`,
+        site,
+        path,
+      );
+      teams.push({ id: team, path });
+    }
+  }
+  const agentIns = raw.prepare("INSERT INTO agents (agent_id, name, org_unit_id) VALUES (?, ?, ?)");
+  for (let a = 0; a < 1000; a++) agentIns.run(`ag${a}`, `Agent ${a}`, teams[a % teams.length].id);
+  raw.exec(
+    "INSERT INTO storage_locations (id, name, kind, path) VALUES (1, 'spool', 'spool', '/tmp')",
+  );
+  raw.exec("BEGIN");
+  const callIns = raw.prepare(
+    "INSERT INTO calls (id, call_key, source, started_at, recorded) VALUES (?, ?, 'siprec', ?, 1)",
+  );
+  const recIns = raw.prepare(
+    `INSERT INTO recordings (id, call_id, state, format, started_at, duration_ms, path,
+    storage_location_id, partitions, agent_id, customer_id, business_unit, customer_type, language, ani, dnis,
+    flag_paused, created_at) VALUES (?, ?, 'complete', 'opus', ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const partIns = raw.prepare(
+    "INSERT INTO recording_partitions (recording_id, partition) VALUES (?, ?)",
+  );
+  const mdIns = raw.prepare(
+    "INSERT INTO recording_metadata (recording_id, key, value) VALUES (?, ?, ?)",
+  );
+  const t0 = Date.parse("2026-11-29T00:00:00Z");
+  for (let i = 0; i < ROWS; i++) {
+    const rid = `r${String(i).padStart(8, "0")}`;
+    const started = new Date(t0 - Math.floor(r() * 365 * 86_400_000)).toISOString();
+    const p1 = `p${Math.floor(r() * 20)}`, p2 = `p${Math.floor(r() * 20)}`;
+    const agent = `ag${Math.floor(r() * 1000)}`;
+    callIns.run(`c${i}`, `k${i}`, started);
+    recIns.run(
+      rid,
+      `c${i}`,
+      started,
+      10_000 + Math.floor(r() * 600_000),
+      `x/${rid}.ogg`,
+      `${p1},${p2}`,
+      agent,
+      `CUST${Math.floor(r() * 200_000)}`,
+      BUS[Math.floor(r() * BUS.length)],
+      TYPES[Math.floor(r() * TYPES.length)],
+      LANGS[Math.floor(r() * LANGS.length)],
+      `+1555${Math.floor(r() * 1e7)}`,
+      `8${Math.floor(r() * 1000)}`,
+      r() < 0.05 ? 1 : 0,
+      started,
+    );
+    partIns.run(rid, p1);
+    if (p2 !== p1) partIns.run(rid, p2);
+    mdIns.run(rid, "UCID", `U${i}`);
+    mdIns.run(rid, "campaign", `camp${Math.floor(r() * 50)}`);
+    if (i % 100_000 === 99_999) {
+      raw.exec("COMMIT");
+      raw.exec("BEGIN");
+    }
+  }
+  raw.exec("COMMIT");
+  raw.exec("ANALYZE");
+}
+
+function principal(kind: "admin" | "supervisor"): Principal {
+  const role = kind === "admin" ? "admin" : "supervisor";
+  return {
+    kind: "user",
+    id: 1,
+    userId: 1,
+    name: kind,
+    role,
+    permissions: new Set(ROLE_PERMISSIONS[role].permissions),
+    partitions: kind === "admin" ? ["*"] : ["p1", "p2", "p3"],
+    orgPath: kind === "admin" ? "/1/" : "/1/2/",
+    orgRoot: kind === "admin",
+    agentId: null,
+  } as Principal;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 10) / 10;
+}
+
+const dir = await Deno.makeTempDir({ prefix: "selrec-bench-search-" });
+const path = `${dir}/bench.db`;
+const seedStart = performance.now();
+await seed(path);
+const seedMs = performance.now() - seedStart;
+await using store = openStore(path);
+const month = { from: "2026-10-30T00:00:00.000Z", to: "2026-11-29T00:00:00.000Z" };
+const cases: [string, RecordingFilter][] = [
+  ["no filter", {}],
+  ["business unit + 30 days", { businessUnit: "Collections", ...month }],
+  ["agent", { agentId: "ag17" }],
+  ["language + customer type", { language: "es", customerType: "VIP" }],
+  ["customer id", { customerId: "CUST4242" }],
+  ["metadata key=value", { metadata: [{ key: "campaign", value: "camp7" }] }],
+  ["paused flag + 30 days", { paused: true, ...month }],
+  ["min duration 5 min", { minDurationMs: 300_000 }],
+];
+const results: Record<string, unknown>[] = [];
+for (const who of ["admin", "supervisor"] as const) {
+  const access = await recordingSearchWhere(store.db, principal(who), "recording.search", {
+    partitions: true,
+    hierarchy: true,
+  });
+  for (const [name, filter] of cases) {
+    const first: number[] = [], next: number[] = [];
+    let total = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      const page = await searchRecordings(store.db, filter, access, { limit: 50 });
+      first.push(performance.now() - t0);
+      total = page.totalCapped ? -page.total : page.total;
+      if (page.next) {
+        const t1 = performance.now();
+        await searchRecordings(store.db, filter, access, { limit: 50, after: page.next });
+        next.push(performance.now() - t1);
+      }
+    }
+    results.push({
+      who,
+      case: name,
+      total,
+      firstPage: { p50: pct(first, 50), p95: pct(first, 95) },
+      nextPage: next.length ? { p50: pct(next, 50), p95: pct(next, 95) } : null,
+    });
+  }
+}
+const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ??
+  "unknown";
+console.log(JSON.stringify(
+  {
+    bench: "search",
+    rows: ROWS,
+    runs: RUNS,
+    seedSeconds: Math.round(seedMs / 100) / 10,
+    target: "p95 < 150 ms for a filtered page",
+    machine: { cpu, cores: navigator.hardwareConcurrency, deno: Deno.version.deno },
+    results,
+  },
+  null,
+  2,
+));
+await store.close();
+await Deno.remove(dir, { recursive: true });
