@@ -13,6 +13,7 @@ import { AUDIT_COMMANDS } from "./audit_commands.ts";
 import { recordingsListCommand, recordingsShowCommand } from "./recordings_commands.ts";
 import { tokenAddCommand, tokenListCommand, tokenRevokeCommand } from "./token_commands.ts";
 import { rulesCheckCommand, rulesSimulateCommand, rulesTestCommand } from "./rules_commands.ts";
+import { simulateCommand } from "../sim/simulate_command.ts";
 
 /** The command table main.ts dispatches over. */
 export const COMMANDS: Command[] = [
@@ -33,5 +34,6 @@ export const COMMANDS: Command[] = [
   rulesTestCommand,
   rulesSimulateCommand,
   ...AUDIT_COMMANDS,
+  simulateCommand,
   versionCommand,
 ];

@@ -1,0 +1,141 @@
+/** `selrec simulate`: the built-in SIPREC client for demos and load tests. */
+import { type Command, table, UsageError } from "../cli/command.ts";
+import { runSimulation, type SimulationOptions, type SimulationReport } from "./simulate.ts";
+
+function num(values: Record<string, unknown>, name: string, fallback?: number): number | undefined {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (typeof v !== "string" || v.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new UsageError(`--${name} must be a non-negative number, got "${v}"`);
+  }
+  return n;
+}
+
+/** Options from parsed flags; throws UsageError on bad values. */
+export function simulationOptionsFrom(values: Record<string, unknown>): SimulationOptions {
+  const target = values.target;
+  if (typeof target !== "string") throw new UsageError("--target HOST:PORT is required");
+  const transport = (values.transport ?? "udp") as string;
+  if (transport !== "udp" && transport !== "tcp") {
+    throw new UsageError(`--transport must be udp or tcp, got "${transport}"`);
+  }
+  const codec = (values.codec ?? "pcmu") as string;
+  if (codec !== "pcmu" && codec !== "pcma") {
+    throw new UsageError(`--codec must be pcmu or pcma, got "${codec}"`);
+  }
+  const calls = num(values, "calls", 1)!;
+  if (!Number.isInteger(calls) || calls < 1) {
+    throw new UsageError(`--calls must be ≥ 1, got "${calls}"`);
+  }
+  const rate = num(values, "rate", 10)!;
+  const duration = num(values, "duration", 10)!;
+  if (rate <= 0 || duration <= 0) throw new UsageError("--rate and --duration must be positive");
+  const pauseAt = num(values, "pause-at");
+  const pauseFor = num(values, "pause-for", pauseAt === undefined ? undefined : 3);
+  if (values["pause-for"] !== undefined && pauseAt === undefined) {
+    throw new UsageError("--pause-for needs --pause-at");
+  }
+  return {
+    target,
+    calls,
+    rate,
+    duration,
+    transport,
+    codec,
+    seed: num(values, "seed", 1),
+    tones: values.tones === true,
+    pauseAt,
+    pauseFor,
+    transferAt: num(values, "transfer-at"),
+    localHost: values.local as string | undefined,
+    sockets: num(values, "sockets"),
+    tickMs: num(values, "tick-ms"),
+  };
+}
+
+/** Human-readable report: one line per call, then totals and pacing lateness. */
+export function formatReport(r: SimulationReport): string {
+  const rows = r.calls.map((c) => ({
+    call: c.index,
+    outcome: c.outcome,
+    status: c.status,
+    setupMs: c.setupMs ?? "",
+    customer: c.legs[0]?.sent ?? 0,
+    agent: c.legs[1]?.sent ?? 0,
+    paused: (c.legs[0]?.skipped ?? 0) + (c.legs[1]?.skipped ?? 0),
+    recorded: `${c.recordedStreams}/${c.recordedStreams + c.inactiveStreams + c.refusedStreams}`,
+    reinvites: `${c.reinvites.ok}/${c.reinvites.sent}`,
+    bye: c.remoteBye ? "remote" : c.bye ?? "",
+    maxLateMs: Math.max(0, ...c.legs.map((l) => l.maxLateMs)),
+    bu: c.metadata.businessUnit,
+  }));
+  const t = r.totals;
+  const l = r.lateness;
+  return table(rows, Object.keys(rows[0] ?? { call: 0 })) + [
+    "",
+    `calls: ${r.calls.length} (answered ${t.answered}, rejected ${t.rejected}, failed ${t.failed}); ` +
+    `streams recorded ${t.recordedStreams}, inactive ${t.inactiveStreams}, refused ${t.refusedStreams}; ` +
+    `BYE ok ${t.byeOk}, remote BYE ${t.remoteBye}`,
+    `packets: sent ${r.packets.sent}, paused ${r.packets.skipped}, send errors ` +
+    `${r.packets.sendErrors}, expected per leg ${r.packets.expectedPerLeg}`,
+    `pacing lateness: p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms, ` +
+    `≥20 ms ${l.over20Ms} of ${l.count}`,
+    `sip: sent ${r.sip.sent}, retransmissions ${r.sip.retransmissions}, timeouts ${r.sip.timeouts}`,
+    `elapsed ${(r.elapsedMs / 1000).toFixed(1)} s`,
+  ].join("\n") + "\n";
+}
+
+/** The command; exits 1 when any call failed (rejected calls are not failures). */
+export const simulateCommand: Command = {
+  path: ["simulate"],
+  summary: "Send SIPREC calls with paced RTP to a recorder (demo and load client)",
+  usage: "--target HOST:PORT [--calls N] [--rate R] [--duration S] [options]",
+  options: {
+    target: { type: "string" },
+    calls: { type: "string" },
+    rate: { type: "string" },
+    duration: { type: "string" },
+    transport: { type: "string" },
+    seed: { type: "string" },
+    codec: { type: "string" },
+    tones: { type: "boolean" },
+    "pause-at": { type: "string" },
+    "pause-for": { type: "string" },
+    "transfer-at": { type: "string" },
+    local: { type: "string" },
+    sockets: { type: "string" },
+    "tick-ms": { type: "string" },
+    json: { type: "boolean" },
+  },
+  help: [
+    "Each call: SIPREC INVITE (SDP with labelled streams 1 = customer, 2 = agent, RFC 7865",
+    "metadata with varying business unit, customer type, language, agent, partitions, UCID),",
+    "ACK, two 20 ms G.711 RTP legs of speech-like audio (--tones: 440/880 Hz), optional",
+    "pause (re-INVITE a=inactive at --pause-at S for --pause-for S, default 3) and transfer",
+    "(re-INVITE adding a participant at --transfer-at S), then BYE. Defaults: --calls 1",
+    "--rate 10 (calls/s) --duration 10 (s) --transport udp --codec pcmu --seed 1.",
+    "--local HOST sets the address to bind and advertise; --sockets N the RTP socket pool.",
+    "Ctrl-C ends running calls with BYE. Exit 1 when any call failed.",
+  ].join("\n"),
+  async run(args, io) {
+    const options = simulationOptionsFrom(args.values);
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    Deno.addSignalListener("SIGINT", onSignal);
+    let report: SimulationReport;
+    try {
+      report = await runSimulation({ ...options, signal: abort.signal });
+    } catch (error) {
+      const bad = error instanceof SyntaxError || error instanceof RangeError ||
+        error instanceof Deno.errors.ConnectionRefused;
+      if (!bad) throw error;
+      io.stderr(`selrec simulate: ${(error as Error).message}\n`);
+      return 2;
+    } finally {
+      Deno.removeSignalListener("SIGINT", onSignal);
+    }
+    io.stdout(args.values.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report));
+    return report.totals.failed > 0 ? 1 : 0;
+  },
+};
