@@ -82,6 +82,28 @@ function Actions(props: { rec: Recording; can: (p: string) => boolean; csrf?: st
 }
 
 /** Renders the recording page. */
+/** Stream statistics shown on the recording page: stats key → column title. */
+const STREAM_STATS: [string, string][] = [
+  ["received", "Received"],
+  ["expected", "Expected"],
+  ["lost", "Lost"],
+  ["duplicated", "Duplicated"],
+  ["reordered", "Reordered"],
+  ["jitterMs", "Jitter ms"],
+  ["ssrcChanges", "SSRC changes"],
+  ["telephoneEvents", "DTMF events"],
+  ["comfortNoise", "CN"],
+];
+
+function parseStats(text: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text);
+    return v && typeof v === "object" ? v : {};
+  } catch {
+    return {};
+  }
+}
+
 export function RecordingPage(props: {
   ctx: PageContext;
   rec: Recording;
@@ -194,20 +216,21 @@ export function RecordingPage(props: {
               <th>Label</th>
               <th>Codec</th>
               <th>Channel</th>
-              <th>Stats</th>
+              {STREAM_STATS.map(([, title]) => <th key={title}>{title}</th>)}
             </tr>
           </thead>
           <tbody>
-            {d.streams.map((s) => (
-              <tr key={s.id}>
-                <td>{s.label}</td>
-                <td>{s.codec}</td>
-                <td>{s.channel ?? ""}</td>
-                <td>
-                  <code>{s.stats}</code>
-                </td>
-              </tr>
-            ))}
+            {d.streams.map((s) => {
+              const st = parseStats(s.stats);
+              return (
+                <tr key={s.id}>
+                  <td>{s.label}</td>
+                  <td>{s.codec}</td>
+                  <td>{s.channel ?? ""}</td>
+                  {STREAM_STATS.map(([key]) => <td key={key}>{String(st[key] ?? "–")}</td>)}
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       </section>
