@@ -78,6 +78,19 @@ export function createLeg(init: LegInit, start: number): Leg {
   };
 }
 
+/**
+ * Concurrent sends per await. Thousands of pending send ops make each one slower (the
+ * runtime polls them all), so a late loop that bursts everything at once collapses.
+ */
+export const SEND_CHUNK = 128;
+
+interface Due {
+  leg: Leg;
+  bytes: Uint8Array;
+  target: LegTarget;
+  due: number;
+}
+
 /** Sends one datagram through socket `socket` of the pool. */
 export type SendFn = (bytes: Uint8Array, socket: number, to: LegTarget) => Promise<unknown>;
 
@@ -120,25 +133,36 @@ export class RtpPacer {
     if (this.#legs.delete(leg)) leg.finish();
   }
 
-  /** Send every packet due by the clock; resolves when the sends complete. */
-  tick(): Promise<unknown> {
+  /**
+   * Send every packet due by the clock, in chunks of {@link SEND_CHUNK} concurrent
+   * sends; lateness is taken when each chunk goes out. Resolves when all are sent.
+   */
+  async tick(): Promise<void> {
     this.#ticks++;
-    const sends: Promise<unknown>[] = [];
+    const now = this.#clock();
+    const due: Due[] = [];
     for (const leg of this.#legs) {
-      const now = this.#clock(); // per leg: lateness includes time spent on earlier legs
-      if (leg.nextDue > now) continue;
       while (leg.remaining > 0 && leg.nextDue <= now) {
-        const p = this.#packet(leg, now);
-        if (p) sends.push(p);
+        const d = this.#next(leg);
+        if (d) due.push(d);
       }
       if (leg.remaining <= 0) this.stop(leg);
     }
-    return sends.length === 0 ? Promise.resolve() : Promise.all(sends);
+    for (let i = 0; i < due.length; i += SEND_CHUNK) {
+      const chunk = due.slice(i, i + SEND_CHUNK);
+      const at = this.#clock();
+      await Promise.all(chunk.map((d) => {
+        const late = at - d.due;
+        this.lateness.record(late);
+        if (late > d.leg.maxLateMs) d.leg.maxLateMs = late;
+        return this.#send(d.bytes, d.leg.socket, d.target).catch(() => d.leg.sendErrors++);
+      }));
+    }
   }
 
-  #packet(leg: Leg, now: number): Promise<unknown> | null {
-    const payload = frameOf(leg.clip, leg.frame);
-    let out: Promise<unknown> | null = null;
+  /** Build the leg's next packet (null when paused or refused) and advance the leg. */
+  #next(leg: Leg): Due | null {
+    let out: Due | null = null;
     if (leg.paused || leg.target === null) {
       leg.skipped++;
       leg.marker = true;
@@ -149,15 +173,12 @@ export class RtpPacer {
         timestamp: leg.timestamp,
         ssrc: leg.ssrc,
         marker: leg.marker,
-        payload,
+        payload: frameOf(leg.clip, leg.frame),
       });
-      const late = now - leg.nextDue;
-      this.lateness.record(late);
-      if (late > leg.maxLateMs) leg.maxLateMs = late;
+      out = { leg, bytes, target: leg.target, due: leg.nextDue };
       leg.marker = false;
       leg.seq = (leg.seq + 1) & 0xffff;
       leg.sent++;
-      out = this.#send(bytes, leg.socket, leg.target).catch(() => leg.sendErrors++);
     }
     leg.timestamp = (leg.timestamp + FRAME_SAMPLES) >>> 0;
     leg.frame++;
@@ -166,14 +187,17 @@ export class RtpPacer {
     return out;
   }
 
-  /** Run the loop every `tickMs` of wall clock until {@link RtpPacer.close}. */
+  /** Run the loop every `tickMs` of wall clock (≥ 1 ms apart) until {@link RtpPacer.close}. */
   start(tickMs = 5): void {
     if (this.#running) return;
     this.#running = true;
     this.#loop = (async () => {
       while (this.#running) {
+        const started = this.#clock();
         await this.tick();
-        await new Promise((r) => setTimeout(r, tickMs));
+        // Sleep what is left of the period: a busy tick shortens the wait, not the rate.
+        const wait = Math.max(1, started + tickMs - this.#clock());
+        await new Promise((r) => setTimeout(r, wait));
       }
     })();
   }
