@@ -8,7 +8,7 @@ import type { App, Service } from "./app.ts";
 import { SiprecServer } from "./sip/srs.ts";
 import { PortPool } from "./rtp/port_pool.ts";
 import type { RecorderService } from "./recorder/recorder_service.ts";
-import { connectRecorder, offerInfo } from "./recorder/sip_adapter.ts";
+import { connectRecorder, offerInfo, prepareRecording } from "./recorder/sip_adapter.ts";
 
 /** The address to advertise in Contact and SDP when none is configured. */
 export function defaultAdvertisedAddress(listen: string): string {
@@ -89,6 +89,7 @@ export function sipService(app: App, recorder: RecorderService, refusals: Refusa
           return { ok: true };
         },
         decide: (offer) => Promise.resolve({ record: recorder.decide(offerInfo(offer)).record }),
+        prepare: (session) => prepareRecording(recorder, session),
       });
       connectRecorder(
         (name, cb) => server!.on(name as "session-started", cb as never),

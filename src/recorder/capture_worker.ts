@@ -22,6 +22,7 @@ const TICK_MS = 100;
 /** The arrival clock UdpCapture stamps packets with; drains and pauses use the same. */
 const clock = () => performance.timeOrigin + performance.now();
 const STATS_MS = 1000;
+const LINGER_MS = 100;
 
 interface Rec {
   id: string;
@@ -186,11 +187,15 @@ async function handle(msg: ToCapture): Promise<void> {
     case "close": {
       const rec = recs.get(msg.rec);
       if (!rec) return;
-      closeSockets(rec);
-      flush(rec, true);
-      toEncoder(rec, { t: "end", rec: rec.id });
       recs.delete(rec.id);
-      post({ t: "closed", report: report(rec) });
+      // Packets sent just before the BYE may still be in flight: keep the sockets open
+      // for the jitter depth (at least LINGER_MS) before the final flush.
+      setTimeout(() => {
+        closeSockets(rec);
+        flush(rec, true);
+        toEncoder(rec, { t: "end", rec: rec.id });
+        post({ t: "closed", report: report(rec) });
+      }, Math.max(LINGER_MS, depthMs));
       return;
     }
     case "abandon": {

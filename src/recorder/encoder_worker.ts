@@ -25,6 +25,8 @@ interface OpenFile {
 const files = new Map<string, OpenFile>();
 let port: MessagePort | null = null;
 let busyMs = 0;
+/** Time spent inside libopus only (excludes file I/O), for the real-time factor. */
+let encodeMs = 0;
 let encodedSamples = 0;
 
 function post(msg: FromEncoder): void {
@@ -90,10 +92,10 @@ async function write(f: OpenFile, pcm: Int16Array, final: boolean): Promise<void
     let off = 0;
     const file = f.file as OpusRecordingFile;
     for (; off + step <= all.length; off += step) {
-      await file.writePacket(
-        f.encoder.encode(all.subarray(off, off + step)),
-        f.encoder.frameSamples48k,
-      );
+      const e0 = performance.now();
+      const packet = f.encoder.encode(all.subarray(off, off + step));
+      encodeMs += performance.now() - e0;
+      await file.writePacket(packet, f.encoder.frameSamples48k);
     }
     f.rest = all.slice(off);
     if (final && f.rest.length) {
@@ -180,7 +182,7 @@ setInterval(() => {
   for (const [rec, f] of files) {
     if (f.file) enqueue(rec, f, () => f.file.tick());
   }
-  post({ t: "load", busyMs, samples: encodedSamples });
+  post({ t: "load", busyMs, encodeMs, samples: encodedSamples });
 }, 250);
 
 self.onmessage = async (e: MessageEvent) => {

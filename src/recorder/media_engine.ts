@@ -20,6 +20,13 @@ export interface ClosedRecording {
     | { ok: false; error: string; code?: string };
 }
 
+/** One encoder worker's load: wall time busy (encode + file I/O), libopus time, samples. */
+export interface EncoderLoad {
+  busyMs: number;
+  encodeMs: number;
+  samples: number;
+}
+
 /** Options for {@link MediaEngine.start}. */
 export interface MediaEngineOptions {
   listen: string;
@@ -42,7 +49,7 @@ export class MediaEngine implements AsyncDisposable {
   #pending = new Map<string, Pending>();
   #next = 0;
   #live = new Map<string, CaptureReport>();
-  #encoderLoad: { busyMs: number; samples: number }[];
+  #encoderLoad: EncoderLoad[];
   #backend = "unknown";
   /** Called once per stream when its first packet arrives. */
   onMedia: (rec: string, key: string) => void = () => {};
@@ -52,7 +59,7 @@ export class MediaEngine implements AsyncDisposable {
   private constructor(capture: Worker, encoders: Worker[]) {
     this.#capture = capture;
     this.#encoders = encoders;
-    this.#encoderLoad = encoders.map(() => ({ busyMs: 0, samples: 0 }));
+    this.#encoderLoad = encoders.map(() => ({ busyMs: 0, encodeMs: 0, samples: 0 }));
     capture.onmessage = (e: MessageEvent<FromCapture>) => this.#fromCapture(e.data);
   }
 
@@ -136,7 +143,11 @@ export class MediaEngine implements AsyncDisposable {
   #fromEncoder(index: number, msg: FromEncoder): void {
     switch (msg.t) {
       case "load":
-        this.#encoderLoad[index] = { busyMs: msg.busyMs, samples: msg.samples };
+        this.#encoderLoad[index] = {
+          busyMs: msg.busyMs,
+          encodeMs: msg.encodeMs,
+          samples: msg.samples,
+        };
         return;
       case "finished":
       case "failed": {
@@ -219,7 +230,7 @@ export class MediaEngine implements AsyncDisposable {
   }
 
   /** Encoder load: busy milliseconds and encoded samples per worker since start. */
-  encoderLoad(): { busyMs: number; samples: number }[] {
+  encoderLoad(): EncoderLoad[] {
     return this.#encoderLoad.map((l) => ({ ...l }));
   }
 

@@ -78,4 +78,4 @@ export type FromEncoder =
     durationMs: number;
   }
   | { t: "failed"; rec: string; error: string; code?: string }
-  | { t: "load"; busyMs: number; samples: number };
+  | { t: "load"; busyMs: number; encodeMs: number; samples: number };

@@ -443,6 +443,19 @@ export class RecorderService implements Service, CallControl {
   }
 
   stop(): Promise<void> {
+    const load = this.#engine.encoderLoad();
+    this.#app.log.info("media engine stats", {
+      opus: this.#engine.backend,
+      encoders: load.map((l) => ({
+        busyMs: Math.round(l.busyMs),
+        encodeMs: Math.round(l.encodeMs),
+        audioSeconds: Math.round(l.samples / 8000),
+        // Stereo seconds encoded per second of libopus time.
+        realtimeFactor: l.encodeMs > 0
+          ? Math.round((l.samples / 8000) / (l.encodeMs / 1000))
+          : null,
+      })),
+    });
     this.#engine.stop();
     return Promise.resolve();
   }

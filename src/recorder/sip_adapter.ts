@@ -53,7 +53,22 @@ export function sessionInfo(session: RecordingSession): SessionInfo {
   return { ...base(session), streams: session.streams.map(streamOf) };
 }
 
-/** Subscribes the recorder to the SIPREC server's events; errors are logged, never thrown. */
+/**
+ * The SIP server's `prepare` hook: starts the recording (rows, RTP sockets bound) before
+ * the 200 OK goes out, so no early packet meets a closed port.
+ */
+export async function prepareRecording(
+  recorder: RecorderService,
+  s: RecordingSession,
+): Promise<void> {
+  await recorder.started(sessionInfo(s));
+  if (s.paused) await recorder.srcPaused(s.id);
+}
+
+/**
+ * Subscribes the recorder to the SIPREC server's mid-call and end events (the start
+ * comes through {@link prepareRecording}); errors are logged, never thrown.
+ */
 export function connectRecorder(
   on: (name: string, cb: (ev: Record<string, unknown>) => void) => void,
   recorder: RecorderService,
@@ -61,13 +76,6 @@ export function connectRecorder(
 ): void {
   const guard = (what: string, p: Promise<unknown>) =>
     p.catch((err) => log.error(`recorder failed to handle ${what}`, { error: err }));
-  on("session-started", (ev) => {
-    const s = ev.session as RecordingSession;
-    guard(
-      "session-started",
-      recorder.started(sessionInfo(s)).then(() => s.paused ? recorder.srcPaused(s.id) : undefined),
-    );
-  });
   on("session-updated", (ev) => {
     guard("session-updated", recorder.updated(sessionInfo(ev.session as RecordingSession)));
   });

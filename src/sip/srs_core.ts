@@ -18,7 +18,7 @@ import {
 import type { HeaderMap } from "./metadata_headers.ts";
 import { createResponse, type ResponseOptions } from "./response.ts";
 import type { PortAllocator } from "./sdp_answer.ts";
-import type { SessionOffer } from "./session.ts";
+import type { RecordingSession, SessionOffer } from "./session.ts";
 import { realTimers, type Timers } from "./timers.ts";
 import {
   InviteServerTransaction,
@@ -51,6 +51,11 @@ export interface SiprecOptions {
   admit?: () => Admission;
   /** Record or not; `record: false` answers every stream `inactive`. */
   decide?: (offer: SessionOffer) => Promise<{ record: boolean }>;
+  /**
+   * Awaited after `session-started` and before the 200 OK: the recorder binds its RTP
+   * sockets here, so the first packets the SRC sends after the answer are not lost.
+   */
+  prepare?: (session: RecordingSession) => Promise<void>;
   maxMessageBytes?: number;
   /** Retry-After seconds for capacity/drain 503s. */
   retryAfter?: number;

@@ -208,6 +208,18 @@ export class SessionTable {
     this.#byDialog.set(dialog.key, call);
     call.session = this.#snapshot(call, false);
     this.events.emit("session-started", { session: call.session });
+    if (options.prepare) {
+      try {
+        await options.prepare(call.session);
+      } catch (error) {
+        options.log?.error("siprec prepare failed; answering anyway", {
+          error,
+          callId: call.callId,
+        });
+      }
+      // A CANCEL may have ended the call meanwhile; its session-ended is already out.
+      if (call.done || call.tx.state !== "proceeding") return;
+    }
     this.#ok(req, call, call.answer.sdp);
     dialog.awaitingAck = true;
   }

@@ -1,0 +1,156 @@
+/**
+ * Recorder load: the real `selrec serve` process records N concurrent SIPREC calls
+ * sent by `selrec simulate` in a separate process (paced 20 ms G.711 on both legs),
+ * then we compare packets sent with packets the recorder counted, and read the
+ * server's CPU time and the encoders' real-time factor. Prints JSON.
+ *
+ *   deno run -A scripts/bench_recorder.ts [--calls 500] [--duration 60] [--complexity 5]
+ */
+import { parseArgs } from "node:util";
+import { DatabaseSync } from "node:sqlite";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    calls: { type: "string", default: "500" },
+    duration: { type: "string", default: "60" },
+    complexity: { type: "string", default: "5" },
+    rate: { type: "string", default: "50" },
+  },
+});
+const CALLS = Number(values.calls), DURATION = Number(values.duration);
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const p = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return p;
+}
+
+function cpuSeconds(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+  return ticks / 100;
+}
+
+const dir = await Deno.makeTempDir({ prefix: "selrec-bench-rec-" });
+await Deno.writeTextFile(
+  `${dir}/selrec.yaml`,
+  `dataDir: ${dir}/data
+log: { level: info, format: json }
+sip: { advertisedAddress: 127.0.0.1, maxSessions: ${CALLS + 100} }
+rtp: { listen: 127.0.0.1, ports: 30000-34999 }
+http: { host: 127.0.0.1, port: ${freePort()} }
+recorder: { recordAll: true, opus: { complexity: ${values.complexity} } }
+`,
+);
+const sipPort = freePort();
+const server = new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", `${ROOT}main.ts`, "serve", "--config", `${dir}/selrec.yaml`],
+  env: { SELREC_SIP_PORT: String(sipPort) },
+  stdout: "piped",
+  stderr: "piped",
+}).spawn();
+let log = "";
+const dec = new TextDecoder();
+const pumps = Promise.all([server.stdout, server.stderr].map(async (s) => {
+  for await (const c of s) log += dec.decode(c);
+}));
+while (!log.includes("selrec ready")) {
+  await new Promise((r) => setTimeout(r, 100));
+  if (log.includes('"level":"error"')) throw new Error(log);
+}
+const cpu0 = cpuSeconds(server.pid);
+const t0 = performance.now();
+const sim = await new Deno.Command(Deno.execPath(), {
+  args: [
+    "run",
+    "-A",
+    `${ROOT}main.ts`,
+    "simulate",
+    "--target",
+    `127.0.0.1:${sipPort}`,
+    "--calls",
+    String(CALLS),
+    "--rate",
+    values.rate!,
+    "--duration",
+    String(DURATION),
+    "--json",
+  ],
+  stdout: "piped",
+  stderr: "piped",
+}).output();
+const wallS = (performance.now() - t0) / 1000;
+const report = JSON.parse(dec.decode(sim.stdout));
+// Wait for every recording to be finalized.
+const db = new DatabaseSync(`${dir}/data/selrec.db`, { readOnly: true });
+for (let i = 0; i < 600; i++) {
+  const open = db.prepare("SELECT count(*) AS n FROM recordings WHERE state = 'recording'")
+    .get() as {
+      n: number;
+    };
+  if (open.n === 0) break;
+  await new Promise((r) => setTimeout(r, 100));
+}
+const cpu1 = cpuSeconds(server.pid);
+const rows = db.prepare(
+  "SELECT r.state, r.duration_ms, s.stats FROM recordings r JOIN streams s ON s.recording_id = r.id",
+).all() as { state: string; duration_ms: number; stats: string }[];
+const recs = db.prepare("SELECT count(*) AS n, sum(duration_ms) AS ms FROM recordings").get() as {
+  n: number;
+  ms: number;
+};
+db.close();
+let received = 0, lost = 0;
+for (const r of rows) {
+  const st = JSON.parse(r.stats);
+  received += st.received ?? 0;
+  lost += st.lost ?? 0;
+}
+server.kill("SIGTERM");
+await server.status;
+await pumps;
+const engine =
+  log.split("\n").filter((l) => l.includes("media engine stats")).map((l) => JSON.parse(l))[0];
+const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ??
+  "unknown";
+const sent = report.packets?.sent ?? null;
+console.log(JSON.stringify(
+  {
+    bench: "recorder",
+    calls: CALLS,
+    durationS: DURATION,
+    encoder: {
+      codec: "opus",
+      channels: 2,
+      sampleRate: 8000,
+      complexity: Number(values.complexity),
+      bitrate: 32000,
+      backend: engine?.opus,
+    },
+    sip: report.totals,
+    packets: {
+      sent,
+      received,
+      lostBySequence: lost,
+      missing: sent === null ? null : sent - received,
+    },
+    senderLateness: report.lateness,
+    recordings: { count: recs.n, audioSeconds: Math.round((recs.ms ?? 0) / 1000) },
+    server: {
+      cpuSeconds: Math.round((cpu1 - cpu0) * 10) / 10,
+      wallSeconds: Math.round(wallS),
+      cpuPercentOfOneCore: Math.round(((cpu1 - cpu0) / wallS) * 1000) / 10,
+      cpuPerCallPercent: Math.round(((cpu1 - cpu0) / wallS / CALLS) * 10000) / 100,
+      encoders: engine?.encoders ?? null,
+    },
+    machine: { cpu, cores: navigator.hardwareConcurrency, deno: Deno.version.deno },
+  },
+  null,
+  2,
+));
+await Deno.remove(dir, { recursive: true });
