@@ -22,7 +22,7 @@ const TICK_MS = 100;
 /** The arrival clock UdpCapture stamps packets with; drains and pauses use the same. */
 const clock = () => performance.timeOrigin + performance.now();
 const STATS_MS = 1000;
-const LINGER_MS = 100;
+const LINGER_MS = 250;
 
 interface Rec {
   id: string;
