@@ -16,7 +16,7 @@ const { values } = parseArgs({
   options: {
     calls: { type: "string", default: "500" },
     duration: { type: "string", default: "60" },
-    complexity: { type: "string", default: "5" },
+    complexity: { type: "string", default: "0" },
     rate: { type: "string", default: "50" },
   },
 });

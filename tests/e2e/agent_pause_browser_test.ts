@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
 import { dominantTone, rms, sendToneLeg } from "../helpers/audio.ts";
-import { ROOT, startServer } from "../helpers/server.ts";
+import { recordEverythingRules, ROOT, startServer } from "../helpers/server.ts";
 import { freeSipPort } from "../helpers/ports.ts";
 
 const SCENARIOS = fileURLToPath(new URL("../fixtures/sipp/", import.meta.url));
@@ -44,11 +44,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const rules = await Deno.makeTempDir({ prefix: "selrec-rules-" });
-    await Deno.writeTextFile(
-      `${rules}/all.yaml`,
-      'version: 1\nrules:\n  - id: all\n    when: { not: { field: businessUnit, equals: "__never__" } }\n',
-    );
+    const rules = await recordEverythingRules();
     const server = await startServer({ env: { SELREC_RULES_DIR: rules } });
     const dbPath = `${server.dataDir}/selrec.db`;
     const add = new Deno.Command(Deno.execPath(), {

@@ -119,3 +119,19 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   };
   return server;
 }
+
+/** A temp rules dir whose one rule records every call (partition `qa`); remove it after. */
+export async function recordEverythingRules(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "selrec-rules-" });
+  await Deno.writeTextFile(
+    `${dir}/all.yaml`,
+    `version: 1
+rules:
+  - id: record-everything
+    description: test rule that matches every call
+    when: { not: { field: businessUnit, equals: "__never__" } }
+    then: { record: true, partitions: [qa] }
+`,
+  );
+  return dir;
+}

@@ -10,25 +10,10 @@ import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
 import { dominantTone, rms, sendToneLeg } from "../helpers/audio.ts";
-import { startServer } from "../helpers/server.ts";
+import { recordEverythingRules, startServer } from "../helpers/server.ts";
 import { freeSipPort } from "../helpers/ports.ts";
 
 const SCENARIOS = fileURLToPath(new URL("../fixtures/sipp/", import.meta.url));
-
-async function recordAllRules(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "selrec-rules-" });
-  await Deno.writeTextFile(
-    `${dir}/all.yaml`,
-    `version: 1
-rules:
-  - id: record-everything
-    description: test rule that matches every call
-    when: { not: { field: businessUnit, equals: "__never__" } }
-    then: { record: true, partitions: [qa] }
-`,
-  );
-  return dir;
-}
 
 function query<T>(dbPath: string, sql: string, ...params: (string | number)[]): T[] {
   const db = new DatabaseSync(dbPath, { readOnly: true });
@@ -60,7 +45,7 @@ for (const transport of ["udp", "tcp"] as const) {
     sanitizeResources: true,
     sanitizeOps: true,
     async fn() {
-      const rules = await recordAllRules();
+      const rules = await recordEverythingRules();
       const server = await startServer({ env: { SELREC_RULES_DIR: rules } });
       const dbPath = `${server.dataDir}/selrec.db`;
       try {

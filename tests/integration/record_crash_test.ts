@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { sendToneLeg } from "../helpers/audio.ts";
-import { startServer } from "../helpers/server.ts";
+import { recordEverythingRules, startServer } from "../helpers/server.ts";
 import { freeSipPort } from "../helpers/ports.ts";
 
 const SCENARIOS = fileURLToPath(new URL("../fixtures/sipp/", import.meta.url));
@@ -34,15 +34,6 @@ async function waitFor<T>(what: string, fn: () => T | null | undefined, ms = 10_
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
-}
-
-async function rulesDir(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "selrec-rules-" });
-  await Deno.writeTextFile(
-    `${dir}/all.yaml`,
-    'version: 1\nrules:\n  - id: all\n    when: { not: { field: businessUnit, equals: "__never__" } }\n',
-  );
-  return dir;
 }
 
 function startSipp(sipPort: number, cwd: string) {
@@ -72,7 +63,7 @@ Deno.test({
   sanitizeResources: true,
   sanitizeOps: true,
   async fn() {
-    const rules = await rulesDir();
+    const rules = await recordEverythingRules();
     const server = await startServer({ env: { SELREC_RULES_DIR: rules } });
     const dbPath = `${server.dataDir}/selrec.db`;
     const sipp = startSipp(server.sipPort, server.dataDir);
@@ -137,7 +128,7 @@ Deno.test({
   sanitizeResources: true,
   sanitizeOps: true,
   async fn() {
-    const rules = await rulesDir();
+    const rules = await recordEverythingRules();
     const server = await startServer({ env: { SELREC_RULES_DIR: rules } });
     const dbPath = `${server.dataDir}/selrec.db`;
     try {
