@@ -20,6 +20,7 @@ import { recordingActionRoutes } from "./routes/recording_actions.ts";
 import { callApiRoutes, callRoutes } from "./routes/calls.tsx";
 import { adminRoutes } from "./routes/admin.tsx";
 import { decisionRoutes } from "./routes/decisions.ts";
+import { accountRoutes, requirePasswordChange } from "./routes/account.tsx";
 import { auditRoutes } from "./routes/audit.tsx";
 import { reportRoutes } from "./routes/reports.tsx";
 
@@ -94,6 +95,7 @@ export function newApp(app: App, options: WebOptions = {}): Hono<AppEnv> {
   web.route("/static", staticRoutes());
   web.use(authenticate());
   web.use(csrfProtection());
+  web.use(requirePasswordChange());
   web.get("/", (c) => {
     const p = c.get("principal");
     if (!p) return c.redirect("/sign-in", 303);
@@ -103,6 +105,7 @@ export function newApp(app: App, options: WebOptions = {}): Hono<AppEnv> {
     return c.redirect("/calls", 303);
   });
   web.route("/", authRoutes());
+  web.route("/", accountRoutes());
   web.route("/recordings", recordingMediaRoutes());
   web.route("/recordings", recordingActionRoutes());
   web.route("/recordings", recordingRoutes());

@@ -1,6 +1,6 @@
 /** Route tests, happy paths: sign-in, search, recording page, media, actions, agent, admin. */
 import assert from "node:assert/strict";
-import { Harness } from "./harness.ts";
+import { Harness, PASSWORD } from "./harness.ts";
 import { addOrgUnit, upsertAgent } from "../../src/store/queries/org_units.ts";
 
 const T = { sanitizeResources: true, sanitizeOps: true };
@@ -284,6 +284,26 @@ Deno.test({
           .executeTakeFirstOrThrow()).password_hash,
     }).where("username", "=", "sam").execute();
     const sam = await h.signIn("sam");
+    // An admin-set password must be changed before anything else.
+    const gate = await h.req("/recordings", { client: sam, headers: { Accept: "text/html" } });
+    assert.equal(gate.status, 303);
+    assert.equal(gate.headers.get("Location"), "/account/password");
+    const wrong = await h.req("/account/password", {
+      client: sam,
+      form: { current: "nope", password: "sams own password", repeat: "sams own password" },
+    });
+    assert.equal(wrong.status, 400);
+    const changed = await h.req("/account/password", {
+      client: sam,
+      form: { current: PASSWORD, password: "sams own password", repeat: "sams own password" },
+    });
+    assert.equal(changed.status, 303);
+    const audit = await db.selectFrom("audit_events").select(["action", "actor_name"])
+      .where("action", "=", "user.password_change").execute();
+    assert.deepEqual(audit.map((a) => ({ ...a })), [{
+      action: "user.password_change",
+      actor_name: "sam",
+    }]);
     const list = await (await h.req("/recordings", { client: sam })).text();
     assert.match(list, /1 recordings/);
     assert.match(list, /\/recordings\/re"/);
