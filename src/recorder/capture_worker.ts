@@ -18,10 +18,12 @@ import type {
   ToEncoder,
 } from "./media_protocol.ts";
 
-const TICK_MS = 100;
+/** PCM batch period: each recording posts one batch per tick to its encoder. */
+const TICK_MS = 250;
 /** The arrival clock UdpCapture stamps packets with; drains and pauses use the same. */
 const clock = () => performance.timeOrigin + performance.now();
-const STATS_MS = 1000;
+/** Live statistics period (the active-calls view and no-media detection). */
+const STATS_MS = 5000;
 const LINGER_MS = 250;
 
 interface Rec {

@@ -224,7 +224,7 @@ export class MediaEngine implements AsyncDisposable {
     this.#post({ t: "abandon", rec });
   }
 
-  /** Latest live capture statistics of an open recording (about 1 s old). */
+  /** Latest live capture statistics of an open recording (at most 5 s old). */
   live(rec: string): CaptureReport | undefined {
     return this.#live.get(rec);
   }
