@@ -5,39 +5,14 @@
  * recording carries the agent's pause marker and is digital silence inside it.
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
 import { dominantTone, rms, sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, ROOT, startServer } from "../helpers/server.ts";
-import { freeSipPort } from "../helpers/ports.ts";
+import { query, waitFor } from "../helpers/db.ts";
+import { spawnSipp } from "../helpers/sipp.ts";
+import { launchChromium } from "../helpers/browser.ts";
 
-const SCENARIOS = fileURLToPath(new URL("../fixtures/sipp/", import.meta.url));
 const AGENT_PASSWORD = "agent password long enough";
-
-function query<T>(dbPath: string, sql: string, ...params: string[]): T[] {
-  const db = new DatabaseSync(dbPath, { readOnly: true });
-  try {
-    return (db.prepare(sql).all(...params) as T[]).map((r) => ({ ...r }));
-  } finally {
-    db.close();
-  }
-}
-
-async function waitFor<T>(what: string, fn: () => T | null | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      const v = fn();
-      if (v) return v;
-    } catch {
-      // busy
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 Deno.test({
   name: "pause and resume from the agent page show up in the finished recording",
@@ -72,19 +47,7 @@ Deno.test({
     assert.equal((await add.output()).code, 0);
 
     const browserDir = await Deno.makeTempDir();
-    const context = await chromium.launchPersistentContext(browserDir, {
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    });
+    const context = await launchChromium(browserDir);
     const page = await context.newPage();
     try {
       await page.goto(`${server.httpUrl}/sign-in`);
@@ -93,25 +56,12 @@ Deno.test({
       await page.click('button[type="submit"]');
       await page.waitForURL(/\/agent$/);
 
-      const sipp = new Deno.Command("sipp", {
-        args: [
-          `127.0.0.1:${server.sipPort}`,
-          "-sf",
-          `${SCENARIOS}siprec_agent.xml`,
-          "-m",
-          "1",
-          "-i",
-          "127.0.0.1",
-          "-p",
-          String(freeSipPort()),
-          "-nostdin",
-          "-timeout",
-          "30s",
-        ],
+      const sipp = spawnSipp({
+        scenario: "siprec_agent.xml",
+        port: server.sipPort,
         cwd: server.dataDir,
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
+        output: "null",
+      });
       const streams = await waitFor("streams", () => {
         const rows = query<{ label: string; port: number }>(
           dbPath,

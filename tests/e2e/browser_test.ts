@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../helpers/browser.ts";
 import { migrate, openStore } from "../../src/store/db.ts";
 import { addOrgUnit } from "../../src/store/queries/org_units.ts";
 import { makeOpus } from "../web/harness.ts";
@@ -115,19 +115,7 @@ Deno.test({
       stdout: "null",
       stderr: "inherit",
     }).spawn();
-    const context = await chromium.launchPersistentContext(join(dir, "chrome"), {
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    }).catch(async (err) => {
+    const context = await launchChromium(join(dir, "chrome")).catch(async (err) => {
       stop(child);
       await child.status;
       throw err;

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS } from "../helpers/browser.ts";
 import { complianceHarness } from "../../web/routes/_compliance_test_util.ts";
 import { seedReports } from "../../src/reports/_seed_test_util.ts";
 import { CSP } from "../../web/middleware/security_headers.ts";
@@ -28,16 +29,7 @@ Deno.test({
     );
     const browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
+      args: CHROMIUM_ARGS,
     });
     try {
       const page = await browser.newPage({ extraHTTPHeaders: { "X-Test-Perms": "report.view" } });

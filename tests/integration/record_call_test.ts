@@ -6,37 +6,11 @@
  * duration, stream stats and the decision row.
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
-import { fileURLToPath } from "node:url";
 import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
 import { dominantTone, rms, sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, startServer } from "../helpers/server.ts";
-import { freeSipPort } from "../helpers/ports.ts";
-
-const SCENARIOS = fileURLToPath(new URL("../fixtures/sipp/", import.meta.url));
-
-function query<T>(dbPath: string, sql: string, ...params: (string | number)[]): T[] {
-  const db = new DatabaseSync(dbPath, { readOnly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
-
-async function waitFor<T>(what: string, fn: () => T | null | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      const v = fn();
-      if (v) return v;
-    } catch {
-      // the database may be busy for a moment
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { query, waitFor } from "../helpers/db.ts";
+import { spawnSipp } from "../helpers/sipp.ts";
 
 for (const transport of ["udp", "tcp"] as const) {
   Deno.test({
@@ -49,27 +23,12 @@ for (const transport of ["udp", "tcp"] as const) {
       const server = await startServer({ env: { SELREC_RULES_DIR: rules } });
       const dbPath = `${server.dataDir}/selrec.db`;
       try {
-        const sipp = new Deno.Command("sipp", {
-          args: [
-            `127.0.0.1:${server.sipPort}`,
-            "-sf",
-            `${SCENARIOS}siprec_record.xml`,
-            "-m",
-            "1",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            String(freeSipPort()),
-            "-nostdin",
-            "-timeout",
-            "30s",
-            "-timeout_error",
-            ...(transport === "tcp" ? ["-t", "t1"] : []),
-          ],
+        const sipp = spawnSipp({
+          scenario: "siprec_record.xml",
+          port: server.sipPort,
+          transport,
           cwd: server.dataDir,
-          stdout: "piped",
-          stderr: "piped",
-        }).spawn();
+        });
         const sippOut = sipp.output();
         const streams = await waitFor("the recording's streams", () => {
           const rows = query<{ label: string; port: number; id: string }>(

@@ -5,58 +5,10 @@
  * - a call with no media at all still gets a row, flagged no-media.
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
-import { fileURLToPath } from "node:url";
 import { sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, startServer } from "../helpers/server.ts";
-import { freeSipPort } from "../helpers/ports.ts";
-
-const SCENARIOS = fileURLToPath(new URL("../fixtures/sipp/", import.meta.url));
-
-function query<T>(dbPath: string, sql: string, ...params: string[]): T[] {
-  const db = new DatabaseSync(dbPath, { readOnly: true });
-  try {
-    return (db.prepare(sql).all(...params) as T[]).map((r) => ({ ...r }));
-  } finally {
-    db.close();
-  }
-}
-
-async function waitFor<T>(what: string, fn: () => T | null | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      const v = fn();
-      if (v) return v;
-    } catch {
-      // busy
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function startSipp(sipPort: number, cwd: string) {
-  return new Deno.Command("sipp", {
-    args: [
-      `127.0.0.1:${sipPort}`,
-      "-sf",
-      `${SCENARIOS}siprec_record.xml`,
-      "-m",
-      "1",
-      "-i",
-      "127.0.0.1",
-      "-p",
-      String(freeSipPort()),
-      "-nostdin",
-      "-timeout",
-      "30s",
-    ],
-    cwd,
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-}
+import { query, waitFor } from "../helpers/db.ts";
+import { spawnSipp } from "../helpers/sipp.ts";
 
 Deno.test({
   name: "kill -9 mid-call: after restart the recording is interrupted, valid, and keeps its audio",
@@ -66,7 +18,12 @@ Deno.test({
     const rules = await recordEverythingRules();
     const server = await startServer({ env: { SELREC_RULES_DIR: rules } });
     const dbPath = `${server.dataDir}/selrec.db`;
-    const sipp = startSipp(server.sipPort, server.dataDir);
+    const sipp = spawnSipp({
+      scenario: "siprec_record.xml",
+      port: server.sipPort,
+      cwd: server.dataDir,
+      output: "null",
+    });
     const streams = await waitFor("streams", () => {
       const rows = query<{ label: string; port: number }>(
         dbPath,
@@ -132,7 +89,12 @@ Deno.test({
     const server = await startServer({ env: { SELREC_RULES_DIR: rules } });
     const dbPath = `${server.dataDir}/selrec.db`;
     try {
-      const sipp = startSipp(server.sipPort, server.dataDir);
+      const sipp = spawnSipp({
+        scenario: "siprec_record.xml",
+        port: server.sipPort,
+        cwd: server.dataDir,
+        output: "null",
+      });
       assert.equal((await sipp.status).code, 0);
       const rec = await waitFor("the finished recording", () => {
         const r = query<{ state: string; flag_no_media: number; flag_one_way: number }>(

@@ -5,38 +5,8 @@
  * draining (SIGTERM), OPTIONS gets 503 so SBCs fail over.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { recordEverythingRules, startServer } from "../helpers/server.ts";
-import { freeSipPort } from "../helpers/ports.ts";
-
-const SCENARIOS = fileURLToPath(new URL("../fixtures/sipp/", import.meta.url));
-
-async function sipp(scenario: string, port: number, transport: "udp" | "tcp", cwd: string) {
-  const out = await new Deno.Command("sipp", {
-    args: [
-      `127.0.0.1:${port}`,
-      "-sf",
-      SCENARIOS + scenario,
-      "-m",
-      "1",
-      "-i",
-      "127.0.0.1",
-      "-p",
-      String(freeSipPort()),
-      "-nostdin",
-      "-timeout",
-      "30s",
-      "-timeout_error",
-      "-nd",
-      ...(transport === "tcp" ? ["-t", "t1"] : []),
-    ],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  return { code: out.code, text };
-}
+import { runSipp } from "../helpers/sipp.ts";
 
 for (const transport of ["udp", "tcp"] as const) {
   Deno.test({
@@ -56,7 +26,12 @@ for (const transport of ["udp", "tcp"] as const) {
             "siprec_call.xml",
           ]
         ) {
-          const r = await sipp(scenario, server.sipPort, transport, server.dataDir);
+          const r = await runSipp({
+            scenario,
+            port: server.sipPort,
+            transport,
+            cwd: server.dataDir,
+          });
           assert.equal(r.code, 0, `${scenario} over ${transport}:\n${r.text.slice(-2000)}`);
         }
         const health = await fetch(`${server.httpUrl}/healthz`);

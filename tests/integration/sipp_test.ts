@@ -4,12 +4,9 @@
  * tests/fixtures/sipp/ so they can be replayed against `selrec serve` too.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { runSipp } from "../helpers/sipp.ts";
 import { SiprecServer } from "../../src/sip/srs.ts";
 import type { SiprecEventMap } from "../../src/sip/session.ts";
-import { freeSipPort } from "../helpers/ports.ts";
-
-const SCENARIOS = fileURLToPath(new URL("../fixtures/sipp/", import.meta.url));
 
 /** Even ports from a private range, tracked so the test can assert they come back. */
 function portPool(base: number, count: number) {
@@ -70,31 +67,8 @@ function startSrs() {
 }
 
 async function sipp(scenario: string, port: number, transport: "udp" | "tcp"): Promise<void> {
-  const args = [
-    `127.0.0.1:${port}`,
-    "-sf",
-    SCENARIOS + scenario,
-    "-m",
-    "1",
-    "-i",
-    "127.0.0.1",
-    "-p",
-    String(freeSipPort()),
-    "-nostdin",
-    "-timeout",
-    "30s",
-    "-timeout_error",
-    "-nd",
-    ...(transport === "tcp" ? ["-t", "t1"] : []),
-  ];
-  const out = await new Deno.Command("sipp", {
-    args,
-    stdout: "piped",
-    stderr: "piped",
-    cwd: Deno.makeTempDirSync(),
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, `sipp ${scenario} over ${transport} failed:\n${text.slice(-3000)}`);
+  const r = await runSipp({ scenario, port, transport, cwd: Deno.makeTempDirSync() });
+  assert.equal(r.code, 0, `sipp ${scenario} over ${transport} failed:\n${r.text.slice(-3000)}`);
 }
 
 for (const transport of ["udp", "tcp"] as const) {
