@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
 import { dominantTone, rms, sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, ROOT, startServer } from "../helpers/server.ts";
-import { query, waitFor } from "../helpers/db.ts";
+import { query, waitFor, waitForStreamPorts } from "../helpers/db.ts";
 import { spawnSipp } from "../helpers/sipp.ts";
 import { launchChromium } from "../helpers/browser.ts";
 
@@ -62,14 +62,7 @@ Deno.test({
         cwd: server.dataDir,
         output: "null",
       });
-      const streams = await waitFor("streams", () => {
-        const rows = query<{ label: string; port: number }>(
-          dbPath,
-          "SELECT label, port FROM streams",
-        );
-        return rows.length === 2 ? rows : null;
-      });
-      const portOf = (l: string) => streams.find((s) => s.label === l)!.port;
+      const portOf = await waitForStreamPorts(dbPath);
       const a = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
       const b = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
       const media = Promise.all([

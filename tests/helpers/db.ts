@@ -29,3 +29,16 @@ export async function waitFor<T>(
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** Waits until the server has answered a two-stream call; returns label → RTP port. */
+export async function waitForStreamPorts(dbPath: string): Promise<(label: string) => number> {
+  const streams = await waitFor("the recording's streams", () => {
+    const rows = query<{ label: string; port: number }>(dbPath, "SELECT label, port FROM streams");
+    return rows.length === 2 ? rows : null;
+  });
+  return (label) => {
+    const s = streams.find((x) => x.label === label);
+    if (!s) throw new Error(`no stream labelled "${label}"`);
+    return s.port;
+  };
+}

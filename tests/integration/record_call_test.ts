@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
 import { dominantTone, rms, sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, startServer } from "../helpers/server.ts";
-import { query, waitFor } from "../helpers/db.ts";
+import { query, waitFor, waitForStreamPorts } from "../helpers/db.ts";
 import { spawnSipp } from "../helpers/sipp.ts";
 
 for (const transport of ["udp", "tcp"] as const) {
@@ -30,14 +30,7 @@ for (const transport of ["udp", "tcp"] as const) {
           cwd: server.dataDir,
         });
         const sippOut = sipp.output();
-        const streams = await waitFor("the recording's streams", () => {
-          const rows = query<{ label: string; port: number; id: string }>(
-            dbPath,
-            "SELECT s.label, s.port, r.id FROM streams s JOIN recordings r ON r.id = s.recording_id",
-          );
-          return rows.length === 2 ? rows : null;
-        });
-        const portOf = (label: string) => streams.find((s) => s.label === label)!.port;
+        const portOf = await waitForStreamPorts(dbPath);
         const a = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
         const b = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
         await Promise.all([

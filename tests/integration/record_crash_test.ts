@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, startServer } from "../helpers/server.ts";
-import { query, waitFor } from "../helpers/db.ts";
+import { query, waitFor, waitForStreamPorts } from "../helpers/db.ts";
 import { spawnSipp } from "../helpers/sipp.ts";
 
 Deno.test({
@@ -24,19 +24,13 @@ Deno.test({
       cwd: server.dataDir,
       output: "null",
     });
-    const streams = await waitFor("streams", () => {
-      const rows = query<{ label: string; port: number }>(
-        dbPath,
-        "SELECT label, port FROM streams",
-      );
-      return rows.length === 2 ? rows : null;
-    });
+    const portOf = await waitForStreamPorts(dbPath);
     const a = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
     const b = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
     const sentMs = 2800;
     await Promise.all([
-      sendToneLeg(a, { hz: 440, port: streams[0].port, durationMs: sentMs }),
-      sendToneLeg(b, { hz: 880, port: streams[1].port, durationMs: sentMs }),
+      sendToneLeg(a, { hz: 440, port: portOf("10"), durationMs: sentMs }),
+      sendToneLeg(b, { hz: 880, port: portOf("20"), durationMs: sentMs }),
     ]);
     a.close();
     b.close();
