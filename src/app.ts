@@ -12,6 +12,7 @@ import { VERSION } from "./version.ts";
 import { AuditLog } from "./audit/audit_log.ts";
 import type { RecorderService } from "./recorder/recorder_service.ts";
 import type { RulesService } from "./rules/mod.ts";
+import type { ReadPool } from "./store/read_pool.ts";
 import type { CallControl } from "./call_control.ts";
 
 /** A long-running part of the box with a lifecycle. */
@@ -50,6 +51,8 @@ export class App implements AsyncDisposable {
   callControl?: CallControl;
   /** The recorder service, set by `serve` (absent in route tests and CLI commands). */
   recorder?: RecorderService;
+  /** Read-only connections in workers for heavy reads (search), set by `serve`. */
+  reads?: ReadPool;
   /** The hot-reloading rules, set by `serve` unless `recorder.recordAll`. */
   rules?: RulesService;
   #services: Service[] = [];

@@ -6,6 +6,7 @@ import { formatRuleError, RulesLoadError, RulesService } from "./rules/mod.ts";
 import { MediaEngine } from "./recorder/media_engine.ts";
 import { RecorderService } from "./recorder/recorder_service.ts";
 import { sipService } from "./sip_service.ts";
+import { ReadPool } from "./store/read_pool.ts";
 import { auditCheckpointService } from "./audit/checkpoint_service.ts";
 import { sweepDeletedFiles } from "../web/routes/recording_actions.ts";
 import { parseDuration } from "./duration.ts";
@@ -90,12 +91,19 @@ export async function buildServices(app: App): Promise<Service[]> {
   app.log.info("media engine ready", { opus: engine.backend, encoders: engine.encoderCount });
   const recorder = new RecorderService(app, engine, rules);
   app.callControl = recorder;
+  app.reads = await ReadPool.open(app.store.path, 2);
   app.recorder = recorder;
   const web = newApp(app);
   // The checkpoint service starts first and stops last, so its final checkpoint covers
   // every audit row the other services wrote.
   const services: Service[] = [
     auditCheckpointService(app),
+    // Read connections stop after the web server that uses them.
+    {
+      name: "reads",
+      start: () => Promise.resolve(),
+      stop: () => Promise.resolve(app.reads?.close()),
+    },
     recorder,
     sipService(app, recorder),
     webServer(app, (req, info) => web.fetch(req, { info })),

@@ -7,6 +7,7 @@ import type { AppEnv } from "../context.ts";
 import { requirePermission } from "../middleware/authenticate.ts";
 import { recordingSearchWhere } from "../../src/auth/access.ts";
 import {
+  countRecordings,
   decodeCursor,
   encodeCursor,
   recordingDetail,
@@ -19,17 +20,26 @@ import { pageContext } from "../views/page.ts";
 import { auditActor, auditRecording, visibleRecording } from "../recording_access.ts";
 
 const PAGE_SIZE = 50;
+/** A page waits this long for its count; a slower count is fetched by the page itself. */
+const COUNT_DEADLINE_MS = 60;
+
+function searchQuery(
+  c: { req: { query(name: string): string | undefined } },
+): Record<string, string> {
+  const q: Record<string, string> = {};
+  for (const f of SEARCH_FIELDS) {
+    const v = c.req.query(f);
+    if (v) q[f] = v;
+  }
+  return q;
+}
 
 /** Recordings search and page sub-app. */
 export function recordingRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/", requirePermission("recording.search"), async (c) => {
     const app = c.get("app");
-    const q: Record<string, string> = {};
-    for (const f of SEARCH_FIELDS) {
-      const v = c.req.query(f);
-      if (v) q[f] = v;
-    }
+    const q = searchQuery(c);
     const filter = filterFromQuery(q);
     const after = decodeCursor(c.req.query("after"));
     const access = await recordingSearchWhere(
@@ -38,7 +48,10 @@ export function recordingRoutes(): Hono<AppEnv> {
       "recording.search",
       c.get("auth").scope,
     );
-    const page = await searchRecordings(app.store.db, filter, access, { limit: PAGE_SIZE, after });
+    const page = await searchRecordings(app.store.db, filter, access, { limit: PAGE_SIZE, after }, {
+      reads: app.reads,
+      countDeadlineMs: COUNT_DEADLINE_MS,
+    });
     await app.audit.append({
       ...auditActor(c),
       action: "recording.search",
@@ -68,10 +81,28 @@ export function recordingRoutes(): Hono<AppEnv> {
         rows={page.rows}
         total={page.total}
         totalCapped={page.totalCapped}
+        countHref={`/recordings/count?${new URLSearchParams(q)}`}
         nextHref={page.next ? href(encodeCursor(page.next)) : null}
         firstHref={after ? href(null) : null}
       />,
     );
+  });
+  // The total of a search whose count missed the page's deadline (fetched by count.js).
+  r.get("/count", requirePermission("recording.search"), async (c) => {
+    const app = c.get("app");
+    const access = await recordingSearchWhere(
+      app.store.db,
+      c.get("principal")!,
+      "recording.search",
+      c.get("auth").scope,
+    );
+    const count = await countRecordings(
+      app.store.db,
+      filterFromQuery(searchQuery(c)),
+      access,
+      app.reads,
+    );
+    return c.json(count);
   });
   r.get("/:id", requirePermission("recording.search", { notFound: true }), async (c) => {
     const app = c.get("app");

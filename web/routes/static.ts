@@ -7,6 +7,7 @@ const FILES: Record<string, string> = {
   "app.css": "text/css; charset=utf-8",
   "player.js": "text/javascript; charset=utf-8",
   "agent.js": "text/javascript; charset=utf-8",
+  "count.js": "text/javascript; charset=utf-8",
 };
 
 /** Static sub-app; files are read once and kept in memory. */

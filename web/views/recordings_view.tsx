@@ -50,14 +50,16 @@ export function RecordingsPage(props: {
   ctx: PageContext;
   q: Record<string, string>;
   rows: Recording[];
-  total: number;
+  /** Null when the count is still running; `countHref` then fetches it. */
+  total: number | null;
   totalCapped?: boolean;
+  countHref?: string;
   nextHref: string | null;
   firstHref: string | null;
 }) {
   const q = props.q;
   return (
-    <Layout title="Recordings" ctx={props.ctx}>
+    <Layout title="Recordings" ctx={props.ctx} scripts={props.total === null ? ["count.js"] : []}>
       <form method="get" action="/recordings" class="filters">
         <Text name="from" label="From" type="date" q={q} />
         <Text name="to" label="To" type="date" q={q} />
@@ -77,9 +79,17 @@ export function RecordingsPage(props: {
         <Text name="meta" label="Metadata key=value; …" q={q} />
         <button type="submit">Search</button>
       </form>
-      <p class="count" id="result-count">
-        {props.totalCapped ? `${props.total.toLocaleString("en")}+` : props.total} recordings
-      </p>
+      {props.total === null
+        ? (
+          <p class="count" id="result-count" data-count-url={props.countHref}>
+            Counting… <a href={props.countHref}>show the count</a>
+          </p>
+        )
+        : (
+          <p class="count" id="result-count">
+            {props.totalCapped ? `${props.total.toLocaleString("en")}+` : props.total} recordings
+          </p>
+        )}
       <table class="results">
         <thead>
           <tr>

@@ -3,7 +3,13 @@
  * pages by keyset on (started_at DESC, id DESC) and counts the whole match; the caller
  * supplies the access WHERE (src/auth/access.ts), so visibility is never optional.
  */
-import { type Expression, type ExpressionBuilder, sql, type SqlBool } from "kysely";
+import {
+  type CompiledQuery,
+  type Expression,
+  type ExpressionBuilder,
+  sql,
+  type SqlBool,
+} from "kysely";
 import type { Db } from "../db.ts";
 import type { Database } from "../schema/database.ts";
 import type { Recording } from "../schema/recordings.ts";
@@ -46,8 +52,8 @@ export const COUNT_CAP = 1_000;
 /** One page of results. */
 export interface RecordingPage {
   rows: Recording[];
-  /** Matches, counted up to {@link COUNT_CAP}. */
-  total: number;
+  /** Matches, counted up to {@link COUNT_CAP}; null when the count missed its deadline. */
+  total: number | null;
   /** True when there are more than {@link COUNT_CAP} matches. */
   totalCapped: boolean;
   next: Cursor | null;
@@ -98,12 +104,49 @@ function filterWhere(f: RecordingFilter): Where {
   };
 }
 
-/** Runs a search: one page of up to `limit` rows after `after`, plus the total. */
+/** Runs compiled queries elsewhere (the read pool); absent → the main connection. */
+export interface ReadRunner {
+  run(q: CompiledQuery): Promise<Record<string, unknown>[]>;
+}
+
+/** How a search runs: where, and how long the page may wait for its count. */
+export interface SearchOptions {
+  reads?: ReadRunner;
+  /** With `reads`: answer without a total when the count takes longer than this. */
+  countDeadlineMs?: number;
+}
+
+function countQuery(db: Db, filter: RecordingFilter, access: Where) {
+  const capped = db.selectFrom("recordings").select(sql`1`.as("one")).where(filterWhere(filter))
+    .where(access).limit(COUNT_CAP + 1).as("m");
+  return db.selectFrom(capped).select((eb) => eb.fn.countAll<number>().as("n"));
+}
+
+/** Counts matches up to {@link COUNT_CAP}; `capped` when there are more. */
+export async function countRecordings(
+  db: Db,
+  filter: RecordingFilter,
+  access: Where,
+  reads?: ReadRunner,
+): Promise<{ total: number; capped: boolean }> {
+  const q = countQuery(db, filter, access);
+  const n = Number(
+    reads ? (await reads.run(q.compile()))[0].n : (await q.executeTakeFirstOrThrow()).n,
+  );
+  return { total: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP };
+}
+
+/**
+ * Runs a search: one page of up to `limit` rows after `after`, plus the total. With a
+ * read pool and a deadline, a count that takes longer is left out (`total: null`) and
+ * the caller fetches it separately, so the page itself stays fast.
+ */
 export async function searchRecordings(
   db: Db,
   filter: RecordingFilter,
   access: Where,
   page: { limit: number; after?: Cursor | null },
+  options: SearchOptions = {},
 ): Promise<RecordingPage> {
   const limit = Math.max(1, Math.min(500, Math.floor(page.limit)));
   let q = db.selectFrom("recordings").selectAll().where(filterWhere(filter)).where(access);
@@ -113,19 +156,30 @@ export async function searchRecordings(
       sql<SqlBool>`(recordings.started_at, recordings.id) < (${after.startedAt}, ${after.id})`,
     );
   }
-  const rows = await q.orderBy("recordings.started_at", "desc").orderBy("recordings.id", "desc")
-    .limit(limit + 1).execute();
-  const capped = db.selectFrom("recordings").select(sql`1`.as("one")).where(filterWhere(filter))
-    .where(access).limit(COUNT_CAP + 1).as("m");
-  const { n } = await db.selectFrom(capped).select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
+  const rowsQuery = q.orderBy("recordings.started_at", "desc").orderBy("recordings.id", "desc")
+    .limit(limit + 1);
+  const { reads } = options;
+  const counting = countRecordings(db, filter, access, reads);
+  const rows = reads
+    ? (await reads.run(rowsQuery.compile())) as unknown as Recording[]
+    : await rowsQuery.execute();
+  let count: { total: number; capped: boolean } | null;
+  if (reads && options.countDeadlineMs !== undefined) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<null>((r) =>
+      timer = setTimeout(() => r(null), options.countDeadlineMs)
+    );
+    count = await Promise.race([counting, late]);
+    clearTimeout(timer);
+    counting.catch(() => {}); // a late count is abandoned, never an unhandled rejection
+  } else count = await counting;
   const more = rows.length > limit;
   const shown = rows.slice(0, limit);
   const last = shown[shown.length - 1];
   return {
     rows: shown,
-    total: Math.min(Number(n), COUNT_CAP),
-    totalCapped: Number(n) > COUNT_CAP,
+    total: count?.total ?? null,
+    totalCapped: count?.capped ?? false,
     next: more && last ? { startedAt: last.started_at, id: last.id } : null,
   };
 }
