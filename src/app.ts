@@ -10,6 +10,7 @@ import { addUser, countUsers } from "./store/queries/users.ts";
 import { hashPassword, randomPassword } from "./auth/password.ts";
 import { VERSION } from "./version.ts";
 import { AuditLog } from "./audit/audit_log.ts";
+import { Metrics } from "./metrics.ts";
 import type { RecorderService } from "./recorder/recorder_service.ts";
 import type { RulesService } from "./rules/mod.ts";
 import type { ReadPool } from "./store/read_pool.ts";
@@ -47,6 +48,8 @@ export class App implements AsyncDisposable {
   readonly startedAt: number;
   /** The hash-chained audit trail; every access and change goes through it. */
   readonly audit: AuditLog;
+  /** Collectors behind `GET /metrics`; services register theirs. */
+  readonly metrics = new Metrics();
   /** Live call control, set by the recorder service when it runs. */
   callControl?: CallControl;
   /** The recorder service, set by `serve` (absent in route tests and CLI commands). */

@@ -7,6 +7,7 @@ import { MediaEngine } from "./recorder/media_engine.ts";
 import { RecorderService } from "./recorder/recorder_service.ts";
 import { sipService } from "./sip_service.ts";
 import { ReadPool } from "./store/read_pool.ts";
+import { VERSION } from "./version.ts";
 import { auditCheckpointService } from "./audit/checkpoint_service.ts";
 import { sweepDeletedFiles } from "../web/routes/recording_actions.ts";
 import { parseDuration } from "./duration.ts";
@@ -90,6 +91,38 @@ export async function buildServices(app: App): Promise<Service[]> {
   });
   app.log.info("media engine ready", { opus: engine.backend, encoders: engine.encoderCount });
   const recorder = new RecorderService(app, engine, rules);
+  app.metrics.register(() => recorder.metrics());
+  app.metrics.register(() => [
+    {
+      name: "build_info",
+      help: "Version of the running box",
+      type: "gauge",
+      value: 1,
+      labels: { version: VERSION },
+    },
+    {
+      name: "uptime_seconds",
+      help: "Seconds since start",
+      type: "gauge",
+      value: app.health().uptimeSeconds,
+    },
+    ...(rules
+      ? [
+        {
+          name: "rules_reloads_total",
+          help: "Rule set reloads",
+          type: "counter" as const,
+          value: rules.stats().reloads,
+        },
+        {
+          name: "rules_reload_errors_total",
+          help: "Rule reloads refused (the previous rules stayed in force)",
+          type: "counter" as const,
+          value: rules.stats().reloadErrors,
+        },
+      ]
+      : []),
+  ]);
   app.callControl = recorder;
   app.reads = await ReadPool.open(app.store.path, 2);
   app.recorder = recorder;

@@ -96,6 +96,52 @@ export function sipService(app: App, recorder: RecorderService, refusals: Refusa
         recorder,
         app.log.child({ component: "recorder" }),
       );
+      app.metrics.register(() => {
+        const st = server!.stats();
+        const counter = (name: string, help: string, value: number) => ({
+          name,
+          help,
+          type: "counter" as const,
+          value,
+        });
+        return [
+          counter("sip_messages_received_total", "SIP messages received", st.received),
+          counter("sip_messages_malformed_total", "Malformed SIP messages", st.malformed),
+          counter("sip_messages_dropped_total", "SIP messages dropped", st.dropped),
+          counter("sip_retransmissions_total", "Retransmissions absorbed", st.retransmissions),
+          counter("sip_responses_sent_total", "SIP responses sent", st.responsesSent),
+          {
+            name: "sip_sessions",
+            help: "Recording sessions (dialogs)",
+            type: "gauge",
+            value: st.sessions,
+          },
+          {
+            name: "sip_transactions",
+            help: "Live transactions",
+            type: "gauge",
+            value: st.transactions,
+          },
+          {
+            name: "sip_tcp_connections",
+            help: "Open TCP connections",
+            type: "gauge",
+            value: st.tcpConnections,
+          },
+          {
+            name: "rtp_ports_in_use",
+            help: "RTP ports handed out",
+            type: "gauge",
+            value: pool.inUse,
+          },
+          {
+            name: "rtp_ports_total",
+            help: "RTP ports in the range",
+            type: "gauge",
+            value: pool.size,
+          },
+        ];
+      });
       app.log.info("SIP listening", {
         udp: server.udpPort,
         tcp: server.tcpPort,

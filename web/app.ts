@@ -20,6 +20,7 @@ import { recordingActionRoutes } from "./routes/recording_actions.ts";
 import { callApiRoutes, callRoutes } from "./routes/calls.tsx";
 import { adminRoutes } from "./routes/admin.tsx";
 import { decisionRoutes } from "./routes/decisions.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { accountRoutes, requirePasswordChange } from "./routes/account.tsx";
 import { auditRoutes } from "./routes/audit.tsx";
 import { reportRoutes } from "./routes/reports.tsx";
@@ -112,6 +113,7 @@ export function newApp(app: App, options: WebOptions = {}): Hono<AppEnv> {
   web.route("/", callRoutes());
   web.route("/api/v1/calls", callApiRoutes());
   web.route("/api/v1/decisions", decisionRoutes());
+  web.route("/metrics", metricsRoutes());
   web.route("/admin", adminRoutes());
   web.route("/audit", auditRoutes());
   web.route("/reports", reportRoutes({ targets: () => ruleTargets(app) }));

@@ -27,6 +27,7 @@ import type { CaptureStream } from "./media_protocol.ts";
 import type { SessionInfo } from "./session.ts";
 import { finishClosed } from "./finalize.ts";
 import { recoverySweep } from "./recovery.ts";
+import type { Sample } from "../metrics.ts";
 
 /** The recorder's view of a rule decision (the rules engine's, or recordAll). */
 export interface CallDecision {
@@ -78,6 +79,7 @@ export class RecorderService implements Service, CallControl {
   #spoolId = 0;
   #spoolDir: string;
   #active = new Map<string, Active>();
+  #counts = { started: 0, complete: 0, interrupted: 0, fileErrors: 0, notRecorded: 0 };
   #decided = new Map<string, { facts: CallFacts; decision: CallDecision }>();
 
   constructor(app: App, engine: MediaEngine, rules: RuleSource | null, now = () => new Date()) {
@@ -86,8 +88,10 @@ export class RecorderService implements Service, CallControl {
     this.#rules = rules;
     this.#now = now;
     this.#spoolDir = join(app.config.dataDir, "recordings");
-    engine.onFileError = (rec, error, code) =>
+    engine.onFileError = (rec, error, code) => {
+      this.#counts.fileErrors++;
       app.log.error("recording file write failed; audio so far is kept", { rec, error, code });
+    };
   }
 
   async start(): Promise<void> {
@@ -100,6 +104,51 @@ export class RecorderService implements Service, CallControl {
       this.#app.log,
       this.#now(),
     );
+  }
+
+  /** Samples for `/metrics`. */
+  metrics(): Sample[] {
+    const c = this.#counts;
+    const counter = (
+      name: string,
+      help: string,
+      value: number,
+      labels?: Record<string, string>,
+    ) => ({ name, help, type: "counter" as const, value, labels });
+    const load = this.#engine.encoderLoad();
+    let paused = 0;
+    for (const a of this.#active.values()) if (a.pausedAt) paused++;
+    return [
+      {
+        name: "calls_active",
+        help: "Signalled calls in progress",
+        type: "gauge",
+        value: this.#active.size,
+      },
+      {
+        name: "calls_paused",
+        help: "Calls whose recording is paused now",
+        type: "gauge",
+        value: paused,
+      },
+      counter("recordings_started_total", "Recordings started", c.started),
+      counter("recordings_finished_total", "Recordings finished", c.complete, {
+        state: "complete",
+      }),
+      counter("recordings_finished_total", "Recordings finished", c.interrupted, {
+        state: "interrupted",
+      }),
+      counter("calls_not_recorded_total", "Calls the rules decided not to record", c.notRecorded),
+      counter("recording_file_errors_total", "Encoder file write failures", c.fileErrors),
+      ...load.flatMap((l, i) => [
+        counter("encoder_audio_seconds_total", "Stereo audio encoded", l.samples / 8000, {
+          worker: String(i),
+        }),
+        counter("encoder_busy_seconds_total", "Time spent in libopus", l.encodeMs / 1000, {
+          worker: String(i),
+        }),
+      ]),
+    ];
   }
 
   /** Sessions in progress. */
@@ -191,6 +240,7 @@ export class RecorderService implements Service, CallControl {
     };
     this.#active.set(session.key, active);
     if (decision.record) await this.#startRecording(active);
+    else this.#counts.notRecorded++;
   }
 
   async #storeDecision(callId: string, facts: CallFacts, d: CallDecision, origin: string) {
@@ -276,6 +326,7 @@ export class RecorderService implements Service, CallControl {
       metadata: a.facts.data,
     });
     a.recordingId = id;
+    this.#counts.started++;
     a.path = join(this.#spoolDir, rel);
     a.assignment = assignment;
     try {
@@ -422,6 +473,7 @@ export class RecorderService implements Service, CallControl {
     a.recordingId = null;
     const closed = await this.#engine.close(id);
     const end = await finishClosed(id, path, closed, a.pauses, reason, this.#now());
+    this.#counts[end.state]++;
     await finalizeRecording(this.#app.store.db, {
       ...end,
       path: end.path.slice(this.#spoolDir.length + 1),
