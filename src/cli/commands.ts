@@ -14,6 +14,7 @@ import { recordingsListCommand, recordingsShowCommand } from "./recordings_comma
 import { tokenAddCommand, tokenListCommand, tokenRevokeCommand } from "./token_commands.ts";
 import { rulesCheckCommand, rulesSimulateCommand, rulesTestCommand } from "./rules_commands.ts";
 import { simulateCommand } from "../sim/simulate_command.ts";
+import { STORAGE_COMMANDS } from "../archive/storage_commands.ts";
 
 /** The command table main.ts dispatches over. */
 export const COMMANDS: Command[] = [
@@ -34,6 +35,7 @@ export const COMMANDS: Command[] = [
   rulesTestCommand,
   rulesSimulateCommand,
   ...AUDIT_COMMANDS,
+  ...STORAGE_COMMANDS,
   simulateCommand,
   versionCommand,
 ];

@@ -1,0 +1,169 @@
+/**
+ * `selrec archive run`, `selrec purge run`, `selrec storage status` and
+ * `selrec storage init-target NAME`. Progress bars go to stderr on a TTY; `--json` prints
+ * one JSON document on stdout.
+ */
+import { type AuditInput, AuditLog } from "../audit/audit_log.ts";
+import { createLogger } from "../log.ts";
+import type { CliIO, Command } from "../cli/command.ts";
+import { UsageError } from "../cli/command.ts";
+import { configFor, storeFor } from "../cli/context.ts";
+import type { Store } from "../store/db.ts";
+import type { LoadedConfig } from "../config.ts";
+import { parseDuration } from "../duration.ts";
+import { parseHook, type StorageHost } from "./host.ts";
+import { runArchive } from "./archive_run.ts";
+import { runPurge } from "./purge_run.ts";
+import { storageStatus } from "./status.ts";
+import { markTarget, specOf, syncTargets } from "./locations.ts";
+import { CopyWorker } from "./copy_worker.ts";
+import { formatBytes, progressBar, statusText } from "./format.ts";
+
+function cliActor(io: CliIO): AuditInput["actor"] {
+  return { type: "cli", name: io.env.SUDO_USER || io.env.USER || null };
+}
+
+function hostOf(loaded: LoadedConfig, store: Store, io: CliIO): StorageHost {
+  const log = createLogger({ level: "warn", format: "json", write: (l) => io.stderr(l + "\n") });
+  return { config: loaded.config, log, audit: new AuditLog(store.db), store };
+}
+
+function progress(io: CliIO, json: boolean) {
+  if (!io.isTty || json) return { tick: (_d: number, _t: number, _l: string) => {}, end: () => {} };
+  return {
+    tick: (done: number, total: number, label: string) =>
+      io.stderr(`\r${progressBar(done, total)} ${label}`.padEnd(79)),
+    end: () => io.stderr("\n"),
+  };
+}
+
+export const archiveRunCommand: Command = {
+  path: ["archive", "run"],
+  summary: "Copy due recordings to the archive target (verified), then free the spool",
+  usage: "[--dry-run] [--json] [--pressure]",
+  options: {
+    "dry-run": { type: "boolean" },
+    json: { type: "boolean" },
+    pressure: { type: "boolean" },
+  },
+  help: "--pressure archives every unarchived recording now, as the high watermark does.",
+  async run(args, io) {
+    const loaded = await configFor(args, io);
+    if (!loaded) return 2;
+    await using store = await storeFor(loaded);
+    const json = Boolean(args.values.json);
+    const bar = progress(io, json);
+    const r = await runArchive(hostOf(loaded, store, io), {
+      dryRun: Boolean(args.values["dry-run"]),
+      pressure: Boolean(args.values.pressure),
+      actor: cliActor(io),
+      hook: parseHook(io.env.SELREC_ARCHIVE_HOOK),
+      onProgress: (p) => bar.tick(p.done, p.total, formatBytes(p.bytes)),
+    });
+    bar.end();
+    if (json) io.stdout(JSON.stringify(r) + "\n");
+    else {
+      const verb = r.dryRun ? "due" : "archived";
+      io.stdout(
+        `${r.dryRun ? r.candidates : r.archived} recordings ${verb} (${formatBytes(r.bytes)})` +
+          `${r.failed ? `, ${r.failed} failed` : ""}${r.resumed ? `, ${r.resumed} resumed` : ""}\n`,
+      );
+      for (const t of r.targets) {
+        io.stdout(`target ${t.name}: ${t.healthy ? "healthy" : `UNAVAILABLE: ${t.error}`}\n`);
+      }
+      for (const i of r.items.filter((i) => i.error)) io.stdout(`${i.id}: ${i.error}\n`);
+    }
+    return r.failed > 0 || r.items.some((i) => i.outcome === "skipped") ? 1 : 0;
+  },
+};
+
+export const purgeRunCommand: Command = {
+  path: ["purge", "run"],
+  summary: "Purge expired recordings by policy (tombstones kept; legal hold respected)",
+  usage: "[--dry-run] [--json] [--accept-clock]",
+  options: {
+    "dry-run": { type: "boolean" },
+    json: { type: "boolean" },
+    "accept-clock": { type: "boolean" },
+  },
+  help: "--accept-clock confirms the wall clock after the clock guard suspended purging.",
+  async run(args, io) {
+    const loaded = await configFor(args, io);
+    if (!loaded) return 2;
+    await using store = await storeFor(loaded);
+    const json = Boolean(args.values.json);
+    const bar = progress(io, json);
+    const r = await runPurge(hostOf(loaded, store, io), {
+      dryRun: Boolean(args.values["dry-run"]),
+      acceptClock: Boolean(args.values["accept-clock"]),
+      actor: cliActor(io),
+      onProgress: (p) => bar.tick(p.done, p.total, p.id),
+    });
+    bar.end();
+    if (json) io.stdout(JSON.stringify(r) + "\n");
+    else if (r.suspended) io.stdout(`purge suspended: ${r.suspended}\n`);
+    else {
+      const n = r.dryRun ? r.items.length : r.purged;
+      io.stdout(`${n} recordings ${r.dryRun ? "due for purge" : "purged"}\n`);
+      for (const i of r.items) io.stdout(`${i.id}  ${i.action}  ${i.outcome}\n`);
+    }
+    return r.suspended ? 1 : 0;
+  },
+};
+
+export const storageStatusCommand: Command = {
+  path: ["storage", "status"],
+  summary: "Spool usage and watermark, archive backlog, target health, open storage alarms",
+  usage: "[--json]",
+  options: { json: { type: "boolean" } },
+  async run(args, io) {
+    const loaded = await configFor(args, io);
+    if (!loaded) return 2;
+    await using store = await storeFor(loaded);
+    const s = await storageStatus(hostOf(loaded, store, io), new Date());
+    io.stdout(args.values.json ? JSON.stringify(s) + "\n" : statusText(s));
+    return 0;
+  },
+};
+
+export const storageInitTargetCommand: Command = {
+  path: ["storage", "init-target"],
+  summary: "Write the volume-ID sentinel on a mounted archive target and remember it",
+  usage: "NAME",
+  async run(args, io) {
+    const name = args.positionals[0];
+    if (!name) throw new UsageError("expected the target NAME");
+    const loaded = await configFor(args, io);
+    if (!loaded) return 2;
+    await using store = await storeFor(loaded);
+    const row = (await syncTargets(store.db, loaded.config)).find((t) => t.name === name);
+    if (!row) throw new UsageError(`no archive target named "${name}" in the config`);
+    await using worker = CopyWorker.spawn({
+      timeoutMs: parseDuration(loaded.config.storage.copyTimeout),
+    });
+    const r = await worker.call({ op: "init", spec: specOf(row) });
+    if (r.ev === "error" || !r.volumeId) {
+      io.stderr(`selrec storage init-target: ${r.ev === "error" ? r.message : "no volume ID"}\n`);
+      return 1;
+    }
+    await store.db.updateTable("storage_locations").set({ volume_id: r.volumeId })
+      .where("id", "=", row.id).execute();
+    await markTarget(store.db, { ...row, volume_id: r.volumeId }, null, new Date());
+    await new AuditLog(store.db).append({
+      actor: cliActor(io),
+      action: "storage.init-target",
+      target: { type: "storage_location", id: name },
+      details: { path: row.path, volumeId: r.volumeId },
+    });
+    io.stdout(`target ${name} initialised: volume ${r.volumeId}\n`);
+    return 0;
+  },
+};
+
+/** The storage commands, for src/cli/commands.ts. */
+export const STORAGE_COMMANDS: Command[] = [
+  archiveRunCommand,
+  purgeRunCommand,
+  storageStatusCommand,
+  storageInitTargetCommand,
+];
