@@ -55,17 +55,26 @@ export function storageService(
   let again = false;
   let stopped = false;
   let lastMono: number | null = null;
+  let reason = "";
+  let alarmSynced = false;
 
+  // The level and reason are set before any database write: on a full disk those writes
+  // may fail, and the refusal must hold all the same.
   const poll = async () => {
     const spool = await measureSpool(host, level);
     const before = level;
     level = spool.level;
+    reason = "error" in spool ? `cannot measure the spool: ${spool.error}` : spool.reason;
     if (level !== before) {
       log.info("storage watermark", { from: before, to: level, percent: percentOf(spool) });
-      await syncWatermarkAlarm(host.store.db, spool, new Date(now()));
       if (LEVELS.indexOf(level) > LEVELS.indexOf(before) && LEVELS.indexOf(level) >= 2) {
         void runNow();
       }
+    }
+    if (level !== before || !alarmSynced) {
+      alarmSynced = false;
+      await syncWatermarkAlarm(host.store.db, spool, new Date(now()));
+      alarmSynced = true;
     }
     snapshot = await storageStatus(host, new Date(now()), spool);
   };
@@ -130,14 +139,7 @@ export function storageService(
       clearInterval(loopTimer);
       await running;
     },
-    refusal: () =>
-      level === "critical"
-        ? `storage critical: ${
-          snapshot && "reason" in snapshot.spool
-            ? snapshot.spool.reason
-            : "the spool cannot be measured"
-        }`
-        : null,
+    refusal: () => level === "critical" ? `storage critical: ${reason}` : null,
     status: () => snapshot,
     level: () => level,
     runNow,
