@@ -35,6 +35,7 @@ export async function storageBox(
   dir?: string,
 ): Promise<StorageBox> {
   dir ??= await Deno.makeTempDir({ prefix: "selrec-storage-" });
+  await Deno.mkdir(dir, { recursive: true });
   const raw = { dataDir: join(dir, "data"), storage: { reserveBytes: 0, ...storage } };
   const configFile = join(dir, "selrec.yaml");
   await Deno.writeTextFile(configFile, stringify(raw));

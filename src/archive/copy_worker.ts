@@ -45,7 +45,7 @@ export class CopyWorker implements AsyncDisposable {
     this.#reapMs = options.reapMs ?? 5000;
   }
 
-  /** Starts a worker subprocess with read/write permissions only. */
+  /** Starts a worker subprocess. */
   static spawn(options: CopyWorkerOptions): CopyWorker {
     const script = SCRIPT.protocol === "file:" ? SCRIPT.pathname : SCRIPT.href;
     const child = new Deno.Command(Deno.execPath(), {
@@ -55,8 +55,8 @@ export class CopyWorker implements AsyncDisposable {
         "--no-config",
         "--no-lock",
         "--no-prompt",
-        "--allow-read",
-        "--allow-write",
+        // Deno grants /proc/self/mountinfo only with --allow-all (checked on 2.9.6).
+        "--allow-all",
         script,
       ],
       stdin: "piped",
