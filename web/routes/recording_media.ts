@@ -16,13 +16,32 @@ import { decodeFile, toWav } from "../media/audio.ts";
 import { type Span, waveformSvg } from "../media/waveform.ts";
 import { httpError } from "../http_error.ts";
 
-/** The real path of a recording's file, or a 404 (missing, deleted, or outside storage). */
+/** How long a file lookup on an archive target may take before the target counts as hung. */
+const ARCHIVE_LOOKUP_MS = 5000;
+
+/**
+ * The real path of a recording's file, or a 404 (missing, deleted, or outside storage).
+ * On an archive target that is marked unhealthy, or where the file cannot be found in
+ * time (unmounted or hung mount), a 503 that names the target.
+ */
 export async function recordingFile(c: Context<AppEnv>, rec: Recording): Promise<string> {
   if (rec.state === "deleted" || rec.state === "purged" || rec.state === "missing") {
     httpError(404, "not found");
   }
-  const loc = await c.get("app").store.db.selectFrom("storage_locations").select("path")
+  const loc = await c.get("app").store.db.selectFrom("storage_locations")
+    .select(["path", "kind", "name", "healthy"])
     .where("id", "=", rec.storage_location_id).executeTakeFirst();
+  if (loc?.kind === "archive") {
+    const unavailable = `archive target ${loc.name} is unavailable`;
+    if (!loc.healthy) httpError(503, unavailable);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const path = await Promise.race([
+      resolveInside(loc.path, rec.path),
+      new Promise<null>((r) => timer = setTimeout(() => r(null), ARCHIVE_LOOKUP_MS)),
+    ]).finally(() => clearTimeout(timer));
+    if (!path) httpError(503, unavailable);
+    return path;
+  }
   const path = loc ? await resolveInside(loc.path, rec.path) : null;
   if (!path) httpError(404, "not found");
   return path;
