@@ -4,6 +4,7 @@
  * filters on the denormalized recording fields.
  */
 import { type RawBuilder, sql } from "kysely";
+import type { ReportAccess } from "./scope.ts";
 
 /** Filters on recordings (and, through calls, on rule decisions). */
 export interface ReportFilters {
@@ -22,6 +23,8 @@ export interface ReportParams {
   /** Exclusive, ISO 8601. */
   to: string;
   filters?: ReportFilters;
+  /** The reader: only what they may see counts. Absent (CLI, tests): everything. */
+  access?: ReportAccess;
 }
 
 /** The filter keys, with their URL/CSV names and columns. */

@@ -2,11 +2,12 @@
  * Report queries over recordings: volumes per day / business unit / agent / customer
  * type / language, pause usage by agent and completeness. Each is a pure query
  * `(db, params) → rows`; recordings count by `started_at` in [from, to), whatever their
- * state now (a purged recording was still recorded).
+ * state now (a purged recording was still recorded), and only those `params.access` may see.
  */
 import { sql } from "kysely";
 import type { Db } from "../store/db.ts";
 import { dayOf, daysIn, filterSql, percent, type ReportParams } from "./params.ts";
+import { recordingScopeSql } from "./scope.ts";
 
 /** What recordings can be grouped by. */
 export type RecordingDimension =
@@ -42,7 +43,7 @@ export async function recordingsBy(
       COALESCE(SUM(r.size_bytes), 0) AS bytes
     FROM recordings r
     WHERE r.started_at >= ${params.from} AND r.started_at < ${params.to}
-      ${filterSql(params.filters, "r")}
+      ${filterSql(params.filters, "r")} ${recordingScopeSql(db, params.access, "r")}
     GROUP BY key ORDER BY ${dimension === "day" ? sql`key` : sql`recordings DESC, key`}`
     .execute(db);
   const out = rows.map((r) => ({ ...r }));
@@ -80,7 +81,7 @@ export async function pauseUsage(db: Db, params: ReportParams): Promise<PauseUsa
       GROUP BY recording_id
     ) p ON p.recording_id = r.id
     WHERE r.started_at >= ${params.from} AND r.started_at < ${params.to}
-      ${filterSql(params.filters, "r")}
+      ${filterSql(params.filters, "r")} ${recordingScopeSql(db, params.access, "r")}
     GROUP BY agentId ORDER BY pauses DESC, agentId`.execute(db);
   return rows.map((r) => ({ ...r, pausedShare: percent(r.pausedRecordings, r.recordings) }));
 }
@@ -107,7 +108,7 @@ export async function completeness(db: Db, params: ReportParams): Promise<Comple
         AND r.flag_one_way = 0) AS clean
     FROM recordings r
     WHERE r.started_at >= ${params.from} AND r.started_at < ${params.to}
-      ${filterSql(params.filters, "r")}
+      ${filterSql(params.filters, "r")} ${recordingScopeSql(db, params.access, "r")}
     GROUP BY day`.execute(db);
   const byDay = new Map(rows.map((r) => [r.day, r]));
   return daysIn(params.from, params.to).map((day) => {
@@ -142,7 +143,7 @@ export async function reviewCoverage(db: Db, params: ReportParams): Promise<Revi
     LEFT JOIN agents ag ON ag.agent_id = r.agent_id
     LEFT JOIN org_units o ON o.id = ag.org_unit_id
     WHERE r.started_at >= ${params.from} AND r.started_at < ${params.to}
-      ${filterSql(params.filters, "r")}
+      ${filterSql(params.filters, "r")} ${recordingScopeSql(db, params.access, "r")}
     GROUP BY team ORDER BY team`.execute(db);
   return rows.map((r) => ({ ...r, coveragePercent: percent(r.played, r.recordings) }));
 }

@@ -1,10 +1,13 @@
 /**
  * Report queries over rule decisions and the audit trail: per-rule selective ratio,
- * archive and purge volumes, storage used with growth and a days-to-full forecast.
+ * archive and purge volumes, storage used with growth and a days-to-full forecast. With
+ * `params.access`, each counts only the calls and recordings its reader may see (the
+ * storage figures then are the reader's share of the spool).
  */
 import { sql } from "kysely";
 import type { Db } from "../store/db.ts";
 import { dayOf, daysIn, filterSql, percent, type ReportParams } from "./params.ts";
+import { decisionScopeSql, recordingScopeSql, type ReportAccess } from "./scope.ts";
 
 /** One rule of {@link selectiveRatio}. */
 export interface SelectiveRatioRow {
@@ -34,6 +37,7 @@ export async function selectiveRatio(
       filterSql(f, "c", { rule: false })
     })`
     : sql``;
+  const scope = await decisionScopeSql(db, params.access, params);
   const ruleFilter = f?.ruleId ? sql`AND json_extract(t.value, '$.id') = ${f.ruleId}` : sql``;
   const { rows } = await sql<
     { ruleId: string; evaluated: number; recorded: number; traced: number }
@@ -42,7 +46,7 @@ export async function selectiveRatio(
       SELECT d.trace, ROW_NUMBER() OVER (PARTITION BY d.call_key ORDER BY d.id DESC) AS k
       FROM rule_decisions d
       WHERE d.evaluated_at >= ${params.from} AND d.evaluated_at < ${params.to}
-        AND d.origin != 'simulate' ${callFilter}
+        AND d.origin != 'simulate' ${callFilter} ${scope}
     ), latest AS (SELECT trace FROM ranked WHERE k = 1)
     SELECT json_extract(t.value, '$.id') AS ruleId,
       COUNT(*) AS evaluated,
@@ -90,6 +94,7 @@ export async function archivePurgeVolumes(
     FROM audit_events a LEFT JOIN recordings r ON r.id = a.recording_id
     WHERE a.action IN ('recording.archive', 'recording.purge') AND a.outcome = 'ok'
       AND a.ts >= ${params.from} AND a.ts < ${params.to}
+      ${recordingScopeSql(db, params.access, "r")}
     GROUP BY day`.execute(db);
   const byDay = new Map(rows.map((r) => [r.day, { ...r }]));
   return daysIn(params.from, params.to).map((day) =>
@@ -117,11 +122,12 @@ export interface StorageReport {
   daysToFull: number | null;
 }
 
-async function spoolBytesNow(db: Db): Promise<number> {
+async function spoolBytesNow(db: Db, access: ReportAccess | undefined): Promise<number> {
   const r = await sql<{ used: number }>`
     SELECT COALESCE(SUM(r.size_bytes), 0) AS used FROM recordings r
     JOIN storage_locations s ON s.id = r.storage_location_id
-    WHERE s.kind = 'spool' AND r.state NOT IN ('deleted', 'purged')`.execute(db);
+    WHERE s.kind = 'spool' AND r.state NOT IN ('deleted', 'purged')
+      ${recordingScopeSql(db, access, "r")}`.execute(db);
   return r.rows[0]?.used ?? 0;
 }
 
@@ -152,12 +158,18 @@ export async function storageGrowth(
   const nowIso = options.now.toISOString();
   const until = params.to > nowIso ? params.to : nowIso;
   const added = await sql<{ day: string; bytes: number }>`
-    SELECT ${dayOf("started_at")} AS day, COALESCE(SUM(size_bytes), 0) AS bytes FROM recordings
-    WHERE started_at >= ${params.from} AND started_at < ${until} GROUP BY day`.execute(db);
-  const removed = await archivePurgeVolumes(db, { from: params.from, to: until });
+    SELECT ${dayOf("r.started_at")} AS day, COALESCE(SUM(r.size_bytes), 0) AS bytes
+    FROM recordings r WHERE r.started_at >= ${params.from} AND r.started_at < ${until}
+      ${recordingScopeSql(db, params.access, "r")}
+    GROUP BY day`.execute(db);
+  const removed = await archivePurgeVolumes(db, {
+    from: params.from,
+    to: until,
+    access: params.access,
+  });
   const addedBy = new Map(added.rows.map((r) => [r.day, r.bytes]));
   const removedBy = new Map(removed.map((r) => [r.day, r.archivedBytes + r.purgedBytes]));
-  const usedBytes = await spoolBytesNow(db);
+  const usedBytes = await spoolBytesNow(db, params.access);
   const all = daysIn(params.from, until);
   let used = usedBytes;
   const series: StorageDayRow[] = [];

@@ -42,7 +42,9 @@ export async function complianceHarness(
   reportOptions: ReportRouteOptions = {},
 ): Promise<ComplianceHarness> {
   const dir = await Deno.makeTempDir({ prefix: "selrec-compliance-" });
-  const config = resolveConfig({ dataDir: dir }, {}, "test");
+  // The report seed places agents in units outside the test principal's tree; with the
+  // hierarchy check off, the principal (partitions `*`) reads every seeded recording.
+  const config = resolveConfig({ dataDir: dir, auth: { scope: { hierarchy: false } } }, {}, "test");
   const app = await App.create(config, { log: nullLogger, adminPassword: "x".repeat(16) });
   const web = new Hono<AppEnv>();
   web.use(async function testPrincipalFromHeader(c, next) {

@@ -1,7 +1,8 @@
 /**
  * `GET /reports` (the list), `GET /reports/:id` (filters, server-rendered SVG chart,
  * table), `GET /reports/:id/chart.svg` and `GET /reports/:id/csv` (audited as
- * `report.export`). Needs `report.view`; the CSV needs `report.export`.
+ * `report.export`). Needs `report.view`; the CSV needs `report.export`. Every report
+ * counts only what the reader may see (the search access rule, src/reports/scope.ts).
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
@@ -23,6 +24,7 @@ import {
   type ReportTemplate,
 } from "../../src/reports/catalog.ts";
 import { renderChart } from "../../src/reports/chart.ts";
+import { reportAccess } from "../../src/reports/scope.ts";
 import { inclusiveTo } from "./audit.tsx";
 
 /** Inputs that live outside the database, wired by the lead. */
@@ -65,6 +67,8 @@ async function runReport(
   if (!t) httpError(404, "no such report");
   const now = options.now?.() ?? new Date();
   const { q, params } = paramsOf(c, now);
+  const app = c.get("app"), db = app.store.db;
+  params.access = await reportAccess(db, c.get("principal")!, app.config.auth.scope);
   const gb = Number(q.capacity);
   const inputs: ReportInputs = {
     now,
@@ -75,7 +79,7 @@ async function runReport(
       ? Math.round(gb * 1e9)
       : null,
   };
-  return { t, q, result: await t.run(c.get("app").store.db, params, inputs) };
+  return { t, q, result: await t.run(db, params, inputs) };
 }
 
 /** Reports sub-app; the lead mounts it at `/reports`. */
