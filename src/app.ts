@@ -14,6 +14,7 @@ import { Metrics } from "./metrics.ts";
 import type { RecorderService } from "./recorder/recorder_service.ts";
 import type { RulesService } from "./rules/mod.ts";
 import type { ReadPool } from "./store/read_pool.ts";
+import type { StorageService } from "./archive/storage_service.ts";
 import type { CallControl } from "./call_control.ts";
 
 /** A long-running part of the box with a lifecycle. */
@@ -54,6 +55,8 @@ export class App implements AsyncDisposable {
   callControl?: CallControl;
   /** The recorder service, set by `serve` (absent in route tests and CLI commands). */
   recorder?: RecorderService;
+  /** Disk watermarks, archive and purge, set by `serve`. */
+  storage?: StorageService;
   /** Read-only connections in workers for heavy reads (search), set by `serve`. */
   reads?: ReadPool;
   /** The hot-reloading rules, set by `serve` unless `recorder.recordAll`. */

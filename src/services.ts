@@ -6,6 +6,8 @@ import { formatRuleError, RulesLoadError, RulesService } from "./rules/mod.ts";
 import { MediaEngine } from "./recorder/media_engine.ts";
 import { RecorderService } from "./recorder/recorder_service.ts";
 import { sipService } from "./sip_service.ts";
+import { type StorageService, storageService } from "./archive/storage_service.ts";
+import type { Sample } from "./metrics.ts";
 import { ReadPool } from "./store/read_pool.ts";
 import { VERSION } from "./version.ts";
 import { auditCheckpointService } from "./audit/checkpoint_service.ts";
@@ -80,6 +82,47 @@ async function rulesService(app: App): Promise<RulesService | null> {
   }
 }
 
+/** Storage samples for `/metrics`: disk, quota, archive backlog, target health. */
+function storageMetrics(storage: StorageService): Sample[] {
+  const st = storage.status();
+  if (!st) return [];
+  const gauge = (name: string, help: string, value: number, labels?: Record<string, string>) => ({
+    name,
+    help,
+    type: "gauge" as const,
+    value,
+    labels,
+  });
+  const levels = ["ok", "warn", "high", "critical"];
+  const spool = st.spool;
+  return [
+    gauge(
+      "storage_level",
+      "Spool watermark level: 0 ok, 1 warn, 2 high, 3 critical",
+      levels.indexOf(storage.level()),
+    ),
+    ...("quotaBytes" in spool
+      ? [
+        gauge("storage_used_bytes", "Bytes counted against the spool quota", spool.countedBytes),
+        gauge("storage_free_bytes", "Bytes free under the spool quota", spool.freeBytes),
+        gauge("storage_quota_percent", "Spool quota used, percent", spool.percent),
+      ]
+      : []),
+    gauge("archive_backlog_recordings", "Recordings waiting to be archived", st.backlog.count),
+    gauge("archive_backlog_bytes", "Bytes waiting to be archived", st.backlog.bytes),
+    gauge(
+      "archive_last_success_timestamp_seconds",
+      "When the last archive copy succeeded",
+      st.lastArchiveAt ? Date.parse(st.lastArchiveAt) / 1000 : 0,
+    ),
+    ...st.targets.map((t) =>
+      gauge("archive_target_healthy", "Archive target health", t.healthy ? 1 : 0, {
+        target: t.name,
+      })
+    ),
+  ];
+}
+
 /** The services `serve` runs. */
 export async function buildServices(app: App): Promise<Service[]> {
   const rules = await rulesService(app);
@@ -129,8 +172,13 @@ export async function buildServices(app: App): Promise<Service[]> {
   const web = newApp(app);
   // The checkpoint service starts first and stops last, so its final checkpoint covers
   // every audit row the other services wrote.
+  // Storage starts before the recorder and SIP, so refusal() is right from the first INVITE.
+  const storage = storageService(app);
+  app.storage = storage;
+  app.metrics.register(() => storageMetrics(storage));
   const services: Service[] = [
     auditCheckpointService(app),
+    storage,
     // Read connections stop after the web server that uses them.
     {
       name: "reads",
@@ -138,7 +186,7 @@ export async function buildServices(app: App): Promise<Service[]> {
       stop: () => Promise.resolve(app.reads?.close()),
     },
     recorder,
-    sipService(app, recorder),
+    sipService(app, recorder, [() => storage.refusal()]),
     webServer(app, (req, info) => web.fetch(req, { info })),
     housekeeping(app),
   ];
