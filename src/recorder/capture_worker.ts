@@ -3,19 +3,23 @@
  * Capture worker: owns one UDP socket per RTP stream port (and its RTCP port + 1)
  * through src/rtp UdpCapture (preallocated `conn.receive(buf)`), hands packets to
  * the stream receivers, and every 100 ms drains each recording's timeline into a PCM
- * batch transferred to that recording's encoder. Never waits on encoding or disk.
+ * batch transferred to that recording's encoder. Never waits on encoding or disk:
+ * when an encoder falls behind, a recording's batches go to its spill journal (raw
+ * G.711 on disk, written asynchronously) until the encoder catches up and replays it.
  */
 import { UdpCapture } from "../rtp/udp_capture.ts";
 import { StreamReceiver } from "./stream_receiver.ts";
 import type { OpusDecodeFn, PayloadCodec } from "./stream_receiver.ts";
 import { Timeline } from "./timeline.ts";
+import { BacklogGate, backlogLimits, DEFAULT_BACKLOG_MS } from "./backlog_gate.ts";
+import { JOURNAL_SUFFIX, SpillJournal } from "./spill_journal.ts";
 import type {
   CaptureReport,
   CaptureStream,
   EncoderAck,
+  EncoderBacklog,
   FromCapture,
   ToCapture,
-  ToEncoder,
 } from "./media_protocol.ts";
 
 /** PCM batch period: each recording posts one batch per tick to its encoder. */
@@ -31,8 +35,12 @@ interface Rec {
   timeline: Timeline;
   receivers: Map<string, StreamReceiver>;
   captures: Map<string, UdpCapture>;
-  encoder: MessagePort;
-  outstanding: number;
+  encoder: number;
+  /** Bounded queue to the encoder: post or spill, and when to replay. */
+  gate: BacklogGate;
+  /** Spill journal and ordered outbox to the encoder. */
+  journal: SpillJournal;
+  closed: boolean;
   mediaSeen: Set<string>;
 }
 
@@ -40,14 +48,14 @@ let listen = "0.0.0.0";
 let depthMs = 100;
 let encoders: MessagePort[] = [];
 const recs = new Map<string, Rec>();
-let maxBacklogSamples = 0;
+/** Every recording the encoders may still acknowledge: open ones plus closing ones. */
+const tracked = new Map<string, Rec>();
+/** Per encoder since start: spill events and journal I/O failures. */
+let spills: number[] = [];
+let journalErrors: number[] = [];
 
 function post(msg: FromCapture): void {
   self.postMessage(msg);
-}
-
-function toEncoder(rec: Rec, msg: ToEncoder, transfer: Transferable[] = []): void {
-  rec.encoder.postMessage(msg, transfer);
 }
 
 let opusDecoderClass:
@@ -126,7 +134,33 @@ function report(rec: Rec): CaptureReport {
     gaps: [...rec.timeline.gaps],
     pauses: rec.timeline.pauses,
     emittedMs: rec.timeline.emittedSamples / 8,
+    backlog: {
+      queuedMs: rec.gate.queuedSamples / 8,
+      journaledMs: rec.gate.journaledSamples / 8,
+      spills: rec.gate.spills,
+      maxMs: rec.gate.toJSON().maxBacklogSamples / 8,
+    },
   };
+}
+
+function backlog(): EncoderBacklog[] {
+  const out = encoders.map((_, i): EncoderBacklog => ({
+    encoder: i,
+    queuedSeconds: 0,
+    journaledSeconds: 0,
+    spilling: 0,
+    journals: 0,
+    spills: spills[i],
+    journalErrors: journalErrors[i],
+  }));
+  for (const rec of tracked.values()) {
+    const b = out[rec.encoder];
+    b.queuedSeconds += rec.gate.queuedSamples / 8000;
+    b.journaledSeconds += rec.gate.journaledSamples / 8000;
+    if (rec.gate.spilling) b.spilling++;
+    if (rec.journal.exists) b.journals++;
+  }
+  return out;
 }
 
 function closeSockets(rec: Rec): void {
@@ -134,12 +168,65 @@ function closeSockets(rec: Rec): void {
   rec.captures.clear();
 }
 
+function replay(rec: Rec): void {
+  rec.gate.replay();
+  rec.journal.replay();
+}
+
+/** Drains the timeline into one batch: posted to the encoder, or spilled while it lags. */
 function flush(rec: Rec, final: boolean): void {
+  const { gate, journal } = rec;
+  // A replay goes out before this tick's batch: the journal holds older audio.
+  if (gate.shouldReplay()) replay(rec);
   const pcm = rec.timeline.drain(clock(), final);
-  if (!pcm) return;
-  rec.outstanding += pcm.length / 2;
-  maxBacklogSamples = Math.max(maxBacklogSamples, rec.outstanding);
-  toEncoder(rec, { t: "pcm", rec: rec.id, pcm }, [pcm.buffer as ArrayBuffer]);
+  if (pcm) {
+    const before = gate.spills;
+    if (gate.push(pcm.length / 2) === "post") {
+      journal.send({ t: "pcm", rec: rec.id, pcm }, [pcm.buffer as ArrayBuffer]);
+    } else journal.append(pcm);
+    spills[rec.encoder] += gate.spills - before;
+  }
+  if (final && gate.journaledSamples > 0) replay(rec);
+}
+
+/** Forgets a closed recording once its journal is gone (its last replay acknowledged). */
+function untrackWhenDone(rec: Rec): void {
+  void rec.journal.settled().then(() => {
+    if (rec.closed && !rec.journal.exists) tracked.delete(rec.id);
+  });
+}
+
+function onAck(ack: EncoderAck): void {
+  const rec = tracked.get(ack.rec);
+  if (!rec) return;
+  rec.gate.ack(ack.samples);
+  if (ack.journalBytes) {
+    rec.journal.replayed(ack.journalBytes);
+    untrackWhenDone(rec);
+  }
+}
+
+function openRec(msg: Extract<ToCapture, { t: "open" }>): Rec {
+  const encoder = msg.encoder % encoders.length;
+  const { highMs, lowMs } = msg.backlog ?? DEFAULT_BACKLOG_MS;
+  const port = encoders[encoder];
+  return {
+    id: msg.rec,
+    timeline: new Timeline(depthMs),
+    receivers: new Map(),
+    captures: new Map(),
+    encoder,
+    gate: new BacklogGate(backlogLimits(highMs, lowMs)),
+    journal: new SpillJournal({
+      rec: msg.rec,
+      path: msg.file.path + JOURNAL_SUFFIX,
+      send: (m, transfer) => port.postMessage(m, transfer ?? []),
+      syncIntervalMs: msg.file.syncIntervalMs,
+      onError: () => journalErrors[encoder]++,
+    }),
+    closed: false,
+    mediaSeen: new Set(),
+  };
 }
 
 async function handle(msg: ToCapture): Promise<void> {
@@ -148,25 +235,23 @@ async function handle(msg: ToCapture): Promise<void> {
       listen = msg.listen;
       depthMs = msg.depthMs;
       encoders = msg.encoders;
+      spills = encoders.map(() => 0);
+      journalErrors = encoders.map(() => 0);
       for (const port of encoders) {
-        port.onmessage = (e: MessageEvent<EncoderAck>) => {
-          const r = recs.get(e.data.rec);
-          if (r) r.outstanding -= e.data.samples;
-        };
+        port.onmessage = (e: MessageEvent<EncoderAck>) => onAck(e.data);
       }
       return;
     case "open": {
-      const rec: Rec = {
-        id: msg.rec,
-        timeline: new Timeline(depthMs),
-        receivers: new Map(),
-        captures: new Map(),
-        encoder: encoders[msg.encoder % encoders.length],
-        outstanding: 0,
-        mediaSeen: new Set(),
-      };
+      let rec: Rec;
+      try {
+        rec = openRec(msg);
+      } catch (err) {
+        post({ t: "open-failed", rec: msg.rec, error: (err as Error).message });
+        return;
+      }
       recs.set(msg.rec, rec);
-      toEncoder(rec, { t: "begin", rec: rec.id, file: msg.file });
+      tracked.set(msg.rec, rec);
+      rec.journal.send({ t: "begin", rec: rec.id, file: msg.file });
       try {
         post({ t: "opened", rec: rec.id, ports: await addStreams(rec, msg.streams) });
       } catch (err) {
@@ -195,7 +280,9 @@ async function handle(msg: ToCapture): Promise<void> {
       setTimeout(() => {
         closeSockets(rec);
         flush(rec, true);
-        toEncoder(rec, { t: "end", rec: rec.id });
+        rec.journal.send({ t: "end", rec: rec.id });
+        rec.closed = true;
+        untrackWhenDone(rec);
         post({ t: "closed", report: report(rec) });
       }, Math.max(LINGER_MS, depthMs));
       return;
@@ -204,8 +291,11 @@ async function handle(msg: ToCapture): Promise<void> {
       const rec = recs.get(msg.rec);
       if (!rec) return;
       closeSockets(rec);
-      toEncoder(rec, { t: "abandon", rec: rec.id });
+      rec.journal.send({ t: "abandon", rec: rec.id });
+      // A journal stays on disk beside the .partial for the recovery sweep.
+      rec.journal.close();
       recs.delete(rec.id);
+      tracked.delete(rec.id);
       return;
     }
   }
@@ -222,5 +312,5 @@ setInterval(() => {
 }, TICK_MS);
 
 setInterval(() => {
-  if (recs.size > 0) post({ t: "stats", reports: [...recs.values()].map(report) });
+  post({ t: "stats", reports: [...recs.values()].map(report), backlog: backlog() });
 }, STATS_MS);

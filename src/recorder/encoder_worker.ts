@@ -8,7 +8,7 @@
  */
 import { createOpusEncoder, type OpusFrameEncoder } from "../codec/opus_encoder.ts";
 import { OpusRecordingFile, WavRecordingFile } from "../codec/recording_file.ts";
-import { encodeG711 } from "../codec/g711.ts";
+import { decodeG711, encodeG711 } from "../codec/g711.ts";
 import type { FileSpec, FromEncoder, ToEncoder } from "./media_protocol.ts";
 
 const FRAME = 160; // 20 ms at 8 kHz, per channel
@@ -20,6 +20,8 @@ interface OpenFile {
   rest: Int16Array;
   chain: Promise<void>;
   failed: boolean;
+  /** Fault injection (FileSpec.testEncodeDelayMs): sleep before each PCM batch. */
+  delayMs: number;
 }
 
 const files = new Map<string, OpenFile>();
@@ -52,6 +54,7 @@ async function begin(rec: string, spec: FileSpec): Promise<OpenFile> {
       rest: new Int16Array(0),
       chain: Promise.resolve(),
       failed: false,
+      delayMs: 0,
     };
   }
   const encoder = await createOpusEncoder({
@@ -72,7 +75,14 @@ async function begin(rec: string, spec: FileSpec): Promise<OpenFile> {
     syncIntervalMs: spec.syncIntervalMs,
   });
   void rec;
-  return { file, encoder, rest: new Int16Array(0), chain: Promise.resolve(), failed: false };
+  return {
+    file,
+    encoder,
+    rest: new Int16Array(0),
+    chain: Promise.resolve(),
+    failed: false,
+    delayMs: 0,
+  };
 }
 
 async function write(f: OpenFile, pcm: Int16Array, final: boolean): Promise<void> {
@@ -109,6 +119,36 @@ async function write(f: OpenFile, pcm: Int16Array, final: boolean): Promise<void
   encodedSamples += pcm.length / 2;
 }
 
+/**
+ * Encodes a span of the capture worker's spill journal (stereo µ-law) in order, syncs
+ * the file so the journal may be removed, and acknowledges the span.
+ */
+async function replay(
+  f: OpenFile,
+  msg: Extract<ToEncoder, { t: "replay" }>,
+): Promise<void> {
+  const bytes = new Uint8Array(msg.bytes);
+  {
+    using journal = await Deno.open(msg.path, { read: true });
+    await journal.seek(msg.offset, Deno.SeekMode.Start);
+    let o = 0;
+    while (o < bytes.length) {
+      const n = await journal.read(bytes.subarray(o));
+      if (n === null) {
+        throw new RangeError(`Journal "${msg.path}" ends before byte ${msg.offset + msg.bytes}`);
+      }
+      o += n;
+    }
+  }
+  // Bounded slices keep one replay from holding the worker for long.
+  const step = 8000 * 2;
+  for (let o = 0; o < bytes.length; o += step) {
+    await write(f, decodeG711("pcmu", bytes.subarray(o, o + step)), false);
+  }
+  await f.file.sync();
+  port?.postMessage({ t: "ack", rec: msg.rec, samples: msg.bytes / 2, journalBytes: msg.bytes });
+}
+
 function enqueue(rec: string, f: OpenFile, job: () => Promise<void>): void {
   f.chain = f.chain.then(async () => {
     if (f.failed) return;
@@ -135,6 +175,7 @@ function onCapture(msg: ToEncoder): void {
         rest: new Int16Array(0),
         chain: Promise.resolve(),
         failed: false,
+        delayMs: Math.max(0, msg.file.testEncodeDelayMs ?? 0),
       };
       files.set(msg.rec, pending);
       enqueue(msg.rec, pending, async () => {
@@ -148,9 +189,16 @@ function onCapture(msg: ToEncoder): void {
       const f = files.get(msg.rec);
       if (!f) return;
       enqueue(msg.rec, f, async () => {
+        if (f.delayMs > 0) await new Promise((r) => setTimeout(r, f.delayMs));
         await write(f, msg.pcm, false);
         port?.postMessage({ t: "ack", rec: msg.rec, samples: msg.pcm.length / 2 });
       });
+      return;
+    }
+    case "replay": {
+      const f = files.get(msg.rec);
+      if (!f) return;
+      enqueue(msg.rec, f, () => replay(f, msg));
       return;
     }
     case "end": {

@@ -4,8 +4,10 @@
  * a message; the main thread never sees a packet.
  */
 import type {
+  BacklogOptions,
   CaptureReport,
   CaptureStream,
+  EncoderBacklog,
   FileSpec,
   FromCapture,
   FromEncoder,
@@ -35,6 +37,14 @@ export interface MediaEngineOptions {
   encoders: number;
 }
 
+/** Per-recording options of {@link MediaEngine.open}. */
+export interface OpenOptions {
+  /** Encoder queue bounds; default spill beyond 2 s queued, replay at 0.5 s. */
+  backlog?: BacklogOptions;
+}
+
+export type { BacklogOptions, EncoderBacklog } from "./media_protocol.ts";
+
 interface Pending {
   opened?: PromiseWithResolvers<number[]>;
   report?: CaptureReport;
@@ -50,16 +60,28 @@ export class MediaEngine implements AsyncDisposable {
   #next = 0;
   #live = new Map<string, CaptureReport>();
   #encoderLoad: EncoderLoad[];
+  #backlog: EncoderBacklog[];
   #backend = "unknown";
   /** Called once per stream when its first packet arrives. */
   onMedia: (rec: string, key: string) => void = () => {};
   /** Called when an encoder fails a file mid-recording (disk full, I/O error). */
   onFileError: (rec: string, error: string, code?: string) => void = () => {};
+  /** Called with every backlog report of the capture worker (about every 5 s). */
+  onBacklog: (backlog: EncoderBacklog[]) => void = () => {};
 
   private constructor(capture: Worker, encoders: Worker[]) {
     this.#capture = capture;
     this.#encoders = encoders;
     this.#encoderLoad = encoders.map(() => ({ busyMs: 0, encodeMs: 0, samples: 0 }));
+    this.#backlog = encoders.map((_, encoder) => ({
+      encoder,
+      queuedSeconds: 0,
+      journaledSeconds: 0,
+      spilling: 0,
+      journals: 0,
+      spills: 0,
+      journalErrors: 0,
+    }));
     capture.onmessage = (e: MessageEvent<FromCapture>) => this.#fromCapture(e.data);
   }
 
@@ -128,6 +150,8 @@ export class MediaEngine implements AsyncDisposable {
         return;
       case "stats":
         for (const r of msg.reports) this.#live.set(r.rec, r);
+        this.#backlog = msg.backlog;
+        this.onBacklog(this.backlog());
         return;
       case "closed": {
         this.#live.delete(msg.report.rec);
@@ -178,11 +202,16 @@ export class MediaEngine implements AsyncDisposable {
   }
 
   /** Binds the streams' ports and starts the file; resolves with the bound ports. */
-  async open(rec: string, streams: CaptureStream[], file: FileSpec): Promise<number[]> {
+  async open(
+    rec: string,
+    streams: CaptureStream[],
+    file: FileSpec,
+    options: OpenOptions = {},
+  ): Promise<number[]> {
     const opened = Promise.withResolvers<number[]>();
     this.#pending.set(rec, { opened });
     const encoder = this.#next++ % this.#encoders.length;
-    this.#post({ t: "open", rec, streams, encoder, file });
+    this.#post({ t: "open", rec, streams, encoder, file, backlog: options.backlog });
     try {
       return await opened.promise;
     } catch (err) {
@@ -232,6 +261,15 @@ export class MediaEngine implements AsyncDisposable {
   /** Encoder load: busy milliseconds and encoded samples per worker since start. */
   encoderLoad(): EncoderLoad[] {
     return this.#encoderLoad.map((l) => ({ ...l }));
+  }
+
+  /**
+   * Encoder backlog per worker (at most 5 s old): seconds of audio queued at the
+   * encoder and spilled to journals, recordings spilling now, spill events and journal
+   * failures since start. For `/healthz`, `/metrics` and the system page.
+   */
+  backlog(): EncoderBacklog[] {
+    return this.#backlog.map((b) => ({ ...b }));
   }
 
   /** Terminates the workers. Open recordings stay `.partial` for the recovery sweep. */

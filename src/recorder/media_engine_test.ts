@@ -90,6 +90,7 @@ Deno.test({
     assert.ok(s1.duplicated >= 15);
     assert.ok(s1.reordered >= 20);
     assert.equal(s2.ssrcChanges, 1);
+    assert.equal(closed.report.backlog.spills, 0, "an encoder keeping up never spills");
     assert.ok(Math.abs(closed.file.durationMs - 4000) <= 60, `duration ${closed.file.durationMs}`);
 
     const decoded = await decodeOggOpus(await Deno.readFile(closed.file.path));

@@ -26,12 +26,32 @@ export interface FileSpec {
   syncIntervalMs: number;
   /** OpusTags comments `KEY=value`. */
   comments: string[];
+  /**
+   * Fault injection for tests only: the encoder sleeps this long before each PCM batch
+   * of this recording, so it falls behind and the capture worker spills to the journal.
+   */
+  testEncodeDelayMs?: number;
+}
+
+/** Encoder queue bounds for one recording (see backlog_gate.ts). */
+export interface BacklogOptions {
+  /** Spill to the journal beyond this much audio queued at the encoder; default 2000. */
+  highMs: number;
+  /** Replay the journal once the queue is down to this; default 500. */
+  lowMs: number;
 }
 
 /** main → capture. */
 export type ToCapture =
   | { t: "init"; listen: string; depthMs: number; encoders: MessagePort[] }
-  | { t: "open"; rec: string; streams: CaptureStream[]; encoder: number; file: FileSpec }
+  | {
+    t: "open";
+    rec: string;
+    streams: CaptureStream[];
+    encoder: number;
+    file: FileSpec;
+    backlog?: BacklogOptions;
+  }
   | { t: "update"; rec: string; streams: CaptureStream[] }
   | { t: "pause"; rec: string }
   | { t: "resume"; rec: string }
@@ -46,6 +66,25 @@ export interface CaptureReport {
   gaps: GapSpan[];
   pauses: PauseSpan[];
   emittedMs: number;
+  /** Audio not yet encoded (queued at the encoder, spilled to the journal) and spills. */
+  backlog: { queuedMs: number; journaledMs: number; spills: number; maxMs: number };
+}
+
+/** One encoder's backlog as the capture worker sees it. */
+export interface EncoderBacklog {
+  encoder: number;
+  /** Seconds of audio posted to the encoder and not yet acknowledged. */
+  queuedSeconds: number;
+  /** Seconds of audio spilled to journals and not yet handed to the encoder. */
+  journaledSeconds: number;
+  /** Recordings spilling right now. */
+  spilling: number;
+  /** Journal files on disk right now (spilling, or replayed and not yet removed). */
+  journals: number;
+  /** Spill events since start (a recording starting to spill). */
+  spills: number;
+  /** Journal writes, syncs or removals that failed since start. */
+  journalErrors: number;
 }
 
 /** capture → main. */
@@ -54,17 +93,22 @@ export type FromCapture =
   | { t: "open-failed"; rec: string; error: string }
   | { t: "media"; rec: string; key: string }
   | { t: "closed"; report: CaptureReport }
-  | { t: "stats"; reports: CaptureReport[] };
+  | { t: "stats"; reports: CaptureReport[]; backlog: EncoderBacklog[] };
 
 /** capture → encoder (over a MessagePort; ordered per recording). */
 export type ToEncoder =
   | { t: "begin"; rec: string; file: FileSpec }
   | { t: "pcm"; rec: string; pcm: Int16Array }
+  /** Encode `bytes` of the journal (stereo µ-law) from `offset`, before any newer PCM. */
+  | { t: "replay"; rec: string; path: string; offset: number; bytes: number }
   | { t: "end"; rec: string }
   | { t: "abandon"; rec: string };
 
-/** encoder → capture (backpressure accounting). */
-export type EncoderAck = { t: "ack"; rec: string; samples: number };
+/**
+ * encoder → capture (backpressure accounting). A replay is acknowledged with its
+ * `journalBytes` once its audio is encoded and the file synced.
+ */
+export type EncoderAck = { t: "ack"; rec: string; samples: number; journalBytes?: number };
 
 /** encoder → main. */
 export type FromEncoder =

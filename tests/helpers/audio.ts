@@ -36,6 +36,8 @@ export function dominantTone(
 /** Impairments for a paced RTP tone leg. */
 export interface LegOptions {
   hz: number;
+  /** A tone per second of the leg instead of `hz` throughout (a ramp that shows order). */
+  hzPerSecond?: number[];
   port: number;
   host?: string;
   /** Milliseconds of audio. */
@@ -71,8 +73,9 @@ export async function sendToneLeg(sock: Deno.DatagramConn, o: LegOptions): Promi
       ts0 = 123456789 - i * 160;
     }
     const pcm = new Int16Array(160);
+    const hz = o.hzPerSecond?.[Math.floor(i / 50)] ?? o.hz;
     for (let j = 0; j < 160; j++) {
-      pcm[j] = Math.round(8000 * Math.sin((2 * Math.PI * o.hz * (i * 160 + j)) / 8000));
+      pcm[j] = Math.round(8000 * Math.sin((2 * Math.PI * hz * (i * 160 + j)) / 8000));
     }
     built.push(serializeRtpPacket({
       payloadType: law === "pcmu" ? 0 : 8,

@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { salvageJournal, SpillJournal } from "./spill_journal.ts";
+import { decodeG711, encodeG711 } from "../codec/g711.ts";
+import { parseWav } from "../codec/wav.ts";
+import type { ToEncoder } from "./media_protocol.ts";
+
+/** Stereo PCM whose samples are exact µ-law values, so the journal round-trips. */
+function batch(frames: number, seed: number): Int16Array {
+  const pcm = new Int16Array(frames * 2);
+  for (let i = 0; i < pcm.length; i++) pcm[i] = (seed * 37 + i * 101) % 20000 - 10000;
+  return decodeG711("pcmu", encodeG711("pcmu", pcm));
+}
+
+function journal(path: string) {
+  const sent: ToEncoder[] = [];
+  const j = new SpillJournal({
+    rec: "r1",
+    path,
+    send: (m) => sent.push(m),
+    syncIntervalMs: 0,
+  });
+  return { j, sent };
+}
+
+const opts = { sanitizeOps: true, sanitizeResources: true };
+
+Deno.test({
+  ...opts,
+  name: "SpillJournal sends at once when idle and queues messages behind journal writes",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const { j, sent } = journal(`${dir}/a.ogg.journal`);
+    j.send({ t: "end", rec: "r1" });
+    assert.deepEqual(sent, [{ t: "end", rec: "r1" }], "no I/O pending: posted synchronously");
+    sent.length = 0;
+    const a = batch(400, 1);
+    j.append(a);
+    j.replay();
+    const b = new Int16Array(8);
+    j.send({ t: "pcm", rec: "r1", pcm: b });
+    assert.equal(sent.length, 0, "the newer batch waits behind the journal write");
+    await j.settled();
+    assert.deepEqual(sent, [
+      { t: "replay", rec: "r1", path: `${dir}/a.ogg.journal`, offset: 0, bytes: 800 },
+      { t: "pcm", rec: "r1", pcm: b },
+    ]);
+    const raw = await Deno.readFile(`${dir}/a.ogg.journal`);
+    assert.deepEqual(decodeG711("pcmu", raw), a, "the journal holds the batch as stereo µ-law");
+    j.close();
+    await j.settled();
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "SpillJournal replays only new spans and removes the file once all is acknowledged",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/b.ogg.journal`;
+    const { j, sent } = journal(path);
+    j.append(batch(100, 1));
+    j.replay();
+    j.append(batch(50, 2));
+    await j.settled();
+    j.replayed(200);
+    await j.settled();
+    assert.equal(j.exists, true, "a span written after the replay is still unencoded");
+    j.replay();
+    await j.settled();
+    assert.deepEqual(
+      sent.map((m) => m.t === "replay" && [m.offset, m.bytes]),
+      [[0, 200], [200, 100]],
+    );
+    j.replayed(100);
+    await j.settled();
+    assert.equal(j.exists, false);
+    await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+    // The next spill starts a fresh journal at offset 0.
+    j.append(batch(10, 3));
+    j.replay();
+    await j.settled();
+    assert.deepEqual(sent.at(-1), { t: "replay", rec: "r1", path, offset: 0, bytes: 20 });
+    assert.equal((await Deno.stat(path)).size, 20);
+    j.close();
+    await j.settled();
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "SpillJournal posts the PCM itself when the journal cannot be written",
+  async fn() {
+    const errors: unknown[] = [];
+    const sent: ToEncoder[] = [];
+    const j = new SpillJournal({
+      rec: "r1",
+      path: "/nonexistent-selrec-dir/x.ogg.journal",
+      send: (m) => sent.push(m),
+      syncIntervalMs: 0,
+      onError: (e) => errors.push(e),
+    });
+    const a = batch(100, 4);
+    j.append(a);
+    j.replay();
+    await j.settled();
+    assert.equal(j.errors, 1);
+    assert.ok(errors[0] instanceof Deno.errors.NotFound);
+    assert.deepEqual(sent, [{ t: "pcm", rec: "r1", pcm: a }], "no empty replay is sent");
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "salvageJournal() keeps a crashed journal as a playable stereo µ-law WAV",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/c.ogg.journal`;
+    const pcm = batch(8000, 5);
+    const bytes = encodeG711("pcmu", pcm);
+    // A crash mid-write can leave half a frame.
+    await Deno.writeFile(path, Uint8Array.of(...bytes, 0x7f));
+    const kept = await salvageJournal(path);
+    assert.equal(kept.path, `${path}.wav`);
+    assert.equal(kept.durationMs, 1000);
+    await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+    const wav = parseWav(await Deno.readFile(kept.path));
+    assert.deepEqual(
+      { format: wav.format, channels: wav.channels, rate: wav.sampleRate, frames: wav.frames },
+      { format: "mulaw", channels: 2, rate: 8000, frames: 8000 },
+    );
+    assert.deepEqual(wav.data, bytes);
+    const probe = await new Deno.Command("ffprobe", {
+      args: [
+        "-v",
+        "error",
+        "-show_entries",
+        "stream=codec_name,channels",
+        "-of",
+        "csv=p=0",
+        kept.path,
+      ],
+      stdout: "piped",
+    }).output();
+    assert.equal(new TextDecoder().decode(probe.stdout).trim(), "pcm_mulaw,2");
+    await Deno.remove(dir, { recursive: true });
+  },
+});
