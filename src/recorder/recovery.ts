@@ -5,13 +5,18 @@
  *  - a recording whose final file exists (crash between rename and DB update) is
  *    hashed and marked complete;
  *  - rows whose file is gone are flagged `missing`;
- *  - `.partial` files no row knows (orphans) are recovered and adopted.
+ *  - `.partial` files no row knows (orphans) are recovered and adopted;
+ *  - spill journals (`<final>.journal`, see spill_journal.ts) are handled first: one
+ *    beside a `.partial` (or beside nothing) is kept as `<final>.journal.wav`, a
+ *    playable stereo µ-law WAV, and logged; one beside a finished file is removed,
+ *    since a recording only finishes after its journal was replayed into it.
  */
 import { join, relative } from "node:path";
 import { recoverPartial } from "../codec/recording_file.ts";
 import { sha256File } from "../codec/_durable_file.ts";
 import type { Db } from "../store/db.ts";
 import type { Logger } from "../log.ts";
+import { JOURNAL_SUFFIX, salvageJournal } from "./spill_journal.ts";
 
 /** What the sweep did. */
 export interface RecoveryReport {
@@ -20,6 +25,10 @@ export interface RecoveryReport {
   missing: number;
   adopted: number;
   failed: number;
+  /** Spill journals kept as `<final>.journal.wav` (audio not in the recording). */
+  journalsKept: number;
+  /** Spill journals of finished recordings, removed. */
+  journalsRemoved: number;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -31,7 +40,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function* partials(dir: string): AsyncGenerator<string> {
+async function* filesEnding(dir: string, suffix: string): AsyncGenerator<string> {
   let entries: Deno.DirEntry[];
   try {
     entries = await Array.fromAsync(Deno.readDir(dir));
@@ -40,8 +49,8 @@ async function* partials(dir: string): AsyncGenerator<string> {
   }
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory) yield* partials(p);
-    else if (e.isFile && e.name.endsWith(".partial")) yield p;
+    if (e.isDirectory) yield* filesEnding(p, suffix);
+    else if (e.isFile && e.name.endsWith(suffix)) yield p;
   }
 }
 
@@ -59,7 +68,12 @@ export async function recoverySweep(
     missing: 0,
     adopted: 0,
     failed: 0,
+    journalsKept: 0,
+    journalsRemoved: 0,
   };
+  // Before the partials: recovering a .partial renames it to the final name, after
+  // which a finished recording and an interrupted one would look alike.
+  await sweepJournals(spoolDir, log, report);
   const open = await db.selectFrom("recordings").select(["id", "path"]).where(
     "state",
     "=",
@@ -100,7 +114,7 @@ export async function recoverySweep(
       log.error("recovery of a recording failed", { recording: r.id, error: err });
     }
   }
-  for await (const p of partials(spoolDir)) {
+  for await (const p of filesEnding(spoolDir, ".partial")) {
     if (known.has(p)) continue;
     try {
       const done = await recoverPartial(p);
@@ -113,6 +127,33 @@ export async function recoverySweep(
   }
   if (Object.values(report).some((n) => n > 0)) log.warn("recovery sweep", { ...report });
   return report;
+}
+
+async function sweepJournals(
+  spoolDir: string,
+  log: Logger,
+  report: RecoveryReport,
+): Promise<void> {
+  for await (const journal of filesEnding(spoolDir, JOURNAL_SUFFIX)) {
+    const final = journal.slice(0, -JOURNAL_SUFFIX.length);
+    try {
+      if (!(await exists(`${final}.partial`)) && await exists(final)) {
+        await Deno.remove(journal);
+        report.journalsRemoved++;
+        continue;
+      }
+      const kept = await salvageJournal(journal);
+      report.journalsKept++;
+      log.warn("spill journal of an interrupted recording kept beside it", {
+        recording: relative(spoolDir, final),
+        journal: relative(spoolDir, kept.path),
+        durationMs: kept.durationMs,
+      });
+    } catch (err) {
+      report.failed++;
+      log.error("cannot recover a spill journal", { path: journal, error: err });
+    }
+  }
 }
 
 async function adopt(
