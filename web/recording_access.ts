@@ -5,8 +5,9 @@ import type { Permission } from "../src/auth/permissions.ts";
 import { findAccessibleRecording } from "../src/auth/access.ts";
 import type { Recording } from "../src/store/schema/recordings.ts";
 import type { AuditInput } from "../src/audit/audit_log.ts";
+import type { Db } from "../src/store/db.ts";
 import { httpError } from "./http_error.ts";
-import { clientIp } from "./middleware/authenticate.ts";
+import { auditDenied, clientIp } from "./middleware/authenticate.ts";
 
 /** Reason codes offered for actions on recordings. */
 export const REASON_CODES = [
@@ -20,7 +21,10 @@ export const REASON_CODES = [
   "other",
 ] as const;
 
-/** The recording `id` if the principal may do `permission` on it; else a 404. */
+/**
+ * The recording `id` if the principal may do `permission` on it; else a 404. Refusing an
+ * existing recording is audited as `access.denied`.
+ */
 export async function visibleRecording(
   c: Context<AppEnv>,
   id: string,
@@ -35,7 +39,12 @@ export async function visibleRecording(
     permission,
     c.get("auth").scope,
   );
-  if (!rec) httpError(404, "not found");
+  if (!rec) {
+    const exists = id.length <= 200 && await c.get("app").store.db.selectFrom("recordings")
+      .select("id").where("id", "=", id).executeTakeFirst();
+    if (exists) await auditDenied(c, permission, id);
+    httpError(404, "not found");
+  }
   return rec;
 }
 
@@ -48,13 +57,45 @@ export function auditActor(c: Context<AppEnv>): Pick<AuditInput, "actor" | "ip">
   };
 }
 
-/** Audit fields that identify a recording. */
-export function auditRecording(rec: Recording): Partial<AuditInput> {
+/** The recording's facts and all its attached metadata, as an audit entry keeps them. */
+export async function metadataSnapshot(db: Db, rec: Recording): Promise<Record<string, unknown>> {
+  const rows = await db.selectFrom("recording_metadata").select(["key", "value"])
+    .where("recording_id", "=", rec.id).orderBy("key").orderBy("value").execute();
+  const attached: Record<string, string | string[]> = {};
+  for (const { key, value } of rows) {
+    const had = attached[key];
+    attached[key] = had === undefined ? value : [had, value].flat();
+  }
+  return {
+    agentId: rec.agent_id,
+    ani: rec.ani,
+    dnis: rec.dnis,
+    direction: rec.direction,
+    businessUnit: rec.business_unit,
+    customerType: rec.customer_type,
+    language: rec.language,
+    partitions: rec.partitions.split(",").filter(Boolean),
+    ruleId: rec.rule_id,
+    startedAt: rec.started_at,
+    attached,
+  };
+}
+
+/**
+ * Audit fields that identify a recording, with `details` plus a snapshot of its metadata
+ * (`details.metadata`), so the entry still says what was accessed after a purge.
+ */
+export async function auditRecording(
+  c: Context<AppEnv>,
+  rec: Recording,
+  details: Record<string, unknown> = {},
+): Promise<Partial<AuditInput>> {
   return {
     target: { type: "recording", id: rec.id },
     recordingId: rec.id,
     customerId: rec.customer_id,
     interactionType: rec.interaction_type,
+    details: { ...details, metadata: await metadataSnapshot(c.get("app").store.db, rec) },
   };
 }
 

@@ -64,7 +64,29 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
 }
 
 /**
- * Middleware: the principal must hold `permission`. `notFound` answers 404 instead of
+ * Audits a refused request of a signed-in principal (`access.denied`, outcome `denied`):
+ * a permission its role lacks, or a recording outside its scope (`recordingId`).
+ */
+export async function auditDenied(
+  c: Context<AppEnv>,
+  permission: Permission,
+  recordingId: string | null = null,
+): Promise<void> {
+  const p = c.get("principal");
+  if (!p) return;
+  await c.get("app").audit.append({
+    actor: { type: p.kind === "token" ? "token" : "user", id: p.id, name: p.name },
+    action: "access.denied",
+    outcome: "denied",
+    target: recordingId === null ? null : { type: "recording", id: recordingId },
+    recordingId,
+    ip: clientIp(c),
+    details: { permission, method: c.req.method, path: c.req.path },
+  });
+}
+
+/**
+ * Middleware: the principal must hold `permission` (a refusal is audited). `notFound` answers 404 instead of
  * 403, for resources whose existence must not leak.
  */
 export function requirePermission(
@@ -80,6 +102,7 @@ export function requirePermission(
       httpError(401, "sign in first");
     }
     if (!p.permissions.has(permission)) {
+      await auditDenied(c, permission);
       options.notFound ? httpError(404, "not found") : httpError(403, "not permitted");
     }
     await next();

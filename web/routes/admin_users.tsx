@@ -24,15 +24,18 @@ import { pageContext } from "../views/page.ts";
 
 type Body = Record<string, string | File | (string | File)[]>;
 
+type Entry = Omit<AuditInput, "actor" | "ip">;
+
 async function audited<T>(
   c: Context<AppEnv>,
-  input: Omit<AuditInput, "actor" | "ip">,
+  input: Entry | ((out: T) => Entry),
   fn: (tx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
   const app = c.get("app");
   return await app.store.db.transaction().execute(async (tx) => {
     const out = await fn(tx);
-    await app.audit.append({ ...auditActor(c), ...input }, tx);
+    const entry = typeof input === "function" ? input(out) : input;
+    await app.audit.append({ ...auditActor(c), ...entry }, tx);
     return out;
   });
 }
@@ -108,18 +111,21 @@ export function adminUserRoutes(): Hono<AppEnv> {
     }
     const hash = await hashPassword(password);
     const now = new Date(c.get("auth").now()).toISOString();
-    await audited(c, {
+    const orgUnitId = optId(body, "org_unit_id");
+    const agentId = text(body, "agent_id", 64) || null;
+    const partitions = partitionsOf(body);
+    await audited(c, (id: number) => ({
       action: "user.add",
-      target: { type: "user", id: username },
-      details: { role },
-    }, async (tx) => {
+      target: { type: "user", id: String(id) },
+      details: { username, role, partitions, orgUnitId, agentId },
+    }), async (tx) => {
       const { id } = await tx.insertInto("users").values({
         username,
         display_name: text(body, "display_name") || null,
         password_hash: hash,
         role,
-        org_unit_id: optId(body, "org_unit_id"),
-        agent_id: text(body, "agent_id", 64) || null,
+        org_unit_id: orgUnitId,
+        agent_id: agentId,
         disabled: 0,
         failed_logins: 0,
         locked_until: null,
@@ -127,7 +133,8 @@ export function adminUserRoutes(): Hono<AppEnv> {
         created_at: now,
         updated_at: now,
       }).returning("id").executeTakeFirstOrThrow();
-      await setPartitions(tx, id, partitionsOf(body));
+      await setPartitions(tx, id, partitions);
+      return id;
     });
     return c.redirect("/admin/users", 303);
   });
@@ -138,15 +145,17 @@ export function adminUserRoutes(): Hono<AppEnv> {
     if (!(await roles(c)).includes(role)) httpError(400, "unknown role");
     const now = new Date(c.get("auth").now()).toISOString();
     const parts = partitionsOf(body);
+    const orgUnitId = optId(body, "org_unit_id");
+    const agentId = text(body, "agent_id", 64) || null;
     await audited(c, {
       action: "user.update",
       target: { type: "user", id: String(id) },
-      details: { role, partitions: parts },
+      details: { role, partitions: parts, orgUnitId, agentId },
     }, async (tx) => {
       const r = await tx.updateTable("users").set({
         role,
-        org_unit_id: optId(body, "org_unit_id"),
-        agent_id: text(body, "agent_id", 64) || null,
+        org_unit_id: orgUnitId,
+        agent_id: agentId,
         updated_at: now,
       }).where("id", "=", id).executeTakeFirst();
       if (r.numUpdatedRows !== 1n) httpError(404, "not found");
@@ -258,12 +267,14 @@ export function adminUserRoutes(): Hono<AppEnv> {
     };
     let token = "";
     try {
-      await audited(c, {
+      await audited(c, (id: number) => ({
         action: "token.create",
-        target: { type: "token", id: spec.name },
-        details: { scopes, userId: spec.userId, agentId: spec.agentId },
-      }, async (tx) => {
-        token = (await createApiToken(tx, spec, new Date(c.get("auth").now()))).token;
+        target: { type: "token", id: String(id) },
+        details: { name: spec.name, scopes, userId: spec.userId, agentId: spec.agentId },
+      }), async (tx) => {
+        const created = await createApiToken(tx, spec, new Date(c.get("auth").now()));
+        token = created.token;
+        return created.id;
       });
     } catch (err) {
       if (err instanceof RangeError) httpError(400, err.message);
@@ -281,11 +292,9 @@ export function adminUserRoutes(): Hono<AppEnv> {
       c,
       { action: "token.revoke", target: { type: "token", id: String(id) } },
       async (tx) => {
-        await tx.updateTable("api_tokens").set({ revoked_at: now }).where("id", "=", id).where(
-          "revoked_at",
-          "is",
-          null,
-        ).execute();
+        const r = await tx.updateTable("api_tokens").set({ revoked_at: now }).where("id", "=", id)
+          .where("revoked_at", "is", null).executeTakeFirst();
+        if (r.numUpdatedRows !== 1n) httpError(404, "no live token with this id");
       },
     );
     return c.redirect("/admin/tokens", 303);

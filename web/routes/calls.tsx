@@ -46,11 +46,16 @@ async function pauseOrResume(
   if (!call.allowPause) httpError(409, "pausing is not enabled for this call");
   const p = c.get("principal")!;
   const app = c.get("app");
+  const rec = call.recordingId === null ? undefined : await app.store.db.selectFrom("recordings")
+    .select(["customer_id", "interaction_type"]).where("id", "=", call.recordingId)
+    .executeTakeFirst();
   const audit = {
     ...auditActor(c),
     action: `call.${op}`,
     target: { type: "call", id: call.callId },
     recordingId: call.recordingId,
+    customerId: rec?.customer_id ?? null,
+    interactionType: rec?.interaction_type ?? null,
     reason: { code: reasonCode },
   };
   await app.audit.append(audit);

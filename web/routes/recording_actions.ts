@@ -52,6 +52,7 @@ export function recordingActionRoutes(): Hono<AppEnv> {
     if (rec.state === "deleted" || rec.state === "purged") httpError(409, "already deleted");
     if (rec.state === "recording") httpError(409, "the recording is still in progress");
     const now = new Date(c.get("auth").now()).toISOString();
+    const fields = await auditRecording(c, rec, { sha256: rec.sha256, path: rec.path });
     await app.store.db.transaction().execute(async (tx) => {
       const r = await tx.updateTable("recordings").set({
         state: "deleted",
@@ -62,10 +63,9 @@ export function recordingActionRoutes(): Hono<AppEnv> {
       if (r.numUpdatedRows !== 1n) httpError(409, "the recording changed; try again");
       await app.audit.append({
         ...auditActor(c),
-        ...auditRecording(rec),
+        ...fields,
         action: "recording.delete",
         reason,
-        details: { sha256: rec.sha256, path: rec.path },
       }, tx);
     });
     await removeRecordingFile(app.store.db, rec.id, app.log);
@@ -77,12 +77,15 @@ export function recordingActionRoutes(): Hono<AppEnv> {
     const body = await c.req.parseBody();
     const reason = readReason(body);
     const on = body.on === "1";
+    const fields = await auditRecording(c, rec, {
+      legalHold: { from: rec.legal_hold === 1, to: on },
+    });
     await app.store.db.transaction().execute(async (tx) => {
       await tx.updateTable("recordings").set({ legal_hold: on ? 1 : 0 }).where("id", "=", rec.id)
         .execute();
       await app.audit.append({
         ...auditActor(c),
-        ...auditRecording(rec),
+        ...fields,
         action: on ? "recording.hold.on" : "recording.hold.off",
         reason,
       }, tx);

@@ -1,8 +1,10 @@
 /**
  * Recording media: `GET /recordings/:id/audio` (the stored file with HTTP Range),
- * `GET /recordings/:id/audio.wav` (PCM16 WAV transcode), `GET /recordings/:id/waveform.svg`
- * and `POST /recordings/:id/export` (download with a reason). Files are found only through
- * the database row, resolved inside their storage root (see media/resolve_file.ts).
+ * `GET /recordings/:id/audio.wav` (PCM16 WAV transcode), `GET /recordings/:id/waveform.svg`,
+ * `POST /recordings/:id/played` (the player's report of the seconds heard, audited as
+ * `recording.played`) and `POST /recordings/:id/export` (download with a reason). Files
+ * are found only through the database row, resolved inside their storage root (see
+ * media/resolve_file.ts).
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
@@ -81,9 +83,8 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
     if (!range || /^bytes=0-/.test(range.trim())) {
       await c.get("app").audit.append({
         ...auditActor(c),
-        ...auditRecording(rec),
+        ...(await auditRecording(c, rec, { format: rec.format, range: range ?? null })),
         action: "recording.play",
-        details: { format: rec.format, range: range ?? null },
       });
     }
     return await serveFile(path, { range, ifRange: c.req.header("If-Range") }, {
@@ -98,9 +99,8 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
     const path = await recordingFile(c, rec);
     await c.get("app").audit.append({
       ...auditActor(c),
-      ...auditRecording(rec),
+      ...(await auditRecording(c, rec, { format: "wav-transcode" })),
       action: "recording.play",
-      details: { format: "wav-transcode" },
     });
     const pcm = await decodeFile(path, rec.format);
     return new Response(toWav(pcm, pcm.nativeRate), {
@@ -148,6 +148,28 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
     });
   });
 
+  // The player's report of what was heard (sent on pause, seek and end): the request for
+  // /audio proves the file was fetched; this says which seconds were actually played.
+  r.post("/:id/played", play, async (c) => {
+    const rec = await visibleRecording(c, c.req.param("id"), "recording.play");
+    const body = await c.req.json().catch(() => httpError(400, "body is not JSON"));
+    const { fromS, toS } = (body ?? {}) as Record<string, unknown>;
+    const maxS = rec.duration_ms === null ? Infinity : rec.duration_ms / 1000 + 1;
+    if (
+      typeof fromS !== "number" || typeof toS !== "number" || !(fromS >= 0) || !(toS >= fromS) ||
+      toS > maxS
+    ) {
+      httpError(400, "fromS and toS must be seconds with 0 <= fromS <= toS <= the duration");
+    }
+    const round = (s: number) => Math.round(s * 1000) / 1000;
+    await c.get("app").audit.append({
+      ...auditActor(c),
+      ...(await auditRecording(c, rec, { fromS: round(fromS), toS: round(toS) })),
+      action: "recording.played",
+    });
+    return c.body(null, 204);
+  });
+
   r.post("/:id/export", requirePermission("recording.export", { notFound: true }), async (c) => {
     const rec = await visibleRecording(c, c.req.param("id"), "recording.export");
     const body = await c.req.parseBody();
@@ -156,10 +178,9 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
     const path = await recordingFile(c, rec);
     await c.get("app").audit.append({
       ...auditActor(c),
-      ...auditRecording(rec),
+      ...(await auditRecording(c, rec, { format })),
       action: "recording.export",
       reason,
-      details: { format },
     });
     const safeName = rec.id.replace(/[^\w.-]/g, "_");
     if (format === "wav") {

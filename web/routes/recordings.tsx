@@ -108,7 +108,11 @@ export function recordingRoutes(): Hono<AppEnv> {
     const app = c.get("app");
     const rec = await visibleRecording(c, c.req.param("id"), "recording.search");
     const d = await recordingDetail(app.store.db, rec);
-    await app.audit.append({ ...auditActor(c), ...auditRecording(rec), action: "recording.view" });
+    await app.audit.append({
+      ...auditActor(c),
+      ...(await auditRecording(c, rec)),
+      action: "recording.view",
+    });
     const p = c.get("principal")!;
     const canPlay = p.permissions.has("recording.play");
     return c.html(<RecordingPage ctx={pageContext(c)} rec={rec} d={d} canPlay={canPlay} />);

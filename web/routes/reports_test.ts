@@ -60,6 +60,11 @@ Deno.test("report routes need report.view, report.export for CSV, and valid date
   assert.equal((await h.get("/reports/completeness/csv", ["report.view"])).status, 403);
   assert.equal((await h.get("/reports/nope", ["report.view"])).status, 404);
   assert.equal((await h.get("/reports/completeness?from=x", ["report.view"])).status, 400);
-  const n = await h.app.store.db.selectFrom("audit_events").select("seq").execute();
-  assert.equal(n.length, 0);
+  // The two refusals are audited; nothing else (no export happened).
+  const n = await h.app.store.db.selectFrom("audit_events").select(["action", "outcome", "details"])
+    .orderBy("seq").execute();
+  assert.deepEqual(n.map((r) => [r.action, r.outcome, JSON.parse(r.details).permission]), [
+    ["access.denied", "denied", "report.view"],
+    ["access.denied", "denied", "report.export"],
+  ]);
 });

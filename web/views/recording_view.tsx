@@ -126,6 +126,7 @@ export function RecordingPage(props: {
             preload="metadata"
             src={`${base}/audio`}
             data-wav={`${base}/audio.wav`}
+            data-played={`${base}/played`}
           >
           </audio>
           <img class="waveform" src={`${base}/waveform.svg`} alt="Waveform with pauses and gaps" />
