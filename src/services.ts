@@ -13,6 +13,7 @@ import { VERSION } from "./version.ts";
 import { auditCheckpointService } from "./audit/checkpoint_service.ts";
 import { sweepDeletedFiles } from "../web/routes/recording_actions.ts";
 import { parseDuration } from "./duration.ts";
+import type { AuditInput } from "./audit/audit_log.ts";
 
 /**
  * Hourly housekeeping: files of deleted recordings left by a crash, and web sessions
@@ -57,19 +58,47 @@ export class StartupError extends Error {
   override name = "StartupError";
 }
 
+/**
+ * Logs and audits each rule reload: `rules.reload` with the new fingerprint, or outcome
+ * `failed` with the errors when a reload is refused (the previous rules stay in force).
+ * Returns a promise of the audit writes so far, for tests.
+ */
+export function watchRuleReloads(app: App, rules: RulesService): () => Promise<void> {
+  let pending = Promise.resolve();
+  const audit = (input: Omit<AuditInput, "actor" | "action">) => {
+    pending = pending.then(() =>
+      app.audit.append({
+        actor: { type: "system", name: "rules" },
+        action: "rules.reload",
+        ...input,
+      })
+    ).then(() => {}, (err) => app.log.error("audit of a rule reload failed", { error: err }));
+  };
+  rules.onError((errors) => {
+    const messages = errors.map(formatRuleError);
+    app.log.error("rule reload failed; previous rules stay in force", { errors: messages });
+    audit({
+      outcome: "failed",
+      target: { type: "rules", id: app.config.rules.dir },
+      details: { errors: messages, fingerprint: rules.current().fingerprint },
+    });
+  });
+  rules.onReload((set) => {
+    app.log.info("rules reloaded", { fingerprint: set.fingerprint, rules: set.rules.length });
+    audit({
+      target: { type: "rules", id: app.config.rules.dir },
+      details: { fingerprint: set.fingerprint, rules: set.rules.map((r) => r.id) },
+    });
+  });
+  return () => pending;
+}
+
 /** Loads the rules; at startup a broken rule set stops the box with every error listed. */
 async function rulesService(app: App): Promise<RulesService | null> {
   if (app.config.recorder.recordAll) return null;
   try {
     const rules = await RulesService.open(app.config.rules.dir);
-    rules.onError((errors) =>
-      app.log.error("rule reload failed; previous rules stay in force", {
-        errors: errors.map(formatRuleError),
-      })
-    );
-    rules.onReload((set) =>
-      app.log.info("rules reloaded", { fingerprint: set.fingerprint, rules: set.rules.length })
-    );
+    watchRuleReloads(app, rules);
     return rules;
   } catch (err) {
     if (err instanceof RulesLoadError) {

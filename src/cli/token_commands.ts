@@ -4,6 +4,8 @@ import { PERMISSIONS } from "../auth/permissions.ts";
 import { listTokens, revokeToken } from "../store/queries/tokens.ts";
 import { findUser } from "../store/queries/users.ts";
 import { AuditLog } from "../audit/audit_log.ts";
+import { withAudit } from "../audit/audited.ts";
+import { cliActor } from "./user_commands.ts";
 import { type Command, table, UsageError } from "./command.ts";
 import { configFor, storeFor } from "./context.ts";
 
@@ -41,13 +43,17 @@ export const tokenAddCommand: Command = {
     }
     try {
       const agentId = (args.values["agent-id"] as string | undefined) ?? null;
-      const { id, token } = await createApiToken(store.db, { name, scopes, userId, agentId });
-      await new AuditLog(store.db).append({
-        actor: { type: "cli", name: io.env.USER ?? "cli" },
-        action: "token.create",
-        target: { type: "token", id: String(id) },
-        details: { name, scopes, userId, agentId },
-      });
+      const { id, token } = await withAudit(
+        store.db,
+        new AuditLog(store.db),
+        ({ id }: { id: number }) => ({
+          actor: cliActor(io),
+          action: "token.create",
+          target: { type: "token", id: String(id) },
+          details: { name, scopes, userId, agentId },
+        }),
+        (tx) => createApiToken(tx, { name, scopes, userId, agentId }),
+      );
       if (args.values.json) io.stdout(JSON.stringify({ id, name, scopes, token }) + "\n");
       else {io.stdout(
           `created token ${name} (id ${id}, scopes ${scopes.join(",")})\ntoken: ${token}\n`,
@@ -98,15 +104,19 @@ export const tokenRevokeCommand: Command = {
     const loaded = await configFor(args, io);
     if (!loaded) return 2;
     await using store = await storeFor(loaded);
-    if (!await revokeToken(store.db, id, new Date().toISOString())) {
+    const revoked = await store.db.transaction().execute(async (tx) => {
+      if (!await revokeToken(tx, id, new Date().toISOString())) return false;
+      await new AuditLog(store.db).append({
+        actor: cliActor(io),
+        action: "token.revoke",
+        target: { type: "token", id: String(id) },
+      }, tx);
+      return true;
+    });
+    if (!revoked) {
       io.stderr(`no live token with id ${id}\n`);
       return 1;
     }
-    await new AuditLog(store.db).append({
-      actor: { type: "cli", name: io.env.USER ?? "cli" },
-      action: "token.revoke",
-      target: { type: "token", id: String(id) },
-    });
     io.stdout(`revoked token ${id}\n`);
     return 0;
   },

@@ -1,14 +1,41 @@
-/** `user add|list|passwd|disable|enable`. */
+/**
+ * `user add|list|passwd|disable|enable`. Each change commits with its audit entry
+ * (actor `cli`, the OS user), as the admin pages do.
+ */
 import { hashPassword, passwordProblem, randomPassword } from "../auth/password.ts";
 import {
   addUser,
+  findUser,
   listUsers,
   setPasswordHash,
   setUserDisabled,
   UserError,
 } from "../store/queries/users.ts";
+import { type AuditInput, AuditLog } from "../audit/audit_log.ts";
+import { withAudit } from "../audit/audited.ts";
+import type { Store } from "../store/db.ts";
 import { type CliArgs, type CliIO, type Command, table, UsageError } from "./command.ts";
 import { configFor, storeFor } from "./context.ts";
+
+/** The audit actor of a CLI change. */
+export function cliActor(io: CliIO): AuditInput["actor"] {
+  return { type: "cli", name: io.env.USER ?? "cli" };
+}
+
+/** Runs `change` on user `name` with its audit entry; false when there is no such user. */
+async function auditedUserChange(
+  store: Store,
+  io: CliIO,
+  name: string,
+  entry: Omit<AuditInput, "actor" | "target">,
+  change: (db: Store["db"]) => Promise<unknown>,
+): Promise<boolean> {
+  const user = await findUser(store.db, name);
+  if (!user) return false;
+  const input = { ...entry, actor: cliActor(io), target: { type: "user", id: String(user.id) } };
+  await withAudit(store.db, new AuditLog(store.db), input, change);
+  return true;
+}
 
 async function newPassword(args: CliArgs, io: CliIO, minLength: number): Promise<{
   password: string;
@@ -61,19 +88,32 @@ export const userAddCommand: Command = {
       loaded.config.auth.minPasswordLength,
     );
     await using store = await storeFor(loaded);
+    const orgUnitId = orgUnit ? Number(orgUnit) : null;
+    const agentId = (args.values["agent-id"] as string | undefined) ?? null;
+    const partitions = [
+      ...new Set(
+        ((args.values.partitions as string | undefined) ?? "").split(",").map((p) => p.trim())
+          .filter(Boolean),
+      ),
+    ];
+    const passwordHash = await hashPassword(password);
     try {
-      const id = await addUser(store.db, {
-        username: name,
-        passwordHash: await hashPassword(password),
-        role,
-        displayName: args.values["display-name"] as string | undefined,
-        orgUnitId: orgUnit ? Number(orgUnit) : null,
-        agentId: args.values["agent-id"] as string | undefined,
-        partitions: ((args.values.partitions as string | undefined) ?? "").split(",").map((p) =>
-          p.trim()
-        ).filter(Boolean),
-        mustChangePassword: generated,
-      });
+      const id = await withAudit(store.db, new AuditLog(store.db), (id: number) => ({
+        actor: cliActor(io),
+        action: "user.add",
+        target: { type: "user", id: String(id) },
+        details: { username: name, role, partitions, orgUnitId, agentId },
+      }), (tx) =>
+        addUser(tx, {
+          username: name,
+          passwordHash,
+          role,
+          displayName: args.values["display-name"] as string | undefined,
+          orgUnitId,
+          agentId,
+          partitions,
+          mustChangePassword: generated,
+        }));
       if (args.values.json) {
         io.stdout(
           JSON.stringify({ id, username: name, ...(generated ? { password } : {}) }) + "\n",
@@ -133,7 +173,15 @@ export const userPasswdCommand: Command = {
       loaded.config.auth.minPasswordLength,
     );
     await using store = await storeFor(loaded);
-    if (!await setPasswordHash(store.db, name, await hashPassword(password))) {
+    const hash = await hashPassword(password);
+    const done = await auditedUserChange(
+      store,
+      io,
+      name,
+      { action: "user.reset_password", details: { generated } },
+      (tx) => setPasswordHash(tx, name, hash),
+    );
+    if (!done) {
       io.stderr(`no user named "${name}"\n`);
       return 1;
     }
@@ -152,7 +200,14 @@ function disableCommand(disabled: boolean): Command {
       const loaded = await configFor(args, io);
       if (!loaded) return 2;
       await using store = await storeFor(loaded);
-      if (!await setUserDisabled(store.db, name, disabled)) {
+      const done = await auditedUserChange(
+        store,
+        io,
+        name,
+        { action: disabled ? "user.disable" : "user.enable" },
+        (tx) => setUserDisabled(tx, name, disabled),
+      );
+      if (!done) {
         io.stderr(`no user named "${name}"\n`);
         return 1;
       }

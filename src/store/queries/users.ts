@@ -27,6 +27,14 @@ export interface UserSummary {
   createdAt: string;
 }
 
+/**
+ * Runs `fn` inside `db` when it is a transaction already (so a caller can commit an audit
+ * entry with the change), else in a new one.
+ */
+async function inTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? await fn(db) : await db.transaction().execute(fn);
+}
+
 /** Raised for a username that already exists or a role that does not. */
 export class UserError extends Error {
   override name = "UserError";
@@ -35,7 +43,7 @@ export class UserError extends Error {
 /** Inserts a user and its partitions in one transaction; returns the new id. */
 export async function addUser(db: Db, user: NewUser, now = new Date()): Promise<number> {
   const ts = now.toISOString();
-  return await db.transaction().execute(async (tx) => {
+  return await inTransaction(db, async (tx) => {
     const role = await tx.selectFrom("roles").select("name").where("name", "=", user.role)
       .executeTakeFirst();
     if (!role) {
@@ -112,7 +120,7 @@ export async function setUserDisabled(
   disabled: boolean,
   now = new Date(),
 ): Promise<boolean> {
-  return await db.transaction().execute(async (tx) => {
+  return await inTransaction(db, async (tx) => {
     const user = await tx.selectFrom("users").select("id").where("username", "=", username)
       .executeTakeFirst();
     if (!user) return false;
