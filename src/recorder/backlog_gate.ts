@@ -132,3 +132,43 @@ export class BacklogGate {
     };
   }
 }
+
+/** Engine-wide spill episode tracking from successive backlog reports. */
+export interface EpisodeState {
+  spills: number;
+  journalErrors: number;
+  /** True from the first spill until every encoder is live with no journal left. */
+  open: boolean;
+}
+
+/** Per-encoder counters a report carries (see EncoderBacklog). */
+export interface BacklogCounts {
+  spilling: number;
+  journals: number;
+  spills: number;
+  journalErrors: number;
+}
+
+/**
+ * Folds one backlog report into the episode state: `started` once when encoders begin
+ * spilling (or spilled since the last report), `ended` once when all journals are gone,
+ * `newErrors` when journal I/O failed since the last report.
+ */
+export function nextEpisode(
+  prev: EpisodeState,
+  report: readonly BacklogCounts[],
+): { state: EpisodeState; started: boolean; ended: boolean; newErrors: number } {
+  let spills = 0, journalErrors = 0, active = 0;
+  for (const b of report) {
+    spills += b.spills;
+    journalErrors += b.journalErrors;
+    active += b.spilling + b.journals;
+  }
+  const open = spills > prev.spills || active > 0;
+  return {
+    state: { spills, journalErrors, open },
+    started: open && !prev.open,
+    ended: !open && prev.open,
+    newErrors: Math.max(0, journalErrors - prev.journalErrors),
+  };
+}

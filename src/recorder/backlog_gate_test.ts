@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BacklogGate, backlogLimits } from "./backlog_gate.ts";
+import { BacklogGate, backlogLimits, nextEpisode } from "./backlog_gate.ts";
 
 const BATCH = 2000; // 250 ms at 8 kHz
 
@@ -81,4 +81,27 @@ Deno.test("backlogLimits() converts milliseconds and rejects a low mark above th
   assert.throws(() => backlogLimits(500, 2000), RangeError);
   assert.throws(() => backlogLimits(0, 0), RangeError);
   assert.throws(() => new BacklogGate({ highSamples: 1, lowSamples: 2 }), RangeError);
+});
+
+Deno.test("nextEpisode() starts once per spill episode and ends when journals are gone", () => {
+  const enc = (spilling: number, journals: number, spills: number, journalErrors = 0) => ({
+    spilling,
+    journals,
+    spills,
+    journalErrors,
+  });
+  let state = { spills: 0, journalErrors: 0, open: false };
+  const step = (...report: ReturnType<typeof enc>[]) => {
+    const r = nextEpisode(state, report);
+    state = r.state;
+    return [r.started, r.ended, r.newErrors];
+  };
+  assert.deepEqual(step(enc(0, 0, 0), enc(0, 0, 0)), [false, false, 0]);
+  assert.deepEqual(step(enc(1, 1, 1), enc(0, 0, 0)), [true, false, 0]);
+  assert.deepEqual(step(enc(1, 1, 1), enc(2, 2, 2)), [false, false, 0], "still one episode");
+  assert.deepEqual(step(enc(0, 1, 1), enc(0, 0, 2)), [false, false, 0], "a journal remains");
+  assert.deepEqual(step(enc(0, 0, 1), enc(0, 0, 2)), [false, true, 0]);
+  // A spill that began and ended between two reports still counts as an episode.
+  assert.deepEqual(step(enc(0, 0, 2), enc(0, 0, 2)), [true, false, 0]);
+  assert.deepEqual(step(enc(0, 0, 2, 3), enc(0, 0, 2)), [false, true, 3]);
 });

@@ -22,11 +22,12 @@ import {
 } from "../store/queries/recording_writes.ts";
 import { assignChannels, type ChannelAssignment } from "./channels.ts";
 import { type CallFacts, callFacts } from "./call_facts.ts";
-import type { MediaEngine } from "./media_engine.ts";
+import type { EncoderBacklog, MediaEngine } from "./media_engine.ts";
 import type { CaptureStream } from "./media_protocol.ts";
 import type { SessionInfo } from "./session.ts";
 import { finishClosed } from "./finalize.ts";
 import { recoverySweep } from "./recovery.ts";
+import { type EpisodeState, nextEpisode } from "./backlog_gate.ts";
 import type { Sample } from "../metrics.ts";
 
 /** The recorder's view of a rule decision (the rules engine's, or recordAll). */
@@ -81,6 +82,8 @@ export class RecorderService implements Service, CallControl {
   #active = new Map<string, Active>();
   #counts = { started: 0, complete: 0, interrupted: 0, fileErrors: 0, notRecorded: 0 };
   #decided = new Map<string, { facts: CallFacts; decision: CallDecision }>();
+  /** Spill events seen so far, and whether a spill episode is open (warned once). */
+  #backlogSeen: EpisodeState = { spills: 0, journalErrors: 0, open: false };
 
   constructor(app: App, engine: MediaEngine, rules: RuleSource | null, now = () => new Date()) {
     this.#app = app;
@@ -92,6 +95,7 @@ export class RecorderService implements Service, CallControl {
       this.#counts.fileErrors++;
       app.log.error("recording file write failed; audio so far is kept", { rec, error, code });
     };
+    engine.onBacklog = (backlog) => this.#onBacklog(backlog);
   }
 
   async start(): Promise<void> {
@@ -104,6 +108,32 @@ export class RecorderService implements Service, CallControl {
       this.#app.log,
       this.#now(),
     );
+  }
+
+  /** Encoder backlog per worker, for `/healthz` and the system page (see MediaEngine). */
+  encoderBacklog(): EncoderBacklog[] {
+    return this.#engine.backlog();
+  }
+
+  /** Warns once per spill episode (encoders behind, audio going to journals). */
+  #onBacklog(backlog: EncoderBacklog[]): void {
+    const { state, started, ended, newErrors } = nextEpisode(this.#backlogSeen, backlog);
+    this.#backlogSeen = state;
+    const fields = {
+      spills: state.spills,
+      encoders: backlog.map((b) => ({
+        queuedSeconds: Math.round(b.queuedSeconds * 10) / 10,
+        journaledSeconds: Math.round(b.journaledSeconds * 10) / 10,
+        spilling: b.spilling,
+      })),
+    };
+    if (newErrors > 0) {
+      this.#app.log.error("spill journal I/O failed; audio is kept in memory instead", {
+        journalErrors: state.journalErrors,
+      });
+    }
+    if (started) this.#app.log.warn("encoders are behind: audio is spilling to journals", fields);
+    if (ended) this.#app.log.info("encoders caught up: journals replayed", fields);
   }
 
   /** Samples for `/metrics`. */
@@ -146,6 +176,28 @@ export class RecorderService implements Service, CallControl {
         }),
         counter("encoder_busy_seconds_total", "Time spent in libopus", l.encodeMs / 1000, {
           worker: String(i),
+        }),
+      ]),
+      ...this.#engine.backlog().flatMap((b) => [
+        {
+          name: "encoder_backlog_seconds",
+          help: "Audio not yet encoded: queued at the encoder, or spilled to journals",
+          type: "gauge" as const,
+          value: b.queuedSeconds,
+          labels: { worker: String(b.encoder), where: "queued" },
+        },
+        {
+          name: "encoder_backlog_seconds",
+          help: "Audio not yet encoded: queued at the encoder, or spilled to journals",
+          type: "gauge" as const,
+          value: b.journaledSeconds,
+          labels: { worker: String(b.encoder), where: "journal" },
+        },
+        counter("encoder_spills_total", "Recordings that started spilling to a journal", b.spills, {
+          worker: String(b.encoder),
+        }),
+        counter("encoder_journal_errors_total", "Spill journal I/O failures", b.journalErrors, {
+          worker: String(b.encoder),
         }),
       ]),
     ];
@@ -496,9 +548,10 @@ export class RecorderService implements Service, CallControl {
 
   stop(): Promise<void> {
     const load = this.#engine.encoderLoad();
+    const backlog = this.#engine.backlog();
     this.#app.log.info("media engine stats", {
       opus: this.#engine.backend,
-      encoders: load.map((l) => ({
+      encoders: load.map((l, i) => ({
         busyMs: Math.round(l.busyMs),
         encodeMs: Math.round(l.encodeMs),
         audioSeconds: Math.round(l.samples / 8000),
@@ -506,6 +559,9 @@ export class RecorderService implements Service, CallControl {
         realtimeFactor: l.encodeMs > 0
           ? Math.round((l.samples / 8000) / (l.encodeMs / 1000))
           : null,
+        // Recordings that spilled to a journal because this encoder fell behind.
+        spills: backlog[i]?.spills ?? 0,
+        journalErrors: backlog[i]?.journalErrors ?? 0,
       })),
     });
     this.#engine.stop();
