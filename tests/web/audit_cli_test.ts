@@ -1,13 +1,14 @@
 /**
  * Table-driven, CLI half: each audited `selrec` command, run as a real process on a temp
  * data dir, appends exactly its expected audit row (actor `cli`, the OS user); a command
- * that changes nothing appends none.
+ * that changes nothing appends none. Archive and purge runs log one row per recording.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { query } from "../helpers/db.ts";
 import type { AuditEvent } from "../../src/store/schema/audit.ts";
 import { assertRow, type Want } from "./audit_rows.ts";
+import { selrec as selrecIn, type StorageBox, storageBox } from "../../src/archive/_test_util.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -176,5 +177,53 @@ Deno.test({
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+
+Deno.test({
+  name: "archive run and purge run append one recording.archive / recording.purge row each",
+  sanitizeResources: true,
+  sanitizeOps: true,
+  async fn() {
+    const target = await Deno.makeTempDir({ prefix: "selrec-cli-nas-" });
+    const rows = (box: StorageBox, after: number) =>
+      query<AuditEvent>(
+        join(box.config.dataDir, "selrec.db"),
+        "SELECT * FROM audit_events WHERE seq > ? ORDER BY seq",
+        after,
+      );
+    const env = { USER: "ops", NO_COLOR: "1" };
+    try {
+      await using box = await storageBox({
+        targets: [{ name: "nas", path: target, mount: { type: "local" } }],
+      });
+      assert.equal((await selrecIn(box, ["storage", "init-target", "nas"], env)).code, 0);
+      const [init] = rows(box, 0);
+      const rec = await box.addRecording({ bytes: 5000 });
+      const r = await selrecIn(box, ["archive", "run", "--json"], env);
+      assert.equal(r.code, 0, r.stderr);
+      assertRow(rows(box, init.seq), {
+        actor: ["cli", "ops"],
+        action: "recording.archive",
+        target: ["recording", rec.id],
+        recording: rec.id,
+        details: { target: "nas", path: rec.rel, sha256: rec.sha256, bytes: 5000 },
+      }, "archive run");
+    } finally {
+      await Deno.remove(target, { recursive: true });
+    }
+
+    await using box = await storageBox({ purgeAfter: "30d" });
+    const old = await box.addRecording({ createdAt: "2025-01-01T00:00:00.000Z" });
+    const r = await selrecIn(box, ["purge", "run", "--json"], env);
+    assert.equal(r.code, 0, r.stderr);
+    assertRow(rows(box, 0), {
+      actor: ["cli", "ops"],
+      action: "recording.purge",
+      target: ["recording", old.id],
+      recording: old.id,
+      reason: ["retention-policy", "purgeAfter"],
+      details: { path: old.rel },
+    }, "purge run");
   },
 });
