@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { launchChromium } from "../helpers/browser.ts";
+import { query, waitFor } from "../helpers/db.ts";
 import { migrate, openStore } from "../../src/store/db.ts";
 import { addOrgUnit } from "../../src/store/queries/org_units.ts";
 import { makeOpus } from "../web/harness.ts";
@@ -155,6 +156,30 @@ Deno.test({
         })
       );
       assert.ok(Math.abs(seeked - 3.5) < 0.1, `seeked to ${seeked}`);
+      // Play from 3.5 s, pause: player.js reports the stretch heard, audited as recording.played.
+      await page.evaluate(() =>
+        new Promise<void>((resolve, reject) => {
+          const a = document.getElementById("player") as HTMLAudioElement;
+          a.muted = true;
+          a.addEventListener("timeupdate", function tick() {
+            if (a.currentTime < 3.9) return;
+            a.removeEventListener("timeupdate", tick);
+            a.pause();
+            resolve();
+          });
+          a.play().catch(reject);
+        })
+      );
+      const heard = await waitFor(
+        "the recording.played audit row",
+        () =>
+          query<{ details: string }>(
+            join(dataDir, "selrec.db"),
+            "SELECT details FROM audit_events WHERE action = 'recording.played'",
+          )[0],
+      );
+      const span = JSON.parse(heard.details);
+      assert.ok(Math.abs(span.fromS - 3.5) < 0.1 && span.toS >= 3.9, `heard ${heard.details}`);
       await page.waitForFunction(
         () => {
           const img = document.querySelector("img.waveform") as HTMLImageElement | null;
