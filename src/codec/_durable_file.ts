@@ -114,15 +114,6 @@ export class DurableAppender {
     }
   }
 
-  /** fdatasync now if anything is unsynced, whatever the interval. */
-  async sync(): Promise<void> {
-    if (this.#dirty) {
-      await this.#file.syncData();
-      this.#dirty = false;
-      this.#lastSync = this.#now();
-    }
-  }
-
   /** Overwrite bytes at `offset` (header fix-ups) without moving the append position. */
   async patch(offset: number, bytes: Uint8Array): Promise<void> {
     await this.#file.seek(offset, Deno.SeekMode.Start);

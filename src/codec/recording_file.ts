@@ -84,12 +84,6 @@ export class OpusRecordingFile {
     await this.#out.syncIfDue();
   }
 
-  /** Writes the pending packets as a page and fdatasyncs now (a durability point). */
-  async sync(): Promise<void> {
-    await this.#write(this.#writer.flush());
-    await this.#out.sync();
-  }
-
   /** EOS page, fsync, SHA-256, rename to the final name, fsync the directory. */
   async finish(): Promise<FinishedRecording> {
     await this.#out.append(this.#writer.end());
@@ -159,11 +153,6 @@ export class WavRecordingFile {
   /** Call periodically: syncs when due. */
   async tick(): Promise<void> {
     await this.#out.syncIfDue();
-  }
-
-  /** fdatasyncs now (a durability point). */
-  async sync(): Promise<void> {
-    await this.#out.sync();
   }
 
   /** Fix the header sizes, fsync, hash, rename, fsync the directory. */

@@ -34,8 +34,12 @@ export interface BacklogState {
   maxBacklogSamples: number;
 }
 
-/** Defaults: spill beyond 2 s queued per recording, replay once down to 0.5 s. */
-export const DEFAULT_BACKLOG_MS = { highMs: 2000, lowMs: 500 } as const;
+/**
+ * Defaults: spill beyond 4 s queued per recording, replay once down to 1 s. At 300 calls
+ * on two encoders the normal queue already reaches about 1.7 s (file syncs), so 2 s
+ * would spill in normal operation; 4 s at 500 calls holds about 64 MB of PCM.
+ */
+export const DEFAULT_BACKLOG_MS = { highMs: 4000, lowMs: 1000 } as const;
 
 /** Limits in samples from milliseconds at `rate`; throws RangeError when low > high. */
 export function backlogLimits(highMs: number, lowMs: number, rate = 8000): BacklogLimits {

@@ -189,21 +189,16 @@ function flush(rec: Rec, final: boolean): void {
   if (final && gate.journaledSamples > 0) replay(rec);
 }
 
-/** Forgets a closed recording once its journal is gone (its last replay acknowledged). */
+/** Forgets a closed recording once the encoder has acknowledged all of its audio. */
 function untrackWhenDone(rec: Rec): void {
-  void rec.journal.settled().then(() => {
-    if (rec.closed && !rec.journal.exists) tracked.delete(rec.id);
-  });
+  if (rec.closed && rec.gate.backlogSamples === 0) tracked.delete(rec.id);
 }
 
 function onAck(ack: EncoderAck): void {
   const rec = tracked.get(ack.rec);
   if (!rec) return;
   rec.gate.ack(ack.samples);
-  if (ack.journalBytes) {
-    rec.journal.replayed(ack.journalBytes);
-    untrackWhenDone(rec);
-  }
+  untrackWhenDone(rec);
 }
 
 function openRec(msg: Extract<ToCapture, { t: "open" }>): Rec {
@@ -281,6 +276,7 @@ async function handle(msg: ToCapture): Promise<void> {
         closeSockets(rec);
         flush(rec, true);
         rec.journal.send({ t: "end", rec: rec.id });
+        rec.journal.close();
         rec.closed = true;
         untrackWhenDone(rec);
         post({ t: "closed", report: report(rec) });

@@ -22,6 +22,8 @@ interface OpenFile {
   failed: boolean;
   /** Fault injection (FileSpec.testEncodeDelayMs): sleep before each PCM batch. */
   delayMs: number;
+  /** The capture worker's spill journal, once a replay named it; removed after finish. */
+  journal?: string;
 }
 
 const files = new Map<string, OpenFile>();
@@ -119,10 +121,7 @@ async function write(f: OpenFile, pcm: Int16Array, final: boolean): Promise<void
   encodedSamples += pcm.length / 2;
 }
 
-/**
- * Encodes a span of the capture worker's spill journal (stereo µ-law) in order, syncs
- * the file so the journal may be removed, and acknowledges the span.
- */
+/** Encodes a span of the capture worker's spill journal (stereo µ-law) in order. */
 async function replay(
   f: OpenFile,
   msg: Extract<ToEncoder, { t: "replay" }>,
@@ -145,8 +144,8 @@ async function replay(
   for (let o = 0; o < bytes.length; o += step) {
     await write(f, decodeG711("pcmu", bytes.subarray(o, o + step)), false);
   }
-  await f.file.sync();
-  port?.postMessage({ t: "ack", rec: msg.rec, samples: msg.bytes / 2, journalBytes: msg.bytes });
+  f.journal = msg.path;
+  port?.postMessage({ t: "ack", rec: msg.rec, samples: msg.bytes / 2 });
 }
 
 function enqueue(rec: string, f: OpenFile, job: () => Promise<void>): void {
@@ -207,6 +206,8 @@ function onCapture(msg: ToEncoder): void {
       enqueue(msg.rec, f, async () => {
         await write(f, new Int16Array(0), true);
         const done = await f.file.finish();
+        // Every journaled span was replayed before "end" and is now in the synced file.
+        if (f.journal) await Deno.remove(f.journal).catch(() => {});
         files.delete(msg.rec);
         post({ t: "finished", rec: msg.rec, ...done });
       });

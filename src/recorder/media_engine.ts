@@ -39,7 +39,7 @@ export interface MediaEngineOptions {
 
 /** Per-recording options of {@link MediaEngine.open}. */
 export interface OpenOptions {
-  /** Encoder queue bounds; default spill beyond 2 s queued, replay at 0.5 s. */
+  /** Encoder queue bounds; default spill beyond 4 s queued, replay at 1 s. */
   backlog?: BacklogOptions;
 }
 

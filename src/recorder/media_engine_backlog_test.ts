@@ -93,7 +93,9 @@ Deno.test({
       `duration ${closed.file.durationMs} ms`,
     );
 
-    // The engine reports the episode; once the last replay is acknowledged the journal goes.
+    // The encoder removed the journal once the file was finished and synced.
+    await assert.rejects(Deno.stat(`${path}.journal`), Deno.errors.NotFound);
+    // The engine reports the episode, then an empty backlog.
     const settled = await new Promise<EncoderBacklog>((resolve) => {
       engine.onBacklog = ([e]) => {
         if (e.journals === 0 && e.queuedSeconds === 0 && e.journaledSeconds === 0) resolve(e);
@@ -102,7 +104,6 @@ Deno.test({
     assert.ok(settled.spills >= 1);
     assert.equal(settled.journalErrors, 0);
     assert.deepEqual(engine.backlog(), [settled]);
-    await assert.rejects(Deno.stat(`${path}.journal`), Deno.errors.NotFound);
 
     const decoded = await decodeOggOpus(await Deno.readFile(closed.file.path));
     const [left, right] = decoded.channelData;

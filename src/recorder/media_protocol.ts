@@ -35,9 +35,9 @@ export interface FileSpec {
 
 /** Encoder queue bounds for one recording (see backlog_gate.ts). */
 export interface BacklogOptions {
-  /** Spill to the journal beyond this much audio queued at the encoder; default 2000. */
+  /** Spill to the journal beyond this much audio queued at the encoder; default 4000. */
   highMs: number;
-  /** Replay the journal once the queue is down to this; default 500. */
+  /** Replay the journal once the queue is down to this; default 1000. */
   lowMs: number;
 }
 
@@ -79,11 +79,11 @@ export interface EncoderBacklog {
   journaledSeconds: number;
   /** Recordings spilling right now. */
   spilling: number;
-  /** Journal files on disk right now (spilling, or replayed and not yet removed). */
+  /** Recordings with a journal file open (it stays until the recording ends). */
   journals: number;
   /** Spill events since start (a recording starting to spill). */
   spills: number;
-  /** Journal writes, syncs or removals that failed since start. */
+  /** Journal writes or syncs that failed since start. */
   journalErrors: number;
 }
 
@@ -99,16 +99,16 @@ export type FromCapture =
 export type ToEncoder =
   | { t: "begin"; rec: string; file: FileSpec }
   | { t: "pcm"; rec: string; pcm: Int16Array }
-  /** Encode `bytes` of the journal (stereo µ-law) from `offset`, before any newer PCM. */
+  /**
+   * Encode `bytes` of the journal (stereo µ-law) from `offset`, before any newer PCM.
+   * The encoder removes the journal once the recording's file is finished.
+   */
   | { t: "replay"; rec: string; path: string; offset: number; bytes: number }
   | { t: "end"; rec: string }
   | { t: "abandon"; rec: string };
 
-/**
- * encoder → capture (backpressure accounting). A replay is acknowledged with its
- * `journalBytes` once its audio is encoded and the file synced.
- */
-export type EncoderAck = { t: "ack"; rec: string; samples: number; journalBytes?: number };
+/** encoder → capture (backpressure accounting): a PCM batch or a replay was encoded. */
+export type EncoderAck = { t: "ack"; rec: string; samples: number };
 
 /** encoder → main. */
 export type FromEncoder =

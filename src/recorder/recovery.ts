@@ -25,7 +25,7 @@ export interface RecoveryReport {
   missing: number;
   adopted: number;
   failed: number;
-  /** Spill journals kept as `<final>.journal.wav` (audio not in the recording). */
+  /** Spill journals kept as `<final>.journal.wav` (every spilled span of the call). */
   journalsKept: number;
   /** Spill journals of finished recordings, removed. */
   journalsRemoved: number;

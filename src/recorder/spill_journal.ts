@@ -5,10 +5,11 @@
  * behind it in one promise chain, so the encoder sees audio in timeline order. No
  * method returns a promise the packet path would await.
  *
- * Lifecycle: created by the first spill; `replay()` tells the encoder to encode the
- * span written since the last replay; once the encoder has acknowledged every byte
- * (after syncing its file), the journal is removed. A crash leaves it for the
- * recovery sweep ({@link salvageJournal}).
+ * Lifecycle: created by the recording's first spill and kept for the rest of it (later
+ * spills append; no file churn per episode); `replay()` tells the encoder to encode the
+ * span written since the last replay. The encoder removes the journal once the
+ * recording's file is finished and synced. A crash leaves it for the recovery sweep
+ * ({@link salvageJournal}).
  */
 import { dirname } from "node:path";
 import { encodeG711 } from "../codec/g711.ts";
@@ -29,7 +30,7 @@ export interface SpillJournalOptions {
   /** Longest time between fdatasync calls while data is pending. */
   syncIntervalMs: number;
   now?: () => number;
-  /** A write, sync or removal failed (the batch then goes to the encoder as PCM). */
+  /** A write or sync failed (the batch then goes to the encoder as PCM). */
   onError?: (err: unknown) => void;
 }
 
@@ -42,7 +43,6 @@ export class SpillJournal {
   #file: Deno.FsFile | null = null;
   #written = 0;
   #replayedTo = 0;
-  #acked = 0;
   #lastSync = 0;
   #errors = 0;
 
@@ -51,12 +51,12 @@ export class SpillJournal {
     this.#now = options.now ?? (() => performance.now());
   }
 
-  /** True while the journal file exists. */
+  /** True while the journal file is open (from the first spill until close). */
   get exists(): boolean {
     return this.#file !== null;
   }
 
-  /** Failed writes, syncs or removals. */
+  /** Failed writes or syncs. */
   get errors(): number {
     return this.#errors;
   }
@@ -104,23 +104,11 @@ export class SpillJournal {
     });
   }
 
-  /** The encoder encoded and synced `bytes` of replayed journal; removes a finished journal. */
-  replayed(bytes: number): void {
-    this.#acked += bytes;
-    this.#enqueue(async () => {
-      if (this.#file === null || this.#acked < this.#written) return;
-      this.#file.close();
-      this.#file = null;
-      this.#written = this.#replayedTo = this.#acked = 0;
-      try {
-        await Deno.remove(this.#o.path);
-      } catch (err) {
-        this.#fail(err);
-      }
-    });
-  }
-
-  /** Closes the file and keeps it (abandon, shutdown): the recovery sweep salvages it. */
+  /**
+   * Closes the file, after the last replay (end) or instead of it (abandon, shutdown).
+   * The file stays: the encoder removes it after finishing, the recovery sweep after
+   * a crash.
+   */
   close(): void {
     this.#enqueue(() => {
       this.#file?.close();
