@@ -461,7 +461,7 @@ export class RecorderService implements Service, CallControl {
         });
         this.#app.audit.append({
           actor: { type: "system", name: "recorder" },
-          action: "recording.resume",
+          action: "call.resume",
           target: { type: "call", id: a.callId },
           recordingId: a.recordingId,
           reason: { code: "auto-resume", text: "maximum pause reached" },
@@ -483,7 +483,7 @@ export class RecorderService implements Service, CallControl {
     const a = this.#active.get(key);
     if (!a || a.pausedAt) return;
     this.#pause(a, { source: "src", reasonCode: "src-inactive", userId: null });
-    await this.#auditPause(a, "recording.pause", "src-inactive", null);
+    await this.#auditPause(a, "call.pause", "src-inactive", null);
   }
 
   /** The SRC resumed the session. */
@@ -491,7 +491,7 @@ export class RecorderService implements Service, CallControl {
     const a = this.#active.get(key);
     if (!a || !a.pausedAt) return;
     this.#resume(a);
-    await this.#auditPause(a, "recording.resume", "src-active", null);
+    await this.#auditPause(a, "call.resume", "src-active", null);
   }
 
   async #auditPause(a: Active, action: string, code: string, userId: number | null) {
@@ -617,23 +617,25 @@ export class RecorderService implements Service, CallControl {
     throw new CallControlError(`No active call "${callId}"`);
   }
 
-  async pause(callId: string, request: PauseRequest): Promise<void> {
+  // The caller (the web UI or agent API) audits pause/resume requests with its actor;
+  // the recorder audits only what it does on its own (SRC pauses, auto-resume).
+  pause(callId: string, request: PauseRequest): Promise<void> {
     const a = this.#byCallId(callId);
     if (!a.recordingId) throw new CallControlError("The call is not being recorded");
     if (!a.decision.allowPause) throw new CallControlError("Pausing is not allowed for this call");
     if (a.pausedAt) throw new CallControlError("The recording is already paused");
-    await this.#auditPause(a, "recording.pause", request.reasonCode, request.userId);
     this.#pause(a, {
       source: request.source,
       reasonCode: request.reasonCode,
       userId: request.userId,
     });
+    return Promise.resolve();
   }
 
-  async resume(callId: string, request: PauseRequest): Promise<void> {
+  resume(callId: string, _request: PauseRequest): Promise<void> {
     const a = this.#byCallId(callId);
     if (!a.pausedAt) throw new CallControlError("The recording is not paused");
-    await this.#auditPause(a, "recording.resume", request.reasonCode, request.userId);
     this.#resume(a);
+    return Promise.resolve();
   }
 }

@@ -119,9 +119,13 @@ Deno.test({
       );
       const audit = query<{ action: string; reason_code: string }>(
         dbPath,
-        "SELECT action, reason_code FROM audit_events WHERE action IN ('recording.pause','recording.resume') ORDER BY seq",
+        "SELECT action, reason_code FROM audit_events WHERE action IN ('call.pause','call.resume') ORDER BY seq",
       );
-      assert.deepEqual(audit.map((r) => r.action), ["recording.pause", "recording.resume"]);
+      assert.deepEqual(
+        audit.map((r) => r.action),
+        ["call.pause", "call.resume"],
+        "one row each, from the web",
+      );
     } catch (err) {
       await Deno.mkdir(`${ROOT}tests/_artifacts`, { recursive: true });
       await page.screenshot({ path: `${ROOT}tests/_artifacts/agent_pause_failure.png` }).catch(
