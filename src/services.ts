@@ -111,6 +111,41 @@ async function rulesService(app: App): Promise<RulesService | null> {
   }
 }
 
+/** Box-level samples for `/metrics`: version, uptime, rule reloads. */
+function boxMetrics(app: App, rules: RulesService | null): Sample[] {
+  return [
+    {
+      name: "build_info",
+      help: "Version of the running box",
+      type: "gauge",
+      value: 1,
+      labels: { version: VERSION },
+    },
+    {
+      name: "uptime_seconds",
+      help: "Seconds since start",
+      type: "gauge",
+      value: app.health().uptimeSeconds,
+    },
+    ...(rules
+      ? [
+        {
+          name: "rules_reloads_total",
+          help: "Rule set reloads",
+          type: "counter" as const,
+          value: rules.stats().reloads,
+        },
+        {
+          name: "rules_reload_errors_total",
+          help: "Rule reloads refused (the previous rules stayed in force)",
+          type: "counter" as const,
+          value: rules.stats().reloadErrors,
+        },
+      ]
+      : []),
+  ];
+}
+
 /** Storage samples for `/metrics`: disk, quota, archive backlog, target health. */
 function storageMetrics(storage: StorageService): Sample[] {
   const st = storage.status();
@@ -164,47 +199,17 @@ export async function buildServices(app: App): Promise<Service[]> {
   app.log.info("media engine ready", { opus: engine.backend, encoders: engine.encoderCount });
   const recorder = new RecorderService(app, engine, rules);
   app.metrics.register(() => recorder.metrics());
-  app.metrics.register(() => [
-    {
-      name: "build_info",
-      help: "Version of the running box",
-      type: "gauge",
-      value: 1,
-      labels: { version: VERSION },
-    },
-    {
-      name: "uptime_seconds",
-      help: "Seconds since start",
-      type: "gauge",
-      value: app.health().uptimeSeconds,
-    },
-    ...(rules
-      ? [
-        {
-          name: "rules_reloads_total",
-          help: "Rule set reloads",
-          type: "counter" as const,
-          value: rules.stats().reloads,
-        },
-        {
-          name: "rules_reload_errors_total",
-          help: "Rule reloads refused (the previous rules stayed in force)",
-          type: "counter" as const,
-          value: rules.stats().reloadErrors,
-        },
-      ]
-      : []),
-  ]);
+  app.metrics.register(() => boxMetrics(app, rules));
   app.callControl = recorder;
   app.reads = await ReadPool.open(app.store.path, 2);
   app.recorder = recorder;
-  const web = newApp(app);
-  // The checkpoint service starts first and stops last, so its final checkpoint covers
-  // every audit row the other services wrote.
-  // Storage starts before the recorder and SIP, so refusal() is right from the first INVITE.
   const storage = storageService(app);
   app.storage = storage;
   app.metrics.register(() => storageMetrics(storage));
+  const web = newApp(app);
+  // Services start in this order and stop in reverse. The checkpoint service stops last,
+  // so its final checkpoint covers every audit row the others wrote; storage starts
+  // before SIP, so refusal() is right from the first INVITE.
   const services: Service[] = [
     auditCheckpointService(app),
     storage,
