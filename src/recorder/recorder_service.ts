@@ -18,8 +18,11 @@ import {
   finalizeRecording,
   insertCall,
   insertDecision,
+  inTransaction,
   quotaUsed,
+  type RecordingEnd,
 } from "../store/queries/recording_writes.ts";
+import type { Db } from "../store/db.ts";
 import { assignChannels, type ChannelAssignment } from "./channels.ts";
 import { type CallFacts, callFacts } from "./call_facts.ts";
 import type { EncoderBacklog, MediaEngine } from "./media_engine.ts";
@@ -252,30 +255,6 @@ export class RecorderService implements Service, CallControl {
     const now = this.#now();
     const callId = crypto.randomUUID();
     const f = facts.fields;
-    await insertCall(this.#app.store.db, {
-      id: callId,
-      call_key: facts.callKey,
-      sip_call_id: session.sipCallId,
-      siprec_session_id: session.source === "siprec" ? session.sessionId : null,
-      ucid: f.ucid ?? null,
-      source: session.source,
-      direction: f.direction ?? null,
-      ani: f.ani ?? null,
-      dnis: f.dnis ?? null,
-      dn: f.dn ?? null,
-      agent_id: f.agentId ?? null,
-      queue: f.queue ?? null,
-      business_unit: f.businessUnit ?? null,
-      customer_type: f.customerType ?? null,
-      language: f.language ?? null,
-      customer_id: f.customerId ?? null,
-      started_at: now.toISOString(),
-      ended_at: null,
-      end_reason: null,
-      recorded: decision.record ? 1 : 0,
-      metadata: JSON.stringify(facts.data),
-    });
-    await this.#storeDecision(callId, facts, decision, "siprec");
     const active: Active = {
       session,
       callId,
@@ -290,14 +269,49 @@ export class RecorderService implements Service, CallControl {
       autoResume: null,
       closing: null,
     };
+    // The call, its decision and the recording's rows are one commit (one fsync); the
+    // RTP sockets open after it, still before the SIP 200 OK (the `prepare` hook).
+    await inTransaction(this.#app.store.db, async (tx) => {
+      await insertCall(tx, {
+        id: callId,
+        call_key: facts.callKey,
+        sip_call_id: session.sipCallId,
+        siprec_session_id: session.source === "siprec" ? session.sessionId : null,
+        ucid: f.ucid ?? null,
+        source: session.source,
+        direction: f.direction ?? null,
+        ani: f.ani ?? null,
+        dnis: f.dnis ?? null,
+        dn: f.dn ?? null,
+        agent_id: f.agentId ?? null,
+        queue: f.queue ?? null,
+        business_unit: f.businessUnit ?? null,
+        customer_type: f.customerType ?? null,
+        language: f.language ?? null,
+        customer_id: f.customerId ?? null,
+        started_at: now.toISOString(),
+        ended_at: null,
+        end_reason: null,
+        recorded: decision.record ? 1 : 0,
+        metadata: JSON.stringify(facts.data),
+      });
+      await this.#storeDecision(tx, callId, facts, decision, "siprec");
+      if (decision.record) await this.#newRecording(active, tx);
+    });
     this.#active.set(session.key, active);
-    if (decision.record) await this.#startRecording(active);
+    if (decision.record) await this.#openMedia(active);
     else this.#counts.notRecorded++;
   }
 
-  async #storeDecision(callId: string, facts: CallFacts, d: CallDecision, origin: string) {
+  async #storeDecision(
+    db: Db,
+    callId: string,
+    facts: CallFacts,
+    d: CallDecision,
+    origin: string,
+  ) {
     const now = this.#now();
-    await insertDecision(this.#app.store.db, {
+    await insertDecision(db, {
       callId,
       callKey: facts.callKey,
       origin,
@@ -311,11 +325,17 @@ export class RecorderService implements Service, CallControl {
       at: now,
     });
     if (d.record && d.charges.length) {
-      await chargeQuota(this.#app.store.db, facts.callKey, d.charges, now);
+      await chargeQuota(db, facts.callKey, d.charges, now);
     }
   }
 
   async #startRecording(a: Active): Promise<void> {
+    await this.#newRecording(a, this.#app.store.db);
+    await this.#openMedia(a);
+  }
+
+  /** Writes a new recording's rows for the active call (in `db`, maybe a transaction). */
+  async #newRecording(a: Active, db: Db): Promise<void> {
     const cfg = this.#app.config;
     const id = crypto.randomUUID();
     const now = this.#now();
@@ -326,7 +346,7 @@ export class RecorderService implements Service, CallControl {
     const f = a.facts.fields;
     const retention = a.decision.retention;
     const keepFor = retention ? cfg.storage.retentionClasses[retention] : cfg.storage.purgeAfter;
-    await createRecording(this.#app.store.db, {
+    await createRecording(db, {
       recording: {
         id,
         call_id: a.callId,
@@ -381,9 +401,15 @@ export class RecorderService implements Service, CallControl {
     this.#counts.started++;
     a.path = join(this.#spoolDir, rel);
     a.assignment = assignment;
+  }
+
+  /** Binds the recording's RTP ports and starts its file in the media workers. */
+  async #openMedia(a: Active): Promise<void> {
+    const cfg = this.#app.config;
+    const id = a.recordingId!, assignment = a.assignment!;
     try {
       await this.#engine.open(id, this.#captureStreams(a.session, assignment), {
-        path: a.path,
+        path: a.path!,
         format: a.decision.format,
         complexity: cfg.recorder.opus.complexity,
         bitrate: cfg.recorder.opus.bitrate,
@@ -423,7 +449,7 @@ export class RecorderService implements Service, CallControl {
       const facts = callFacts(session);
       const again = this.decide(session);
       this.#decided.delete(session.key);
-      await this.#storeDecision(a.callId, facts, again, "update");
+      await this.#storeDecision(this.#app.store.db, a.callId, facts, again, "update");
       if (a.decision.mode === "destination" && a.recordingId) {
         // Agent-side recording stops at the transfer; the new leg is decided afresh.
         await this.#finishRecording(a, "transfer");
@@ -511,27 +537,40 @@ export class RecorderService implements Service, CallControl {
     this.#decided.delete(key);
     if (!a) return;
     a.closing ??= (async () => {
-      await this.#finishRecording(a, reason);
-      await endCall(this.#app.store.db, a.callId, reason, this.#now());
+      const end = await this.#closeRecording(a, reason);
+      // The recording's end and the call's end are one commit.
+      await inTransaction(this.#app.store.db, async (tx) => {
+        if (end) await finalizeRecording(tx, end);
+        await endCall(tx, a.callId, reason, this.#now());
+      });
+      if (end) this.#logFinished(end);
       this.#active.delete(key);
     })();
     await a.closing;
   }
 
   async #finishRecording(a: Active, reason: string): Promise<void> {
+    const end = await this.#closeRecording(a, reason);
+    if (!end) return;
+    await finalizeRecording(this.#app.store.db, end);
+    this.#logFinished(end);
+  }
+
+  /** Stops capture and finishes the file; returns what the store must record, or null. */
+  async #closeRecording(a: Active, reason: string): Promise<RecordingEnd | null> {
     const id = a.recordingId, path = a.path;
-    if (!id || !path) return;
+    if (!id || !path) return null;
     if (a.autoResume !== null) clearTimeout(a.autoResume);
     a.recordingId = null;
     const closed = await this.#engine.close(id);
     const end = await finishClosed(id, path, closed, a.pauses, reason, this.#now());
     this.#counts[end.state]++;
-    await finalizeRecording(this.#app.store.db, {
-      ...end,
-      path: end.path.slice(this.#spoolDir.length + 1),
-    });
+    return { ...end, path: end.path.slice(this.#spoolDir.length + 1) };
+  }
+
+  #logFinished(end: RecordingEnd): void {
     this.#app.log.info("recording finished", {
-      recording: id,
+      recording: end.id,
       state: end.state,
       durationMs: Math.round(end.durationMs),
       flags: end.flags,

@@ -6,6 +6,14 @@ import type { DatabaseSync } from "node:sqlite";
 import type { Db } from "../db.ts";
 import type { CallTable, RecordingTable } from "../schema.ts";
 
+/**
+ * Runs `fn` in the caller's transaction when `db` is one, else in a new transaction:
+ * so a call's start (or end) can be one commit — one fsync with synchronous=FULL.
+ */
+export async function inTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? await fn(db) : await db.transaction().execute(fn);
+}
+
 /** Returns the spool location's id, creating the row on first use. */
 export async function ensureSpool(db: Db, path: string): Promise<number> {
   const row = await db.selectFrom("storage_locations").select(["id", "path"]).where(
@@ -117,9 +125,9 @@ export interface NewRecording {
   metadata: Record<string, string>;
 }
 
-/** Inserts a recording and its rows in one transaction. */
+/** Inserts a recording and its rows in one transaction (or the caller's). */
 export async function createRecording(db: Db, r: NewRecording): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     await tx.insertInto("recordings").values(r.recording).execute();
     const id = r.recording.id;
     for (const p of new Set(r.recording.partitions.split(",").filter(Boolean))) {
@@ -185,9 +193,9 @@ export interface RecordingEnd {
   flags: { noMedia: boolean; oneWay: boolean; interrupted: boolean };
 }
 
-/** Marks a recording finished, with its stats, pauses and gaps, in one transaction. */
+/** Marks a recording finished, with its stats, pauses and gaps, in one transaction (or the caller's). */
 export async function finalizeRecording(db: Db, e: RecordingEnd): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     await tx.updateTable("recordings").set({
       state: e.state,
       ended_at: e.endedAt.toISOString(),
