@@ -23,6 +23,14 @@ const HOLD_BACK = TIMELINE_RATE;
 /** A silence on one channel longer than this between packets is a gap. */
 export const GAP_MS = 2000;
 
+/** Copies `src` into the ring at absolute sample position `pos`, wrapping at the end. */
+function copyIntoRing(ring: Int16Array, pos: number, src: Int16Array): void {
+  const start = pos % RING;
+  const first = Math.min(src.length, RING - start);
+  ring.set(src.subarray(0, first), start);
+  if (first < src.length) ring.set(src.subarray(first), 0);
+}
+
 /** A paused span on the timeline, in ms from the recording's start. */
 export interface PauseSpan {
   startMs: number;
@@ -153,10 +161,8 @@ export class Timeline {
       return false;
     }
     if (samples) {
-      const ring = this.#ring[channel];
-      for (let i = Math.max(0, this.#emitted - pos); i < length; i++) {
-        ring[(pos + i) % RING] = samples[i];
-      }
+      const skip = Math.max(0, this.#emitted - pos);
+      copyIntoRing(this.#ring[channel], pos + skip, samples.subarray(skip, length));
       this.#stats.placedSamples += length;
     }
     s.end = Math.max(s.end, pos + length);
@@ -199,12 +205,17 @@ export class Timeline {
     const n = target - this.#emitted;
     const out = new Int16Array(n * 2);
     const [l, r] = this.#ring;
-    for (let i = 0; i < n; i++) {
-      const idx = (this.#emitted + i) % RING;
-      out[2 * i] = l[idx];
-      out[2 * i + 1] = r[idx];
-      l[idx] = 0;
-      r[idx] = 0;
+    // At most two contiguous ring segments: interleave each, then clear it.
+    for (let done = 0; done < n;) {
+      const start = (this.#emitted + done) % RING;
+      const len = Math.min(n - done, RING - start);
+      for (let i = 0, o = 2 * done; i < len; i++, o += 2) {
+        out[o] = l[start + i];
+        out[o + 1] = r[start + i];
+      }
+      l.fill(0, start, start + len);
+      r.fill(0, start, start + len);
+      done += len;
     }
     for (const p of this.#pauses) {
       const from = Math.max(p.start, this.#emitted), to = Math.min(p.end ?? Infinity, target);

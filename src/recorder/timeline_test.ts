@@ -95,3 +95,26 @@ Deno.test("Timeline records gaps longer than 2 s on a channel", () => {
   assert.equal(tl.gaps[0].startMs, 1000);
   assert.equal(tl.gaps[0].endMs, 3500);
 });
+
+Deno.test("Timeline keeps audio contiguous across many ring wraps", () => {
+  const tl = new Timeline(100);
+  const out: number[] = [];
+  // 30 s of 20 ms packets whose samples count up, drained every 250 ms.
+  for (let i = 0; i < 1500; i++) {
+    const pcm = new Int16Array(160);
+    for (let j = 0; j < 160; j++) pcm[j] = (i * 160 + j) % 30000 + 1;
+    tl.place("a", 0, 1, i * 160, i * 20, pcm);
+    if (i % 12 === 11) {
+      const batch = tl.drain(i * 20);
+      if (batch) { for (let k = 0; k < batch.length; k += 2) out.push(batch[k]); }
+    }
+  }
+  const rest = tl.drain(30_000, true)!;
+  for (let k = 0; k < rest.length; k += 2) out.push(rest[k]);
+  assert.equal(out.length, 1500 * 160);
+  for (let n = 0; n < out.length; n++) {
+    if (out[n] !== (n % 30000) + 1) {
+      assert.fail(`sample ${n} is ${out[n]}, expected ${(n % 30000) + 1}`);
+    }
+  }
+});
