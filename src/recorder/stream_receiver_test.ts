@@ -84,3 +84,37 @@ Deno.test("StreamReceiver jitter is zero for perfectly paced packets", () => {
   for (let i = 0; i < 50; i++) rx2.receive(packet(i, i * 160), i * 20 + (i % 2) * 10);
   assert.ok(rx2.stats().jitterMs > 5);
 });
+
+Deno.test("StreamReceiver.receive() never throws on arbitrary bytes (fast-check)", async () => {
+  const fc = (await import("fast-check")).default;
+  const codecs = new Map<number, PayloadCodec>([
+    [0, { name: "PCMU", clockRate: 8000 }],
+    [8, { name: "PCMA", clockRate: 8000 }],
+    [101, { name: "telephone-event", clockRate: 8000 }],
+  ]);
+  const tl = new Timeline(100);
+  const rx = new StreamReceiver("a", 0, codecs, tl);
+  let t = 0;
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 1500 }),
+        // Mostly-valid headers with random fields, so deeper code paths run too.
+        fc.tuple(
+          fc.integer({ min: 0, max: 127 }),
+          fc.integer({ min: 0, max: 0xffff }),
+          fc.nat(),
+          fc.uint8Array({ maxLength: 400 }),
+        )
+          .map(([pt, seq, ts, payload]) => packet(seq, ts, pt, payload, 42)),
+      ),
+      (bytes) => {
+        rx.receive(bytes, t += 7);
+        tl.drain(t);
+      },
+    ),
+    { numRuns: 2000 },
+  );
+  const st = rx.stats();
+  assert.ok(st.badPackets + st.unknownPayload + st.received > 0);
+});
