@@ -1,13 +1,15 @@
-/** The /admin sub-app: users, org units, tokens, rules, system. */
+/** The /admin sub-app: users, roles, org units, tokens, rules, system. */
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
 import { adminUserRoutes } from "./admin_users.tsx";
 import { adminSystemRoutes } from "./admin_system.tsx";
+import { adminRoleRoutes } from "./admin_roles.tsx";
 
 /** Admin sub-app, mounted at /admin. */
 export function adminRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.route("/", adminUserRoutes());
   r.route("/", adminSystemRoutes());
+  r.route("/", adminRoleRoutes());
   return r;
 }

@@ -22,6 +22,7 @@ function Nav(props: { p: Principal; csrf?: string }) {
       {has("pause.own") && props.p.agentId && <a href="/agent">My call</a>}
       {(has("recording.search") || has("system.manage")) && <a href="/calls">Active calls</a>}
       {has("users.manage") && <a href="/admin/users">Users</a>}
+      {has("users.manage") && <a href="/admin/roles">Roles</a>}
       {has("users.manage") && <a href="/admin/org">Org units</a>}
       {has("users.manage") && <a href="/admin/tokens">API tokens</a>}
       {has("rules.view") && <a href="/admin/rules">Rules</a>}
