@@ -509,7 +509,7 @@ export class RecorderService implements Service, CallControl {
     const a = this.#active.get(key);
     if (!a || a.pausedAt) return;
     this.#pause(a, { source: "src", reasonCode: "src-inactive", userId: null });
-    await this.#auditPause(a, "call.pause", "src-inactive", null);
+    await this.#auditSrc(a, "call.pause", "src-inactive");
   }
 
   /** The SRC resumed the session. */
@@ -517,12 +517,13 @@ export class RecorderService implements Service, CallControl {
     const a = this.#active.get(key);
     if (!a || !a.pausedAt) return;
     this.#resume(a);
-    await this.#auditPause(a, "call.resume", "src-active", null);
+    await this.#auditSrc(a, "call.resume", "src-active");
   }
 
-  async #auditPause(a: Active, action: string, code: string, userId: number | null) {
+  /** Audits a pause or resume the SRC signalled (agents' and APIs' are audited by the web). */
+  async #auditSrc(a: Active, action: string, code: string) {
     await this.#app.audit.append({
-      actor: userId === null ? { type: "system", name: "src" } : { type: "user", id: userId },
+      actor: { type: "system", name: "src" },
       action,
       target: { type: "call", id: a.callId },
       recordingId: a.recordingId,
