@@ -11,37 +11,9 @@ import { query, waitFor } from "../helpers/db.ts";
 import { migrate, openStore } from "../../src/store/db.ts";
 import { addOrgUnit } from "../../src/store/queries/org_units.ts";
 import { makeOpus } from "../web/harness.ts";
+import { startServer } from "../helpers/server.ts";
 
 const PASSWORD = "e2e password long enough";
-
-function stop(child: Deno.ChildProcess): void {
-  try {
-    child.kill("SIGTERM");
-  } catch {
-    // already exited
-  }
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-async function waitHealthy(url: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    try {
-      const res = await fetch(`${url}/healthz`);
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("server did not become healthy");
-}
 
 async function seed(dataDir: string, dir: string): Promise<number> {
   const bytes = await makeOpus(dir, 5);
@@ -100,30 +72,18 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "selrec-e2e-" });
     const dataDir = join(dir, "data");
-    const port = freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "main.ts", "serve"],
-      cwd: new URL("../..", import.meta.url).pathname,
-      env: {
-        SELREC_DATA_DIR: dataDir,
-        SELREC_HTTP_PORT: String(port),
-        SELREC_HTTP_HOST: "127.0.0.1",
-        SELREC_SIP_PORT: String(freePort()),
-        SELREC_ADMIN_PASSWORD: PASSWORD,
-        SELREC_LOG_LEVEL: "warn",
-      },
-      stdout: "null",
-      stderr: "inherit",
-    }).spawn();
+    await Deno.mkdir(dataDir);
+    const server = await startServer({
+      dataDir,
+      env: { SELREC_ADMIN_PASSWORD: PASSWORD, SELREC_LOG_LEVEL: "warn" },
+    });
+    const url = server.httpUrl;
     const context = await launchChromium(join(dir, "chrome")).catch(async (err) => {
-      stop(child);
-      await child.status;
+      await server.stop();
       throw err;
     });
     const page = await context.newPage();
     try {
-      await waitHealthy(url);
       await seed(dataDir, dir);
       await page.goto(`${url}/`);
       await page.fill('input[name="username"]', "admin");
@@ -195,8 +155,7 @@ Deno.test({
       throw err;
     } finally {
       await context.close();
-      stop(child);
-      await child.status;
+      await server.stop();
       await Deno.remove(dir, { recursive: true });
     }
   },
