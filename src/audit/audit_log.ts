@@ -8,6 +8,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../store/schema/database.ts";
 import type { AuditEvent, AuditEventTable } from "../store/schema/audit.ts";
 import { canonicalJson } from "./canonical_json.ts";
+import { sha256Hex } from "../auth/password.ts";
 
 /** The hash that precedes the first entry. */
 export const GENESIS_HASH = "0".repeat(64);
@@ -29,15 +30,9 @@ export interface AuditInput {
 /** The fields that are hashed, in the order the row stores them. */
 export type AuditHashed = Omit<AuditEvent, "hash">;
 
-const enc = new TextEncoder();
-
 /** Computes an entry's hash from its hashed fields (which include prev_hash). */
-export async function entryHash(entry: AuditHashed): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    enc.encode(entry.prev_hash + canonicalJson(entry)),
-  );
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+export function entryHash(entry: AuditHashed): Promise<string> {
+  return sha256Hex(entry.prev_hash + canonicalJson(entry));
 }
 
 /** Raised when the audit write fails; the audited action must fail with it. */
