@@ -3,11 +3,11 @@
  * `selrec storage init-target NAME`. Progress bars go to stderr on a TTY; `--json` prints
  * one JSON document on stdout.
  */
-import { type AuditInput, AuditLog } from "../audit/audit_log.ts";
+import { AuditLog } from "../audit/audit_log.ts";
 import { createLogger } from "../log.ts";
 import type { CliIO, Command } from "../cli/command.ts";
 import { UsageError } from "../cli/command.ts";
-import { configFor, storeFor } from "../cli/context.ts";
+import { cliActor, configFor, storeFor } from "../cli/context.ts";
 import type { Store } from "../store/db.ts";
 import type { LoadedConfig } from "../config.ts";
 import { parseDuration } from "../duration.ts";
@@ -18,10 +18,6 @@ import { storageStatus } from "./status.ts";
 import { markTarget, specOf, syncTargets } from "./locations.ts";
 import { CopyWorker } from "./copy_worker.ts";
 import { formatBytes, progressBar, statusText } from "./format.ts";
-
-function cliActor(io: CliIO): AuditInput["actor"] {
-  return { type: "cli", name: io.env.SUDO_USER || io.env.USER || null };
-}
 
 function hostOf(loaded: LoadedConfig, store: Store, io: CliIO): StorageHost {
   const log = createLogger({ level: "warn", format: "json", write: (l) => io.stderr(l + "\n") });

@@ -6,13 +6,8 @@ import { exportAuditToFile } from "../audit/export.ts";
 import { type AuditFilter, isoBound } from "../audit/query.ts";
 import { pruneAudit } from "../audit/retention.ts";
 import { type AuditVerifyReport, verifyAuditCsv, verifyAuditStore } from "../audit/verify_store.ts";
-import type { AuditInput } from "../audit/audit_log.ts";
 import { type CliArgs, type CliIO, type Command, UsageError } from "./command.ts";
-import { configFor, storeFor } from "./context.ts";
-
-function cliActor(io: CliIO): AuditInput["actor"] {
-  return { type: "cli", name: io.env.SUDO_USER || io.env.USER || null };
-}
+import { cliActor, configFor, storeFor } from "./context.ts";
 
 function str(args: CliArgs, name: string): string | undefined {
   const v = args.values[name];

@@ -3,6 +3,12 @@ import { join } from "node:path";
 import { ConfigError, loadConfig, type LoadedConfig } from "../config.ts";
 import { migrate, openStore, type Store } from "../store/db.ts";
 import type { CliArgs, CliIO } from "./command.ts";
+import type { AuditInput } from "../audit/audit_log.ts";
+
+/** Who a CLI command acts as in the audit: the person behind sudo, else the login user. */
+export function cliActor(io: CliIO): AuditInput["actor"] {
+  return { type: "cli", name: io.env.SUDO_USER || io.env.USER || null };
+}
 
 /** Loads config for a command; on error prints every problem and returns null (exit 2). */
 export async function configFor(args: CliArgs, io: CliIO): Promise<LoadedConfig | null> {

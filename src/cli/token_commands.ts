@@ -5,9 +5,8 @@ import { listTokens, revokeToken } from "../store/queries/tokens.ts";
 import { findUser } from "../store/queries/users.ts";
 import { AuditLog } from "../audit/audit_log.ts";
 import { withAudit } from "../audit/audited.ts";
-import { cliActor } from "./user_commands.ts";
 import { type Command, table, UsageError } from "./command.ts";
-import { configFor, storeFor } from "./context.ts";
+import { cliActor, configFor, storeFor } from "./context.ts";
 
 export const tokenAddCommand: Command = {
   path: ["token", "add"],

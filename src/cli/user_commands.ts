@@ -15,12 +15,7 @@ import { type AuditInput, AuditLog } from "../audit/audit_log.ts";
 import { withAudit } from "../audit/audited.ts";
 import type { Store } from "../store/db.ts";
 import { type CliArgs, type CliIO, type Command, table, UsageError } from "./command.ts";
-import { configFor, storeFor } from "./context.ts";
-
-/** The audit actor of a CLI change. */
-export function cliActor(io: CliIO): AuditInput["actor"] {
-  return { type: "cli", name: io.env.USER ?? "cli" };
-}
+import { cliActor, configFor, storeFor } from "./context.ts";
 
 /** Runs `change` on user `name` with its audit entry; false when there is no such user. */
 async function auditedUserChange(
