@@ -1,24 +1,7 @@
 /**
- * Test and benchmark helpers: synthetic stereo tones and Goertzel tone detection.
+ * Test helpers: Goertzel tone detection, channel split, running a tool.
  * Internal to src/codec (underscore file), not part of the module API.
  */
-
-/** Interleaved Int16 stereo: `leftHz` on the left, `rightHz` on the right. */
-export function stereoTone(
-  sampleRate: number,
-  seconds: number,
-  leftHz: number,
-  rightHz: number,
-  amplitude = 8000,
-): Int16Array {
-  const n = Math.round(sampleRate * seconds);
-  const out = new Int16Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    out[2 * i] = Math.round(amplitude * Math.sin((2 * Math.PI * leftHz * i) / sampleRate));
-    out[2 * i + 1] = Math.round(amplitude * Math.sin((2 * Math.PI * rightHz * i) / sampleRate));
-  }
-  return out;
-}
 
 /** Normalised power of `hz` in `samples` (Goertzel); `samples` is one channel. */
 export function goertzel(samples: ArrayLike<number>, sampleRate: number, hz: number): number {

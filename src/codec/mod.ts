@@ -4,6 +4,7 @@ export * from "./ogg.ts";
 export * from "./ogg_stream_writer.ts";
 export * from "./opus_head.ts";
 export * from "./opus_encoder.ts";
+export * from "./opus_packet.ts";
 export * from "./opus_ogg_writer.ts";
 export * from "./opus_decode.ts";
 export * from "./wav.ts";

@@ -5,7 +5,7 @@
  */
 import { OpusDecoder } from "opus-decoder";
 import { oggPackets, scanOggPages } from "./ogg.ts";
-import { parseOpusHead } from "./opus_head.ts";
+import { opusStreams, parseOpusHead } from "./opus_head.ts";
 
 /** Decoded audio: one Float32Array per channel at 48 kHz. */
 export interface DecodedOpus {
@@ -25,7 +25,14 @@ export async function decodeOggOpus(bytes: Uint8Array): Promise<DecodedOpus> {
   const packets = oggPackets(scan.pages.map((p) => p.page));
   if (packets.length < 2) throw new SyntaxError("Cannot decode Ogg Opus: headers are missing");
   const head = parseOpusHead(packets[0].data);
-  const decoder = new OpusDecoder({ channels: head.channels, preSkip: head.preSkip });
+  const { streams, coupled, table } = opusStreams(head);
+  const decoder = new OpusDecoder({
+    channels: head.channels,
+    streamCount: streams,
+    coupledStreamCount: coupled,
+    channelMappingTable: table,
+    preSkip: head.preSkip,
+  });
   await decoder.ready;
   try {
     const audio = packets.slice(2).map((p) => p.data);

@@ -4,14 +4,20 @@
  * Int16 PCM. Ogg framing is separate (see opus_ogg_writer.ts).
  */
 
+import { DUAL_MONO, type OpusChannelMapping } from "./opus_head.ts";
+import { multistreamPacket } from "./opus_packet.ts";
+
 /** Which libopus build is in use. */
 export type OpusBackend = "native" | "wasm";
 /** Sample rates libopus accepts. */
 export type OpusSampleRate = 8000 | 12000 | 16000 | 24000 | 48000;
 
 /**
- * Encoder settings; defaults: stereo, 8 kHz, voip, complexity 5, 20 ms, libopus bitrate.
- * Stereo is forced (OPUS_SET_FORCE_CHANNELS 2) so the two legs stay apart.
+ * Encoder settings; defaults: two channels, 8 kHz, voip, complexity 5, 20 ms, libopus
+ * bitrate. Two channels are two parties, not a stereo image: they are coded as two
+ * uncoupled mono streams ({@link DUAL_MONO}). Coupled stereo lets libopus code the
+ * side signal cheaply and at low bitrates (≤ 12 kbps measured) collapse to mid only,
+ * which puts each party on both channels.
  */
 export interface OpusEncoderOptions {
   channels?: 1 | 2;
@@ -19,7 +25,7 @@ export interface OpusEncoderOptions {
   application?: "voip" | "audio" | "restricted_lowdelay";
   /** 0 (fastest) … 10. */
   complexity?: number;
-  /** Bits per second (500–512000); omitted = libopus default for the settings. */
+  /** Bits per second for all channels (500–512000); omitted = libopus default per stream. */
   bitrate?: number;
   /** Frame length in ms. */
   frameMs?: 10 | 20 | 40 | 60;
@@ -38,6 +44,8 @@ export interface OpusFrameEncoder {
   readonly frameSamples48k: number;
   /** Encoder lookahead at 48 kHz: the OpusHead pre-skip (RFC 7845 §4.2). */
   readonly preSkip: number;
+  /** The OpusHead channel mapping the packets need; null = family 0 (mono). */
+  readonly mapping: OpusChannelMapping | null;
   encode(pcm: Int16Array): Uint8Array;
 }
 
@@ -55,7 +63,6 @@ const OPUS_SET_COMPLEXITY = 4010;
 const OPUS_SET_SIGNAL = 4024;
 const OPUS_SIGNAL_VOICE = 3001;
 const OPUS_GET_LOOKAHEAD = 4027;
-const OPUS_SET_FORCE_CHANNELS = 4022;
 
 const loaded = new Map<OpusBackend, Promise<RawEncoderClass>>();
 
@@ -105,31 +112,43 @@ export async function createOpusEncoder(opts: OpusEncoderOptions = {}): Promise<
   }
   const backend = await loadOpusBackend(opts.backend ?? "auto");
   const Encoder = await loadBackend(backend);
-  const raw = new Encoder({
-    channels,
-    sample_rate: sampleRate,
-    application: opts.application ?? "voip",
-  });
-  raw.ctl(OPUS_SET_COMPLEXITY, complexity);
-  raw.ctl(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
-  // Left and right are different people: never let libopus downmix to mono at low bitrates.
-  if (channels === 2) raw.ctl(OPUS_SET_FORCE_CHANNELS, 2);
-  if (opts.bitrate !== undefined) raw.ctl(OPUS_SET_BITRATE, opts.bitrate);
+  const streams: RawEncoder[] = [];
+  for (let i = 0; i < channels; i++) {
+    const raw = new Encoder({
+      channels: 1,
+      sample_rate: sampleRate,
+      application: opts.application ?? "voip",
+    });
+    raw.ctl(OPUS_SET_COMPLEXITY, complexity);
+    raw.ctl(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
+    if (opts.bitrate !== undefined) {
+      raw.ctl(OPUS_SET_BITRATE, Math.max(500, Math.round(opts.bitrate / channels)));
+    }
+    streams.push(raw);
+  }
   const ratio = 48000 / sampleRate;
   const frameSamples = (sampleRate * frameMs) / 1000;
   const frameLength = frameSamples * channels;
+  const split = channels === 2 ? [new Int16Array(frameSamples), new Int16Array(frameSamples)] : [];
   return {
     backend,
     channels,
     sampleRate,
     frameSamples,
     frameSamples48k: frameSamples * ratio,
-    preSkip: raw.ctl(OPUS_GET_LOOKAHEAD) * ratio,
+    preSkip: streams[0].ctl(OPUS_GET_LOOKAHEAD) * ratio,
+    mapping: channels === 2 ? DUAL_MONO : null,
     encode(pcm: Int16Array): Uint8Array {
       if (pcm.length !== frameLength) {
         throw new RangeError(`Opus frame has "${pcm.length}" samples, expected ${frameLength}`);
       }
-      return raw.encode(pcm);
+      if (channels === 1) return streams[0].encode(pcm);
+      const [l, r] = split;
+      for (let i = 0, j = 0; i < frameSamples; i++, j += 2) {
+        l[i] = pcm[j];
+        r[i] = pcm[j + 1];
+      }
+      return multistreamPacket([streams[0].encode(l), streams[1].encode(r)]);
     },
   };
 }

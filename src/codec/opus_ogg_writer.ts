@@ -5,7 +5,13 @@
  * Pure: returns page bytes, does no I/O.
  */
 import { OggStreamWriter } from "./ogg_stream_writer.ts";
-import { encodeOpusHead, encodeOpusTags } from "./opus_head.ts";
+import {
+  encodeOpusHead,
+  encodeOpusTags,
+  type OpusChannelMapping,
+  opusStreams,
+} from "./opus_head.ts";
+import { emptyOpusPacket } from "./opus_packet.ts";
 
 /** Settings for {@link OggOpusWriter}. */
 export interface OggOpusWriterOptions {
@@ -21,20 +27,15 @@ export interface OggOpusWriterOptions {
   comments?: string[];
   /** Longest audio on one page, in ms; default 1000. */
   maxPageMs?: number;
-}
-
-/**
- * A one-byte Opus packet (TOC only, code 0, zero-length frame: RFC 6716 §3.2.1) of
- * 20 ms CELT fullband. Decoders treat it as a lost frame: it decodes to silence.
- */
-export function emptyOpusPacket(channels: 1 | 2): Uint8Array {
-  return Uint8Array.of((31 << 3) | (channels === 2 ? 0x04 : 0));
+  /** Channel mapping family 1 (e.g. {@link DUAL_MONO}); absent = family 0. */
+  mapping?: OpusChannelMapping;
 }
 
 /** Writes one stereo (or mono) Ogg Opus logical stream into page bytes. */
 export class OggOpusWriter {
   readonly channels: 1 | 2;
   readonly preSkip: number;
+  #empty: Uint8Array;
   #ogg: OggStreamWriter;
   #maxPage48k: number;
   #queued48k = 0;
@@ -45,6 +46,8 @@ export class OggOpusWriter {
   constructor(opts: OggOpusWriterOptions) {
     this.channels = opts.channels;
     this.preSkip = opts.preSkip;
+    const { streams, coupled } = opusStreams(opts);
+    this.#empty = emptyOpusPacket(streams, coupled);
     this.#maxPage48k = (opts.maxPageMs ?? 1000) * 48;
     this.#ogg = new OggStreamWriter(opts.serial);
     const head = encodeOpusHead({
@@ -52,6 +55,7 @@ export class OggOpusWriter {
       preSkip: opts.preSkip,
       inputSampleRate: opts.inputSampleRate,
       outputGain: 0,
+      ...(opts.mapping ? { mapping: opts.mapping } : {}),
     });
     const tags = encodeOpusTags({ vendor: opts.vendor ?? "selrec", comments: opts.comments ?? [] });
     // §3: OpusHead alone on the first page; OpusTags finishes its own page(s).
@@ -107,7 +111,7 @@ export class OggOpusWriter {
   /** Final page(s) with EOS. A stream with no audio gets one 20 ms empty packet. */
   end(): Uint8Array[] {
     if (this.#ogg.ended) return [];
-    if (!this.#held) this.addPacket(emptyOpusPacket(this.channels), 960);
+    if (!this.#held) this.addPacket(this.#empty, 960);
     const held = this.#held!;
     this.#ogg.addPacket(held.data, held.granule);
     this.#held = null;

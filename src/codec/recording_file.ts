@@ -7,8 +7,9 @@
 import { DurableAppender, finalPathOf } from "./_durable_file.ts";
 import { commitFile } from "./_durable_file.ts";
 import { encodeOggPage, OGG_EOS, oggPackets, scanOggPages } from "./ogg.ts";
-import { parseOpusHead } from "./opus_head.ts";
-import { emptyOpusPacket, OggOpusWriter, type OggOpusWriterOptions } from "./opus_ogg_writer.ts";
+import { opusStreams, parseOpusHead } from "./opus_head.ts";
+import { emptyOpusPacket } from "./opus_packet.ts";
+import { OggOpusWriter, type OggOpusWriterOptions } from "./opus_ogg_writer.ts";
 import { encodeWavHeader, parseWav, wavHeaderLength, type WavParams } from "./wav.ts";
 
 /** Clock and durability settings shared by both file kinds. */
@@ -223,13 +224,15 @@ function recoverOgg(bytes: Uint8Array): RecoveryPlan {
     };
   }
   // Headers only: add one empty 20 ms packet so the stream has an EOS audio page.
+  const { streams, coupled } = opusStreams(head);
+  const body = emptyOpusPacket(streams, coupled);
   const eos = encodeOggPage({
     headerType: OGG_EOS,
     granule: 960,
     serial: page.serial,
     sequence: page.sequence + 1,
-    segments: Uint8Array.of(1),
-    body: emptyOpusPacket(head.channels),
+    segments: Uint8Array.of(body.length),
+    body,
   });
   return {
     end: offset + pageLength + eos.length,

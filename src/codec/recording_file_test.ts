@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { goertzel, run, stereoTone } from "./_tone.ts";
+import { stereoTone } from "../../tests/helpers/audio.ts";
+import { goertzel, run } from "./_tone.ts";
 import { encodeG711 } from "./g711.ts";
 import { OGG_EOS, scanOggPages } from "./ogg.ts";
 import { decodeOggOpus } from "./opus_decode.ts";
@@ -30,6 +31,7 @@ async function opusFile(path: string, clock = fakeClock(), maxPageMs?: number) {
     serial: 99,
     channels: 2,
     preSkip: enc.preSkip,
+    mapping: enc.mapping ?? undefined,
     inputSampleRate: 8000,
     comments: [opusComment("CALLID", "crash-test")],
     now: clock.now,
@@ -168,6 +170,8 @@ Deno.test({
       const h = await recoverPartial(`${dir}/h.ogg.partial`);
       await opusinfoClean(h.path);
       assert.ok(h.durationMs < 20);
+      const empty = await decodeOggOpus(await Deno.readFile(h.path));
+      assert.deepEqual([empty.channels, empty.errors], [2, 0]);
     }),
 });
 

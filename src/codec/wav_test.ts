@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { run, stereoTone } from "./_tone.ts";
+import { stereoTone } from "../../tests/helpers/audio.ts";
+import { run } from "./_tone.ts";
 import { encodeG711 } from "./g711.ts";
 import { encodeWav, encodeWavHeader, parseWav, pcm16Bytes, wavHeaderLength } from "./wav.ts";
 

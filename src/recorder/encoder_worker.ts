@@ -71,6 +71,7 @@ async function begin(rec: string, spec: FileSpec): Promise<OpenFile> {
     serial: (crypto.getRandomValues(new Uint32Array(1))[0] | 1) >>> 0,
     channels: 2,
     preSkip: encoder.preSkip,
+    ...(encoder.mapping ? { mapping: encoder.mapping } : {}),
     inputSampleRate: 8000,
     comments: spec.comments,
     pageIntervalMs: spec.pageIntervalMs,

@@ -2,6 +2,23 @@
 import { encodeG711 } from "../../src/codec/g711.ts";
 import { serializeRtpPacket } from "../../src/rtp/packet.ts";
 
+/** Interleaved 16-bit stereo PCM: `leftHz` on the left channel, `rightHz` on the right. */
+export function stereoTone(
+  rate: number,
+  seconds: number,
+  leftHz: number,
+  rightHz: number,
+  amplitude = 8000,
+): Int16Array {
+  const n = Math.round(rate * seconds);
+  const out = new Int16Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    out[2 * i] = Math.round(amplitude * Math.sin((2 * Math.PI * leftHz * i) / rate));
+    out[2 * i + 1] = Math.round(amplitude * Math.sin((2 * Math.PI * rightHz * i) / rate));
+  }
+  return out;
+}
+
 /** Relative power of `hz` in `samples` (Goertzel), normalised by length. */
 export function tonePower(samples: ArrayLike<number>, rate: number, hz: number): number {
   const k = 2 * Math.cos((2 * Math.PI * hz) / rate);
