@@ -108,6 +108,28 @@ Deno.test({
         })
       );
       assert.ok(Math.abs(duration - 5) < 0.1, `duration ${duration}`);
+      // Chromium's own Opus decoder takes the two-stream (family 1) file apart per party.
+      const decoded = await page.evaluate(async () => {
+        const a = document.getElementById("player") as HTMLAudioElement;
+        const bytes = await (await fetch(a.currentSrc)).arrayBuffer();
+        const audio = await new OfflineAudioContext(2, 48000, 48000).decodeAudioData(bytes);
+        const power = (x: Float32Array, hz: number) => {
+          const k = 2 * Math.cos((2 * Math.PI * hz) / 48000);
+          let s1 = 0, s2 = 0;
+          for (const v of x) [s1, s2] = [v + k * s1 - s2, s1];
+          return s1 * s1 + s2 * s2 - k * s1 * s2;
+        };
+        const [l, r] = [0, 1].map((c) => audio.getChannelData(c).subarray(4800));
+        return {
+          channels: audio.numberOfChannels,
+          seconds: audio.duration,
+          left: power(l, 440) / power(l, 880),
+          right: power(r, 880) / power(r, 440),
+        };
+      });
+      assert.equal(decoded.channels, 2);
+      assert.ok(Math.abs(decoded.seconds - 5) < 0.1, `decoded ${decoded.seconds} s`);
+      assert.ok(decoded.left > 1e3 && decoded.right > 1e3, JSON.stringify(decoded));
       const seeked = await page.evaluate(() =>
         new Promise<number>((resolve) => {
           const a = document.getElementById("player") as HTMLAudioElement;

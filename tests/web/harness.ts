@@ -11,36 +11,38 @@ import { hashPassword, sha256Hex } from "../../src/auth/password.ts";
 import { addUser } from "../../src/store/queries/users.ts";
 import { addOrgUnit } from "../../src/store/queries/org_units.ts";
 import { newApp } from "../../web/app.ts";
+import { stereoTone } from "../helpers/audio.ts";
+import { concat } from "../../src/codec/ogg.ts";
+import { createOpusEncoder } from "../../src/codec/opus_encoder.ts";
+import { OggOpusWriter } from "../../src/codec/opus_ogg_writer.ts";
 import type { ActiveCall, CallControl, PauseRequest } from "../../src/call_control.ts";
 
 /** A password that passes the ≥ 12 characters rule. */
 export const PASSWORD = "correct horse battery";
 
-/** Makes a stereo Ogg Opus file of `seconds` (sox + opusenc); returns its bytes. */
+/**
+ * Makes a two-party Ogg Opus file of `seconds` the way the recorder does (440 Hz left,
+ * 880 Hz right, two mono streams); writes it to `dir` and returns its bytes.
+ */
 export async function makeOpus(dir: string, seconds = 3): Promise<Uint8Array> {
-  const wav = join(dir, `t${seconds}.wav`), opus = join(dir, `t${seconds}.opus`);
-  const run = async (cmd: string, args: string[]) => {
-    const out = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
-    if (!out.success) throw new Error(`${cmd} failed: ${new TextDecoder().decode(out.stderr)}`);
-  };
-  await run("sox", [
-    "-n",
-    "-r",
-    "8000",
-    "-c",
-    "2",
-    "-b",
-    "16",
-    wav,
-    "synth",
-    String(seconds),
-    "sine",
-    "440",
-    "sine",
-    "880",
-  ]);
-  await run("opusenc", ["--quiet", wav, opus]);
-  return await Deno.readFile(opus);
+  const enc = await createOpusEncoder({ sampleRate: 8000, complexity: 0, bitrate: 32000 });
+  const w = new OggOpusWriter({
+    serial: 0x5e1,
+    channels: 2,
+    preSkip: enc.preSkip,
+    inputSampleRate: 8000,
+    ...(enc.mapping ? { mapping: enc.mapping } : {}),
+  });
+  const pcm = stereoTone(8000, seconds, 440, 880);
+  const pages = [...w.headerPages()];
+  const step = enc.frameSamples * 2;
+  for (let o = 0; o + step <= pcm.length; o += step) {
+    pages.push(...w.addPacket(enc.encode(pcm.subarray(o, o + step)), enc.frameSamples48k));
+  }
+  pages.push(...w.end());
+  const bytes = concat(pages);
+  await Deno.writeFile(join(dir, `t${seconds}.opus`), bytes);
+  return bytes;
 }
 
 /** A scriptable CallControl for tests. */
