@@ -4,7 +4,8 @@
  * then we compare packets sent with packets the recorder counted, and read the
  * server's CPU time and the encoders' real-time factor. Prints JSON.
  *
- *   deno run -A scripts/bench_recorder.ts [--calls 500] [--duration 60] [--complexity 5]
+ *   deno run -A scripts/bench_recorder.ts [--calls 500] [--duration 60] [--complexity 0]
+ *     [--silence-gate -60|off]
  */
 import { parseArgs } from "node:util";
 import { DatabaseSync } from "node:sqlite";
@@ -17,10 +18,12 @@ const { values } = parseArgs({
     calls: { type: "string", default: "500" },
     duration: { type: "string", default: "60" },
     complexity: { type: "string", default: "0" },
+    "silence-gate": { type: "string", default: "-60" },
     rate: { type: "string", default: "50" },
   },
 });
 const CALLS = Number(values.calls), DURATION = Number(values.duration);
+const GATE = values["silence-gate"] === "off" ? null : Number(values["silence-gate"]);
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -44,7 +47,7 @@ log: { level: info, format: json }
 sip: { advertisedAddress: 127.0.0.1, maxSessions: ${CALLS + 100} }
 rtp: { listen: 127.0.0.1, ports: 30000-34999 }
 http: { host: 127.0.0.1, port: ${freePort()} }
-recorder: { recordAll: true, opus: { complexity: ${values.complexity} } }
+recorder: { recordAll: true, opus: { complexity: ${values.complexity}, silenceGateDbfs: ${GATE} } }
 `,
 );
 const sipPort = freePort();
@@ -130,6 +133,8 @@ console.log(JSON.stringify(
       sampleRate: 8000,
       complexity: Number(values.complexity),
       bitrate: 32000,
+      streams: "two mono (OpusHead family 1)",
+      silenceGateDbfs: GATE,
       backend: engine?.opus,
     },
     sip: report.totals,

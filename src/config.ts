@@ -82,6 +82,11 @@ export const ConfigSchema = z.strictObject({
     opus: z.strictObject({
       complexity: z.number().int().min(0).max(10).default(5),
       bitrate: z.number().int().min(6000).max(256_000).default(32_000),
+      /**
+       * A party quieter than this (RMS dBFS) for 200 ms is stored as concealment until
+       * they speak again: halves encode CPU and size on conversations. null = off.
+       */
+      silenceGateDbfs: z.number().min(-96).max(-20).nullable().default(-60),
       sampleRate: z.union([z.literal(8000), z.literal(16000), z.literal(48000)]).default(8000),
     }).prefault({}),
     /** Which participant role goes on the left channel. */

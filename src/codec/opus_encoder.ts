@@ -31,7 +31,17 @@ export interface OpusEncoderOptions {
   frameMs?: 10 | 20 | 40 | 60;
   /** `auto` tries native, then WASM. */
   backend?: "auto" | OpusBackend;
+  /**
+   * Silence gate: after {@link GATE_HANGOVER_FRAMES} frames of a channel below this
+   * level (RMS, dBFS), its frames are sent as empty packets (decoded as concealment,
+   * fading to silence) instead of being encoded, until the level rises again. Saves the
+   * encode of the listening party. Omitted = every frame is encoded.
+   */
+  silenceGateDbfs?: number;
 }
+
+/** Quiet frames before the silence gate closes (200 ms at 20 ms frames). */
+export const GATE_HANGOVER_FRAMES = 10;
 
 /** A configured encoder. `encode()` takes exactly `frameSamples × channels` samples. */
 export interface OpusFrameEncoder {
@@ -46,6 +56,8 @@ export interface OpusFrameEncoder {
   readonly preSkip: number;
   /** The OpusHead channel mapping the packets need; null = family 0 (mono). */
   readonly mapping: OpusChannelMapping | null;
+  /** Frames per channel the silence gate sent empty instead of encoding. */
+  readonly gatedFrames: number;
   encode(pcm: Int16Array): Uint8Array;
 }
 
@@ -129,6 +141,7 @@ export async function createOpusEncoder(opts: OpusEncoderOptions = {}): Promise<
   const ratio = 48000 / sampleRate;
   const frameSamples = (sampleRate * frameMs) / 1000;
   const frameLength = frameSamples * channels;
+  const gates = streams.map((raw) => new SilenceGate(raw, frameSamples, opts.silenceGateDbfs));
   const split = channels === 2 ? [new Int16Array(frameSamples), new Int16Array(frameSamples)] : [];
   return {
     backend,
@@ -138,17 +151,56 @@ export async function createOpusEncoder(opts: OpusEncoderOptions = {}): Promise<
     frameSamples48k: frameSamples * ratio,
     preSkip: streams[0].ctl(OPUS_GET_LOOKAHEAD) * ratio,
     mapping: channels === 2 ? DUAL_MONO : null,
+    get gatedFrames() {
+      return gates.reduce((a, g) => a + g.gated, 0);
+    },
     encode(pcm: Int16Array): Uint8Array {
       if (pcm.length !== frameLength) {
         throw new RangeError(`Opus frame has "${pcm.length}" samples, expected ${frameLength}`);
       }
-      if (channels === 1) return streams[0].encode(pcm);
+      if (channels === 1) return gates[0].encode(pcm);
       const [l, r] = split;
       for (let i = 0, j = 0; i < frameSamples; i++, j += 2) {
         l[i] = pcm[j];
         r[i] = pcm[j + 1];
       }
-      return multistreamPacket([streams[0].encode(l), streams[1].encode(r)]);
+      return multistreamPacket([gates[0].encode(l), gates[1].encode(r)]);
     },
   };
+}
+
+/**
+ * One mono stream behind the silence gate. A gated frame is the TOC of the last
+ * encoded packet with a zero-length frame (RFC 6716 §3.2.1): to the decoder it is a
+ * lost frame, so it conceals from the last (quiet) audio and fades to silence; the
+ * encoder is not called, and on the next loud frame it goes on as after a loss.
+ */
+class SilenceGate {
+  gated = 0;
+  #raw: RawEncoder;
+  #limit: number;
+  #quiet = 0;
+  #empty = Uint8Array.of(0x08); // SILK NB 20 ms until a real packet sets the config
+
+  constructor(raw: RawEncoder, frameSamples: number, dbfs: number | undefined) {
+    this.#raw = raw;
+    // Compare sums of squares: frame RMS below 32768 × 10^(dBFS/20).
+    this.#limit = dbfs === undefined ? -1 : frameSamples * (32768 * 10 ** (dbfs / 20)) ** 2;
+  }
+
+  encode(pcm: Int16Array): Uint8Array {
+    if (this.#limit >= 0) {
+      let energy = 0;
+      for (let i = 0; i < pcm.length; i++) energy += pcm[i] * pcm[i];
+      this.#quiet = energy < this.#limit ? this.#quiet + 1 : 0;
+      if (this.#quiet > GATE_HANGOVER_FRAMES) {
+        this.gated++;
+        return this.#empty;
+      }
+    }
+    const packet = this.#raw.encode(pcm);
+    const toc = packet[0] & ~0x03;
+    if (toc !== this.#empty[0]) this.#empty = Uint8Array.of(toc);
+    return packet;
+  }
 }

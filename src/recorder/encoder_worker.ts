@@ -65,6 +65,7 @@ async function begin(rec: string, spec: FileSpec): Promise<OpenFile> {
     application: "voip",
     complexity: spec.complexity,
     bitrate: spec.bitrate,
+    ...(spec.silenceGateDbfs === null ? {} : { silenceGateDbfs: spec.silenceGateDbfs }),
     frameMs: 20,
   });
   const file = await OpusRecordingFile.create(spec.path, {

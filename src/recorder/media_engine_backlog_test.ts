@@ -54,6 +54,7 @@ Deno.test({
         format: "opus",
         complexity: 5,
         bitrate: 32000,
+        silenceGateDbfs: -60,
         pageIntervalMs: 1000,
         syncIntervalMs: 2000,
         comments: [],

@@ -20,6 +20,7 @@ function spec(path: string): FileSpec {
     format: "opus",
     complexity: 5,
     bitrate: 32000,
+    silenceGateDbfs: -60,
     pageIntervalMs: 1000,
     syncIntervalMs: 2000,
     comments: ["CALLID=test"],

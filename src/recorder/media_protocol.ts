@@ -22,6 +22,8 @@ export interface FileSpec {
   format: "opus" | "wav";
   complexity: number;
   bitrate: number;
+  /** Silence gate level in dBFS; null = encode every frame. */
+  silenceGateDbfs: number | null;
   pageIntervalMs: number;
   syncIntervalMs: number;
   /** OpusTags comments `KEY=value`. */

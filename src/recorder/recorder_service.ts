@@ -413,6 +413,7 @@ export class RecorderService implements Service, CallControl {
         format: a.decision.format,
         complexity: cfg.recorder.opus.complexity,
         bitrate: cfg.recorder.opus.bitrate,
+        silenceGateDbfs: cfg.recorder.opus.silenceGateDbfs,
         pageIntervalMs: cfg.recorder.pageIntervalMs,
         syncIntervalMs: cfg.recorder.fsyncIntervalMs,
         comments: [
