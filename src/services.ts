@@ -196,7 +196,11 @@ export async function buildServices(app: App): Promise<Service[]> {
     depthMs: app.config.rtp.jitterBufferMs,
     encoders: app.config.recorder.encoderWorkers,
   });
-  app.log.info("media engine ready", { opus: engine.backend, encoders: engine.encoderCount });
+  app.log.info("media engine ready", {
+    opus: engine.backend,
+    encoders: engine.encoderCount,
+    encoderPriority: engine.encoderPriority,
+  });
   const recorder = new RecorderService(app, engine, rules);
   app.metrics.register(() => recorder.metrics());
   app.metrics.register(() => boxMetrics(app, rules));

@@ -9,8 +9,11 @@
 import { createOpusEncoder, type OpusFrameEncoder } from "../codec/opus_encoder.ts";
 import { OpusRecordingFile, WavRecordingFile } from "../codec/recording_file.ts";
 import { decodeG711, encodeG711 } from "../codec/g711.ts";
+import { niceThisThread } from "./thread_priority.ts";
 import type { FileSpec, FromEncoder, ToEncoder } from "./media_protocol.ts";
 
+/** Encoder threads' nice value: they yield the CPU to capture and SIP. */
+const ENCODER_NICE = 10;
 const FRAME = 160; // 20 ms at 8 kHz, per channel
 
 interface OpenFile {
@@ -242,6 +245,12 @@ self.onmessage = async (e: MessageEvent) => {
     port = msg.port;
     port.onmessage = (ev: MessageEvent<ToEncoder>) => onCapture(ev.data);
     const probe = await createOpusEncoder({ channels: 2, sampleRate: 8000 });
-    post({ t: "ready", backend: probe.backend });
+    // Below capture: a CPU shortfall delays encoding (batches spill), never capture.
+    const nice = niceThisThread(ENCODER_NICE);
+    post({
+      t: "ready",
+      backend: probe.backend,
+      priority: "error" in nice ? `normal (${nice.error})` : `nice ${nice.nice}`,
+    });
   }
 };

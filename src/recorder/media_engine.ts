@@ -62,6 +62,7 @@ export class MediaEngine implements AsyncDisposable {
   #encoderLoad: EncoderLoad[];
   #backlog: EncoderBacklog[];
   #backend = "unknown";
+  #encoderPriority = "unknown";
   /** Called once per stream when its first packet arrives. */
   onMedia: (rec: string, key: string) => void = () => {};
   /** Called when an encoder fails a file mid-recording (disk full, I/O error). */
@@ -94,7 +95,7 @@ export class MediaEngine implements AsyncDisposable {
     });
     const ports: MessagePort[] = [];
     const encoders: Worker[] = [];
-    const ready: Promise<string>[] = [];
+    const ready: Promise<{ backend: string; priority: string }>[] = [];
     for (let i = 0; i < n; i++) {
       const w = new Worker(new URL("./encoder_worker.ts", import.meta.url).href, {
         type: "module",
@@ -102,9 +103,11 @@ export class MediaEngine implements AsyncDisposable {
       });
       const ch = new MessageChannel();
       ports.push(ch.port1);
-      const { promise, resolve, reject } = Promise.withResolvers<string>();
+      const { promise, resolve, reject } = Promise.withResolvers<
+        { backend: string; priority: string }
+      >();
       w.onmessage = (e: MessageEvent<FromEncoder>) => {
-        if (e.data.t === "ready") resolve(e.data.backend);
+        if (e.data.t === "ready") resolve(e.data);
       };
       w.onerror = (e) => reject(new Error(`encoder worker failed: ${e.message}`));
       w.postMessage({ t: "init", port: ch.port2 }, [ch.port2]);
@@ -116,8 +119,9 @@ export class MediaEngine implements AsyncDisposable {
       { t: "init", listen: options.listen, depthMs: options.depthMs, encoders: ports },
       ports,
     );
-    const backends = await Promise.all(ready);
-    engine.#backend = backends[0];
+    const started = await Promise.all(ready);
+    engine.#backend = started[0].backend;
+    engine.#encoderPriority = started[0].priority;
     encoders.forEach((w, i) =>
       w.onmessage = (e: MessageEvent<FromEncoder>) => engine.#fromEncoder(i, e.data)
     );
@@ -127,6 +131,11 @@ export class MediaEngine implements AsyncDisposable {
   /** The libopus build in use ("native" or "wasm"). */
   get backend(): string {
     return this.#backend;
+  }
+
+  /** The encoder threads' scheduling priority, e.g. "nice 10". */
+  get encoderPriority(): string {
+    return this.#encoderPriority;
   }
 
   get encoderCount(): number {

@@ -114,7 +114,7 @@ export type EncoderAck = { t: "ack"; rec: string; samples: number };
 
 /** encoder → main. */
 export type FromEncoder =
-  | { t: "ready"; backend: string }
+  | { t: "ready"; backend: string; priority: string }
   | {
     t: "finished";
     rec: string;
