@@ -28,7 +28,10 @@ const TICK_MS = 250;
 const clock = () => performance.timeOrigin + performance.now();
 /** Live statistics period (the active-calls view and no-media detection). */
 const STATS_MS = 5000;
+/** After a close, the sockets stay open until their streams were quiet this long… */
 const LINGER_MS = 250;
+/** …but not longer than this after the close (a source that keeps sending). */
+const MAX_LINGER_MS = 2000;
 
 interface Rec {
   id: string;
@@ -270,9 +273,18 @@ async function handle(msg: ToCapture): Promise<void> {
       const rec = recs.get(msg.rec);
       if (!rec) return;
       recs.delete(rec.id);
-      // Packets sent just before the BYE may still be in flight: keep the sockets open
-      // for the jitter depth (at least LINGER_MS) before the final flush.
-      setTimeout(() => {
+      // Packets sent just before the BYE may still be in flight or queued in the socket
+      // while this thread is busy: keep the sockets open until every stream has been
+      // quiet for the jitter depth (at least LINGER_MS), then flush.
+      const quietMs = Math.max(LINGER_MS, depthMs);
+      const since = clock();
+      const finish = () => {
+        const now = clock();
+        const last = Math.max(0, ...[...rec.captures.values()].map((c) => c.lastRtpMs));
+        if (now - last < quietMs && now - since < MAX_LINGER_MS) {
+          setTimeout(finish, quietMs - (now - last));
+          return;
+        }
         closeSockets(rec);
         flush(rec, true);
         rec.journal.send({ t: "end", rec: rec.id });
@@ -280,7 +292,8 @@ async function handle(msg: ToCapture): Promise<void> {
         rec.closed = true;
         untrackWhenDone(rec);
         post({ t: "closed", report: report(rec) });
-      }, Math.max(LINGER_MS, depthMs));
+      };
+      setTimeout(finish, quietMs);
       return;
     }
     case "abandon": {

@@ -48,6 +48,7 @@ export class UdpCapture {
   #source: Deno.NetAddr | null = null;
   #rtcpSource: Deno.NetAddr | null = null;
   #now: () => number;
+  #lastRtpMs = 0;
   #stats = { packets: 0, bytes: 0, rtcpPackets: 0, foreign: 0, handlerErrors: 0, receiveErrors: 0 };
 
   private constructor(opts: UdpCaptureOptions) {
@@ -78,6 +79,11 @@ export class UdpCapture {
   /** The latched RTP source address, once a packet arrived. */
   get source(): Deno.NetAddr | null {
     return this.#source;
+  }
+
+  /** Arrival time of the newest accepted RTP packet (the `now` clock), 0 before any. */
+  get lastRtpMs(): number {
+    return this.#lastRtpMs;
   }
 
   /** Stop receiving and release both sockets. */
@@ -112,6 +118,7 @@ export class UdpCapture {
       if (!this.#accept(from, rtcp)) continue;
       if (rtcp) this.#stats.rtcpPackets++;
       else {
+        this.#lastRtpMs = arrival;
         this.#stats.packets++;
         this.#stats.bytes += bytes.length;
       }
