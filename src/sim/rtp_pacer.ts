@@ -141,12 +141,13 @@ export class RtpPacer {
     this.#ticks++;
     const now = this.#clock();
     const due: Due[] = [];
+    const finished: Leg[] = [];
     for (const leg of this.#legs) {
       while (leg.remaining > 0 && leg.nextDue <= now) {
         const d = this.#next(leg);
         if (d) due.push(d);
       }
-      if (leg.remaining <= 0) this.stop(leg);
+      if (leg.remaining <= 0) finished.push(leg);
     }
     for (let i = 0; i < due.length; i += SEND_CHUNK) {
       const chunk = due.slice(i, i + SEND_CHUNK);
@@ -158,6 +159,8 @@ export class RtpPacer {
         return this.#send(d.bytes, d.leg.socket, d.target).catch(() => d.leg.sendErrors++);
       }));
     }
+    // A leg is done (and its call may send BYE) only once its last packet went out.
+    for (const leg of finished) this.stop(leg);
   }
 
   /** Build the leg's next packet (null when paused or refused) and advance the leg. */

@@ -74,3 +74,34 @@ Deno.test("RtpPacer ends a leg after its packets and resolves done", async () =>
   assert.equal(sent.length, 10);
   assert.equal(pacer.size, 0);
 });
+
+Deno.test("RtpPacer finishes a leg only after its last packet was sent (BYE follows the media)", async () => {
+  let now = 0;
+  const events: string[] = [];
+  let release = () => {};
+  const pacer = new RtpPacer(() => {
+    events.push("send");
+    return new Promise<void>((r) => release = r);
+  }, () => now);
+  const leg = createLeg({
+    target: { hostname: "127.0.0.1", port: 40000 },
+    socket: 1,
+    payloadType: 0,
+    ssrc: 1,
+    seq: 0,
+    timestamp: 0,
+    clip: new Uint8Array(160).fill(0x7f),
+    frame: 0,
+    remaining: 1,
+  }, 0);
+  pacer.add(leg);
+  void leg.done.then(() => events.push("done"));
+  const tick = pacer.tick();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(events, ["send"], "not done while the send is pending");
+  release();
+  await tick;
+  await new Promise((r) => setTimeout(r, 0));
+  assert.deepEqual(events, ["send", "done"]);
+  assert.equal(pacer.size, 0);
+});
