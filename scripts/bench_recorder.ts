@@ -5,7 +5,7 @@
  * server's CPU time and the encoders' real-time factor. Prints JSON.
  *
  *   deno run -A scripts/bench_recorder.ts [--calls 500] [--duration 60] [--complexity 0]
- *     [--silence-gate -60|off]
+ *     [--silence-gate -60|off] [--keep]   (--keep leaves the data directory for a look)
  */
 import { parseArgs } from "node:util";
 import { DatabaseSync } from "node:sqlite";
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     duration: { type: "string", default: "60" },
     complexity: { type: "string", default: "0" },
     "silence-gate": { type: "string", default: "-60" },
+    keep: { type: "boolean", default: false },
     rate: { type: "string", default: "50" },
   },
 });
@@ -158,4 +159,5 @@ console.log(JSON.stringify(
   null,
   2,
 ));
-await Deno.remove(dir, { recursive: true });
+if (values.keep) console.error(`kept ${dir}`);
+else await Deno.remove(dir, { recursive: true });
