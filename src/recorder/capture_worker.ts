@@ -28,10 +28,10 @@ const TICK_MS = 250;
 const clock = () => performance.timeOrigin + performance.now();
 /** Live statistics period (the active-calls view and no-media detection). */
 const STATS_MS = 5000;
-/** After a close, the sockets stay open until their streams were quiet this long… */
+/** After a close, sockets stay open this long for packets still in flight… */
 const LINGER_MS = 250;
-/** …but not longer than this after the close (a source that keeps sending). */
-const MAX_LINGER_MS = 2000;
+/** …then every packet already queued on them is read (UdpCapture.drain), within this. */
+const DRAIN_MS = 5000;
 
 interface Rec {
   id: string;
@@ -273,18 +273,11 @@ async function handle(msg: ToCapture): Promise<void> {
       const rec = recs.get(msg.rec);
       if (!rec) return;
       recs.delete(rec.id);
-      // Packets sent just before the BYE may still be in flight or queued in the socket
-      // while this thread is busy: keep the sockets open until every stream has been
-      // quiet for the jitter depth (at least LINGER_MS), then flush.
-      const quietMs = Math.max(LINGER_MS, depthMs);
-      const since = clock();
-      const finish = () => {
-        const now = clock();
-        const last = Math.max(0, ...[...rec.captures.values()].map((c) => c.lastRtpMs));
-        if (now - last < quietMs && now - since < MAX_LINGER_MS) {
-          setTimeout(finish, quietMs - (now - last));
-          return;
-        }
+      // Packets sent just before the BYE may still be in flight (linger for the jitter
+      // depth, at least LINGER_MS), or queued unread in the socket while this thread is
+      // busy (drain them), before the final flush.
+      const finish = async () => {
+        await Promise.all([...rec.captures.values()].map((c) => c.drain(DRAIN_MS)));
         closeSockets(rec);
         flush(rec, true);
         rec.journal.send({ t: "end", rec: rec.id });
@@ -293,7 +286,7 @@ async function handle(msg: ToCapture): Promise<void> {
         untrackWhenDone(rec);
         post({ t: "closed", report: report(rec) });
       };
-      setTimeout(finish, quietMs);
+      setTimeout(finish, Math.max(LINGER_MS, depthMs));
       return;
     }
     case "abandon": {

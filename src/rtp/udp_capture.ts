@@ -36,6 +36,14 @@ export interface UdpCaptureStats {
 }
 
 const BUFFER_SIZE = 2048;
+const FENCE_BYTES = 16;
+
+/** Where a socket bound to `hostname` can be reached from this host. */
+function loopbackFor(hostname: string): string {
+  if (hostname === "0.0.0.0") return "127.0.0.1";
+  if (hostname === "::") return "::1";
+  return hostname;
+}
 const wallClock = () => performance.timeOrigin + performance.now();
 
 /** RTP (and RTCP) capture on one port pair. */
@@ -48,13 +56,15 @@ export class UdpCapture {
   #source: Deno.NetAddr | null = null;
   #rtcpSource: Deno.NetAddr | null = null;
   #now: () => number;
-  #lastRtpMs = 0;
+  #hostname: string;
+  #fence: { token: Uint8Array; port: number; resolve: (ok: boolean) => void } | null = null;
   #stats = { packets: 0, bytes: 0, rtcpPackets: 0, foreign: 0, handlerErrors: 0, receiveErrors: 0 };
 
   private constructor(opts: UdpCaptureOptions) {
     this.port = opts.port;
     this.#latch = opts.latch ?? true;
     this.#now = opts.now ?? wallClock;
+    this.#hostname = opts.hostname ?? "0.0.0.0";
   }
 
   /** Bind the sockets and start receiving. Throws (e.g. AddrInUse) when a bind fails. */
@@ -81,9 +91,31 @@ export class UdpCapture {
     return this.#source;
   }
 
-  /** Arrival time of the newest accepted RTP packet (the `now` clock), 0 before any. */
-  get lastRtpMs(): number {
-    return this.#lastRtpMs;
+  /**
+   * Resolves true once every datagram queued on the RTP socket before the call has been
+   * handled: a fence datagram sent to the socket from a throwaway local socket comes
+   * back through the same queue, behind them. False after `timeoutMs` or when closed.
+   * Capture calls it before closing a stream, so a busy receive loop loses nothing.
+   */
+  async drain(timeoutMs = 5000): Promise<boolean> {
+    if (this.#closed) return false;
+    const token = crypto.getRandomValues(new Uint8Array(FENCE_BYTES));
+    token[0] = 0; // RTP version 0: never a media packet
+    const host = loopbackFor(this.#hostname);
+    const { promise, resolve } = Promise.withResolvers<boolean>();
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    const sock = Deno.listenDatagram({ transport: "udp", hostname: host, port: 0 });
+    try {
+      this.#fence = { token, port: (sock.addr as Deno.NetAddr).port, resolve };
+      await sock.send(token, { transport: "udp", hostname: host, port: this.port });
+      return await promise;
+    } catch {
+      return false;
+    } finally {
+      sock.close();
+      clearTimeout(timer);
+      this.#fence = null;
+    }
   }
 
   /** Stop receiving and release both sockets. */
@@ -115,10 +147,10 @@ export class UdpCapture {
         continue;
       }
       const arrival = this.#now();
+      if (!rtcp && this.#isFence(bytes, from)) continue;
       if (!this.#accept(from, rtcp)) continue;
       if (rtcp) this.#stats.rtcpPackets++;
       else {
-        this.#lastRtpMs = arrival;
         this.#stats.packets++;
         this.#stats.bytes += bytes.length;
       }
@@ -128,6 +160,14 @@ export class UdpCapture {
         this.#stats.handlerErrors++;
       }
     }
+  }
+
+  #isFence(bytes: Uint8Array, from: Deno.NetAddr): boolean {
+    const f = this.#fence;
+    if (!f || from.port !== f.port || bytes.length !== FENCE_BYTES) return false;
+    for (let i = 0; i < FENCE_BYTES; i++) if (bytes[i] !== f.token[i]) return false;
+    f.resolve(true);
+    return true;
   }
 
   #accept(from: Deno.NetAddr, rtcp: boolean): boolean {
