@@ -76,7 +76,7 @@ Deno.test("RtpPacer ends a leg after its packets and resolves done", async () =>
 });
 
 Deno.test("RtpPacer finishes a leg only after its last packet was sent (BYE follows the media)", async () => {
-  let now = 0;
+  const now = 0;
   const events: string[] = [];
   let release = () => {};
   const pacer = new RtpPacer(() => {
