@@ -5,6 +5,7 @@
  * thread's SIP transactions and HTTP. WAL lets it read while the main thread writes.
  */
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { READ_PRAGMAS } from "./pragmas.ts";
 
 let db: DatabaseSync | null = null;
 
@@ -15,6 +16,7 @@ self.onmessage = (e: MessageEvent) => {
   if (msg.t === "open") {
     db = new DatabaseSync(msg.path, { readOnly: true });
     db.exec("PRAGMA busy_timeout = 5000");
+    for (const pragma of READ_PRAGMAS) db.exec(pragma);
     self.postMessage({ t: "opened" });
     return;
   }
