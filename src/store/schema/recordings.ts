@@ -95,6 +95,8 @@ export interface RecordingMetadataTable {
   recording_id: string;
   key: string;
   value: string;
+  /** Its recording's started_at, kept by triggers: orders metadata matches by index. */
+  started_at: Generated<string | null>;
 }
 
 /** A paused span: digital silence in the file, never audio. */
