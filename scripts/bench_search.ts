@@ -4,7 +4,10 @@
  * through the web UI's own query path (searchRecordings + the access WHERE), as an
  * admin and as a supervisor limited by partitions and org subtree. Prints JSON.
  *
- *   deno run -A scripts/bench_search.ts [--rows 1000000] [--runs 20]
+ *   deno run -A scripts/bench_search.ts [--rows 1000000] [--runs 20] [--db PATH]
+ *
+ * With --db, an existing database at PATH is reused (seeded there first when missing)
+ * and kept, so query work can be timed again without seeding for minutes.
  */
 import { parseArgs } from "node:util";
 import { migrate, openStore } from "../src/store/db.ts";
@@ -19,6 +22,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: "string", default: "1000000" },
     runs: { type: "string", default: "20" },
+    db: { type: "string" },
   },
 });
 const ROWS = Number(values.rows), RUNS = Number(values.runs);
@@ -152,11 +156,16 @@ function pct(xs: number[], p: number): number {
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 10) / 10;
 }
 
-const dir = await Deno.makeTempDir({ prefix: "selrec-bench-search-" });
-const path = `${dir}/bench.db`;
+const dir = values.db ? null : await Deno.makeTempDir({ prefix: "selrec-bench-search-" });
+const path = values.db ?? `${dir}/bench.db`;
 const seedStart = performance.now();
-await seed(path);
-const seedMs = performance.now() - seedStart;
+const seeded = await Deno.stat(path).then(() => true, () => false);
+if (!seeded) await seed(path);
+else {
+  await using store = openStore(path);
+  await migrate(store.db); // a kept database gets any newer migrations
+}
+const seedMs = seeded ? 0 : performance.now() - seedStart;
 await using store = openStore(path);
 await using reads = await ReadPool.open(path, 2);
 const month = { from: "2026-10-30T00:00:00.000Z", to: "2026-11-29T00:00:00.000Z" };
@@ -225,4 +234,4 @@ console.log(JSON.stringify(
   2,
 ));
 await store.close();
-await Deno.remove(dir, { recursive: true });
+if (dir) await Deno.remove(dir, { recursive: true });
