@@ -7,6 +7,8 @@
  *   code 3:    | TOC | v p M(6) | [padding length…] | [N1 … N(M-1) when v] | frames | pad |
  */
 
+import { concat } from "./ogg.ts";
+
 const CODE_MASK = 0x03;
 const STEREO_BIT = 0x04;
 const VBR_BIT = 0x80;
@@ -127,14 +129,7 @@ export function selfDelimited(p: Uint8Array): Uint8Array {
     out.push(config | 3, VBR_BIT | frames.length);
     for (const n of sizes) out.push(...lengthBytes(n));
   }
-  const result = new Uint8Array(out.length + sizes.reduce((a, n) => a + n, 0));
-  result.set(out);
-  let o = out.length;
-  for (const f of frames) {
-    result.set(f, o);
-    o += f.length;
-  }
-  return result;
+  return concat([Uint8Array.from(out), ...frames]);
 }
 
 /**
@@ -143,14 +138,7 @@ export function selfDelimited(p: Uint8Array): Uint8Array {
  */
 export function multistreamPacket(streams: Uint8Array[]): Uint8Array {
   if (streams.length === 0) throw new RangeError("Cannot build Opus multistream packet: no stream");
-  const parts = streams.map((s, i) => i < streams.length - 1 ? selfDelimited(s) : s);
-  const out = new Uint8Array(parts.reduce((a, s) => a + s.length, 0));
-  let o = 0;
-  for (const s of parts) {
-    out.set(s, o);
-    o += s.length;
-  }
-  return out;
+  return concat(streams.map((s, i) => i < streams.length - 1 ? selfDelimited(s) : s));
 }
 
 /**

@@ -2,14 +2,8 @@ import assert from "node:assert/strict";
 import { parseRtpPacket } from "../rtp/packet.ts";
 import { createLeg, type LegTarget, RtpPacer } from "./rtp_pacer.ts";
 
-function setup() {
-  let now = 0;
-  const sent: { bytes: Uint8Array; socket: number; to: LegTarget }[] = [];
-  const pacer = new RtpPacer((bytes, socket, to) => {
-    sent.push({ bytes, socket, to });
-    return Promise.resolve();
-  }, () => now);
-  const leg = createLeg({
+function testLeg(remaining: number) {
+  return createLeg({
     target: { hostname: "127.0.0.1", port: 40000 },
     socket: 1,
     payloadType: 0,
@@ -18,8 +12,18 @@ function setup() {
     timestamp: 0xffffff00,
     clip: new Uint8Array(160 * 50).fill(0x7f),
     frame: 0,
-    remaining: 10,
+    remaining,
   }, 0);
+}
+
+function setup() {
+  let now = 0;
+  const sent: { bytes: Uint8Array; socket: number; to: LegTarget }[] = [];
+  const pacer = new RtpPacer((bytes, socket, to) => {
+    sent.push({ bytes, socket, to });
+    return Promise.resolve();
+  }, () => now);
+  const leg = testLeg(10);
   pacer.add(leg);
   return { pacer, leg, sent, at: (t: number) => now = t };
 }
@@ -83,17 +87,7 @@ Deno.test("RtpPacer finishes a leg only after its last packet was sent (BYE foll
     events.push("send");
     return new Promise<void>((r) => release = r);
   }, () => now);
-  const leg = createLeg({
-    target: { hostname: "127.0.0.1", port: 40000 },
-    socket: 1,
-    payloadType: 0,
-    ssrc: 1,
-    seq: 0,
-    timestamp: 0,
-    clip: new Uint8Array(160).fill(0x7f),
-    frame: 0,
-    remaining: 1,
-  }, 0);
+  const leg = testLeg(1);
   pacer.add(leg);
   void leg.done.then(() => events.push("done"));
   const tick = pacer.tick();
