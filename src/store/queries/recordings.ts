@@ -178,16 +178,25 @@ export async function searchRecordings(
   const rowsQuery = q.orderBy(sql`${m.started} desc`).orderBy(sql`${m.id} desc`).limit(limit + 1);
   const { reads } = options;
   const counting = countRecordings(db, filter, access, reads);
-  const rows = reads
-    ? (await reads.run(rowsQuery.compile())) as unknown as Recording[]
-    : await rowsQuery.execute();
+  // The deadline runs from the start, beside the rows query: the page never waits more
+  // than the deadline for its count, however long the rows took.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = reads && options.countDeadlineMs !== undefined
+    ? new Promise<null>((r) => timer = setTimeout(() => r(null), options.countDeadlineMs))
+    : null;
+  let rows: Recording[];
+  try {
+    rows = reads
+      ? (await reads.run(rowsQuery.compile())) as unknown as Recording[]
+      : await rowsQuery.execute();
+  } catch (e) {
+    clearTimeout(timer);
+    counting.catch(() => {});
+    throw e;
+  }
   let count: { total: number; capped: boolean } | null;
-  if (reads && options.countDeadlineMs !== undefined) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<null>((r) =>
-      timer = setTimeout(() => r(null), options.countDeadlineMs)
-    );
-    count = await Promise.race([counting, late]);
+  if (deadline) {
+    count = await Promise.race([counting, deadline]);
     clearTimeout(timer);
     counting.catch(() => {}); // a late count is abandoned, never an unhandled rejection
   } else count = await counting;
