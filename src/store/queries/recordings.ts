@@ -107,7 +107,10 @@ function filterWhere(f: RecordingFilter): Where {
 
 /** Runs compiled queries elsewhere (the read pool); absent → the main connection. */
 export interface ReadRunner {
-  run(q: CompiledQuery): Promise<Record<string, unknown>[]>;
+  run(
+    q: CompiledQuery,
+    options?: { background?: boolean; signal?: AbortSignal },
+  ): Promise<Record<string, unknown>[]>;
 }
 
 /** How a search runs: where, and how long the page may wait for its count. */
@@ -148,10 +151,11 @@ export async function countRecordings(
   filter: RecordingFilter,
   access: Where,
   reads?: ReadRunner,
+  options: { background?: boolean; signal?: AbortSignal } = {},
 ): Promise<{ total: number; capped: boolean }> {
   const q = countQuery(db, filter, access);
   const n = Number(
-    reads ? (await reads.run(q.compile()))[0].n : (await q.executeTakeFirstOrThrow()).n,
+    reads ? (await reads.run(q.compile(), options))[0].n : (await q.executeTakeFirstOrThrow()).n,
   );
   return { total: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP };
 }
@@ -177,7 +181,13 @@ export async function searchRecordings(
   }
   const rowsQuery = q.orderBy(sql`${m.started} desc`).orderBy(sql`${m.id} desc`).limit(limit + 1);
   const { reads } = options;
-  const counting = countRecordings(db, filter, access, reads);
+  // The page's own count is speculative: behind page queries in the pool, and dropped
+  // if still queued when the page stops waiting for it.
+  const gaveUp = new AbortController();
+  const counting = countRecordings(db, filter, access, reads, {
+    background: options.countDeadlineMs !== undefined,
+    signal: gaveUp.signal,
+  });
   // The deadline runs from the start, beside the rows query: the page never waits more
   // than the deadline for its count, however long the rows took.
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -199,6 +209,7 @@ export async function searchRecordings(
     count = await Promise.race([counting, deadline]);
     clearTimeout(timer);
     counting.catch(() => {}); // a late count is abandoned, never an unhandled rejection
+    if (count === null) gaveUp.abort();
   } else count = await counting;
   const more = rows.length > limit;
   const shown = rows.slice(0, limit);
