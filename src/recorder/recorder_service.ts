@@ -32,6 +32,7 @@ import { finishClosed } from "./finalize.ts";
 import { recoverySweep } from "./recovery.ts";
 import { type EpisodeState, nextEpisode } from "./backlog_gate.ts";
 import type { Sample } from "../metrics.ts";
+import { type RecorderCounts, recorderSamples } from "./recorder_metrics.ts";
 
 /** The recorder's view of a rule decision (the rules engine's, or recordAll). */
 export interface CallDecision {
@@ -83,7 +84,13 @@ export class RecorderService implements Service, CallControl {
   #spoolId = 0;
   #spoolDir: string;
   #active = new Map<string, Active>();
-  #counts = { started: 0, complete: 0, interrupted: 0, fileErrors: 0, notRecorded: 0 };
+  #counts: RecorderCounts = {
+    started: 0,
+    complete: 0,
+    interrupted: 0,
+    fileErrors: 0,
+    notRecorded: 0,
+  };
   #decided = new Map<string, { facts: CallFacts; decision: CallDecision }>();
   /** Spill events seen so far, and whether a spill episode is open (warned once). */
   #backlogSeen: EpisodeState = { spills: 0, journalErrors: 0, open: false };
@@ -141,69 +148,15 @@ export class RecorderService implements Service, CallControl {
 
   /** Samples for `/metrics`. */
   metrics(): Sample[] {
-    const c = this.#counts;
-    const counter = (
-      name: string,
-      help: string,
-      value: number,
-      labels?: Record<string, string>,
-    ) => ({ name, help, type: "counter" as const, value, labels });
-    const load = this.#engine.encoderLoad();
     let paused = 0;
     for (const a of this.#active.values()) if (a.pausedAt) paused++;
-    return [
-      {
-        name: "calls_active",
-        help: "Signalled calls in progress",
-        type: "gauge",
-        value: this.#active.size,
-      },
-      {
-        name: "calls_paused",
-        help: "Calls whose recording is paused now",
-        type: "gauge",
-        value: paused,
-      },
-      counter("recordings_started_total", "Recordings started", c.started),
-      counter("recordings_finished_total", "Recordings finished", c.complete, {
-        state: "complete",
-      }),
-      counter("recordings_finished_total", "Recordings finished", c.interrupted, {
-        state: "interrupted",
-      }),
-      counter("calls_not_recorded_total", "Calls the rules decided not to record", c.notRecorded),
-      counter("recording_file_errors_total", "Encoder file write failures", c.fileErrors),
-      ...load.flatMap((l, i) => [
-        counter("encoder_audio_seconds_total", "Stereo audio encoded", l.samples / 8000, {
-          worker: String(i),
-        }),
-        counter("encoder_busy_seconds_total", "Time spent in libopus", l.encodeMs / 1000, {
-          worker: String(i),
-        }),
-      ]),
-      ...this.#engine.backlog().flatMap((b) => [
-        {
-          name: "encoder_backlog_seconds",
-          help: "Audio not yet encoded: queued at the encoder, or spilled to journals",
-          type: "gauge" as const,
-          value: b.queuedSeconds,
-          labels: { worker: String(b.encoder), where: "queued" },
-        },
-        {
-          name: "encoder_backlog_seconds",
-          help: "Audio not yet encoded: queued at the encoder, or spilled to journals",
-          type: "gauge" as const,
-          value: b.journaledSeconds,
-          labels: { worker: String(b.encoder), where: "journal" },
-        },
-        counter("encoder_spills_total", "Recordings that started spilling to a journal", b.spills, {
-          worker: String(b.encoder),
-        }),
-        counter("encoder_journal_errors_total", "Spill journal I/O failures", b.journalErrors, {
-          worker: String(b.encoder),
-        }),
-      ]),
-    ];
+    return recorderSamples({
+      active: this.#active.size,
+      paused,
+      counts: this.#counts,
+      load: this.#engine.encoderLoad(),
+      backlog: this.#engine.backlog(),
+    });
   }
 
   /** Sessions in progress. */

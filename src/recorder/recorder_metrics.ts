@@ -1,0 +1,79 @@
+/**
+ * The recorder's `/metrics` samples from a snapshot of its state: calls in progress,
+ * lifetime counters, and each encoder worker's load and backlog.
+ */
+import type { Sample } from "../metrics.ts";
+import type { EncoderBacklog, EncoderLoad } from "./media_engine.ts";
+
+/** Lifetime counters the recorder keeps. */
+export interface RecorderCounts {
+  started: number;
+  complete: number;
+  interrupted: number;
+  fileErrors: number;
+  notRecorded: number;
+}
+
+/** What {@link recorderSamples} reads. */
+export interface RecorderSnapshot {
+  active: number;
+  paused: number;
+  counts: RecorderCounts;
+  load: EncoderLoad[];
+  backlog: EncoderBacklog[];
+}
+
+const BACKLOG_HELP = "Audio not yet encoded: queued at the encoder, or spilled to journals";
+
+/** Samples for `/metrics`. */
+export function recorderSamples(s: RecorderSnapshot): Sample[] {
+  const c = s.counts;
+  const counter = (
+    name: string,
+    help: string,
+    value: number,
+    labels?: Record<string, string>,
+  ) => ({ name, help, type: "counter" as const, value, labels });
+  const gauge = (name: string, help: string, value: number, labels?: Record<string, string>) => ({
+    name,
+    help,
+    type: "gauge" as const,
+    value,
+    labels,
+  });
+  return [
+    gauge("calls_active", "Signalled calls in progress", s.active),
+    gauge("calls_paused", "Calls whose recording is paused now", s.paused),
+    counter("recordings_started_total", "Recordings started", c.started),
+    counter("recordings_finished_total", "Recordings finished", c.complete, { state: "complete" }),
+    counter("recordings_finished_total", "Recordings finished", c.interrupted, {
+      state: "interrupted",
+    }),
+    counter("calls_not_recorded_total", "Calls the rules decided not to record", c.notRecorded),
+    counter("recording_file_errors_total", "Encoder file write failures", c.fileErrors),
+    ...s.load.flatMap((l, i) => [
+      counter("encoder_audio_seconds_total", "Stereo audio encoded", l.samples / 8000, {
+        worker: String(i),
+      }),
+      counter("encoder_busy_seconds_total", "Time spent in libopus", l.encodeMs / 1000, {
+        worker: String(i),
+      }),
+    ]),
+    ...s.backlog.flatMap((b) => [
+      gauge("encoder_backlog_seconds", BACKLOG_HELP, b.queuedSeconds, {
+        worker: String(b.encoder),
+        where: "queued",
+      }),
+      gauge("encoder_backlog_seconds", BACKLOG_HELP, b.journaledSeconds, {
+        worker: String(b.encoder),
+        where: "journal",
+      }),
+      counter("encoder_spills_total", "Recordings that started spilling to a journal", b.spills, {
+        worker: String(b.encoder),
+      }),
+      counter("encoder_journal_errors_total", "Spill journal I/O failures", b.journalErrors, {
+        worker: String(b.encoder),
+      }),
+    ]),
+  ];
+}

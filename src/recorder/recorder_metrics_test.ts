@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { prometheusText } from "../metrics.ts";
+import { recorderSamples } from "./recorder_metrics.ts";
+
+Deno.test("recorderSamples() exports calls, counters and per-encoder load and backlog", () => {
+  const text = prometheusText(recorderSamples({
+    active: 3,
+    paused: 1,
+    counts: { started: 10, complete: 7, interrupted: 1, fileErrors: 0, notRecorded: 4 },
+    load: [{ busyMs: 900, encodeMs: 500, samples: 80_000 }],
+    backlog: [{
+      encoder: 0,
+      queuedSeconds: 1.5,
+      journaledSeconds: 12,
+      spilling: 2,
+      journals: 2,
+      spills: 5,
+      journalErrors: 0,
+    }],
+  }));
+  for (
+    const line of [
+      "selrec_calls_active 3",
+      "selrec_calls_paused 1",
+      'selrec_recordings_finished_total{state="interrupted"} 1',
+      "selrec_calls_not_recorded_total 4",
+      'selrec_encoder_audio_seconds_total{worker="0"} 10',
+      'selrec_encoder_busy_seconds_total{worker="0"} 0.5',
+      'selrec_encoder_backlog_seconds{worker="0",where="journal"} 12',
+      'selrec_encoder_spills_total{worker="0"} 5',
+    ]
+  ) assert.ok(text.includes(`${line}\n`), `${line}\n---\n${text}`);
+});
