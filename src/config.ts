@@ -87,7 +87,10 @@ export const ConfigSchema = z.strictObject({
        * they speak again: halves encode CPU and size on conversations. null = off.
        */
       silenceGateDbfs: z.number().min(-96).max(-20).nullable().default(-60),
-      sampleRate: z.union([z.literal(8000), z.literal(16000), z.literal(48000)]).default(8000),
+      /** The timeline is narrowband (G.711): recordings are coded at 8 kHz. */
+      sampleRate: z.literal(8000, {
+        error: "only 8000 is supported: calls are captured and mixed at 8 kHz",
+      }).default(8000),
     }).prefault({}),
     /** Which participant role goes on the left channel. */
     leftChannel: z.enum(["customer", "agent"]).default("customer"),

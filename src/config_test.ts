@@ -81,3 +81,20 @@ Deno.test("redactConfig() hides passwords in mount options", () => {
   )) as { storage: { targets: { mount: { options: string } }[] } };
   assert.equal(shown.storage.targets[0].mount.options, "username=rec,password=***,vers=3");
 });
+
+Deno.test("resolveConfig() refuses a recording sample rate the capture cannot give", () => {
+  const raw = parseConfigYaml("recorder:\n  opus:\n    sampleRate: 16000\n", "sr.yaml");
+  assert.throws(
+    () => resolveConfig(raw, {}, "sr.yaml"),
+    /recorder\.opus\.sampleRate: only 8000 is supported/,
+  );
+  const ok = resolveConfig(
+    parseConfigYaml("recorder:\n  opus:\n    sampleRate: 8000\n", "ok.yaml"),
+    {},
+    "ok.yaml",
+  );
+  assert.equal(ok.recorder.opus.sampleRate, 8000);
+  assert.equal(ok.recorder.opus.silenceGateDbfs, -60);
+  const off = parseConfigYaml("recorder:\n  opus:\n    silenceGateDbfs: null\n", "off.yaml");
+  assert.equal(resolveConfig(off, {}, "off.yaml").recorder.opus.silenceGateDbfs, null);
+});
