@@ -29,6 +29,8 @@ export interface ActiveCall {
   autoResumeAt: string | null;
   /** Partitions of the recording, for the supervisors' view. */
   partitions: readonly string[];
+  /** No RTP on any stream `rtp.noMediaSeconds` after recording started (an SRC not forking). */
+  noMedia: boolean;
 }
 
 /** Details of a pause or resume request. */

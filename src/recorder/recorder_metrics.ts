@@ -12,6 +12,8 @@ export interface RecorderCounts {
   interrupted: number;
   fileErrors: number;
   notRecorded: number;
+  /** Recordings the no-media watchdog warned about. */
+  noMedia: number;
 }
 
 /** What {@link recorderSamples} reads. */
@@ -51,6 +53,11 @@ export function recorderSamples(s: RecorderSnapshot): Sample[] {
     }),
     counter("calls_not_recorded_total", "Calls the rules decided not to record", c.notRecorded),
     counter("recording_file_errors_total", "Encoder file write failures", c.fileErrors),
+    counter(
+      "recordings_no_media_total",
+      "Recordings with no RTP on any stream rtp.noMediaSeconds after they started",
+      c.noMedia,
+    ),
     ...s.load.flatMap((l, i) => [
       counter("encoder_audio_seconds_total", "Stereo audio encoded", l.samples / 8000, {
         worker: String(i),

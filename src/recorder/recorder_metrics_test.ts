@@ -6,7 +6,7 @@ Deno.test("recorderSamples() exports calls, counters and per-encoder load and ba
   const text = prometheusText(recorderSamples({
     active: 3,
     paused: 1,
-    counts: { started: 10, complete: 7, interrupted: 1, fileErrors: 0, notRecorded: 4 },
+    counts: { started: 10, complete: 7, interrupted: 1, fileErrors: 0, notRecorded: 4, noMedia: 2 },
     load: [{ busyMs: 900, encodeMs: 500, samples: 80_000 }],
     backlog: [{
       encoder: 0,
@@ -24,6 +24,7 @@ Deno.test("recorderSamples() exports calls, counters and per-encoder load and ba
       "selrec_calls_paused 1",
       'selrec_recordings_finished_total{state="interrupted"} 1',
       "selrec_calls_not_recorded_total 4",
+      "selrec_recordings_no_media_total 2",
       'selrec_encoder_audio_seconds_total{worker="0"} 10',
       'selrec_encoder_busy_seconds_total{worker="0"} 0.5',
       'selrec_encoder_backlog_seconds{worker="0",where="journal"} 12',

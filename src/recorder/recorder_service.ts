@@ -67,6 +67,11 @@ interface Active {
   pausedAt: Date | null;
   autoResume: ReturnType<typeof setTimeout> | null;
   closing: Promise<void> | null;
+  /** An RTP packet arrived on some stream of the recording. */
+  mediaSeen: boolean;
+  /** Raised `rtp.noMediaSeconds` after the media opened with none seen. */
+  noMedia: boolean;
+  noMediaTimer: ReturnType<typeof setTimeout> | null;
 }
 
 /** Where rules come from: the hot-reloading service, or a fixed set in tests. */
@@ -90,6 +95,7 @@ export class RecorderService implements Service, CallControl {
     interrupted: 0,
     fileErrors: 0,
     notRecorded: 0,
+    noMedia: 0,
   };
   #decided = new Map<string, { facts: CallFacts; decision: CallDecision }>();
   /** Spill events seen so far, and whether a spill episode is open (warned once). */
@@ -106,6 +112,16 @@ export class RecorderService implements Service, CallControl {
       app.log.error("recording file write failed; audio so far is kept", { rec, error, code });
     };
     engine.onBacklog = (backlog) => this.#onBacklog(backlog);
+    engine.onMedia = (rec) => {
+      for (const a of this.#active.values()) {
+        if (a.recordingId !== rec) continue;
+        a.mediaSeen = true;
+        if (a.noMedia) {
+          a.noMedia = false;
+          app.log.info("media arrived", { call: a.callId, recording: rec });
+        }
+      }
+    };
   }
 
   async start(): Promise<void> {
@@ -221,6 +237,9 @@ export class RecorderService implements Service, CallControl {
       pausedAt: null,
       autoResume: null,
       closing: null,
+      mediaSeen: false,
+      noMedia: false,
+      noMediaTimer: null,
     };
     // The call, its decision and the recording's rows are one commit (one fsync); the
     // RTP sockets open after it, still before the SIP 200 OK (the `prepare` hook).
@@ -378,9 +397,26 @@ export class RecorderService implements Service, CallControl {
           ),
         ],
       });
+      const timer = setTimeout(() => this.#checkMedia(a), cfg.rtp.noMediaSeconds * 1000);
+      Deno.unrefTimer(timer as unknown as number);
+      a.noMediaTimer = timer;
     } catch (err) {
       this.#app.log.error("cannot open media for recording", { recording: id, error: err });
     }
+  }
+
+  /** The no-media watchdog: warns (once per call) when no stream has sent a packet. */
+  #checkMedia(a: Active): void {
+    a.noMediaTimer = null;
+    if (a.mediaSeen || a.closing || !this.#active.has(a.session.key)) return;
+    a.noMedia = true;
+    this.#counts.noMedia++;
+    this.#app.log.warn("no media: is the SRC forking RTP to the ports in our answer?", {
+      call: a.callId,
+      recording: a.recordingId,
+      seconds: this.#app.config.rtp.noMediaSeconds,
+      ports: a.session.streams.map((s) => s.port),
+    });
   }
 
   #captureStreams(session: SessionInfo, assignment: ChannelAssignment): CaptureStream[] {
@@ -516,6 +552,8 @@ export class RecorderService implements Service, CallControl {
     const id = a.recordingId, path = a.path;
     if (!id || !path) return null;
     if (a.autoResume !== null) clearTimeout(a.autoResume);
+    if (a.noMediaTimer !== null) clearTimeout(a.noMediaTimer);
+    a.noMediaTimer = null;
     a.recordingId = null;
     const closed = await this.#engine.close(id);
     const end = await finishClosed(id, path, closed, a.pauses, reason, this.#now());
@@ -584,6 +622,7 @@ export class RecorderService implements Service, CallControl {
           .toISOString()
         : null,
       partitions: a.decision.partitions,
+      noMedia: a.noMedia,
     };
   }
 

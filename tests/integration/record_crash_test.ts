@@ -75,12 +75,14 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a signalled call with no media at all gets a recording row flagged no-media",
+  name: "a signalled call with no media is warned about while it runs and flagged no-media",
   sanitizeResources: true,
   sanitizeOps: true,
   async fn() {
     const rules = await recordEverythingRules();
-    const server = await startServer({ env: { SELREC_RULES_DIR: rules } });
+    const config = await Deno.makeTempFile({ prefix: "selrec-cfg-", suffix: ".yaml" });
+    await Deno.writeTextFile(config, "rtp:\n  noMediaSeconds: 1\n");
+    const server = await startServer({ env: { SELREC_RULES_DIR: rules }, configFile: config });
     const dbPath = `${server.dataDir}/selrec.db`;
     try {
       const sipp = spawnSipp({
@@ -99,6 +101,11 @@ Deno.test({
       });
       assert.equal(rec.flag_no_media, 1);
       assert.equal(rec.flag_one_way, 0);
+      // The watchdog warned 1 s in, while the call was still up (it lasts about 7 s).
+      const warning = server.output().split("\n").find((l) => l.includes('"no media: is the SRC'));
+      assert.ok(warning, "the no-media warning is logged");
+      assert.match(warning, /"level":"warn"/);
+      assert.match(warning, /"seconds":1/);
       const calls = query<{ ended_at: string | null; end_reason: string }>(
         dbPath,
         "SELECT ended_at, end_reason FROM calls",
@@ -108,6 +115,7 @@ Deno.test({
       await server.stop();
       await Deno.remove(server.dataDir, { recursive: true });
       await Deno.remove(rules, { recursive: true });
+      await Deno.remove(config);
     }
   },
 });

@@ -498,6 +498,7 @@ async function world(h: Harness): Promise<World> {
     paused: false,
     pausedAt: null,
     autoResumeAt: null,
+    noMedia: false,
     partitions: ["p1"],
   });
   const idOf = (table: "users" | "api_tokens", col: "username" | "name") => async (v: string) =>

@@ -160,6 +160,7 @@ Deno.test({
       paused: false,
       pausedAt: null,
       autoResumeAt: null,
+      noMedia: false,
       partitions: [],
     });
     const other = await h.req("/api/v1/calls/U1/pause", {

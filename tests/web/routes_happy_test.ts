@@ -213,6 +213,7 @@ Deno.test({
       paused: false,
       pausedAt: null,
       autoResumeAt: null,
+      noMedia: false,
       partitions: ["p1"],
     });
     const c = await h.signIn("ann");

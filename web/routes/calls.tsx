@@ -176,9 +176,11 @@ export function callRoutes(): Hono<AppEnv> {
                 <td>{call.agentId ?? ""}</td>
                 <td>{call.ani ?? ""}</td>
                 <td>{call.dnis ?? ""}</td>
-                <td class={call.paused ? "paused" : ""}>
+                <td class={call.paused ? "paused" : call.noMedia ? "no-media" : ""}>
                   {call.paused
                     ? `paused since ${call.pausedAt}; auto-resume ${call.autoResumeAt ?? "–"}`
+                    : call.noMedia
+                    ? "recording — no media received"
                     : "recording"}
                 </td>
               </tr>
