@@ -131,6 +131,9 @@ function matches(db: Db, filter: RecordingFilter, access: Where) {
     const q = db.selectFrom("recordings").where(filterWhere(filter)).where(access);
     return { q, started: sql.ref("recordings.started_at"), id: sql.ref("recordings.id") };
   }
+  // The filters are written against `recordings` and stay valid with `md` joined; the
+  // result is typed as the plain recordings query, since callers select recordings.*
+  // and order by the refs returned here.
   const q = db.selectFrom("recording_metadata as md")
     .innerJoin("recordings", "recordings.id", "md.recording_id")
     .where("md.key", "=", md.key).where("md.value", "=", md.value)
