@@ -12,6 +12,26 @@ export interface Sample {
   labels?: Record<string, string>;
 }
 
+/** A gauge sample. */
+export function gauge(
+  name: string,
+  help: string,
+  value: number,
+  labels?: Record<string, string>,
+): Sample {
+  return { name, help, type: "gauge", value, ...(labels ? { labels } : {}) };
+}
+
+/** A monotonic counter sample. */
+export function counter(
+  name: string,
+  help: string,
+  value: number,
+  labels?: Record<string, string>,
+): Sample {
+  return { name, help, type: "counter", value, ...(labels ? { labels } : {}) };
+}
+
 /** Returns the current samples of one part of the box. */
 export type Collector = () => Sample[];
 

@@ -7,7 +7,7 @@ import { MediaEngine } from "./recorder/media_engine.ts";
 import { RecorderService } from "./recorder/recorder_service.ts";
 import { sipService } from "./sip_service.ts";
 import { type StorageService, storageService } from "./archive/storage_service.ts";
-import type { Sample } from "./metrics.ts";
+import { counter, gauge, type Sample } from "./metrics.ts";
 import { ReadPool } from "./store/read_pool.ts";
 import { VERSION } from "./version.ts";
 import { auditCheckpointService } from "./audit/checkpoint_service.ts";
@@ -129,18 +129,12 @@ function boxMetrics(app: App, rules: RulesService | null): Sample[] {
     },
     ...(rules
       ? [
-        {
-          name: "rules_reloads_total",
-          help: "Rule set reloads",
-          type: "counter" as const,
-          value: rules.stats().reloads,
-        },
-        {
-          name: "rules_reload_errors_total",
-          help: "Rule reloads refused (the previous rules stayed in force)",
-          type: "counter" as const,
-          value: rules.stats().reloadErrors,
-        },
+        counter("rules_reloads_total", "Rule set reloads", rules.stats().reloads),
+        counter(
+          "rules_reload_errors_total",
+          "Rule reloads refused (the previous rules stayed in force)",
+          rules.stats().reloadErrors,
+        ),
       ]
       : []),
   ];
@@ -150,13 +144,6 @@ function boxMetrics(app: App, rules: RulesService | null): Sample[] {
 function storageMetrics(storage: StorageService): Sample[] {
   const st = storage.status();
   if (!st) return [];
-  const gauge = (name: string, help: string, value: number, labels?: Record<string, string>) => ({
-    name,
-    help,
-    type: "gauge" as const,
-    value,
-    labels,
-  });
   const levels = ["ok", "warn", "high", "critical"];
   const spool = st.spool;
   return [

@@ -8,6 +8,7 @@ import type { App, Service } from "./app.ts";
 import { SiprecServer } from "./sip/srs.ts";
 import { PortPool } from "./rtp/port_pool.ts";
 import type { RecorderService } from "./recorder/recorder_service.ts";
+import { counter } from "./metrics.ts";
 import { connectRecorder, offerInfo, prepareRecording } from "./recorder/sip_adapter.ts";
 
 /** The address to advertise in Contact and SDP when none is configured. */
@@ -98,12 +99,6 @@ export function sipService(app: App, recorder: RecorderService, refusals: Refusa
       );
       app.metrics.register(() => {
         const st = server!.stats();
-        const counter = (name: string, help: string, value: number) => ({
-          name,
-          help,
-          type: "counter" as const,
-          value,
-        });
         return [
           counter("sip_messages_received_total", "SIP messages received", st.received),
           counter("sip_messages_malformed_total", "Malformed SIP messages", st.malformed),

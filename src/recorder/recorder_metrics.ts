@@ -2,7 +2,7 @@
  * The recorder's `/metrics` samples from a snapshot of its state: calls in progress,
  * lifetime counters, and each encoder worker's load and backlog.
  */
-import type { Sample } from "../metrics.ts";
+import { counter, gauge, type Sample } from "../metrics.ts";
 import type { EncoderBacklog, EncoderLoad } from "./media_engine.ts";
 
 /** Lifetime counters the recorder keeps. */
@@ -30,19 +30,6 @@ const BACKLOG_HELP = "Audio not yet encoded: queued at the encoder, or spilled t
 /** Samples for `/metrics`. */
 export function recorderSamples(s: RecorderSnapshot): Sample[] {
   const c = s.counts;
-  const counter = (
-    name: string,
-    help: string,
-    value: number,
-    labels?: Record<string, string>,
-  ) => ({ name, help, type: "counter" as const, value, labels });
-  const gauge = (name: string, help: string, value: number, labels?: Record<string, string>) => ({
-    name,
-    help,
-    type: "gauge" as const,
-    value,
-    labels,
-  });
   return [
     gauge("calls_active", "Signalled calls in progress", s.active),
     gauge("calls_paused", "Calls whose recording is paused now", s.paused),
