@@ -35,9 +35,9 @@ export interface OpusEncoderOptions {
    * Silence gate: after {@link GATE_HANGOVER_FRAMES} frames of a channel below this
    * level (RMS, dBFS), its frames are sent as empty packets (decoded as concealment,
    * fading to silence) instead of being encoded, until the level rises again. Saves the
-   * encode of the listening party. Omitted = every frame is encoded.
+   * encode of the listening party. Omitted or null = every frame is encoded.
    */
-  silenceGateDbfs?: number;
+  silenceGateDbfs?: number | null;
 }
 
 /** Quiet frames before the silence gate closes (200 ms at 20 ms frames). */
@@ -182,10 +182,10 @@ class SilenceGate {
   #quiet = 0;
   #empty = Uint8Array.of(0x08); // SILK NB 20 ms until a real packet sets the config
 
-  constructor(raw: RawEncoder, frameSamples: number, dbfs: number | undefined) {
+  constructor(raw: RawEncoder, frameSamples: number, dbfs: number | null | undefined) {
     this.#raw = raw;
     // Compare sums of squares: frame RMS below 32768 × 10^(dBFS/20).
-    this.#limit = dbfs === undefined ? -1 : frameSamples * (32768 * 10 ** (dbfs / 20)) ** 2;
+    this.#limit = dbfs == null ? -1 : frameSamples * (32768 * 10 ** (dbfs / 20)) ** 2;
   }
 
   encode(pcm: Int16Array): Uint8Array {

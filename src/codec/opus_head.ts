@@ -43,7 +43,9 @@ export interface OpusHead {
 }
 
 /** Elementary streams of a head: family 0 is one stream, coupled when stereo. */
-export function opusStreams(head: Pick<OpusHead, "channels" | "mapping">): {
+export function opusStreams(
+  head: { channels: 1 | 2; mapping?: OpusChannelMapping | null },
+): {
   streams: number;
   coupled: number;
   table: number[];

@@ -27,8 +27,8 @@ export interface OggOpusWriterOptions {
   comments?: string[];
   /** Longest audio on one page, in ms; default 1000. */
   maxPageMs?: number;
-  /** Channel mapping family 1 (e.g. {@link DUAL_MONO}); absent = family 0. */
-  mapping?: OpusChannelMapping;
+  /** Channel mapping family 1 (e.g. {@link DUAL_MONO}); absent or null = family 0. */
+  mapping?: OpusChannelMapping | null;
 }
 
 /** Writes one stereo (or mono) Ogg Opus logical stream into page bytes. */

@@ -69,7 +69,7 @@ async function encodeToneFile(path: string, seconds: number, sampleRate: 8000, b
   const w = new OggOpusWriter({
     serial: 7,
     channels: 2,
-    mapping: enc.mapping ?? undefined,
+    mapping: enc.mapping,
     preSkip: enc.preSkip,
     inputSampleRate: sampleRate,
     comments: [opusComment("CALLID", "tone")],

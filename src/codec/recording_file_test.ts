@@ -31,7 +31,7 @@ async function opusFile(path: string, clock = fakeClock(), maxPageMs?: number) {
     serial: 99,
     channels: 2,
     preSkip: enc.preSkip,
-    mapping: enc.mapping ?? undefined,
+    mapping: enc.mapping,
     inputSampleRate: 8000,
     comments: [opusComment("CALLID", "crash-test")],
     now: clock.now,

@@ -68,14 +68,14 @@ async function begin(rec: string, spec: FileSpec): Promise<OpenFile> {
     application: "voip",
     complexity: spec.complexity,
     bitrate: spec.bitrate,
-    ...(spec.silenceGateDbfs === null ? {} : { silenceGateDbfs: spec.silenceGateDbfs }),
+    silenceGateDbfs: spec.silenceGateDbfs,
     frameMs: 20,
   });
   const file = await OpusRecordingFile.create(spec.path, {
     serial: (crypto.getRandomValues(new Uint32Array(1))[0] | 1) >>> 0,
     channels: 2,
     preSkip: encoder.preSkip,
-    ...(encoder.mapping ? { mapping: encoder.mapping } : {}),
+    mapping: encoder.mapping,
     inputSampleRate: 8000,
     comments: spec.comments,
     pageIntervalMs: spec.pageIntervalMs,

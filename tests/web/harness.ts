@@ -31,7 +31,7 @@ export async function makeOpus(dir: string, seconds = 3): Promise<Uint8Array> {
     channels: 2,
     preSkip: enc.preSkip,
     inputSampleRate: 8000,
-    ...(enc.mapping ? { mapping: enc.mapping } : {}),
+    mapping: enc.mapping,
   });
   const pcm = stereoTone(8000, seconds, 440, 880);
   const pages = [...w.headerPages()];
