@@ -1,7 +1,7 @@
 import { type Kysely, sql } from "kysely";
 
 /** The flag columns that get a partial index of the rows where they are set. */
-export const FLAG_INDEXES = [
+const FLAG_INDEXES = [
   "flag_interrupted",
   "flag_no_media",
   "flag_one_way",

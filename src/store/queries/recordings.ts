@@ -11,6 +11,7 @@ import {
   type SqlBool,
 } from "kysely";
 import type { Db } from "../db.ts";
+import type { ReadOptions } from "../read_pool.ts";
 import type { Database } from "../schema/database.ts";
 import type { Recording } from "../schema/recordings.ts";
 
@@ -107,10 +108,7 @@ function filterWhere(f: RecordingFilter): Where {
 
 /** Runs compiled queries elsewhere (the read pool); absent → the main connection. */
 export interface ReadRunner {
-  run(
-    q: CompiledQuery,
-    options?: { background?: boolean; signal?: AbortSignal },
-  ): Promise<Record<string, unknown>[]>;
+  run(q: CompiledQuery, options?: ReadOptions): Promise<Record<string, unknown>[]>;
 }
 
 /** How a search runs: where, and how long the page may wait for its count. */
@@ -154,7 +152,7 @@ export async function countRecordings(
   filter: RecordingFilter,
   access: Where,
   reads?: ReadRunner,
-  options: { background?: boolean; signal?: AbortSignal } = {},
+  options: ReadOptions = {},
 ): Promise<{ total: number; capped: boolean }> {
   const q = countQuery(db, filter, access);
   const n = Number(
