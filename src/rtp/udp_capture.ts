@@ -1,10 +1,13 @@
 /**
  * Thin UDP adapter: one socket for an RTP port and one for RTCP on port + 1. Each socket
  * loops on `await conn.receive(buf)` into one preallocated buffer (`for await` allocates
- * per packet) and hands bytes and arrival time to a synchronous callback. Latches to the
- * first source address; packets from elsewhere are counted and dropped. Never throws out
- * of the loop: handler errors are counted.
+ * per packet) and hands bytes and arrival time to a synchronous callback. Packets from
+ * sources the stream's {@link SourceFilter} refuses are counted as foreign and dropped;
+ * among accepted sources it latches to the first one. Datagrams longer than
+ * {@link MAX_DATAGRAM_BYTES} are counted as oversize and dropped, never truncated. Never
+ * throws out of the loop: handler errors are counted.
  */
+import type { SourceFilter } from "./source_policy.ts";
 
 /** Receives one datagram. `bytes` is only valid during the call: copy to keep it. */
 export type DatagramHandler = (bytes: Uint8Array, arrivalMs: number, from: Deno.NetAddr) => void;
@@ -21,6 +24,8 @@ export interface UdpCaptureOptions {
   now?: () => number;
   /** Drop packets from addresses other than the first one seen; default true. */
   latch?: boolean;
+  /** Sources allowed to send (see source_policy.ts); default any (then latched). */
+  sources?: SourceFilter | null;
 }
 
 /** Counters from {@link UdpCapture.toJSON}. */
@@ -28,14 +33,19 @@ export interface UdpCaptureStats {
   packets: number;
   bytes: number;
   rtcpPackets: number;
-  /** Dropped because they came from another address than the latched one. */
+  /** Dropped: from a source the policy refuses, or other than the latched one. */
   foreign: number;
+  /** Dropped: longer than {@link MAX_DATAGRAM_BYTES}. */
+  oversize: number;
   handlerErrors: number;
   receiveErrors: number;
   source: string | null;
 }
 
-const BUFFER_SIZE = 2048;
+/** The longest RTP or RTCP datagram accepted; longer ones are dropped, not truncated. */
+export const MAX_DATAGRAM_BYTES = 2048;
+/** One byte more than accepted: a datagram that fills it was longer (the rest is cut). */
+const BUFFER_SIZE = MAX_DATAGRAM_BYTES + 1;
 const FENCE_BYTES = 16;
 
 /** Where a socket bound to `hostname` can be reached from this host. */
@@ -53,16 +63,26 @@ export class UdpCapture {
   #loops: Promise<void>[] = [];
   #closed = false;
   #latch: boolean;
+  #sources: SourceFilter | null;
   #source: Deno.NetAddr | null = null;
   #rtcpSource: Deno.NetAddr | null = null;
   #now: () => number;
   #hostname: string;
   #fence: { token: Uint8Array; port: number; resolve: (ok: boolean) => void } | null = null;
-  #stats = { packets: 0, bytes: 0, rtcpPackets: 0, foreign: 0, handlerErrors: 0, receiveErrors: 0 };
+  #stats = {
+    packets: 0,
+    bytes: 0,
+    rtcpPackets: 0,
+    foreign: 0,
+    oversize: 0,
+    handlerErrors: 0,
+    receiveErrors: 0,
+  };
 
   private constructor(opts: UdpCaptureOptions) {
     this.port = opts.port;
     this.#latch = opts.latch ?? true;
+    this.#sources = opts.sources ?? null;
     this.#now = opts.now ?? wallClock;
     this.#hostname = opts.hostname ?? "0.0.0.0";
   }
@@ -84,6 +104,16 @@ export class UdpCapture {
     cap.#loops.push(cap.#loop(cap.#conns[0], false, opts.onRtp));
     if (cap.#conns[1]) cap.#loops.push(cap.#loop(cap.#conns[1], true, opts.onRtcp ?? (() => {})));
     return cap;
+  }
+
+  /**
+   * Replaces the source filter (a re-offer moved the SRC's media). The latch is reset,
+   * so the first accepted packet from the new source latches again.
+   */
+  setSources(sources: SourceFilter | null): void {
+    this.#sources = sources;
+    this.#source = null;
+    this.#rtcpSource = null;
   }
 
   /** The latched RTP source address, once a packet arrived. */
@@ -148,6 +178,10 @@ export class UdpCapture {
       }
       const arrival = this.#now();
       if (!rtcp && this.#isFence(bytes, from)) continue;
+      if (bytes.length > MAX_DATAGRAM_BYTES) {
+        this.#stats.oversize++;
+        continue;
+      }
       if (!this.#accept(from, rtcp)) continue;
       if (rtcp) this.#stats.rtcpPackets++;
       else {
@@ -171,6 +205,10 @@ export class UdpCapture {
   }
 
   #accept(from: Deno.NetAddr, rtcp: boolean): boolean {
+    if (this.#sources && !this.#sources.accepts(from, rtcp)) {
+      this.#stats.foreign++;
+      return false;
+    }
     const latched = rtcp ? this.#rtcpSource : this.#source;
     if (!latched) {
       if (rtcp) this.#rtcpSource = from;

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { serializeRtpPacket } from "./packet.ts";
 import { PortPool } from "./port_pool.ts";
-import { UdpCapture, type UdpCaptureOptions } from "./udp_capture.ts";
+import { sourceFilter } from "./source_policy.ts";
+import { MAX_DATAGRAM_BYTES, UdpCapture, type UdpCaptureOptions } from "./udp_capture.ts";
 
 const io = { sanitizeOps: true, sanitizeResources: true };
 
@@ -64,6 +65,76 @@ Deno.test({
     } finally {
       a.close();
       b.close();
+      await cap.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "UdpCapture with an offer policy takes only the offered ports and counts the rest",
+  ...io,
+  fn: async () => {
+    const got: number[] = [];
+    const rtcp: number[] = [];
+    const src = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const srcRtcp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const attacker = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const portOf = (c: Deno.DatagramConn) => (c.addr as Deno.NetAddr).port;
+    const cap = openOnFreePort({
+      onRtp: (b) => got.push((b[2] << 8) | b[3]),
+      onRtcp: (b) => rtcp.push(b.length),
+      sources: sourceFilter({
+        policy: "offer",
+        rtp: { address: "127.0.0.1", port: portOf(src) },
+        rtcp: { address: "127.0.0.1", port: portOf(srcRtcp) },
+        signalling: null,
+        networks: [],
+      }),
+    });
+    try {
+      const to = { transport: "udp" as const, hostname: "127.0.0.1", port: cap.port };
+      const toRtcp = { ...to, port: cap.port + 1 };
+      // The attacker sends first: without the policy it would latch the stream.
+      for (let s = 50; s < 60; s++) await attacker.send(rtp(s), to);
+      await attacker.send(new Uint8Array(8), toRtcp);
+      await src.send(new Uint8Array(8), toRtcp); // RTCP from the RTP port: not offered
+      for (let s = 1; s <= 3; s++) await src.send(rtp(s), to);
+      await srcRtcp.send(new Uint8Array(12), toRtcp);
+      await until(() => got.length === 3 && rtcp.length === 1);
+      await until(() => cap.toJSON().foreign === 12);
+      assert.deepEqual(got, [1, 2, 3]);
+      assert.deepEqual(rtcp, [12]);
+      assert.equal(cap.toJSON().packets, 3);
+      assert.equal(cap.toJSON().rtcpPackets, 1);
+    } finally {
+      for (const c of [src, srcRtcp, attacker]) c.close();
+      await cap.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "UdpCapture drops and counts datagrams over 2048 bytes instead of truncating them",
+  ...io,
+  fn: async () => {
+    const lengths: number[] = [];
+    const cap = openOnFreePort({ rtcp: false, onRtp: (b) => lengths.push(b.length) });
+    const a = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    try {
+      const to = { transport: "udp" as const, hostname: "127.0.0.1", port: cap.port };
+      const big = (n: number) => {
+        const b = new Uint8Array(n);
+        b.set(rtp(7));
+        return b;
+      };
+      await a.send(big(MAX_DATAGRAM_BYTES + 1), to);
+      await a.send(big(9000), to);
+      await a.send(big(MAX_DATAGRAM_BYTES), to);
+      await until(() => lengths.length === 1 && cap.toJSON().oversize === 2);
+      assert.deepEqual(lengths, [MAX_DATAGRAM_BYTES]);
+      assert.equal(cap.toJSON().packets, 1);
+    } finally {
+      a.close();
       await cap.close();
     }
   },
