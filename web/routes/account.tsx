@@ -11,6 +11,11 @@ import { pageContext } from "../views/page.ts";
 import { httpError } from "../http_error.ts";
 import { clientIp } from "../middleware/authenticate.ts";
 import { hashPassword, passwordProblem, verifyPassword } from "../../src/auth/password.ts";
+import {
+  changeOwnPassword,
+  findUserById,
+  mustChangePassword,
+} from "../../src/store/queries/users.ts";
 
 const PATH = "/account/password";
 const EXEMPT = /^\/(static\/|sign-out$|sign-in$|healthz|account\/password$)/;
@@ -18,9 +23,7 @@ const EXEMPT = /^\/(static\/|sign-out$|sign-in$|healthz|account\/password$)/;
 async function mustChange(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Promise<boolean> {
   const p = c.get("principal");
   if (!p || c.get("via") !== "session" || p.userId === null) return false;
-  const row = await c.get("app").store.db.selectFrom("users").select("must_change_password")
-    .where("id", "=", p.userId).executeTakeFirst();
-  return row?.must_change_password === 1;
+  return await mustChangePassword(c.get("app").store.db, p.userId);
 }
 
 /** Sends users who must change their password to the change form (pages only). */
@@ -87,8 +90,8 @@ export function accountRoutes(): Hono<AppEnv> {
     const current = typeof body.current === "string" ? body.current : "";
     const password = typeof body.password === "string" ? body.password : "";
     const repeat = typeof body.repeat === "string" ? body.repeat : "";
-    const user = await app.store.db.selectFrom("users").selectAll().where("id", "=", p.userId)
-      .executeTakeFirstOrThrow();
+    const user = await findUserById(app.store.db, p.userId);
+    if (!user) httpError(401, "sign in first");
     const forced = user.must_change_password === 1;
     const fail = (error: string) =>
       c.html(<PasswordPage ctx={pageContext(c)} forced={forced} error={error} />, 400);
@@ -101,11 +104,7 @@ export function accountRoutes(): Hono<AppEnv> {
     if (problem) return fail(`The new ${problem}.`);
     const hash = await hashPassword(password);
     await app.store.db.transaction().execute(async (tx) => {
-      await tx.updateTable("users").set({
-        password_hash: hash,
-        must_change_password: 0,
-        updated_at: new Date().toISOString(),
-      }).where("id", "=", user.id).execute();
+      await changeOwnPassword(tx, user.id, hash, new Date().toISOString());
       await app.audit.append({
         actor: { type: "user", id: user.id, name: user.username },
         action: "user.password_change",

@@ -12,6 +12,13 @@ import { httpError } from "../http_error.ts";
 import { type Permission, PERMISSIONS } from "../../src/auth/permissions.ts";
 import { CsrfField, Layout } from "../views/layout.tsx";
 import { pageContext } from "../views/page.ts";
+import {
+  addRole,
+  listRolePermissions,
+  listRolesWithPermissions,
+  roleExists,
+  updateRole,
+} from "../../src/store/queries/roles.ts";
 import type { PageContext } from "../views/layout.tsx";
 
 interface RoleRow {
@@ -84,21 +91,11 @@ export function adminRoleRoutes(): Hono<AppEnv> {
   r.use("/roles", requirePermission("users.manage"));
   r.use("/roles/*", requirePermission("users.manage"));
   r.get("/roles", async (c) => {
-    const db = c.get("app").store.db;
-    const roles = await db.selectFrom("roles").selectAll().orderBy("built_in", "desc").orderBy(
-      "name",
-    )
-      .execute();
-    const grants = await db.selectFrom("role_permissions").selectAll().execute();
+    const roles = await listRolesWithPermissions(c.get("app").store.db);
     return c.html(
       <RolesPage
         ctx={pageContext(c)}
-        roles={roles.map((role) => ({
-          name: role.name,
-          description: role.description,
-          builtIn: role.built_in === 1,
-          permissions: new Set(grants.filter((g) => g.role === role.name).map((g) => g.permission)),
-        }))}
+        roles={roles.map((role) => ({ ...role, permissions: new Set(role.permissions) }))}
       />,
     );
   });
@@ -112,10 +109,8 @@ export function adminRoleRoutes(): Hono<AppEnv> {
     }
     if (!description) httpError(400, "description: required");
     await app.store.db.transaction().execute(async (tx) => {
-      const exists = await tx.selectFrom("roles").select("name").where("name", "=", name)
-        .executeTakeFirst();
-      if (exists) httpError(409, `role "${name}" exists`);
-      await tx.insertInto("roles").values({ name, description, built_in: 0 }).execute();
+      if (await roleExists(tx, name)) httpError(409, `role "${name}" exists`);
+      await addRole(tx, name, description);
       await app.audit.append({
         ...auditActor(c),
         action: "role.add",
@@ -136,17 +131,9 @@ export function adminRoleRoutes(): Hono<AppEnv> {
       httpError(409, "the admin role keeps users.manage, so administrators cannot be locked out");
     }
     await app.store.db.transaction().execute(async (tx) => {
-      const role = await tx.selectFrom("roles").selectAll().where("name", "=", name)
-        .executeTakeFirst();
-      if (!role) httpError(404, "no such role");
-      const before =
-        (await tx.selectFrom("role_permissions").select("permission").where("role", "=", name)
-          .execute()).map((g) => g.permission).sort();
-      await tx.deleteFrom("role_permissions").where("role", "=", name).execute();
-      for (const permission of permissions) {
-        await tx.insertInto("role_permissions").values({ role: name, permission }).execute();
-      }
-      await tx.updateTable("roles").set({ description }).where("name", "=", name).execute();
+      if (!await roleExists(tx, name)) httpError(404, "no such role");
+      const before = await listRolePermissions(tx, name);
+      await updateRole(tx, name, { description, permissions });
       await app.audit.append({
         ...auditActor(c),
         action: "role.update",

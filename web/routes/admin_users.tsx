@@ -14,9 +14,18 @@ import { requirePermission } from "../middleware/authenticate.ts";
 import { auditActor } from "../recording_access.ts";
 import { httpError } from "../http_error.ts";
 import { hashPassword, passwordProblem } from "../../src/auth/password.ts";
-import { listUsers } from "../../src/store/queries/users.ts";
-import { listOrgUnits } from "../../src/store/queries/org_units.ts";
-import { listTokens } from "../../src/store/queries/tokens.ts";
+import {
+  addUser,
+  findUser,
+  listUsers,
+  resetUserPassword,
+  setUserDisabledById,
+  setUserPartitions,
+  updateUserPlacement,
+} from "../../src/store/queries/users.ts";
+import { addOrgUnit, listOrgUnits } from "../../src/store/queries/org_units.ts";
+import { listTokens, revokeToken } from "../../src/store/queries/tokens.ts";
+import { listRoleNames } from "../../src/store/queries/roles.ts";
 import { createApiToken } from "../../src/auth/api_tokens.ts";
 import { PERMISSIONS } from "../../src/auth/permissions.ts";
 import { OrgPage, TokensPage, UsersPage } from "../views/admin_view.tsx";
@@ -58,16 +67,8 @@ function optId(body: Body, name: string): number | null {
   return /^\d{1,9}$/.test(v) ? Number(v) : null;
 }
 
-async function setPartitions(tx: Transaction<Database>, userId: number, parts: string[]) {
-  await tx.deleteFrom("user_partitions").where("user_id", "=", userId).execute();
-  for (const partition of parts) {
-    await tx.insertInto("user_partitions").values({ user_id: userId, partition }).execute();
-  }
-}
-
-async function roles(c: Context<AppEnv>): Promise<string[]> {
-  return (await c.get("app").store.db.selectFrom("roles").select("name").orderBy("name").execute())
-    .map((r) => r.name);
+function roles(c: Context<AppEnv>): Promise<string[]> {
+  return listRoleNames(c.get("app").store.db);
 }
 
 /** Users, org units and tokens sub-app, mounted at /admin. */
@@ -103,14 +104,11 @@ export function adminUserRoutes(): Hono<AppEnv> {
     const problem = passwordProblem(password, c.get("app").config.auth.minPasswordLength);
     if (problem) return usersPage(c, `Password: ${problem}`, 400);
     if (!(await roles(c)).includes(role)) return usersPage(c, "Unknown role", 400);
-    const db = c.get("app").store.db;
-    if (
-      await db.selectFrom("users").select("id").where("username", "=", username).executeTakeFirst()
-    ) {
+    if (await findUser(c.get("app").store.db, username)) {
       return usersPage(c, "Username is taken", 400);
     }
     const hash = await hashPassword(password);
-    const now = new Date(c.get("auth").now()).toISOString();
+    const now = new Date(c.get("auth").now());
     const orgUnitId = optId(body, "org_unit_id");
     const agentId = text(body, "agent_id", 64) || null;
     const partitions = partitionsOf(body);
@@ -118,24 +116,17 @@ export function adminUserRoutes(): Hono<AppEnv> {
       action: "user.add",
       target: { type: "user", id: String(id) },
       details: { username, role, partitions, orgUnitId, agentId },
-    }), async (tx) => {
-      const { id } = await tx.insertInto("users").values({
+    }), (tx) =>
+      addUser(tx, {
         username,
-        display_name: text(body, "display_name") || null,
-        password_hash: hash,
+        displayName: text(body, "display_name") || null,
+        passwordHash: hash,
         role,
-        org_unit_id: orgUnitId,
-        agent_id: agentId,
-        disabled: 0,
-        failed_logins: 0,
-        locked_until: null,
-        must_change_password: 1,
-        created_at: now,
-        updated_at: now,
-      }).returning("id").executeTakeFirstOrThrow();
-      await setPartitions(tx, id, partitions);
-      return id;
-    });
+        orgUnitId,
+        agentId,
+        partitions,
+        mustChangePassword: true,
+      }, now));
     return c.redirect("/admin/users", 303);
   });
   r.post("/users/:id", async (c) => {
@@ -152,14 +143,10 @@ export function adminUserRoutes(): Hono<AppEnv> {
       target: { type: "user", id: String(id) },
       details: { role, partitions: parts, orgUnitId, agentId },
     }, async (tx) => {
-      const r = await tx.updateTable("users").set({
-        role,
-        org_unit_id: orgUnitId,
-        agent_id: agentId,
-        updated_at: now,
-      }).where("id", "=", id).executeTakeFirst();
-      if (r.numUpdatedRows !== 1n) httpError(404, "not found");
-      await setPartitions(tx, id, parts);
+      if (!await updateUserPlacement(tx, id, { role, orgUnitId, agentId }, now)) {
+        httpError(404, "not found");
+      }
+      await setUserPartitions(tx, id, parts);
     });
     return c.redirect("/admin/users", 303);
   });
@@ -173,13 +160,7 @@ export function adminUserRoutes(): Hono<AppEnv> {
       action: disabled ? "user.disable" : "user.enable",
       target: { type: "user", id: String(id) },
     }, async (tx) => {
-      const r = await tx.updateTable("users").set({ disabled: disabled ? 1 : 0 }).where(
-        "id",
-        "=",
-        id,
-      ).executeTakeFirst();
-      if (r.numUpdatedRows !== 1n) httpError(404, "not found");
-      if (disabled) await tx.deleteFrom("sessions").where("user_id", "=", id).execute();
+      if (!await setUserDisabledById(tx, id, disabled)) httpError(404, "not found");
     });
     return c.redirect("/admin/users", 303);
   });
@@ -194,14 +175,7 @@ export function adminUserRoutes(): Hono<AppEnv> {
       c,
       { action: "user.reset_password", target: { type: "user", id: String(id) } },
       async (tx) => {
-        const r = await tx.updateTable("users").set({
-          password_hash: hash,
-          failed_logins: 0,
-          locked_until: null,
-          must_change_password: 1,
-        }).where("id", "=", id).executeTakeFirst();
-        if (r.numUpdatedRows !== 1n) httpError(404, "not found");
-        await tx.deleteFrom("sessions").where("user_id", "=", id).execute();
+        if (!await resetUserPassword(tx, id, hash)) httpError(404, "not found");
       },
     );
     return usersPage(c, "Password reset; the user's sessions were ended.");
@@ -217,27 +191,18 @@ export function adminUserRoutes(): Hono<AppEnv> {
     const name = text(body, "name", 100);
     const parentId = optId(body, "parent_id");
     if (!name) httpError(400, "a name is required");
-    await audited(c, {
-      action: "org.add",
-      target: { type: "org_unit", id: name },
-      details: { parentId },
-    }, async (tx) => {
-      let parentPath = "/";
-      if (parentId !== null) {
-        const p = await tx.selectFrom("org_units").select("path").where("id", "=", parentId)
-          .executeTakeFirst();
-        if (!p) httpError(400, "parent does not exist");
-        parentPath = p.path;
+    try {
+      await audited(c, {
+        action: "org.add",
+        target: { type: "org_unit", id: name },
+        details: { parentId },
+      }, (tx) => addOrgUnit(tx, name, parentId));
+    } catch (err) {
+      if (err instanceof RangeError && /parent/.test(err.message)) {
+        httpError(400, "parent does not exist");
       }
-      const { id } = await tx.insertInto("org_units").values({
-        name,
-        parent_id: parentId,
-        path: `tmp:${crypto.randomUUID()}`,
-      })
-        .returning("id").executeTakeFirstOrThrow();
-      await tx.updateTable("org_units").set({ path: `${parentPath}${id}/` }).where("id", "=", id)
-        .execute();
-    });
+      throw err;
+    }
     return c.redirect("/admin/org", 303);
   });
 
@@ -292,9 +257,7 @@ export function adminUserRoutes(): Hono<AppEnv> {
       c,
       { action: "token.revoke", target: { type: "token", id: String(id) } },
       async (tx) => {
-        const r = await tx.updateTable("api_tokens").set({ revoked_at: now }).where("id", "=", id)
-          .where("revoked_at", "is", null).executeTakeFirst();
-        if (r.numUpdatedRows !== 1n) httpError(404, "no live token with this id");
+        if (!await revokeToken(tx, id, now)) httpError(404, "no live token with this id");
       },
     );
     return c.redirect("/admin/tokens", 303);

@@ -1,5 +1,6 @@
 /** Org hierarchy: units with materialized paths (`/1/4/9/`) and agent placement. */
 import type { Db } from "../db.ts";
+import { inTransaction } from "./recording_writes.ts";
 
 /** An org unit. */
 export interface OrgUnit {
@@ -9,9 +10,12 @@ export interface OrgUnit {
   path: string;
 }
 
-/** Creates a unit under `parentId` (or at the root); returns it with its path. */
+/**
+ * Creates a unit under `parentId` (or at the root); returns it with its path. Runs in the
+ * caller's transaction when `db` is one. Throws RangeError when the parent does not exist.
+ */
 export async function addOrgUnit(db: Db, name: string, parentId: number | null): Promise<OrgUnit> {
-  return await db.transaction().execute(async (tx) => {
+  return await inTransaction(db, async (tx) => {
     let parentPath = "/";
     if (parentId !== null) {
       const parent = await tx.selectFrom("org_units").select("path").where("id", "=", parentId)

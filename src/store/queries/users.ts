@@ -137,3 +137,105 @@ export async function countUsers(db: Db): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/** Finds a user by id. */
+export async function findUserById(db: Db, id: number): Promise<User | undefined> {
+  return await db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** True when the user must change their password before using the UI. */
+export async function mustChangePassword(db: Db, userId: number): Promise<boolean> {
+  const row = await db.selectFrom("users").select("must_change_password")
+    .where("id", "=", userId).executeTakeFirst();
+  return row?.must_change_password === 1;
+}
+
+/** A user's partitions, sorted. */
+export async function listUserPartitions(db: Db, userId: number): Promise<string[]> {
+  const rows = await db.selectFrom("user_partitions").select("partition")
+    .where("user_id", "=", userId).execute();
+  return rows.map((r) => r.partition).sort();
+}
+
+/** Replaces a user's partitions (run it in the caller's transaction). */
+export async function setUserPartitions(
+  db: Db,
+  userId: number,
+  partitions: readonly string[],
+): Promise<void> {
+  await db.deleteFrom("user_partitions").where("user_id", "=", userId).execute();
+  for (const partition of partitions) {
+    await db.insertInto("user_partitions").values({ user_id: userId, partition }).execute();
+  }
+}
+
+/** Sets a user's role, org unit and agent id; false when the user does not exist. */
+export async function updateUserPlacement(
+  db: Db,
+  id: number,
+  placement: { role: string; orgUnitId: number | null; agentId: string | null },
+  now: string,
+): Promise<boolean> {
+  const r = await db.updateTable("users").set({
+    role: placement.role,
+    org_unit_id: placement.orgUnitId,
+    agent_id: placement.agentId,
+    updated_at: now,
+  }).where("id", "=", id).executeTakeFirst();
+  return r.numUpdatedRows === 1n;
+}
+
+/**
+ * Disables (or re-enables) a user by id and, on disable, ends their sessions; false when
+ * not found. Runs in the caller's transaction when `db` is one.
+ */
+export async function setUserDisabledById(
+  db: Db,
+  id: number,
+  disabled: boolean,
+): Promise<boolean> {
+  return await inTransaction(db, async (tx) => {
+    const r = await tx.updateTable("users").set({ disabled: disabled ? 1 : 0 })
+      .where("id", "=", id).executeTakeFirst();
+    if (r.numUpdatedRows !== 1n) return false;
+    if (disabled) await tx.deleteFrom("sessions").where("user_id", "=", id).execute();
+    return true;
+  });
+}
+
+/**
+ * An administrator's password reset: new hash, lockout cleared, change required at next
+ * sign-in, sessions ended; false when not found. Runs in the caller's transaction when
+ * `db` is one.
+ */
+export async function resetUserPassword(
+  db: Db,
+  id: number,
+  passwordHash: string,
+): Promise<boolean> {
+  return await inTransaction(db, async (tx) => {
+    const r = await tx.updateTable("users").set({
+      password_hash: passwordHash,
+      failed_logins: 0,
+      locked_until: null,
+      must_change_password: 1,
+    }).where("id", "=", id).executeTakeFirst();
+    if (r.numUpdatedRows !== 1n) return false;
+    await tx.deleteFrom("sessions").where("user_id", "=", id).execute();
+    return true;
+  });
+}
+
+/** A user's own password change: new hash, no change required any more. */
+export async function changeOwnPassword(
+  db: Db,
+  id: number,
+  passwordHash: string,
+  now: string,
+): Promise<void> {
+  await db.updateTable("users").set({
+    password_hash: passwordHash,
+    must_change_password: 0,
+    updated_at: now,
+  }).where("id", "=", id).execute();
+}
