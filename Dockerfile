@@ -24,7 +24,7 @@ USER selrec
 WORKDIR /var/lib/selrec
 VOLUME ["/var/lib/selrec"]
 # SIP (UDP+TCP), web UI, RTP range.
-EXPOSE 5060/udp 5060/tcp 8080/tcp 40000-49999/udp
+EXPOSE 5060/udp 5060/tcp 8080/tcp 20000-29999/udp
 HEALTHCHECK --interval=30s --timeout=5s CMD ["/opt/selrec/bin/deno", "eval", "const r = await fetch('http://127.0.0.1:8080/healthz'); Deno.exit(r.ok ? 0 : 1)"]
 ENTRYPOINT ["/usr/bin/tini", "--", "/opt/selrec/bin/selrec"]
 CMD ["serve"]

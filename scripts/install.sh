@@ -31,12 +31,14 @@ chmod 0750 "$etc"
 chown selrec:selrec /var/lib/selrec
 chmod 0750 /var/lib/selrec
 
-# One UDP socket per RTP stream port: default kernel buffers suffice; widen the
-# local port range so ephemeral ports never collide with the RTP range.
+# One UDP socket per RTP stream port: default kernel buffers suffice. The default RTP
+# range (rtp.ports 20000-29999) lies below the kernel's ephemeral range (32768-60999);
+# reserving it as well keeps outgoing sockets off it if that range is ever widened.
+# Keep this line in step with rtp.ports in selrec.yaml.
 cat >/etc/sysctl.d/60-selrec.conf <<'SYSCTL'
 net.core.rmem_max = 16777216
 net.core.rmem_default = 1048576
-net.ipv4.ip_local_port_range = 50000 65000
+net.ipv4.ip_local_reserved_ports = 20000-29999
 SYSCTL
 sysctl --system >/dev/null 2>&1 || true
 

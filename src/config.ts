@@ -7,11 +7,21 @@ import { z } from "zod";
 import { LineCounter, parseDocument } from "yaml";
 import { isDuration } from "./duration.ts";
 import { LOG_LEVELS } from "./log.ts";
+import { parseCidr } from "./rtp/cidr.ts";
+import { SOURCE_POLICIES } from "./rtp/source_policy.ts";
 
 const duration = z.string().refine(isDuration, {
   message: "expected a duration such as 30s, 15m, 12h, 90d or 7y",
 });
 const port = z.number().int().min(1).max(65535);
+const cidr = z.string().refine((text) => {
+  try {
+    parseCidr(text);
+    return true;
+  } catch {
+    return false;
+  }
+}, { message: "expected an address or CIDR such as 10.20.0.0/16" });
 const percent = z.number().min(0).max(100);
 
 const portRange = z.string().transform((text, ctx) => {
@@ -51,6 +61,8 @@ export const ConfigSchema = z.strictObject({
     maxSessions: z.number().int().min(1).default(2000),
     maxMessageBytes: z.number().int().min(1024).max(1_048_576).default(65_535),
     retryAfterSeconds: z.number().int().min(1).default(30),
+    /** Audio streams one INVITE may open; more is refused with 488 (each takes 2 ports). */
+    maxStreamsPerSession: z.number().int().min(1).max(64).default(4),
     /** SIP header → metadata key, for plain (non-SIPREC) forks and metadata-less INVITEs. */
     headerMap: z.record(z.string(), z.string()).default({
       "X-Genesys-CallUUID": "UCID",
@@ -66,10 +78,22 @@ export const ConfigSchema = z.strictObject({
   }).prefault({}),
   rtp: z.strictObject({
     listen: z.string().default("0.0.0.0"),
-    ports: portRange.prefault("40000-49999"),
+    /** Outside Linux's ephemeral range (32768–60999), so no outgoing socket takes a port. */
+    ports: portRange.prefault("20000-29999"),
     jitterBufferMs: z.number().int().min(0).max(2000).default(100),
     noMediaSeconds: z.number().int().min(1).default(10),
-  }).prefault({}),
+    /**
+     * Who may send a stream's RTP/RTCP: `offer` (the offered address and port),
+     * `offer-address` (any port of it), `signalling` (also the SIP peer's address),
+     * `networks` (also `mediaNetworks`). Everything else is dropped and counted.
+     */
+    sourcePolicy: z.enum(SOURCE_POLICIES).default("offer"),
+    /** SBC media networks (CIDRs) for the `networks` policy. */
+    mediaNetworks: z.array(cidr).default([]),
+  }).prefault({}).refine((r) => r.sourcePolicy !== "networks" || r.mediaNetworks.length > 0, {
+    message: "sourcePolicy networks needs at least one CIDR in mediaNetworks",
+    path: ["mediaNetworks"],
+  }),
   http: z.strictObject({
     host: z.string().default("0.0.0.0"),
     port: z.number().int().min(0).max(65535).default(8080),

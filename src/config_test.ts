@@ -6,7 +6,9 @@ Deno.test("resolveConfig() gives the embedded defaults with no file", () => {
   assert.equal(c.dataDir, "./data");
   assert.equal(c.sip.port, 5060);
   assert.equal(c.http.port, 8080);
-  assert.deepEqual(c.rtp.ports, { min: 40000, max: 49999 });
+  assert.deepEqual(c.rtp.ports, { min: 20000, max: 29999 }, "outside the ephemeral range");
+  assert.equal(c.rtp.sourcePolicy, "offer");
+  assert.equal(c.sip.maxStreamsPerSession, 4);
   assert.equal(c.storage.criticalPercent, 97);
 });
 
@@ -97,4 +99,23 @@ Deno.test("resolveConfig() refuses a recording sample rate the capture cannot gi
   assert.equal(ok.recorder.opus.silenceGateDbfs, -60);
   const off = parseConfigYaml("recorder:\n  opus:\n    silenceGateDbfs: null\n", "off.yaml");
   assert.equal(resolveConfig(off, {}, "off.yaml").recorder.opus.silenceGateDbfs, null);
+});
+
+Deno.test("resolveConfig() checks the RTP source policy and its media networks", () => {
+  const ok = resolveConfig({
+    rtp: { sourcePolicy: "networks", mediaNetworks: ["10.20.0.0/16", "2001:db8::/32"] },
+  }, {}, "x.yaml");
+  assert.deepEqual(ok.rtp.mediaNetworks, ["10.20.0.0/16", "2001:db8::/32"]);
+  const problems = (raw: Record<string, unknown>) => {
+    try {
+      resolveConfig(raw, {}, "x.yaml");
+    } catch (e) {
+      return (e as ConfigError).problems.join("\n");
+    }
+    return "";
+  };
+  assert.match(problems({ rtp: { sourcePolicy: "anyone" } }), /rtp\.sourcePolicy/);
+  assert.match(problems({ rtp: { mediaNetworks: ["10.0.0.0/33"] } }), /rtp\.mediaNetworks\.0/);
+  assert.match(problems({ rtp: { sourcePolicy: "networks" } }), /rtp\.mediaNetworks: .*CIDR/);
+  assert.match(problems({ sip: { maxStreamsPerSession: 0 } }), /sip\.maxStreamsPerSession/);
 });
