@@ -13,16 +13,21 @@ import type { Recording } from "../store/schema/recordings.ts";
 import { parseDuration } from "../duration.ts";
 import { decide, policyConfig } from "./policy.ts";
 import { CopyWorker, WatchdogTimeout, WorkerGone } from "./copy_worker.ts";
-import {
-  markTarget,
-  setSetting,
-  SETTING,
-  specOf,
-  spoolLocation,
-  syncTargets,
-} from "./locations.ts";
+import { markTarget, SETTING, specOf, syncTargets } from "./locations.ts";
 import { atStep, type StepHook, type StorageHost, SYSTEM_ACTOR } from "./host.ts";
-import { raiseAlarm } from "./alarms.ts";
+import { raiseAlarm } from "../store/queries/alarms.ts";
+import { setSetting, spoolLocation } from "../store/queries/storage.ts";
+import {
+  archivableRecordings,
+  type ArchiveStep,
+  deleteArchiveJob,
+  markArchiveJobRecorded,
+  moveRecordingToArchive,
+  recordedArchiveJobs,
+  setArchiveJobStep,
+  setArchiveJobTempPath,
+  startArchiveJob,
+} from "../store/queries/archive.ts";
 
 /** Options of {@link runArchive}. */
 export interface ArchiveOptions {
@@ -93,15 +98,10 @@ async function removeLocal(spool: StorageLocation, rel: string): Promise<void> {
 /** Finishes jobs that reached step 4 before a crash: their local copies go now. */
 async function resumeRecorded(ctx: Ctx): Promise<number> {
   const db = ctx.host.store.db;
-  const jobs = await db.selectFrom("archive_jobs")
-    .innerJoin("recordings", "recordings.id", "archive_jobs.recording_id")
-    .select(["archive_jobs.recording_id as id", "archive_jobs.target_id", "recordings.path"])
-    .where("archive_jobs.step", "=", "recorded")
-    .whereRef("recordings.storage_location_id", "=", "archive_jobs.target_id").execute();
+  const jobs = await recordedArchiveJobs(db);
   for (const j of jobs) {
     await removeLocal(ctx.spool, j.path);
-    await db.deleteFrom("archive_jobs").where("recording_id", "=", j.id)
-      .where("target_id", "=", j.target_id).execute();
+    await deleteArchiveJob(db, j.id, j.target_id);
   }
   return jobs.length;
 }
@@ -110,12 +110,11 @@ async function resumeRecorded(ctx: Ctx): Promise<number> {
 async function dueRecordings(ctx: Ctx): Promise<Recording[]> {
   const cfg = policyConfig(ctx.host.config.storage);
   const now = ctx.now().getTime();
-  const rows = await ctx.host.store.db.selectFrom("recordings").selectAll()
-    .where("storage_location_id", "=", ctx.spool.id).where("state", "in", [
-      "complete",
-      "interrupted",
-    ]).where("sha256", "is not", null).where("sha256", "!=", "")
-    .orderBy("created_at").orderBy("id").limit(ctx.opts.limit ?? 100_000).execute();
+  const rows = await archivableRecordings(
+    ctx.host.store.db,
+    ctx.spool.id,
+    ctx.opts.limit ?? 100_000,
+  );
   return rows.filter((r) =>
     decide(
       {
@@ -167,11 +166,8 @@ async function watchdogAlarm(ctx: Ctx, t: StorageLocation, err: unknown): Promis
 }
 
 async function setJob(ctx: Ctx, id: string, t: StorageLocation, step: string, err?: string) {
-  await ctx.host.store.db.updateTable("archive_jobs").set({
-    step: step as "copying",
-    last_error: err ?? null,
-    updated_at: ctx.now().toISOString(),
-  }).where("recording_id", "=", id).where("target_id", "=", t.id).execute();
+  const now = ctx.now().toISOString();
+  await setArchiveJobStep(ctx.host.store.db, id, t.id, step as ArchiveStep, err ?? null, now);
 }
 
 /** Step 4: the new location and its audit row, in one transaction. False if the row moved. */
@@ -179,15 +175,9 @@ async function recordLocation(ctx: Ctx, rec: Recording, t: StorageLocation): Pro
   const { db } = ctx.host.store;
   const now = ctx.now().toISOString();
   return await db.transaction().execute(async (tx) => {
-    const r = await tx.updateTable("recordings").set({
-      storage_location_id: t.id,
-      archived_at: now,
-    })
-      .where("id", "=", rec.id).where("storage_location_id", "=", ctx.spool.id)
-      .where("state", "in", ["complete", "interrupted"]).executeTakeFirst();
-    if (r.numUpdatedRows !== 1n) return false;
-    await tx.updateTable("archive_jobs").set({ step: "recorded", updated_at: now })
-      .where("recording_id", "=", rec.id).where("target_id", "=", t.id).execute();
+    const move = { id: rec.id, spoolId: ctx.spool.id, targetId: t.id, archivedAt: now };
+    if (!(await moveRecordingToArchive(tx, move))) return false;
+    await markArchiveJobRecorded(tx, rec.id, t.id, now);
     await ctx.host.audit.append({
       actor: ctx.opts.actor ?? SYSTEM_ACTOR,
       action: "recording.archive",
@@ -210,22 +200,7 @@ async function archiveOne(ctx: Ctx, rec: Recording, t: StorageLocation): Promise
     target: t.name,
     outcome: "failed",
   };
-  const now = ctx.now().toISOString();
-  await db.insertInto("archive_jobs").values({
-    recording_id: rec.id,
-    target_id: t.id,
-    step: "copying",
-    temp_path: null,
-    attempts: 1,
-    last_error: null,
-    updated_at: now,
-  }).onConflict((oc) =>
-    oc.columns(["recording_id", "target_id"]).doUpdateSet((eb) => ({
-      step: "copying",
-      attempts: eb("archive_jobs.attempts", "+", 1),
-      updated_at: now,
-    }))
-  ).execute();
+  await startArchiveJob(db, rec.id, t.id, ctx.now().toISOString());
   let reply;
   try {
     reply = await worker(ctx).call(
@@ -255,17 +230,15 @@ async function archiveOne(ctx: Ctx, rec: Recording, t: StorageLocation): Promise
     ctx.host.log.warn("archive copy failed", { id: rec.id, target: t.name, error: reply.message });
     return { ...item, error: reply.message };
   }
-  await db.updateTable("archive_jobs").set({ temp_path: reply.tempPath ?? null })
-    .where("recording_id", "=", rec.id).where("target_id", "=", t.id).execute();
+  await setArchiveJobTempPath(db, rec.id, t.id, reply.tempPath ?? null);
   if (!(await recordLocation(ctx, rec, t))) {
     await worker(ctx).call({ op: "remove", spec: specOf(t), rel: rec.path }).catch(() => {});
-    await db.deleteFrom("archive_jobs").where("recording_id", "=", rec.id).execute();
+    await deleteArchiveJob(db, rec.id);
     return { ...item, outcome: "skipped", error: "the recording changed during the copy" };
   }
   await atStep(ctx.opts.hook, "recorded");
   await removeLocal(ctx.spool, rec.path);
-  await db.deleteFrom("archive_jobs").where("recording_id", "=", rec.id)
-    .where("target_id", "=", t.id).execute();
+  await deleteArchiveJob(db, rec.id, t.id);
   await setSetting(db, SETTING.lastArchiveAt, ctx.now().toISOString());
   return { ...item, outcome: "archived" };
 }

@@ -5,7 +5,7 @@ import { runArchive } from "./archive_run.ts";
 import { CopyWorker } from "./copy_worker.ts";
 import { specOf, syncTargets } from "./locations.ts";
 import { SENTINEL } from "./mount_guard.ts";
-import { openAlarms } from "./alarms.ts";
+import { openAlarms } from "../store/queries/alarms.ts";
 
 const opts = { sanitizeOps: true, sanitizeResources: true };
 

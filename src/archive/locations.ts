@@ -1,13 +1,19 @@
 /**
  * Storage locations as the archive sees them: the spool row, configured targets synced
- * into `storage_locations`, target health with its alarm, and the small settings the
+ * into `storage_locations`, target health with its alarm, and the keys of the settings the
  * storage loop persists (last wall clock seen, purge suspension, last good archive).
  */
 import type { Config } from "../config.ts";
 import type { Db } from "../store/db.ts";
 import type { StorageLocation } from "../store/schema/storage.ts";
+import { clearAlarm, raiseAlarm } from "../store/queries/alarms.ts";
+import {
+  insertArchiveTarget,
+  locationByName,
+  setLocationHealth,
+  setLocationMount,
+} from "../store/queries/storage.ts";
 import type { TargetSpec } from "./mount_guard.ts";
-import { clearAlarm, raiseAlarm } from "./alarms.ts";
 
 /** Settings keys owned by the storage lifecycle. */
 export const SETTING = {
@@ -15,29 +21,6 @@ export const SETTING = {
   clockSuspended: "storage.clock.suspended",
   lastArchiveAt: "storage.archive.last_ok_at",
 } as const;
-
-/** Reads a setting, or null. */
-export async function getSetting(db: Db, key: string): Promise<string | null> {
-  const row = await db.selectFrom("settings").select("value").where("key", "=", key)
-    .executeTakeFirst();
-  return row?.value ?? null;
-}
-
-/** Writes (upserts) a setting; null deletes it. */
-export async function setSetting(db: Db, key: string, value: string | null): Promise<void> {
-  if (value === null) {
-    await db.deleteFrom("settings").where("key", "=", key).execute();
-    return;
-  }
-  await db.insertInto("settings").values({ key, value })
-    .onConflict((oc) => oc.column("key").doUpdateSet({ value })).execute();
-}
-
-/** The spool row, or null before the recorder first ran. */
-export async function spoolLocation(db: Db): Promise<StorageLocation | null> {
-  return await db.selectFrom("storage_locations").selectAll().where("name", "=", "spool")
-    .where("kind", "=", "spool").executeTakeFirst() ?? null;
-}
 
 /**
  * Creates or updates a `storage_locations` row per configured target (config order) and
@@ -48,21 +31,15 @@ export async function syncTargets(db: Db, config: Config): Promise<StorageLocati
   const out: StorageLocation[] = [];
   for (const t of config.storage.targets) {
     const source = t.mount.source ?? null;
-    const row = await db.selectFrom("storage_locations").selectAll().where("name", "=", t.name)
-      .executeTakeFirst();
+    const row = await locationByName(db, t.name);
     if (!row) {
       out.push(
-        await db.insertInto("storage_locations").values({
+        await insertArchiveTarget(db, {
           name: t.name,
-          kind: "archive",
           path: t.path,
-          mount_type: t.mount.type,
-          mount_source: source,
-          volume_id: null,
-          healthy: 1,
-          last_check_at: null,
-          last_error: null,
-        }).returningAll().executeTakeFirstOrThrow(),
+          mountType: t.mount.type,
+          mountSource: source,
+        }),
       );
       continue;
     }
@@ -77,7 +54,7 @@ export async function syncTargets(db: Db, config: Config): Promise<StorageLocati
         mount_source: source,
         volume_id: moved ? null : row.volume_id,
       };
-      await db.updateTable("storage_locations").set(set).where("id", "=", row.id).execute();
+      await setLocationMount(db, row.id, set);
       out.push({ ...row, ...set });
     } else out.push(row);
   }
@@ -105,11 +82,7 @@ export async function markTarget(
   error: string | null,
   now: Date,
 ): Promise<void> {
-  await db.updateTable("storage_locations").set({
-    healthy: error === null ? 1 : 0,
-    last_check_at: now.toISOString(),
-    last_error: error,
-  }).where("id", "=", row.id).execute();
+  await setLocationHealth(db, row.id, error, now.toISOString());
   row.healthy = error === null ? 1 : 0;
   row.last_error = error;
   row.last_check_at = now.toISOString();

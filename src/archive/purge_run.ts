@@ -13,8 +13,10 @@ import type { Recording } from "../store/schema/recordings.ts";
 import type { StorageLocation } from "../store/schema/storage.ts";
 import { parseDuration } from "../duration.ts";
 import { checkClock, decide, type PolicyConfig, policyConfig, type PurgeAction } from "./policy.ts";
-import { getSetting, setSetting, SETTING, specOf, spoolLocation } from "./locations.ts";
-import { clearAlarm, raiseAlarm } from "./alarms.ts";
+import { SETTING, specOf } from "./locations.ts";
+import { clearAlarm, raiseAlarm } from "../store/queries/alarms.ts";
+import { getSetting, locationById, setSetting, spoolLocation } from "../store/queries/storage.ts";
+import { purgeCandidates, purgedSince, tombstoneRecording } from "../store/queries/archive.ts";
 import { CopyWorker } from "./copy_worker.ts";
 import { type StorageHost, SYSTEM_ACTOR } from "./host.ts";
 
@@ -83,10 +85,7 @@ async function clockGuard(
 async function expired(host: StorageHost, cfg: PolicyConfig, now: number) {
   const shortest = Math.min(cfg.purgeAfterMs ?? Infinity, ...Object.values(cfg.retentionMs));
   if (!Number.isFinite(shortest)) return [];
-  const rows = await host.store.db.selectFrom("recordings").selectAll()
-    .where("state", "in", ["complete", "interrupted"]).where("legal_hold", "=", 0)
-    .where("created_at", "<=", new Date(now - shortest).toISOString())
-    .orderBy("created_at").orderBy("id").execute();
+  const rows = await purgeCandidates(host.store.db, new Date(now - shortest).toISOString());
   const spool = await spoolLocation(host.store.db);
   return rows.map((r) => ({
     rec: r,
@@ -114,13 +113,13 @@ async function tombstone(
   now: Date,
 ) {
   return await host.store.db.transaction().execute(async (tx) => {
-    const r = await tx.updateTable("recordings").set({
-      state: "purged",
-      deleted_at: now.toISOString(),
-      delete_reason: `retention: expired${rec.retention_class ? ` (${rec.retention_class})` : ""}`,
-    }).where("id", "=", rec.id).where("state", "=", rec.state).where("legal_hold", "=", 0)
-      .executeTakeFirst();
-    if (r.numUpdatedRows !== 1n) return false;
+    const done = await tombstoneRecording(tx, {
+      id: rec.id,
+      state: rec.state,
+      deletedAt: now.toISOString(),
+      reason: `retention: expired${rec.retention_class ? ` (${rec.retention_class})` : ""}`,
+    });
+    if (!done) return false;
     await host.audit.append({
       actor: opts.actor ?? SYSTEM_ACTOR,
       action: "recording.purge",
@@ -175,8 +174,7 @@ class FileRemover implements AsyncDisposable {
 
   async #location(id: number): Promise<StorageLocation | undefined> {
     if (!this.#locations.has(id)) {
-      const row = await this.#host.store.db.selectFrom("storage_locations").selectAll()
-        .where("id", "=", id).executeTakeFirst();
+      const row = await locationById(this.#host.store.db, id);
       if (row) this.#locations.set(id, row);
     }
     return this.#locations.get(id);
@@ -189,16 +187,8 @@ class FileRemover implements AsyncDisposable {
 
 /** Files of tombstones from the last week that a crash (or a down target) left behind. */
 async function sweep(host: StorageHost, remover: FileRemover, now: number): Promise<void> {
-  const rows = await host.store.db.selectFrom("recordings")
-    .innerJoin("storage_locations", "storage_locations.id", "recordings.storage_location_id")
-    .select(["recordings.id", "recordings.path", "recordings.storage_location_id"])
-    .where("recordings.state", "=", "purged")
-    .where("recordings.deleted_at", ">=", new Date(now - 7 * 86_400_000).toISOString())
-    .where((eb) =>
-      host.config.storage.deleteFromArchive
-        ? eb.lit(true)
-        : eb("storage_locations.kind", "=", "spool")
-    ).execute();
+  const since = new Date(now - 7 * 86_400_000).toISOString();
+  const rows = await purgedSince(host.store.db, since, host.config.storage.deleteFromArchive);
   for (const r of rows) await remover.remove(r);
 }
 

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { storageBox } from "./_test_util.ts";
 import { CLOCK_ALARM, runPurge } from "./purge_run.ts";
-import { openAlarms } from "./alarms.ts";
-import { setSetting, SETTING } from "./locations.ts";
+import { openAlarms } from "../store/queries/alarms.ts";
+import { SETTING } from "./locations.ts";
+import { setSetting } from "../store/queries/storage.ts";
 import { AuditWriteError } from "../audit/audit_log.ts";
 import type { StorageHost } from "./host.ts";
 

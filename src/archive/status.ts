@@ -6,8 +6,10 @@ import { join } from "node:path";
 import type { Config } from "../config.ts";
 import type { Db } from "../store/db.ts";
 import { evaluateQuota, fsUsage, type Level, type QuotaState } from "./disk.ts";
-import { clearAlarm, openAlarms, raiseAlarm } from "./alarms.ts";
-import { getSetting, SETTING, spoolLocation } from "./locations.ts";
+import { clearAlarm, openAlarms, raiseAlarm } from "../store/queries/alarms.ts";
+import { getSetting, locationsByName, spoolLocation } from "../store/queries/storage.ts";
+import { finishedAt, liveBytesAt } from "../store/queries/archive.ts";
+import { SETTING } from "./locations.ts";
 import type { StorageHost } from "./host.ts";
 
 /** Alarm kind of the spool watermark. */
@@ -40,13 +42,7 @@ export function spoolDir(config: Config): string {
 /** Bytes of the spool's recordings (live and in progress). */
 export async function spoolBytes(db: Db): Promise<number> {
   const spool = await spoolLocation(db);
-  if (!spool) return 0;
-  const r = await db.selectFrom("recordings").select((eb) =>
-    eb.fn.sum<number>("size_bytes").as("n")
-  )
-    .where("storage_location_id", "=", spool.id)
-    .where("state", "in", ["recording", "complete", "interrupted"]).executeTakeFirst();
-  return Number(r?.n ?? 0);
+  return spool ? await liveBytesAt(db, spool.id) : 0;
 }
 
 /** Measures the spool against the quota (df, plus spool bytes for a byte quota). */
@@ -85,12 +81,7 @@ export async function archiveBacklog(host: StorageHost): Promise<{ count: number
   const db = host.store.db;
   const spool = await spoolLocation(db);
   if (!spool || host.config.storage.targets.length === 0) return { count: 0, bytes: 0 };
-  const r = await db.selectFrom("recordings").select((eb) => [
-    eb.fn.countAll<number>().as("count"),
-    eb.fn.sum<number>("size_bytes").as("bytes"),
-  ]).where("storage_location_id", "=", spool.id).where("state", "in", ["complete", "interrupted"])
-    .executeTakeFirst();
-  return { count: Number(r?.count ?? 0), bytes: Number(r?.bytes ?? 0) };
+  return await finishedAt(db, spool.id);
 }
 
 /** The full status; `spool` may be passed in when just measured. */
@@ -101,9 +92,7 @@ export async function storageStatus(
 ): Promise<StorageStatus> {
   const db = host.store.db;
   const names = host.config.storage.targets.map((t) => t.name);
-  const rows = names.length === 0
-    ? []
-    : await db.selectFrom("storage_locations").selectAll().where("name", "in", names).execute();
+  const rows = await locationsByName(db, names);
   return {
     at: now.toISOString(),
     spool: spool ?? await measureSpool(host),

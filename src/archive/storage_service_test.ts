@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { storageBox } from "./_test_util.ts";
 import { storageService } from "./storage_service.ts";
 import { selrec } from "./_test_util.ts";
-import { openAlarms } from "./alarms.ts";
+import { openAlarms } from "../store/queries/alarms.ts";
 import { WATERMARK_ALARM } from "./status.ts";
 
 Deno.test({

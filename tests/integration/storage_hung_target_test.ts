@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { storageBox } from "../../src/archive/_test_util.ts";
 import { runArchive } from "../../src/archive/archive_run.ts";
-import { openAlarms } from "../../src/archive/alarms.ts";
+import { openAlarms } from "../../src/store/queries/alarms.ts";
 import { CopyWorker } from "../../src/archive/copy_worker.ts";
 import { specOf, syncTargets } from "../../src/archive/locations.ts";
 

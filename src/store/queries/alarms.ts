@@ -2,8 +2,8 @@
  * Alarms in the `alarms` table: at most one open alarm per kind. Raising an open kind
  * updates its message and severity; clearing stamps `cleared_at`.
  */
-import type { Db } from "../store/db.ts";
-import type { Alarm, AlarmTable } from "../store/schema/storage.ts";
+import type { Db } from "../db.ts";
+import type { Alarm, AlarmTable } from "../schema/storage.ts";
 
 /** Raises (or refreshes) the alarm `kind`; returns true when it was not already open. */
 export async function raiseAlarm(
