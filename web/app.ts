@@ -9,6 +9,7 @@ import { parseDuration } from "../src/duration.ts";
 import { sessionCookieName, SessionStore } from "../src/auth/session.ts";
 import { LoginGuard, type LoginGuardOptions } from "../src/auth/login_guard.ts";
 import { Authenticator } from "../src/auth/sign_in.ts";
+import { RefusalLimiter } from "../src/audit/refusal_limiter.ts";
 import { securityHeaders } from "./middleware/security_headers.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { csrfProtection } from "./middleware/csrf.ts";
@@ -42,6 +43,7 @@ function webAuth(app: App, o: WebOptions): WebAuth {
     absoluteMs: parseDuration(app.config.auth.sessionAbsolute),
     now,
   });
+  const refusals = new RefusalLimiter({ now });
   const authenticator = new Authenticator({
     db: app.store.db,
     audit: app.audit,
@@ -51,6 +53,7 @@ function webAuth(app: App, o: WebOptions): WebAuth {
     lockoutMs: parseDuration(app.config.auth.lockoutDuration),
     now,
     dummyHash: o.dummyHash,
+    refusals,
   });
   return {
     sessions,
@@ -58,6 +61,7 @@ function webAuth(app: App, o: WebOptions): WebAuth {
     cookieName: sessionCookieName(tls),
     tls,
     scope: app.config.auth.scope,
+    refusals,
     now,
   };
 }

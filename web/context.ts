@@ -4,6 +4,7 @@ import type { AccessScope } from "../src/auth/access.ts";
 import type { Authenticator } from "../src/auth/sign_in.ts";
 import type { SessionStore } from "../src/auth/session.ts";
 import type { Principal } from "../src/auth/principal.ts";
+import type { RefusalLimiter } from "../src/audit/refusal_limiter.ts";
 
 export type { Principal };
 
@@ -16,6 +17,8 @@ export interface WebAuth {
   tls: boolean;
   /** Which recording visibility checks apply (config `auth.scope`). */
   scope: AccessScope;
+  /** Bounds audit rows of cheap refusals (bad tokens, CSRF, throttled sign-ins). */
+  refusals: RefusalLimiter;
   now: () => number;
 }
 

@@ -4,6 +4,11 @@
  * (capped at `maxDelayMs`) since the last failure. A quiet `windowMs` forgets the address.
  * Success does not reset the count, so one valid account cannot launder a spraying IP.
  *
+ * An attempt is counted as a failure when it *starts* ({@link LoginGuard.attempt}), in
+ * the same synchronous step as the throttle check, and given back on success: password
+ * hashing is async, so a check-then-count-later guard lets thirty parallel attempts all
+ * pass the check before the first failure is counted.
+ *
  * This is the half of the lockout design that protects *accounts from attackers*
  * without letting attackers lock users out: see sign_in.ts for the account half.
  */
@@ -58,6 +63,23 @@ export class LoginGuard {
     if (!e || e.failures < this.#free) return 0;
     const delay = Math.min(this.#max, this.#base * 2 ** (e.failures - this.#free));
     return Math.max(0, e.last + delay - this.#now());
+  }
+
+  /**
+   * Starts an attempt from `ip`: when `ip` must still wait, returns the milliseconds left
+   * and counts nothing; else counts the attempt as a failure and returns 0. Call
+   * {@link succeeded} when its password was right.
+   */
+  attempt(ip: string): number {
+    const wait = this.retryAfterMs(ip);
+    if (wait === 0) this.fail(ip);
+    return wait;
+  }
+
+  /** Gives back the failure an {@link attempt} counted, for an attempt that succeeded. */
+  succeeded(ip: string): void {
+    const e = this.#entry(ip);
+    if (e && e.failures > 0) e.failures--;
   }
 
   /** Counts a failed attempt from `ip`. */

@@ -4,7 +4,9 @@
  * - Per IP ({@link LoginGuard}): after a few failures an address must back off
  *   exponentially; throttled attempts are refused before any password check.
  * - Per account (users.failed_logins / locked_until): `threshold` failures lock the
- *   account for `lockoutMs`. The lock applies only to addresses that are *unfamiliar* to
+ *   account for `lockoutMs`. Each attempt is counted before its password is hashed, in
+ *   one statement, and a failure locks from the counter in one statement, so parallel
+ *   attempts count; attempts beyond the threshold are refused like a lock. The lock applies only to addresses that are *unfamiliar* to
  *   the account — those without a successful sign-in of that user in the audit trail in
  *   the last 30 days. So an attacker elsewhere can lock the account against themselves and
  *   other strangers, but the user signing in from their usual desk is not locked out; a
@@ -21,6 +23,12 @@ import type { AuditLog } from "../audit/audit_log.ts";
 import { hashPassword, verifyPassword } from "./password.ts";
 import type { LoginGuard } from "./login_guard.ts";
 import type { IssuedSession, SessionStore } from "./session.ts";
+import type { RefusalLimiter } from "../audit/refusal_limiter.ts";
+import {
+  clearSignInAttempts,
+  failSignInAttempt,
+  reserveSignInAttempt,
+} from "../store/queries/sign_in_attempts.ts";
 
 /** How long an address stays familiar after a successful sign-in. */
 export const FAMILIAR_MS = 30 * 86_400_000;
@@ -36,6 +44,8 @@ export interface AuthenticatorOptions {
   now?: () => number;
   /** Hash verified for unknown users so timing matches; built lazily when absent. */
   dummyHash?: string;
+  /** Bounds the audit rows of throttled attempts per address (all are written without). */
+  refusals?: RefusalLimiter;
 }
 
 /** The outcome of a sign-in attempt. */
@@ -71,40 +81,53 @@ export class Authenticator {
   }
 
   async #fail(user: User | undefined, username: string, ip: string, why: string) {
-    this.#o.guard.fail(ip);
     const iso = new Date(this.#now()).toISOString();
     await this.#o.db.transaction().execute(async (tx) => {
+      let lockedUntil: string | null = null;
       if (user && why === "password") {
-        const failures = user.failed_logins + 1;
-        const lock = failures >= this.#o.threshold;
-        await tx.updateTable("users").set({
-          failed_logins: lock ? 0 : failures,
-          locked_until: lock
-            ? new Date(this.#now() + this.#o.lockoutMs).toISOString()
-            : user.locked_until,
-        }).where("id", "=", user.id).execute();
+        const until = new Date(this.#now() + this.#o.lockoutMs).toISOString();
+        lockedUntil = await failSignInAttempt(tx, user.id, this.#o.threshold, until);
       }
       await this.#o.audit.append({
         actor: { type: "user", id: user?.id ?? null, name: username.slice(0, 100) },
         action: "auth.sign_in",
         outcome: why === "locked" ? "denied" : "failed",
         ip,
-        details: { why, at: iso },
+        details: { why, at: iso, ...(lockedUntil ? { lockedUntil } : {}) },
       }, tx);
     });
   }
 
-  /** Attempts a sign-in from `ip`; on success the caller sets the cookie. */
+  /** A throttled attempt: audited `auth.sign_in` denied, at most a burst per address. */
+  async #throttled(username: string, ip: string, wait: number): Promise<SignInResult> {
+    const retryAfterSeconds = Math.ceil(wait / 1000);
+    const admit = this.#o.refusals?.admit(`sign-in:${ip}`) ?? { write: true, suppressed: 0 };
+    if (admit.write) {
+      await this.#o.audit.append({
+        actor: { type: "user", id: null, name: username.slice(0, 100) },
+        action: "auth.sign_in",
+        outcome: "denied",
+        ip,
+        details: { why: "throttled", retryAfterSeconds, suppressed: admit.suppressed },
+      });
+    }
+    return { ok: false, reason: "throttled", retryAfterSeconds };
+  }
+
+  /**
+   * Attempts a sign-in from `ip`; on success the caller sets the cookie. The attempt is
+   * counted per address and per account *before* the password is hashed, so parallel
+   * attempts cannot all pass the throttle and lock checks (see login_guard.ts and
+   * sign_in_attempts.ts).
+   */
   async signIn(
     username: string,
     password: string,
     meta: { ip: string; userAgent: string | null },
   ): Promise<SignInResult> {
     const { ip } = meta;
-    const wait = this.#o.guard.retryAfterMs(ip);
-    if (wait > 0) {
-      return { ok: false, reason: "throttled", retryAfterSeconds: Math.ceil(wait / 1000) };
-    }
+    const wait = this.#o.guard.attempt(ip);
+    if (wait > 0) return await this.#throttled(username, ip, wait);
     const user = username.length > 0 && username.length <= 100
       ? await this.#o.db.selectFrom("users").selectAll().where("username", "=", username)
         .executeTakeFirst()
@@ -114,8 +137,13 @@ export class Authenticator {
       await this.#fail(user, username, ip, user ? "disabled" : "unknown user");
       return { ok: false, reason: "invalid" };
     }
-    const locked = user.locked_until !== null && Date.parse(user.locked_until) > this.#now();
-    if (locked && !(await this.#familiar(user, ip))) {
+    const nowIso = new Date(this.#now()).toISOString();
+    const reserved = await reserveSignInAttempt(this.#o.db, user.id, nowIso);
+    const locked = reserved?.lockedUntil != null && reserved.lockedUntil > nowIso;
+    // More attempts in flight or failed than the threshold allows: refused like a lock,
+    // so parallel guesses get no more password checks than sequential ones.
+    const over = (reserved?.attempts ?? Infinity) > this.#o.threshold;
+    if ((locked || over) && !(await this.#familiar(user, ip))) {
       await verifyPassword(password, await this.#dummyHash());
       await this.#fail(user, username, ip, "locked");
       return { ok: false, reason: "invalid" };
@@ -124,9 +152,9 @@ export class Authenticator {
       await this.#fail(user, username, ip, "password");
       return { ok: false, reason: "invalid" };
     }
+    this.#o.guard.succeeded(ip);
     const session = await this.#o.db.transaction().execute(async (tx) => {
-      await tx.updateTable("users").set({ failed_logins: 0, locked_until: null })
-        .where("id", "=", user.id).execute();
+      await clearSignInAttempts(tx, user.id);
       const issued = await this.#o.sessions.create(user.id, meta, tx);
       await this.#o.audit.append({
         actor: { type: "user", id: user.id, name: user.username },
