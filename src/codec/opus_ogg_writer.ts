@@ -102,6 +102,19 @@ export class OggOpusWriter {
     return pages;
   }
 
+  /**
+   * Add `samples48k` of silence as empty 20 ms packets (audio that could not be kept
+   * stays in the timeline as silence, so the stream keeps its length). Returns the
+   * pages that became complete.
+   */
+  addSilence(samples48k: number): Uint8Array[] {
+    const pages: Uint8Array[] = [];
+    for (let left = samples48k; left > 0; left -= 960) {
+      pages.push(...this.addPacket(this.#empty, 960));
+    }
+    return pages;
+  }
+
   /** Force out queued audio (all but the newest packet), e.g. on a 1 s wall-clock tick. */
   flush(): Uint8Array[] {
     this.#queued48k = 0;

@@ -3,14 +3,24 @@
  * `pageIntervalMs` (1 s), fdatasync at least every `syncIntervalMs` (2 s). `finish()`
  * writes the EOS page (or fixes the WAV header), fsyncs, hashes, renames and fsyncs the
  * directory. `recoverPartial()` closes a file left behind by a crash so it still plays.
+ *
+ * A full disk (or an I/O error) stalls a file instead of failing it: its pages wait in
+ * memory and `tick()` retries them. Only when the shared {@link WriteBudget} is full is
+ * new audio dropped; it comes back as silence of the same length once the disk takes
+ * writes again, and is reported in `lostSpans`, so a recording is never silently short.
  */
-import { DurableAppender, finalPathOf } from "./_durable_file.ts";
+import { type AppendTarget, DurableAppender, finalPathOf } from "./_durable_file.ts";
 import { commitFile } from "./_durable_file.ts";
 import { encodeOggPage, OGG_EOS, oggPackets, scanOggPages } from "./ogg.ts";
 import { opusStreams, parseOpusHead } from "./opus_head.ts";
 import { emptyOpusPacket } from "./opus_packet.ts";
 import { OggOpusWriter, type OggOpusWriterOptions } from "./opus_ogg_writer.ts";
 import { encodeWavHeader, parseWav, wavHeaderLength, type WavParams } from "./wav.ts";
+import type { WriteBudget } from "./write_errors.ts";
+import { LossLog, type LostSpan } from "./_loss_log.ts";
+
+export type { LostSpan } from "./_loss_log.ts";
+export type { AppendTarget } from "./_durable_file.ts";
 
 /** Clock and durability settings shared by both file kinds. */
 export interface DurabilityOptions {
@@ -20,6 +30,10 @@ export interface DurabilityOptions {
   pageIntervalMs?: number;
   /** Longest time between fdatasync calls while data is pending; default 2000. */
   syncIntervalMs?: number;
+  /** Bytes that may wait in memory for the disk, shared across files; default unbounded. */
+  budget?: WriteBudget;
+  /** Wraps the opened file (fault injection in tests). */
+  wrapFile?: (file: Deno.FsFile) => AppendTarget;
 }
 
 /** A finished (or recovered) recording on disk. */
@@ -28,6 +42,15 @@ export interface FinishedRecording {
   sha256: string;
   bytes: number;
   durationMs: number;
+  /** Audio dropped because the disk was full and the write budget ran out (stored as silence). */
+  lostSpans?: LostSpan[];
+}
+
+function appenderExtras(opts: DurabilityOptions) {
+  return {
+    ...(opts.budget ? { budget: opts.budget } : {}),
+    ...(opts.wrapFile ? { wrap: opts.wrapFile } : {}),
+  };
 }
 
 /** Stereo Ogg Opus recording file on top of {@link OggOpusWriter}. */
@@ -37,10 +60,13 @@ export class OpusRecordingFile {
   #now: () => number;
   #pageIntervalMs: number;
   #lastPage: number;
+  #budget: WriteBudget | null;
+  #lost = new LossLog();
 
   private constructor(out: DurableAppender, writer: OggOpusWriter, opts: DurabilityOptions) {
     this.#out = out;
     this.#writer = writer;
+    this.#budget = opts.budget ?? null;
     this.#now = opts.now ?? Date.now;
     this.#pageIntervalMs = opts.pageIntervalMs ?? 1000;
     this.#lastPage = this.#now();
@@ -52,7 +78,12 @@ export class OpusRecordingFile {
     opts: OggOpusWriterOptions & DurabilityOptions,
   ): Promise<OpusRecordingFile> {
     const now = opts.now ?? Date.now;
-    const out = await DurableAppender.create(finalPath, now, opts.syncIntervalMs ?? 2000);
+    const out = await DurableAppender.create(
+      finalPath,
+      now,
+      opts.syncIntervalMs ?? 2000,
+      appenderExtras(opts),
+    );
     const writer = new OggOpusWriter({ ...opts, maxPageMs: opts.maxPageMs ?? 1000 });
     await out.append(writer.headerPages());
     return new OpusRecordingFile(out, writer, opts);
@@ -68,17 +99,37 @@ export class OpusRecordingFile {
     return this.#writer.durationMs;
   }
 
-  /** Add one encoded packet of `samples48k` samples; writes pages as they complete. */
+  /** The disk state: see {@link DurableAppender}. */
+  get out(): DurableAppender {
+    return this.#out;
+  }
+
+  /** Spans dropped because the budget was full (closed once their silence is written). */
+  get lostSpans(): readonly LostSpan[] {
+    return this.#lost.spans;
+  }
+
+  /**
+   * Add one encoded packet of `samples48k` samples; writes pages as they complete. While
+   * the disk refuses writes, pages wait in memory; past the budget the packet is dropped.
+   */
   async writePacket(packet: Uint8Array, samples48k: number): Promise<void> {
-    const pages = this.#writer.addPacket(packet, samples48k);
+    if (this.#out.stalled && this.#budget?.full) {
+      this.#lost.lose(samples48k, this.#writer.durationMs);
+      return;
+    }
+    const pages = this.#fillLost();
+    pages.push(...this.#writer.addPacket(packet, samples48k));
     if (pages.length === 0 && this.#now() - this.#lastPage >= this.#pageIntervalMs) {
       pages.push(...this.#writer.flush());
     }
     await this.#write(pages);
   }
 
-  /** Call periodically (about every second): writes a page and syncs when due. */
+  /** Call periodically (about every second): retries a stall, writes a page and syncs when due. */
   async tick(): Promise<void> {
+    if (this.#out.stalled && !(await this.#out.retry())) return;
+    if (this.#lost.pending > 0) await this.#write(this.#fillLost());
     if (this.#now() - this.#lastPage >= this.#pageIntervalMs) {
       await this.#write(this.#writer.flush());
     }
@@ -87,9 +138,9 @@ export class OpusRecordingFile {
 
   /** EOS page, fsync, SHA-256, rename to the final name, fsync the directory. */
   async finish(): Promise<FinishedRecording> {
-    await this.#out.append(this.#writer.end());
+    await this.#out.append([...this.#fillLost(), ...this.#writer.end()]);
     const r = await this.#out.commit();
-    return { ...r, durationMs: this.#writer.durationMs };
+    return { ...r, durationMs: this.#writer.durationMs, lostSpans: [...this.#lost.spans] };
   }
 
   /** Close without finishing, leaving the `.partial` file (crash simulation, shutdown). */
@@ -101,6 +152,14 @@ export class OpusRecordingFile {
     if (pages.length) this.#lastPage = this.#now();
     await this.#out.append(pages);
   }
+
+  /** Silence pages for audio dropped earlier (none when nothing was dropped). */
+  #fillLost(): Uint8Array[] {
+    if (this.#lost.pending === 0) return [];
+    const samples = this.#lost.pending;
+    this.#lost.take(Math.ceil(samples / 960) * 20);
+    return this.#writer.addSilence(samples);
+  }
 }
 
 /** WAV recording file; G.711 bytes are stored as they arrive (WAVE_FORMAT_MULAW/ALAW). */
@@ -108,10 +167,13 @@ export class WavRecordingFile {
   #out: DurableAppender;
   #params: WavParams;
   #blockAlign: number;
+  #budget: WriteBudget | null;
+  #lost = new LossLog();
 
-  private constructor(out: DurableAppender, params: WavParams) {
+  private constructor(out: DurableAppender, params: WavParams, budget: WriteBudget | null) {
     this.#out = out;
     this.#params = params;
+    this.#budget = budget;
     this.#blockAlign = params.channels * (params.format === "pcm16" ? 2 : 1);
   }
 
@@ -124,13 +186,14 @@ export class WavRecordingFile {
       finalPath,
       opts.now ?? Date.now,
       opts.syncIntervalMs ?? 2000,
+      appenderExtras(opts),
     );
     await out.append([encodeWavHeader({ ...opts, dataBytes: 0 })]);
     return new WavRecordingFile(out, {
       format: opts.format,
       channels: opts.channels,
       sampleRate: opts.sampleRate,
-    });
+    }, opts.budget ?? null);
   }
 
   /** Path being written (`….partial`). */
@@ -138,30 +201,48 @@ export class WavRecordingFile {
     return this.#out.partialPath;
   }
 
-  /** Audio written so far, in ms. */
+  /** Audio written (or waiting for the disk) so far, in ms. */
   get durationMs(): number {
     return this.#frames() * 1000 / this.#params.sampleRate;
   }
 
-  /** Append interleaved sample bytes (whole frames). */
+  /** The disk state: see {@link DurableAppender}. */
+  get out(): DurableAppender {
+    return this.#out;
+  }
+
+  /** Spans dropped because the budget was full (closed once their silence is written). */
+  get lostSpans(): readonly LostSpan[] {
+    return this.#lost.spans;
+  }
+
+  /** Append interleaved sample bytes (whole frames); dropped while stalled past the budget. */
   async write(data: Uint8Array): Promise<void> {
     if (data.length % this.#blockAlign !== 0) {
       throw new RangeError(`WAV write of "${data.length}" bytes is not whole frames`);
     }
-    await this.#out.append([data]);
+    if (this.#out.stalled && this.#budget?.full) {
+      this.#lost.lose(data.length, this.durationMs);
+      return;
+    }
+    await this.#out.append([...this.#fillLost(), data]);
   }
 
-  /** Call periodically: syncs when due. */
+  /** Call periodically: retries a stall, syncs when due. */
   async tick(): Promise<void> {
+    if (this.#out.stalled && !(await this.#out.retry())) return;
+    if (this.#lost.pending > 0) await this.#out.append(this.#fillLost());
     await this.#out.syncIfDue();
   }
 
   /** Fix the header sizes, fsync, hash, rename, fsync the directory. */
   async finish(): Promise<FinishedRecording> {
-    const dataBytes = this.#out.size - wavHeaderLength(this.#params.format);
+    await this.#out.append(this.#fillLost());
+    const dataBytes = this.#out.size + this.#out.pendingBytes -
+      wavHeaderLength(this.#params.format);
     await this.#out.patch(0, encodeWavHeader({ ...this.#params, dataBytes }));
     const durationMs = this.durationMs;
-    return { ...(await this.#out.commit()), durationMs };
+    return { ...(await this.#out.commit()), durationMs, lostSpans: [...this.#lost.spans] };
   }
 
   /** Close without finishing, leaving the `.partial` file. */
@@ -170,7 +251,17 @@ export class WavRecordingFile {
   }
 
   #frames(): number {
-    return (this.#out.size - wavHeaderLength(this.#params.format)) / this.#blockAlign;
+    const bytes = this.#out.size + this.#out.pendingBytes;
+    return (bytes - wavHeaderLength(this.#params.format)) / this.#blockAlign;
+  }
+
+  /** Silence bytes for audio dropped earlier (µ-law 0xFF, A-law 0xD5, PCM 0). */
+  #fillLost(): Uint8Array[] {
+    if (this.#lost.pending === 0) return [];
+    const bytes = this.#lost.pending;
+    this.#lost.take(bytes / this.#blockAlign * 1000 / this.#params.sampleRate);
+    const fill = { mulaw: 0xff, alaw: 0xd5, pcm16: 0 }[this.#params.format];
+    return [new Uint8Array(bytes).fill(fill)];
   }
 }
 
