@@ -1,7 +1,8 @@
 /**
  * Who may do what to which recording — deny by default. One rule, in two forms that the
  * authorization-matrix test holds equal: {@link canAccessRecording} (pure, for one
- * recording or a live call) and {@link recordingAccessWhere} (a Kysely WHERE for search).
+ * recording or a live call) and {@link recordingAccessWhere} (a Kysely WHERE for search,
+ * built in src/store/queries/recording_access.ts from {@link recordingViewer}).
  *
  * A principal may perform `permission` on a recording only when all of these hold:
  * 1. `permission` is a recording permission and the principal's role grants it;
@@ -19,10 +20,15 @@
  *    A principal in no unit sees only their own recordings.
  * Callers answer 404, not 403, when this says no.
  */
-import { type Expression, type ExpressionBuilder, sql, type SqlBool } from "kysely";
-import type { Database } from "../store/schema/database.ts";
 import type { Db } from "../store/db.ts";
 import type { Recording } from "../store/schema/recordings.ts";
+import {
+  findVisibleRecording,
+  type RecordingViewer,
+  recordingVisibleSearchWhere,
+  recordingVisibleWhere,
+  type RecordingWhere,
+} from "../store/queries/recording_access.ts";
 import type { Permission } from "./permissions.ts";
 import type { Principal } from "./principal.ts";
 
@@ -70,110 +76,51 @@ export function canAccessRecording(
   return true;
 }
 
-type RecEb = ExpressionBuilder<Database, "recordings">;
-
-const FALSE = sql<SqlBool>`0 = 1`;
-const TRUE = sql<SqlBool>`1 = 1`;
-
-/** SQL for the org path of `recordings.agent_id` (agents table first, then users). */
-export const agentOrgPathSql = sql<string | null>`COALESCE(
-  (SELECT ou.path FROM agents a JOIN org_units ou ON ou.id = a.org_unit_id
-    WHERE a.agent_id = recordings.agent_id),
-  (SELECT ou.path FROM users u JOIN org_units ou ON ou.id = u.org_unit_id
-    WHERE u.agent_id = recordings.agent_id ORDER BY u.id LIMIT 1))`;
+/** The org path of an agent; see src/store/queries/recording_access.ts. */
+export { agentOrgPath } from "../store/queries/recording_access.ts";
 
 /**
- * The same rule as {@link canAccessRecording} as a WHERE over `recordings`:
- * `db.selectFrom("recordings").where(recordingAccessWhere(p, "recording.search", scope))`.
+ * What the store needs to filter recordings for `p` doing `permission`: null when the
+ * permission is not granted (nothing is visible), else the partition and hierarchy
+ * checks that `scope` switches on.
+ */
+export function recordingViewer(
+  p: Principal,
+  permission: Permission,
+  scope: AccessScope,
+): RecordingViewer | null {
+  if (!RECORDING_PERMISSIONS.includes(permission) || !p.permissions.has(permission)) return null;
+  return {
+    partitions: scope.partitions && !p.partitions.includes("*") ? p.partitions : null,
+    hierarchy: scope.hierarchy
+      ? { agentId: p.agentId, orgPath: p.orgPath, orgRoot: p.orgRoot }
+      : null,
+  };
+}
+
+/**
+ * The same rule as {@link canAccessRecording} as a WHERE over `recordings`, for a store
+ * query's `.where(...)`.
  */
 export function recordingAccessWhere(
   p: Principal,
   permission: Permission,
   scope: AccessScope,
-): (eb: RecEb) => Expression<SqlBool> {
-  return (eb) => {
-    if (!RECORDING_PERMISSIONS.includes(permission) || !p.permissions.has(permission)) {
-      return FALSE;
-    }
-    const parts: Expression<SqlBool>[] = [];
-    if (scope.partitions && !p.partitions.includes("*")) {
-      if (p.partitions.length === 0) return FALSE;
-      parts.push(eb.exists(
-        eb.selectFrom("recording_partitions").select(sql`1`.as("one"))
-          .whereRef("recording_partitions.recording_id", "=", "recordings.id")
-          .where("recording_partitions.partition", "in", [...p.partitions]),
-      ));
-    }
-    if (scope.hierarchy) {
-      const any: Expression<SqlBool>[] = [];
-      if (p.agentId !== null) any.push(eb("recordings.agent_id", "=", p.agentId));
-      if (p.orgPath !== null) {
-        any.push(sql<SqlBool>`substr(${agentOrgPathSql}, 1, ${p.orgPath.length}) = ${p.orgPath}`);
-      }
-      if (p.orgRoot) any.push(sql<SqlBool>`${agentOrgPathSql} IS NULL`);
-      if (any.length === 0) return FALSE;
-      parts.push(eb.or(any));
-    }
-    return parts.length === 0 ? TRUE : eb.and(parts);
-  };
+): RecordingWhere {
+  return recordingVisibleWhere(recordingViewer(p, permission, scope));
 }
 
 /**
- * The same rule as {@link recordingAccessWhere}, resolved for search at scale: the
- * principal's org subtree is turned once into a list of agent ids (and, for a root
- * unit, the list of placed agents), so each candidate row costs an IN-list lookup
- * instead of two correlated subqueries. Results are identical (tested).
+ * The same rule as {@link recordingAccessWhere}, resolved for search at scale (the org
+ * subtree becomes an agent-id list once). Results are identical (tested).
  */
 export async function recordingSearchWhere(
   db: Db,
   p: Principal,
   permission: Permission,
   scope: AccessScope,
-): Promise<(eb: RecEb) => Expression<SqlBool>> {
-  if (!scope.hierarchy) return recordingAccessWhere(p, permission, scope);
-  // Mirror agentOrgPathSql: an agent's path comes from the agents table, else from the
-  // first user carrying that agent id.
-  const viaAgents = await db.selectFrom("agents").innerJoin(
-    "org_units",
-    "org_units.id",
-    "agents.org_unit_id",
-  )
-    .select(["agents.agent_id", "org_units.path"]).execute();
-  const paths = new Map<string, string>();
-  for (const a of viaAgents) paths.set(a.agent_id, a.path);
-  const viaUsers = await db.selectFrom("users").innerJoin(
-    "org_units",
-    "org_units.id",
-    "users.org_unit_id",
-  )
-    .select(["users.agent_id", "org_units.path"]).where("users.agent_id", "is not", null)
-    .orderBy("users.id").execute();
-  for (const u of viaUsers) {
-    if (u.agent_id !== null && !paths.has(u.agent_id)) paths.set(u.agent_id, u.path);
-  }
-  const inSubtree = p.orgPath === null
-    ? []
-    : [...paths].filter(([, path]) => path.startsWith(p.orgPath!)).map(([id]) => id);
-  const placed = [...paths.keys()];
-  const noPartitionsCheck = { ...scope, hierarchy: false };
-  return (eb) => {
-    const base = recordingAccessWhere(p, permission, noPartitionsCheck)(eb);
-    if (!RECORDING_PERMISSIONS.includes(permission) || !p.permissions.has(permission)) return FALSE;
-    const any: Expression<SqlBool>[] = [];
-    if (p.agentId !== null) any.push(eb("recordings.agent_id", "=", p.agentId));
-    // Unary `+` keeps these lists from steering SQLite onto the agent index: the page
-    // query should walk the (started_at, id) index and stop after one page.
-    const list = (ids: string[]) => sql.join(ids.map((id) => sql`${id}`));
-    if (inSubtree.length) any.push(sql<SqlBool>`+recordings.agent_id IN (${list(inSubtree)})`);
-    if (p.orgRoot) {
-      any.push(eb.or([
-        eb("recordings.agent_id", "is", null),
-        placed.length ? sql<SqlBool>`+recordings.agent_id NOT IN (${list(placed)})` : TRUE,
-      ]));
-    }
-    if (any.length === 0) return FALSE;
-    return eb.and([base, eb.or(any)]);
-  };
+): Promise<RecordingWhere> {
+  return await recordingVisibleSearchWhere(db, recordingViewer(p, permission, scope));
 }
 
 /**
@@ -188,22 +135,5 @@ export async function findAccessibleRecording(
   scope: AccessScope,
 ): Promise<Recording | undefined> {
   if (id.length === 0 || id.length > 200) return undefined;
-  return await db.selectFrom("recordings").selectAll().where("recordings.id", "=", id)
-    .where(recordingAccessWhere(p, permission, scope)).executeTakeFirst();
-}
-
-/** The org path of an agent (agents table first, then a user with that agent id). */
-export async function agentOrgPath(db: Db, agentId: string | null): Promise<string | null> {
-  if (agentId === null) return null;
-  const a = await db.selectFrom("agents").innerJoin(
-    "org_units",
-    "org_units.id",
-    "agents.org_unit_id",
-  )
-    .select("org_units.path").where("agents.agent_id", "=", agentId).executeTakeFirst();
-  if (a) return a.path;
-  const u = await db.selectFrom("users").innerJoin("org_units", "org_units.id", "users.org_unit_id")
-    .select("org_units.path").where("users.agent_id", "=", agentId).orderBy("users.id")
-    .limit(1).executeTakeFirst();
-  return u?.path ?? null;
+  return await findVisibleRecording(db, id, recordingViewer(p, permission, scope));
 }

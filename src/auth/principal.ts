@@ -8,6 +8,8 @@ import type { ApiToken, User } from "../store/schema/users.ts";
 import { type Permission, PERMISSIONS } from "./permissions.ts";
 import { parseScopes } from "../store/queries/tokens.ts";
 import { orgPathOf } from "../store/queries/org_units.ts";
+import { listRolePermissions } from "../store/queries/roles.ts";
+import { findUserById, listUserPartitions } from "../store/queries/users.ts";
 
 /** Who is making a request: a signed-in user or an API token. */
 export interface Principal {
@@ -35,15 +37,8 @@ const KNOWN = new Set<string>(PERMISSIONS);
 
 /** The permissions a role grants (only known ones). */
 export async function rolePermissions(db: Db, role: string): Promise<Set<Permission>> {
-  const rows = await db.selectFrom("role_permissions").select("permission").where("role", "=", role)
-    .execute();
-  return new Set(rows.map((r) => r.permission).filter((p): p is Permission => KNOWN.has(p)));
-}
-
-async function userPartitions(db: Db, userId: number): Promise<string[]> {
-  const rows = await db.selectFrom("user_partitions").select("partition")
-    .where("user_id", "=", userId).execute();
-  return rows.map((r) => r.partition).sort();
+  const granted = await listRolePermissions(db, role);
+  return new Set(granted.filter((p): p is Permission => KNOWN.has(p)));
 }
 
 /** The principal of a signed-in user. */
@@ -56,7 +51,7 @@ export async function principalForUser(db: Db, user: User): Promise<Principal> {
     userId: user.id,
     role: user.role,
     permissions: await rolePermissions(db, user.role),
-    partitions: await userPartitions(db, user.id),
+    partitions: await listUserPartitions(db, user.id),
     orgPath,
     orgRoot: orgPath !== null && /^\/\d+\/$/.test(orgPath),
     agentId: user.agent_id,
@@ -71,8 +66,7 @@ export async function principalForUser(db: Db, user: User): Promise<Principal> {
 export async function principalForToken(db: Db, token: ApiToken): Promise<Principal | null> {
   const scopes = parseScopes(token.scopes);
   if (token.user_id !== null) {
-    const owner = await db.selectFrom("users").selectAll().where("id", "=", token.user_id)
-      .executeTakeFirst();
+    const owner = await findUserById(db, token.user_id);
     if (!owner || owner.disabled === 1) return null;
     const base = await principalForUser(db, owner);
     const permissions = new Set([...base.permissions].filter((p) => scopes.includes(p)));

@@ -14,6 +14,7 @@ import {
   insertSession,
   touchSession,
 } from "../store/queries/sessions.ts";
+import { findUserById } from "../store/queries/users.ts";
 
 /** Cookie name under TLS: `__Host-` pins it to this host, path `/`, Secure. */
 export const TLS_COOKIE = "__Host-selrec";
@@ -99,8 +100,7 @@ export class SessionStore {
     const now = this.#now();
     const idle = now - Date.parse(session.last_seen_at) >= this.#idleMs;
     const old = now - Date.parse(session.created_at) >= this.#absoluteMs;
-    const user = await this.#db.selectFrom("users").selectAll().where("id", "=", session.user_id)
-      .executeTakeFirst();
+    const user = await findUserById(this.#db, session.user_id);
     if (idle || old || !user || user.disabled === 1) {
       await deleteSession(this.#db, id);
       return null;
