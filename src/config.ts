@@ -61,6 +61,21 @@ export const ConfigSchema = z.strictObject({
     maxSessions: z.number().int().min(1).default(2000),
     maxMessageBytes: z.number().int().min(1024).max(1_048_576).default(65_535),
     retryAfterSeconds: z.number().int().min(1).default(30),
+    /** Addresses/CIDRs allowed to send SIP: others dropped (UDP), closed at accept (TCP). */
+    allowFrom: z.array(cidr).default([]),
+    /** New INVITEs per second per source address; over it → 503 + Retry-After. 0: no limit. */
+    invitesPerSecondPerSource: z.number().min(0).default(20),
+    /** New INVITEs a source may send at once after a quiet spell. */
+    inviteBurstPerSource: z.number().int().min(1).default(40),
+    tcp: z.strictObject({
+      /** Open SIP/TCP connections overall (also kept under a quarter of the descriptor limit). */
+      maxConnections: z.number().int().min(1).default(1024),
+      maxConnectionsPerSource: z.number().int().min(1).default(64),
+      /** Close a connection that received nothing (not even a CRLF keep-alive) for this long. */
+      idleSeconds: z.number().min(1).default(120),
+      /** Close a connection whose started message is not complete after this long. */
+      headerTimeoutSeconds: z.number().min(1).default(10),
+    }).prefault({}),
     /** Audio streams one INVITE may open; more is refused with 488 (each takes 2 ports). */
     maxStreamsPerSession: z.number().int().min(1).max(64).default(4),
     /** SIP header → metadata key, for plain (non-SIPREC) forks and metadata-less INVITEs. */

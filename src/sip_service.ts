@@ -9,6 +9,7 @@ import { SiprecServer } from "./sip/srs.ts";
 import { PortPool } from "./rtp/port_pool.ts";
 import type { RecorderService } from "./recorder/recorder_service.ts";
 import { counter } from "./metrics.ts";
+import { openFileLimit, sipTcpLimits } from "./sip_limits.ts";
 import { connectRecorder, offerInfo, prepareRecording } from "./recorder/sip_adapter.ts";
 
 /** The address to advertise in Contact and SDP when none is configured. */
@@ -71,6 +72,10 @@ export function sipService(app: App, recorder: RecorderService, refusals: Refusa
         headerMap: cfg.sip.headerMap,
         maxMessageBytes: cfg.sip.maxMessageBytes,
         retryAfter: cfg.sip.retryAfterSeconds,
+        allowFrom: cfg.sip.allowFrom,
+        invitesPerSecondPerSource: cfg.sip.invitesPerSecondPerSource,
+        inviteBurstPerSource: cfg.sip.inviteBurstPerSource,
+        tcp: sipTcpLimits(cfg.sip.tcp, openFileLimit(), app.log.child({ component: "sip" })),
         log: app.log.child({ component: "sip" }),
         admit: () => {
           if (!app.accepting) {
@@ -105,6 +110,19 @@ export function sipService(app: App, recorder: RecorderService, refusals: Refusa
           counter("sip_messages_dropped_total", "SIP messages dropped", st.dropped),
           counter("sip_retransmissions_total", "Retransmissions absorbed", st.retransmissions),
           counter("sip_responses_sent_total", "SIP responses sent", st.responsesSent),
+          counter(
+            "sip_refused_source_total",
+            "SIP from sources not in allowFrom",
+            st.refusedSource,
+          ),
+          counter("sip_invites_rate_limited_total", "INVITEs over their rate", st.rateLimited),
+          counter("sip_tcp_refused_total", "TCP connections over a cap", st.tcp.refusedOverLimit),
+          counter(
+            "sip_tcp_timeouts_total",
+            "TCP connections closed idle or mid-message",
+            st.tcp.idleClosed + st.tcp.headerTimeouts,
+          ),
+          counter("sip_tcp_accept_errors_total", "TCP accept failures", st.tcp.acceptErrors),
           {
             name: "sip_sessions",
             help: "Recording sessions (dialogs)",

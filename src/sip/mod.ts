@@ -1,5 +1,6 @@
 /** Public surface of the SIPREC recording-server stack. */
 export { SiprecServer } from "./srs.ts";
+export { DEFAULT_TCP_LIMITS, type TcpLimits, type TcpStats } from "./transport_tcp.ts";
 export {
   ACCEPT,
   type Admission,

@@ -8,13 +8,15 @@ import { createResponse } from "./response.ts";
 import type { RecordingSession, SiprecEventMap } from "./session.ts";
 import { serializeSipMessage, SipParseError } from "./message.ts";
 import { SiprecCore, type SiprecOptions, type SipStats } from "./srs_core.ts";
-import { TcpTransport } from "./transport_tcp.ts";
+import { type TcpLimits, type TcpStats, TcpTransport } from "./transport_tcp.ts";
 import { UdpTransport } from "./transport_udp.ts";
 
 /** Where to listen; ports 0 pick free ones (read them back from the server). */
 export interface ListenOptions {
   /** Bind address (default: `host`). */
   bindHost?: string;
+  /** TCP connection caps and timeouts (defaults: `DEFAULT_TCP_LIMITS`). */
+  tcp?: Partial<TcpLimits>;
 }
 
 /** The SRS: transports + core. */
@@ -43,7 +45,10 @@ export class SiprecServer implements AsyncDisposable {
         onMessage: (b, f) => core?.receive(b, f),
         onFramingError: (error) => core ? framingErrorResponse(core, error) : null,
         onError,
-      }, options.maxMessageBytes);
+        admit: (from) => core?.allowsSource(from) ?? false,
+        busyPeers: () =>
+          new Set(core?.sessions.list().map((s) => `${s.source.hostname}:${s.source.port}`)),
+      }, { maxBytes: options.maxMessageBytes, limits: options.tcp, log });
     } catch (error) {
       void udp.close();
       throw error;
@@ -92,8 +97,10 @@ export class SiprecServer implements AsyncDisposable {
   }
 
   /** Counters. */
-  stats(): SipStats & { sessions: number; transactions: number; tcpConnections: number } {
-    return { ...this.#core.stats(), tcpConnections: this.#tcp.connections };
+  stats(): SipStats & { sessions: number; transactions: number; tcpConnections: number } & {
+    tcp: TcpStats;
+  } {
+    return { ...this.#core.stats(), tcpConnections: this.#tcp.connections, tcp: this.#tcp.stats() };
   }
 
   /** BYE every session (reason `shutdown`), stop transactions, close sockets. */

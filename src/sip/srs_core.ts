@@ -5,7 +5,8 @@
  * SRS behaviour of RFC 7866. Sessions and events live in {@link SessionTable}.
  */
 import type { Logger } from "../log.ts";
-import { formatVia, parseCSeq, parseVia } from "./address.ts";
+import { parseCSeq, parseVia } from "./address.ts";
+import { AddressFilter, OncePer, TokenBuckets } from "./admission.ts";
 import { type PeerAddress, requestDialogIds } from "./dialog.ts";
 import {
   MAX_MESSAGE_BYTES,
@@ -19,6 +20,7 @@ import type { HeaderMap } from "./metadata_headers.ts";
 import { createResponse, type ResponseOptions } from "./response.ts";
 import type { PortAllocator } from "./sdp_answer.ts";
 import type { RecordingSession, SessionOffer } from "./session.ts";
+import { malformedResponse, stampVia, validateRequest } from "./request_hygiene.ts";
 import { realTimers, type Timers } from "./timers.ts";
 import {
   InviteServerTransaction,
@@ -59,6 +61,12 @@ export interface SiprecOptions {
   maxMessageBytes?: number;
   /** Retry-After seconds for capacity/drain 503s. */
   retryAfter?: number;
+  /** Addresses/CIDRs allowed to send SIP (`sip.allowFrom`); empty or absent: any. */
+  allowFrom?: readonly string[];
+  /** New INVITEs per second per source address; over it → 503 (0: no limit). */
+  invitesPerSecondPerSource?: number;
+  /** How many new INVITEs a source may send at once after a quiet spell. */
+  inviteBurstPerSource?: number;
 }
 
 /** Methods we implement (RFC 3261 §20.5 Allow). */
@@ -76,6 +84,10 @@ export interface SipStats {
   dropped: number;
   retransmissions: number;
   responsesSent: number;
+  /** Dropped unanswered: the source is not in `allowFrom`. */
+  refusedSource: number;
+  /** New INVITEs answered 503: their source is over its rate. */
+  rateLimited: number;
 }
 
 type ServerTx = InviteServerTransaction | NonInviteServerTransaction;
@@ -107,14 +119,34 @@ export class SiprecCore {
     dropped: 0,
     retransmissions: 0,
     responsesSent: 0,
+    refusedSource: 0,
+    rateLimited: 0,
   };
   #draining = false;
+  #allow: AddressFilter;
+  #invites: TokenBuckets;
+  /** Log lines about one source's bad input: at most one a minute. */
+  #complaints: OncePer;
 
   constructor(options: SiprecOptions, send: SendFn) {
     this.options = options;
     this.timers = options.timers ?? realTimers;
     this.#send = send;
     this.sessions = new SessionTable(this);
+    this.#allow = new AddressFilter(options.allowFrom ?? []);
+    const rate = options.invitesPerSecondPerSource ?? 0;
+    const now = () => this.timers.now();
+    this.#invites = new TokenBuckets({
+      rate,
+      burst: options.inviteBurstPerSource ?? Math.max(1, 2 * rate),
+      now,
+    });
+    this.#complaints = new OncePer(60_000, now);
+  }
+
+  /** Whether `from` may send SIP at all (`allowFrom`); TCP asks at accept. */
+  allowsSource(from: PeerAddress): boolean {
+    return this.#allow.allows(from.hostname);
   }
 
   /** Counters since start. */
@@ -157,6 +189,11 @@ export class SiprecCore {
   /** Handle one datagram or one framed stream message. Never throws. */
   receive(bytes: Uint8Array, from: PeerAddress): void {
     this.#stats.received++;
+    // Not in allowFrom: no answer at all, so a spoofed UDP source cannot be reflected at.
+    if (!this.#allow.allows(from.hostname)) {
+      this.#stats.refusedSource++;
+      return this.#complain(from, "sip message from a source not in sip.allowFrom", {});
+    }
     let msg;
     try {
       msg = parseSipMessage(bytes, this.options.maxMessageBytes ?? MAX_MESSAGE_BYTES);
@@ -171,74 +208,52 @@ export class SiprecCore {
       if (error instanceof SipParseError) this.#malformed(bytes, from, error);
       else {
         this.#stats.dropped++;
-        this.options.log?.error("sip request failed", { error, method: msg.method });
+        this.#complain(from, "sip request failed", { error, method: msg.method }, "error");
       }
     }
+  }
+
+  /** A log line about bad input from `from`, at most once a minute per source. */
+  #complain(
+    from: PeerAddress,
+    msg: string,
+    fields: Record<string, unknown>,
+    level: "warn" | "error" = "warn",
+  ): void {
+    const held = this.#complaints.pass(`${from.hostname}|${msg}`);
+    if (held === null) return;
+    this.options.log?.[level](msg, { ...fields, source: from.hostname, heldBack: held });
   }
 
   /** Answer a message we cannot parse with 400/513 when it can be addressed (§8.2.6). */
   #malformed(bytes: Uint8Array, from: PeerAddress, error: unknown): void {
     this.#stats.malformed++;
-    const e = error instanceof SipParseError ? error : null;
-    const headers = e?.headers;
-    const isRequest = !/^SIP\/2\.0 /i.test(new TextDecoder().decode(bytes.subarray(0, 8)));
-    const addressable = headers && headers.getAll("Via").length > 0 && headers.has("Call-ID") &&
-      headers.has("CSeq") && headers.has("From") && headers.has("To");
-    if (!isRequest || !addressable || /\bACK\b/i.test(headers!.get("CSeq") ?? "")) {
-      this.#stats.dropped++;
-      return;
-    }
-    const warning = (e?.message ?? "Malformed request").replace(/"/g, "'").slice(0, 200);
-    const res = createResponse({ headers: headers! }, e?.status ?? 400, {
-      headers: [["Warning", `399 ${this.options.host} "${warning}"`]],
-    });
-    try {
-      this.sendTo(res, this.#responseTarget(res, from));
-    } catch {
-      this.#stats.dropped++;
-    }
+    this.#complain(from, "sip message malformed", { error: (error as Error)?.message });
+    const res = malformedResponse(bytes, error, this.options.host);
+    if (res) this.sendTo(res, from);
+    else this.#stats.dropped++;
   }
 
-  /** §18.2.2 / RFC 3581 §4: where to send a response to a request from `from`. */
-  #responseTarget(res: SipResponse, from: PeerAddress): PeerAddress {
-    if (from.transport === "tcp") return from;
-    const via = parseVia(res.headers.getAll("Via")[0] ?? "");
-    const rport = Number(via.params.get("rport"));
-    return {
-      transport: "udp",
-      hostname: via.params.get("received") || from.hostname,
-      port: Number.isInteger(rport) && rport > 0 ? rport : via.port ?? 5060,
-    };
-  }
-
-  /** §18.2.1 / RFC 3581 §4: note the source address in the top Via. */
-  #stampVia(req: SipRequest, from: PeerAddress): void {
-    const via = parseVia(req.headers.getAll("Via")[0] ?? "");
-    if (via.host !== from.hostname) via.params.set("received", from.hostname);
-    if (via.params.has("rport")) via.params.set("rport", String(from.port));
-    req.headers.replaceFirst("Via", formatVia(via));
-  }
-
-  #validate(req: SipRequest): void {
-    for (const h of ["Via", "From", "To", "Call-ID", "CSeq"]) {
-      if (!req.headers.has(h)) {
-        throw new SipParseError(`Cannot handle SIP request: ${h} is missing`, {
-          headers: req.headers,
-        });
-      }
-    }
-    parseVia(req.headers.getAll("Via")[0]);
-    const cseq = parseCSeq(req.headers.get("CSeq"));
-    if (cseq.method !== req.method.toUpperCase()) {
-      throw new SipParseError(`Cannot handle SIP request: CSeq method is "${cseq.method}"`, {
-        headers: req.headers,
-      });
-    }
+  /** A new INVITE over its source's rate: a stateless 503 (§8.2.7), no transaction kept. */
+  #rateLimited(req: SipRequest, from: PeerAddress): boolean {
+    if (requestDialogIds(req).toTag !== "" || this.#invites.take(from.hostname)) return false;
+    this.#stats.rateLimited++;
+    this.#complain(from, "sip INVITE rate limit reached", {});
+    const retryAfter = Math.max(1, Math.ceil(1 / (this.options.invitesPerSecondPerSource ?? 1)));
+    this.sendTo(
+      createResponse(req, 503, {
+        reason: "Service Unavailable (Rate limited)",
+        toTag: crypto.randomUUID().replace(/-/g, "").slice(0, 16),
+        headers: [["Retry-After", String(retryAfter)]],
+      }),
+      from,
+    );
+    return true;
   }
 
   #request(req: SipRequest, from: PeerAddress): void {
-    this.#validate(req);
-    this.#stampVia(req, from);
+    validateRequest(req);
+    stampVia(req, from);
     const method = req.method.toUpperCase();
     if (method === "ACK") return this.#ack(req);
     const key = transactionKey(req);
@@ -249,6 +264,7 @@ export class SiprecCore {
       return;
     }
     if (method === "INVITE") {
+      if (this.#rateLimited(req, from)) return;
       const tx = this.#newTx(req, from, key, true) as InviteServerTransaction;
       this.sessions.invite(req, tx, from);
       return;
@@ -275,7 +291,8 @@ export class SiprecCore {
       request: req,
       reliable: from.transport === "tcp",
       timers: this.timers,
-      send: (res: SipResponse) => this.sendTo(res, this.#responseTarget(res, from)),
+      // §18.2.2 / RFC 3581: back to the real source, never to what the Via claims.
+      send: (res: SipResponse) => this.sendTo(res, from),
       onTerminated: (end: TransactionEnd) => {
         this.#txs.delete(key);
         if (invite) this.sessions.inviteTerminated(tx as InviteServerTransaction, end);

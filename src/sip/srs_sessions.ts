@@ -217,8 +217,9 @@ export class SessionTable {
           callId: call.callId,
         });
       }
-      // A CANCEL may have ended the call meanwhile; its session-ended is already out.
-      if (call.done || call.tx.state !== "proceeding") return;
+      // A CANCEL answered 487 meanwhile: the call ends now, its ports with it.
+      if (call.done) return;
+      if (call.tx.state !== "proceeding") return this.end(call, "cancel");
     }
     this.#ok(req, call, call.answer.sdp);
     dialog.awaitingAck = true;
@@ -389,7 +390,10 @@ export class SessionTable {
     if (call && !call.session) this.end(call, "cancel");
   }
 
-  /** An INVITE transaction ended; an unacknowledged 2xx ends the session (§13.3.1.4). */
+  /**
+   * An INVITE transaction ended. An unacknowledged 2xx ends the session (§13.3.1.4);
+   * so does an initial INVITE that got a final error and still holds its call (Timer H).
+   */
   inviteTerminated(tx: InviteServerTransaction, end: TransactionEnd): void {
     const call = this.#byTx.get(tx);
     this.#byTx.delete(tx);
@@ -397,7 +401,7 @@ export class SessionTable {
     if (end === "no-ack") {
       this.#bye(call);
       this.end(call, "timeout");
-    }
+    } else if ((tx.lastResponse?.status ?? 0) >= 300) this.end(call, "error");
   }
 
   #bye(call: Call): void {

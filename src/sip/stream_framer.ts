@@ -35,6 +35,11 @@ export class SipStreamFramer {
     return this.#buf.length;
   }
 
+  /** True when part of a message (not only keep-alive CR/LF) is held: a message has started. */
+  get started(): boolean {
+    return this.#buf.some((b) => b !== CR && b !== LF);
+  }
+
   /** Feed bytes read from the socket; returns every complete item. */
   push(chunk: Uint8Array): FramerItem[] {
     if (this.#failed) return [];

@@ -2,12 +2,39 @@
  * SIP over TCP (RFC 3261 §18.3): messages framed by Content-Length, responses sent
  * back over the connection the request came on (§18.2.2). A framing error answers
  * 400/513 when it can and closes that connection only.
+ *
+ * Limits, so that idle or slow peers cannot take every descriptor: a connection cap
+ * overall and per source address (over it, a new connection is closed at accept),
+ * an idle timeout (any bytes, RFC 5626 CRLF keep-alives included, count as activity;
+ * a connection carrying a live dialog is kept), a deadline for a started message to
+ * complete, and exponential accept backoff when the process is out of descriptors.
  */
+import type { Logger } from "../log.ts";
+import { AcceptBackoff, isDescriptorExhaustion } from "./accept_backoff.ts";
+import { OncePer } from "./admission.ts";
 import type { PeerAddress } from "./dialog.ts";
 import { SipStreamFramer } from "./stream_framer.ts";
 
 const READ_BYTES = 16_384;
 const PONG = new Uint8Array([0x0d, 0x0a]);
+
+/** Connection limits (`sip.tcp.*`). */
+export interface TcpLimits {
+  maxConnections: number;
+  maxConnectionsPerSource: number;
+  /** Close a connection with no bytes received for this long. */
+  idleMs: number;
+  /** Close a connection whose started message is not complete after this long. */
+  headerTimeoutMs: number;
+}
+
+/** Defaults of {@link TcpLimits}. */
+export const DEFAULT_TCP_LIMITS: TcpLimits = {
+  maxConnections: 1024,
+  maxConnectionsPerSource: 64,
+  idleMs: 120_000,
+  headerTimeoutMs: 10_000,
+};
 
 /** Handlers the transport calls. */
 export interface TcpHandlers {
@@ -15,24 +42,75 @@ export interface TcpHandlers {
   /** Unframeable stream: return a response to write before the connection closes. */
   onFramingError(error: unknown, from: PeerAddress): Uint8Array | null;
   onError(error: unknown): void;
+  /** At accept: false closes the connection at once (source not allowed). */
+  admit?(from: PeerAddress): boolean;
+  /** `host:port` keys of peers with live dialogs: their connections are not idled out. */
+  busyPeers?(): Set<string>;
+}
+
+/** Options of {@link TcpTransport}. */
+export interface TcpOptions {
+  maxBytes?: number;
+  limits?: Partial<TcpLimits>;
+  log?: Logger;
+}
+
+/** Counters of the TCP transport. */
+export interface TcpStats {
+  connections: number;
+  accepted: number;
+  /** Closed at accept: over the overall or per-source cap. */
+  refusedOverLimit: number;
+  /** Closed at accept: source not in `sip.allowFrom`. */
+  refusedSource: number;
+  idleClosed: number;
+  headerTimeouts: number;
+  acceptErrors: number;
+}
+
+interface Conn {
+  conn: Deno.Conn;
+  source: string;
+  lastActivity: number;
+  /** When the message now being received started; null between messages. */
+  messageSince: number | null;
+  closing: boolean;
 }
 
 /** A TCP SIP listener with its open connections. */
 export class TcpTransport implements AsyncDisposable {
   readonly port: number;
   #listener: Deno.Listener;
-  #conns = new Map<string, Deno.Conn>();
+  #conns = new Map<string, Conn>();
+  #perSource = new Map<string, number>();
   #tasks = new Set<Promise<void>>();
   #accept: Promise<void>;
   #closed = false;
   #handlers: TcpHandlers;
   #maxBytes: number;
+  #limits: TcpLimits;
+  #log: Logger | undefined;
+  #sweep: ReturnType<typeof setInterval>;
+  #wake: (() => void) | null = null;
+  #notices = new OncePer(60_000, () => performance.now());
+  #stats = {
+    accepted: 0,
+    refusedOverLimit: 0,
+    refusedSource: 0,
+    idleClosed: 0,
+    headerTimeouts: 0,
+    acceptErrors: 0,
+  };
 
-  constructor(hostname: string, port: number, handlers: TcpHandlers, maxBytes?: number) {
+  constructor(hostname: string, port: number, handlers: TcpHandlers, options: TcpOptions = {}) {
     this.#listener = Deno.listen({ hostname, port, transport: "tcp" });
     this.port = (this.#listener.addr as Deno.NetAddr).port;
     this.#handlers = handlers;
-    this.#maxBytes = maxBytes ?? 65_535;
+    this.#maxBytes = options.maxBytes ?? 65_535;
+    this.#limits = { ...DEFAULT_TCP_LIMITS, ...options.limits };
+    this.#log = options.log;
+    const every = Math.min(this.#limits.idleMs, this.#limits.headerTimeoutMs) / 4;
+    this.#sweep = setInterval(() => this.#expire(), Math.max(50, Math.min(1000, every)));
     this.#accept = this.#acceptLoop();
   }
 
@@ -41,32 +119,98 @@ export class TcpTransport implements AsyncDisposable {
     return this.#conns.size;
   }
 
+  /** Counters since start. */
+  stats(): TcpStats {
+    return { connections: this.#conns.size, ...this.#stats };
+  }
+
   async #acceptLoop(): Promise<void> {
+    const backoff = new AcceptBackoff();
     while (!this.#closed) {
       let conn: Deno.Conn;
       try {
         conn = await this.#listener.accept();
       } catch (error) {
         if (this.#closed) return;
-        this.#handlers.onError(error);
+        this.#stats.acceptErrors++;
+        const { delayMs, first } = backoff.failed();
+        if (first) {
+          const exhausted = isDescriptorExhaustion(error);
+          this.#log?.warn("sip tcp accept failing; backing off", { error, exhausted });
+        }
+        await this.#sleep(delayMs);
         continue;
       }
-      const task = this.#serve(conn).finally(() => this.#tasks.delete(task));
-      this.#tasks.add(task);
+      const burst = backoff.succeeded();
+      if (burst) this.#log?.warn("sip tcp accept recovered", { ...burst, port: this.port });
+      this.#admit(conn);
     }
   }
 
-  async #serve(conn: Deno.Conn): Promise<void> {
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const id = setTimeout(() => {
+        this.#wake = null;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        clearTimeout(id);
+        this.#wake = null;
+        resolve();
+      };
+    });
+  }
+
+  /** Caps and allowlist at accept; a refused connection is closed at once. */
+  #admit(conn: Deno.Conn): void {
     const addr = conn.remoteAddr as Deno.NetAddr;
     const from: PeerAddress = { transport: "tcp", hostname: addr.hostname, port: addr.port };
-    const key = `${addr.hostname}:${addr.port}`;
-    this.#conns.set(key, conn);
+    let refusal: string | null = null;
+    if (this.#handlers.admit && !this.#handlers.admit(from)) {
+      this.#stats.refusedSource++;
+      refusal = "source not allowed";
+    } else if (this.#conns.size >= this.#limits.maxConnections) {
+      this.#stats.refusedOverLimit++;
+      refusal = `at sip.tcp.maxConnections (${this.#limits.maxConnections})`;
+    } else if ((this.#perSource.get(addr.hostname) ?? 0) >= this.#limits.maxConnectionsPerSource) {
+      this.#stats.refusedOverLimit++;
+      refusal = `at sip.tcp.maxConnectionsPerSource (${this.#limits.maxConnectionsPerSource})`;
+    }
+    if (refusal !== null) {
+      const held = this.#notices.pass(`${addr.hostname}|${refusal}`);
+      if (held !== null) {
+        this.#log?.warn("sip tcp connection refused", {
+          source: addr.hostname,
+          reason: refusal,
+          refusedSinceLastLine: held,
+        });
+      }
+      closeQuietly(conn);
+      return;
+    }
+    this.#stats.accepted++;
+    const task = this.#serve(conn, from).finally(() => this.#tasks.delete(task));
+    this.#tasks.add(task);
+  }
+
+  async #serve(conn: Deno.Conn, from: PeerAddress): Promise<void> {
+    const key = `${from.hostname}:${from.port}`;
+    const rec: Conn = {
+      conn,
+      source: from.hostname,
+      lastActivity: performance.now(),
+      messageSince: null,
+      closing: false,
+    };
+    this.#conns.set(key, rec);
+    this.#perSource.set(rec.source, (this.#perSource.get(rec.source) ?? 0) + 1);
     const framer = new SipStreamFramer(this.#maxBytes);
     const buf = new Uint8Array(READ_BYTES);
     try {
       for (;;) {
         const n = await conn.read(buf);
         if (n === null) break;
+        rec.lastActivity = performance.now();
         let broken = false;
         for (const item of framer.push(buf.subarray(0, n))) {
           if (item.kind === "message") this.#safe(() => this.#handlers.onMessage(item.bytes, from));
@@ -79,15 +223,41 @@ export class TcpTransport implements AsyncDisposable {
           }
         }
         if (broken) break;
+        rec.messageSince = framer.started ? rec.messageSince ?? rec.lastActivity : null;
       }
     } catch (error) {
-      if (!this.#closed) this.#handlers.onError(error);
+      if (!this.#closed && !rec.closing) this.#handlers.onError(error);
     } finally {
       this.#conns.delete(key);
-      try {
-        conn.close();
-      } catch { /* already closed */ }
+      const left = (this.#perSource.get(rec.source) ?? 1) - 1;
+      if (left > 0) this.#perSource.set(rec.source, left);
+      else this.#perSource.delete(rec.source);
+      closeQuietly(conn);
     }
+  }
+
+  /** Close connections past the idle or message deadline. */
+  #expire(): void {
+    const now = performance.now();
+    const { idleMs, headerTimeoutMs } = this.#limits;
+    let busy: Set<string> | null = null;
+    for (const [key, c] of this.#conns) {
+      if (c.closing) continue;
+      if (c.messageSince !== null && now - c.messageSince > headerTimeoutMs) {
+        this.#stats.headerTimeouts++;
+        this.#drop(c);
+      } else if (now - c.lastActivity > idleMs) {
+        busy ??= this.#handlers.busyPeers?.() ?? new Set();
+        if (busy.has(key)) continue;
+        this.#stats.idleClosed++;
+        this.#drop(c);
+      }
+    }
+  }
+
+  #drop(c: Conn): void {
+    c.closing = true;
+    closeQuietly(c.conn);
   }
 
   #safe(fn: () => void): void {
@@ -100,9 +270,9 @@ export class TcpTransport implements AsyncDisposable {
 
   /** Write to the open connection of `to`; false when there is none. */
   send(bytes: Uint8Array, to: PeerAddress): boolean {
-    const conn = this.#conns.get(`${to.hostname}:${to.port}`);
-    if (!conn) return false;
-    writeAll(conn, bytes).catch((error) => this.#handlers.onError(error));
+    const c = this.#conns.get(`${to.hostname}:${to.port}`);
+    if (!c || c.closing) return false;
+    writeAll(c.conn, bytes).catch((error) => this.#handlers.onError(error));
     return true;
   }
 
@@ -110,12 +280,10 @@ export class TcpTransport implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#sweep);
+    this.#wake?.();
     this.#listener.close();
-    for (const c of this.#conns.values()) {
-      try {
-        c.close();
-      } catch { /* already closed */ }
-    }
+    for (const c of this.#conns.values()) closeQuietly(c.conn);
     await this.#accept;
     await Promise.allSettled([...this.#tasks]);
   }
@@ -123,6 +291,12 @@ export class TcpTransport implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch { /* already closed */ }
 }
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
