@@ -13,8 +13,8 @@ import { AUDIT_COMMANDS } from "./audit_commands.ts";
 import { recordingsListCommand, recordingsShowCommand } from "./recordings_commands.ts";
 import { tokenAddCommand, tokenListCommand, tokenRevokeCommand } from "./token_commands.ts";
 import { rulesCheckCommand, rulesSimulateCommand, rulesTestCommand } from "./rules_commands.ts";
-import { simulateCommand } from "../sim/simulate_command.ts";
-import { STORAGE_COMMANDS } from "../archive/storage_commands.ts";
+import { simulateCommand } from "./simulate_command.ts";
+import { STORAGE_COMMANDS } from "./storage_commands.ts";
 
 /** The command table main.ts dispatches over. */
 export const COMMANDS: Command[] = [

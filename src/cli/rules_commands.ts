@@ -1,50 +1,34 @@
 /** `rules check`, `rules test` and `rules simulate` (over stored past calls). */
-import { loadRules, parseSince, renderSimulation, runRulesCli, Simulation } from "../rules/mod.ts";
-import type { Command } from "./command.ts";
+import { loadRules, parseSince, renderSimulation, Simulation } from "../rules/mod.ts";
+import type { CliArgs, CliIO, Command } from "./command.ts";
 import { configFor, storeFor } from "./context.ts";
+import { META_HELP, rulesCheck, rulesTest } from "./rules_cli.ts";
 
-function passthrough(
-  sub: "check" | "test",
-  summary: string,
-  usage: string,
-  options: Command["options"],
-): Command {
-  return {
-    path: ["rules", sub],
-    summary,
-    usage,
-    options,
-    async run(args, io) {
-      const loaded = await configFor(args, io);
-      if (!loaded) return 2;
-      const argv: string[] = [...args.positionals];
-      for (const [k, v] of Object.entries(args.values)) {
-        if (k === "config" || k === "help" || v === undefined || v === false) continue;
-        if (v === true) argv.push(`--${k}`);
-        else for (const x of Array.isArray(v) ? v : [v]) argv.push(`--${k}`, String(x));
-      }
-      return await runRulesCli([sub, ...argv], {
-        stdout: io.stdout,
-        stderr: io.stderr,
-        rulesDir: loaded.config.rules.dir,
-        salt: loaded.config.rules.salt,
-      });
-    },
-  };
+/** Refuses positionals beyond `max` (exit 1, as the rules handlers do for bad values). */
+function extraArguments(args: CliArgs, max: number, io: CliIO): boolean {
+  if (args.positionals.length <= max) return false;
+  io.stderr(`Unexpected arguments: ${args.positionals.slice(max).join(" ")}\n`);
+  return true;
 }
 
-export const rulesCheckCommand = passthrough(
-  "check",
-  "Validate rule files; exit 2 listing every error with file, line and field",
-  "[DIR] [--json]",
-  { json: { type: "boolean" } },
-);
+export const rulesCheckCommand: Command = {
+  path: ["rules", "check"],
+  summary: "Validate rule files; exit 2 listing every error with file, line and field",
+  usage: "[DIR]",
+  async run(args, io) {
+    const loaded = await configFor(args, io);
+    if (!loaded) return 2;
+    if (extraArguments(args, 1, io)) return 1;
+    return await rulesCheck(args.positionals[0] ?? loaded.config.rules.dir, io);
+  },
+};
 
-export const rulesTestCommand = passthrough(
-  "test",
-  "Evaluate the rules for one call's metadata and print the decision and trace",
-  "--meta KEY=VALUE … [--json] [--rules DIR] [--at ISO] [--call-key K]",
-  {
+export const rulesTestCommand: Command = {
+  path: ["rules", "test"],
+  summary: "Evaluate the rules for one call's metadata and print the decision and trace",
+  usage: "--meta KEY=VALUE … [--json] [--rules DIR] [--at ISO] [--call-key K] [--salt S]",
+  help: META_HELP,
+  options: {
     meta: { type: "string", multiple: true },
     json: { type: "boolean" },
     rules: { type: "string" },
@@ -52,7 +36,29 @@ export const rulesTestCommand = passthrough(
     "call-key": { type: "string" },
     salt: { type: "string" },
   },
-);
+  async run(args, io) {
+    const loaded = await configFor(args, io);
+    if (!loaded) return 2;
+    if (extraArguments(args, 0, io)) return 1;
+    const v = args.values as {
+      meta?: string[];
+      json?: boolean;
+      rules?: string;
+      at?: string;
+      "call-key"?: string;
+      salt?: string;
+    };
+    return await rulesTest({
+      rulesDir: v.rules ?? loaded.config.rules.dir,
+      meta: v.meta ?? [],
+      json: v.json ?? false,
+      callKey: v["call-key"] ?? "cli-test-call",
+      salt: v.salt ?? loaded.config.rules.salt,
+      at: v.at,
+      now: () => new Date(),
+    }, io);
+  },
+};
 
 export const rulesSimulateCommand: Command = {
   path: ["rules", "simulate"],

@@ -1,12 +1,12 @@
 /**
  * Recording rules: rule files, loader, evaluator with deterministic sampling and quotas,
- * decision trace, hot reload and CLI handlers. A leaf module: imports nothing else from src/.
+ * decision trace and hot reload. A leaf module: imports nothing else from src/. The CLI
+ * handlers live in src/cli/rules_cli.ts.
  *
  * @module
  */
 export { BUILTIN_FIELDS, type ConditionNode, isFieldName, OPERATORS } from "./condition_schema.ts";
 export type { ConditionTrace } from "./conditions.ts";
-export { type CliIo, metaToCall, RULES_USAGE, rulesCheck, rulesTest, runRulesCli } from "./cli.ts";
 export {
   type CallFacts,
   callKeyOf,

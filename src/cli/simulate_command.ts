@@ -1,6 +1,6 @@
 /** `selrec simulate`: the built-in SIPREC client for demos and load tests. */
-import { type Command, table, UsageError } from "../cli/command.ts";
-import { runSimulation, type SimulationOptions, type SimulationReport } from "./simulate.ts";
+import { type Command, table, UsageError } from "./command.ts";
+import { runSimulation, type SimulationOptions, type SimulationReport } from "../sim/simulate.ts";
 
 function num(values: Record<string, unknown>, name: string, fallback?: number): number | undefined {
   const v = values[name];

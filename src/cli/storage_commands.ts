@@ -5,19 +5,19 @@
  */
 import { AuditLog } from "../audit/audit_log.ts";
 import { createLogger } from "../log.ts";
-import type { CliIO, Command } from "../cli/command.ts";
-import { UsageError } from "../cli/command.ts";
-import { cliActor, configFor, storeFor } from "../cli/context.ts";
+import type { CliIO, Command } from "./command.ts";
+import { UsageError } from "./command.ts";
+import { cliActor, configFor, storeFor } from "./context.ts";
 import type { Store } from "../store/db.ts";
 import type { LoadedConfig } from "../config.ts";
 import { parseDuration } from "../duration.ts";
-import { parseHook, type StorageHost } from "./host.ts";
-import { runArchive } from "./archive_run.ts";
-import { runPurge } from "./purge_run.ts";
-import { storageStatus } from "./status.ts";
-import { markTarget, specOf, syncTargets } from "./locations.ts";
-import { CopyWorker } from "./copy_worker.ts";
-import { formatBytes, progressBar, statusText } from "./format.ts";
+import { parseHook, type StorageHost } from "../archive/host.ts";
+import { runArchive } from "../archive/archive_run.ts";
+import { runPurge } from "../archive/purge_run.ts";
+import { storageStatus } from "../archive/status.ts";
+import { markTarget, specOf, syncTargets } from "../archive/locations.ts";
+import { CopyWorker } from "../archive/copy_worker.ts";
+import { formatBytes, progressBar, statusText } from "../archive/format.ts";
 
 function hostOf(loaded: LoadedConfig, store: Store, io: CliIO): StorageHost {
   const log = createLogger({ level: "warn", format: "json", write: (l) => io.stderr(l + "\n") });
