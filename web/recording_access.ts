@@ -7,6 +7,7 @@ import type { Recording } from "../src/store/schema/recordings.ts";
 import type { AuditInput } from "../src/audit/audit_log.ts";
 import type { Db } from "../src/store/db.ts";
 import { httpError } from "./http_error.ts";
+import { listRecordingMetadata, recordingExists } from "../src/store/queries/recording_rows.ts";
 import { auditDenied, clientIp } from "./middleware/authenticate.ts";
 
 /** Reason codes offered for actions on recordings. */
@@ -40,8 +41,7 @@ export async function visibleRecording(
     c.get("auth").scope,
   );
   if (!rec) {
-    const exists = id.length <= 200 && await c.get("app").store.db.selectFrom("recordings")
-      .select("id").where("id", "=", id).executeTakeFirst();
+    const exists = id.length <= 200 && await recordingExists(c.get("app").store.db, id);
     if (exists) await auditDenied(c, permission, id);
     httpError(404, "not found");
   }
@@ -59,8 +59,7 @@ export function auditActor(c: Context<AppEnv>): Pick<AuditInput, "actor" | "ip">
 
 /** The recording's facts and all its attached metadata, as an audit entry keeps them. */
 export async function metadataSnapshot(db: Db, rec: Recording): Promise<Record<string, unknown>> {
-  const rows = await db.selectFrom("recording_metadata").select(["key", "value"])
-    .where("recording_id", "=", rec.id).orderBy("key").orderBy("value").execute();
+  const rows = await listRecordingMetadata(db, rec.id);
   const attached: Record<string, string | string[]> = {};
   for (const { key, value } of rows) {
     const had = attached[key];

@@ -10,6 +10,8 @@ import { requirePermission } from "../middleware/authenticate.ts";
 import { formatRuleError, isRuleFileName, loadRules } from "../../src/rules/loader.ts";
 import { Layout } from "../views/layout.tsx";
 import { pageContext } from "../views/page.ts";
+import { listLocations } from "../../src/store/queries/storage.ts";
+import { openAlarms } from "../../src/store/queries/alarms.ts";
 
 /** Size and free bytes of the filesystem holding `path`, via `df`; null when unknown. */
 export async function diskUsage(path: string): Promise<{ size: number; avail: number } | null> {
@@ -83,15 +85,10 @@ export function adminSystemRoutes(): Hono<AppEnv> {
   r.get("/system", requirePermission("system.manage"), async (c) => {
     const app = c.get("app");
     const health = app.health();
-    const locations = await app.store.db.selectFrom("storage_locations").selectAll().orderBy("id")
-      .execute();
+    const locations = await listLocations(app.store.db);
     const disks = await Promise.all(locations.map((l) => diskUsage(l.path)));
     const dataDisk = await diskUsage(app.config.dataDir);
-    const alarms = await app.store.db.selectFrom("alarms").selectAll().where(
-      "cleared_at",
-      "is",
-      null,
-    ).execute();
+    const alarms = await openAlarms(app.store.db);
     const active = app.callControl?.listActive() ?? [];
     return c.html(
       <Layout title="System" ctx={pageContext(c)}>

@@ -11,7 +11,9 @@ import type { Context } from "hono";
 import type { AppEnv } from "../context.ts";
 import { requirePermission } from "../middleware/authenticate.ts";
 import { type ActiveCall, CallControlError } from "../../src/call_control.ts";
-import { agentOrgPath, canAccessRecording } from "../../src/auth/access.ts";
+import { canAccessRecording } from "../../src/auth/access.ts";
+import { agentOrgPath } from "../../src/store/queries/recording_access.ts";
+import { findRecordingCustomer } from "../../src/store/queries/recording_rows.ts";
 import { httpError } from "../http_error.ts";
 import { auditActor } from "../recording_access.ts";
 import { CsrfField, Layout } from "../views/layout.tsx";
@@ -46,9 +48,9 @@ async function pauseOrResume(
   if (!call.allowPause) httpError(409, "pausing is not enabled for this call");
   const p = c.get("principal")!;
   const app = c.get("app");
-  const rec = call.recordingId === null ? undefined : await app.store.db.selectFrom("recordings")
-    .select(["customer_id", "interaction_type"]).where("id", "=", call.recordingId)
-    .executeTakeFirst();
+  const rec = call.recordingId === null
+    ? undefined
+    : await findRecordingCustomer(app.store.db, call.recordingId);
   const audit = {
     ...auditActor(c),
     action: `call.${op}`,

@@ -15,12 +15,15 @@ import { httpError } from "../http_error.ts";
 import { resolveInside } from "../media/resolve_file.ts";
 import type { Db } from "../../src/store/db.ts";
 import type { Logger } from "../../src/log.ts";
+import {
+  listDeletedRecordingIds,
+  markRecordingDeleted,
+  recordingFileLocation,
+  setLegalHold,
+} from "../../src/store/queries/recording_rows.ts";
 
 async function removeRecordingFile(db: Db, id: string, log: Logger): Promise<boolean> {
-  const row = await db.selectFrom("recordings")
-    .innerJoin("storage_locations", "storage_locations.id", "recordings.storage_location_id")
-    .select(["recordings.path as rel", "storage_locations.path as root"])
-    .where("recordings.id", "=", id).executeTakeFirst();
+  const row = await recordingFileLocation(db, id);
   const path = row ? await resolveInside(row.root, row.rel) : null;
   if (!path) return false;
   try {
@@ -34,10 +37,10 @@ async function removeRecordingFile(db: Db, id: string, log: Logger): Promise<boo
 
 /** Removes files still present for deleted recordings (after a crash); returns the count. */
 export async function sweepDeletedFiles(db: Db, log: Logger): Promise<number> {
-  const rows = await db.selectFrom("recordings").select("id").where("state", "=", "deleted")
-    .execute();
   let removed = 0;
-  for (const { id } of rows) if (await removeRecordingFile(db, id, log)) removed++;
+  for (const id of await listDeletedRecordingIds(db)) {
+    if (await removeRecordingFile(db, id, log)) removed++;
+  }
   return removed;
 }
 
@@ -54,13 +57,12 @@ export function recordingActionRoutes(): Hono<AppEnv> {
     const now = new Date(c.get("auth").now()).toISOString();
     const fields = await auditRecording(c, rec, { sha256: rec.sha256, path: rec.path });
     await app.store.db.transaction().execute(async (tx) => {
-      const r = await tx.updateTable("recordings").set({
-        state: "deleted",
-        deleted_at: now,
-        delete_reason: `${reason.code}: ${reason.text}`,
-      }).where("id", "=", rec.id).where("legal_hold", "=", 0).where("state", "=", rec.state)
-        .executeTakeFirst();
-      if (r.numUpdatedRows !== 1n) httpError(409, "the recording changed; try again");
+      const marked = await markRecordingDeleted(tx, rec.id, {
+        fromState: rec.state,
+        at: now,
+        reason: `${reason.code}: ${reason.text}`,
+      });
+      if (!marked) httpError(409, "the recording changed; try again");
       await app.audit.append({
         ...auditActor(c),
         ...fields,
@@ -81,8 +83,7 @@ export function recordingActionRoutes(): Hono<AppEnv> {
       legalHold: { from: rec.legal_hold === 1, to: on },
     });
     await app.store.db.transaction().execute(async (tx) => {
-      await tx.updateTable("recordings").set({ legal_hold: on ? 1 : 0 }).where("id", "=", rec.id)
-        .execute();
+      await setLegalHold(tx, rec.id, on);
       await app.audit.append({
         ...auditActor(c),
         ...fields,

@@ -95,3 +95,8 @@ export async function setLocationVolumeId(db: Db, id: number, volumeId: string):
   await db.updateTable("storage_locations").set({ volume_id: volumeId }).where("id", "=", id)
     .execute();
 }
+
+/** Every location (the spool and archive targets), by id. */
+export async function listLocations(db: Db): Promise<StorageLocation[]> {
+  return await db.selectFrom("storage_locations").selectAll().orderBy("id").execute();
+}
