@@ -113,6 +113,8 @@ export const ConfigSchema = z.strictObject({
     host: z.string().default("0.0.0.0"),
     port: z.number().int().min(0).max(65535).default(8080),
     tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
+    /** Largest request body the /api/ routes accept (413 beyond); forms take 16 KiB. */
+    maxApiBodyBytes: z.number().int().min(1024).max(16_777_216).default(65_536),
   }).prefault({}),
   recorder: z.strictObject({
     /** Record every call regardless of rules (bypasses the rule engine). */

@@ -11,6 +11,7 @@ import { LoginGuard, type LoginGuardOptions } from "../src/auth/login_guard.ts";
 import { Authenticator } from "../src/auth/sign_in.ts";
 import { RefusalLimiter } from "../src/audit/refusal_limiter.ts";
 import { securityHeaders } from "./middleware/security_headers.ts";
+import { bodyLimits } from "./middleware/body_limit.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { csrfProtection } from "./middleware/csrf.ts";
 import { authRoutes } from "./routes/auth.tsx";
@@ -91,6 +92,7 @@ export function newApp(app: App, options: WebOptions = {}): Hono<AppEnv> {
   const web = new Hono<AppEnv>();
   const auth = webAuth(app, options);
   web.use(securityHeaders({ tls: auth.tls }));
+  web.use(bodyLimits({ apiBytes: app.config.http.maxApiBodyBytes }));
   web.use(async function provideServices(c, next) {
     c.set("app", app);
     c.set("auth", auth);
