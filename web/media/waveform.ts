@@ -3,7 +3,7 @@
  * spans (all channels) and media gaps (their channel) marked on the timeline. The SVG
  * carries no script and is served as image/svg+xml under the same CSP.
  */
-import type { Pcm } from "./audio.ts";
+import type { Pcm } from "../../src/codec/decode_file.ts";
 
 /** A marked span in milliseconds. */
 export interface Span {

@@ -14,7 +14,7 @@ import { auditActor, auditRecording, readReason, visibleRecording } from "../rec
 import type { Recording } from "../../src/store/schema/recordings.ts";
 import { resolveInside } from "../media/resolve_file.ts";
 import { serveFile } from "../media/serve_file.ts";
-import { decodeFile, toWav } from "../media/audio.ts";
+import { decodeFile, toWav } from "../../src/codec/decode_file.ts";
 import { type Span, waveformSvg } from "../media/waveform.ts";
 import { httpError } from "../http_error.ts";
 

@@ -1,13 +1,13 @@
 /**
- * Decodes a recording file to float PCM (Ogg Opus with opus-decoder, WAV PCM16/G.711),
- * and re-encodes it as PCM16 WAV at the recording's rate for browsers and exports that
- * want WAV. Whole-file, in memory: calls are minutes long, not hours.
+ * Reads a recording file back: decodes it to float PCM (Ogg Opus with opus-decoder, WAV
+ * PCM16/G.711), and re-encodes it as PCM16 WAV at the recording's rate for browsers and
+ * exports that want WAV. Whole-file, in memory: calls are minutes long, not hours.
  */
-import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
-import { parseOpusHead } from "../../src/codec/opus_head.ts";
-import { oggPackets, scanOggPages } from "../../src/codec/ogg.ts";
-import { encodeWav, parseWav } from "../../src/codec/wav.ts";
-import { ALAW_DECODE_TABLE, ULAW_DECODE_TABLE } from "../../src/codec/g711.ts";
+import { decodeOggOpus } from "./opus_decode.ts";
+import { parseOpusHead } from "./opus_head.ts";
+import { oggPackets, scanOggPages } from "./ogg.ts";
+import { encodeWav, parseWav } from "./wav.ts";
+import { ALAW_DECODE_TABLE, ULAW_DECODE_TABLE } from "./g711.ts";
 
 /** Float PCM, one array per channel. */
 export interface Pcm {
