@@ -17,7 +17,10 @@ export const PERMISSIONS = [
 /** One of {@link PERMISSIONS}. */
 export type Permission = typeof PERMISSIONS[number];
 
-/** The shipped roles; editable in the admin UI, seeded by the first migration. */
+/**
+ * The shipped roles; editable in the admin UI. The first migration seeds its own copy of
+ * them, so a change here needs a new migration (src/store/migrations/migrations_test.ts).
+ */
 export const ROLE_PERMISSIONS: Record<string, { description: string; permissions: Permission[] }> =
   {
     admin: {

@@ -1,5 +1,59 @@
 import { type Kysely, sql } from "kysely";
-import { ROLE_PERMISSIONS } from "../../auth/permissions.ts";
+
+/**
+ * The built-in roles as shipped with this migration, written out so that later edits to
+ * src/auth/permissions.ts never change what it seeds (a migration carries its own data).
+ */
+const BUILT_IN_ROLES: readonly { name: string; description: string; permissions: string[] }[] = [
+  {
+    name: "admin",
+    description: "Administers users, rules and the system; sees all recordings in scope",
+    permissions: [
+      "recording.search",
+      "recording.play",
+      "recording.export",
+      "recording.hold",
+      "audit.view",
+      "audit.export",
+      "report.view",
+      "report.export",
+      "rules.view",
+      "users.manage",
+      "system.manage",
+    ],
+  },
+  {
+    name: "supervisor",
+    description: "Searches and plays recordings of agents in their org subtree",
+    permissions: [
+      "recording.search",
+      "recording.play",
+      "recording.export",
+      "report.view",
+      "rules.view",
+    ],
+  },
+  {
+    name: "compliance",
+    description: "Reviews, holds and deletes recordings; reads and exports the audit trail",
+    permissions: [
+      "recording.search",
+      "recording.play",
+      "recording.export",
+      "recording.delete",
+      "recording.hold",
+      "audit.view",
+      "audit.export",
+      "report.view",
+      "report.export",
+    ],
+  },
+  {
+    name: "agent",
+    description: "Pauses and resumes their own active call; may play their own recordings",
+    permissions: ["pause.own"],
+  },
+];
 
 const DDL = `
 CREATE TABLE calls (
@@ -176,11 +230,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     const text = stmt.trim();
     if (text) await sql.raw(text.endsWith("END") ? text + ";" : text).execute(db);
   }
-  for (const [role, { description, permissions }] of Object.entries(ROLE_PERMISSIONS)) {
-    await sql`INSERT INTO roles (name, description, built_in) VALUES (${role}, ${description}, 1)`
+  for (const { name, description, permissions } of BUILT_IN_ROLES) {
+    await sql`INSERT INTO roles (name, description, built_in) VALUES (${name}, ${description}, 1)`
       .execute(db);
     for (const p of permissions) {
-      await sql`INSERT INTO role_permissions (role, permission) VALUES (${role}, ${p})`.execute(db);
+      await sql`INSERT INTO role_permissions (role, permission) VALUES (${name}, ${p})`.execute(db);
     }
   }
 }
