@@ -4,7 +4,9 @@
  * `POST /recordings/:id/played` (the player's report of the seconds heard, audited as
  * `recording.played`) and `POST /recordings/:id/export` (download with a reason). Files
  * are found only through the database row, resolved inside their storage root (see
- * media/resolve_file.ts).
+ * media/resolve_file.ts). Every `/audio` response that returns bytes is audited as
+ * `recording.play`, once per session and recording in 5 minutes (media/play_audit.ts);
+ * the waveform is audited as `recording.waveform`.
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
@@ -14,6 +16,7 @@ import { auditActor, auditRecording, readReason, visibleRecording } from "../rec
 import type { Recording } from "../../src/store/schema/recordings.ts";
 import { resolveInside } from "../media/resolve_file.ts";
 import { serveFile } from "../media/serve_file.ts";
+import { auditPlay, PlayLedger } from "../media/play_audit.ts";
 import { decodeFile, toWav } from "../../src/codec/decode_file.ts";
 import { type Span, waveformSvg } from "../media/waveform.ts";
 import { httpError } from "../http_error.ts";
@@ -74,24 +77,20 @@ class SvgCache {
 export function recordingMediaRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   const svgCache = new SvgCache();
+  const plays = new PlayLedger();
   const play = requirePermission("recording.play", { notFound: true });
 
   r.get("/:id/audio", play, async (c) => {
     const rec = await visibleRecording(c, c.req.param("id"), "recording.play");
     const path = await recordingFile(c, rec);
     const range = c.req.header("Range");
-    if (!range || /^bytes=0-/.test(range.trim())) {
-      await c.get("app").audit.append({
-        ...auditActor(c),
-        ...(await auditRecording(c, rec, { format: rec.format, range: range ?? null })),
-        action: "recording.play",
-      });
-    }
-    return await serveFile(path, { range, ifRange: c.req.header("If-Range") }, {
+    const res = await serveFile(path, { range, ifRange: c.req.header("If-Range") }, {
       contentType: mimeOf(rec),
       etag: rec.sha256,
       method: c.req.method,
     });
+    await auditPlay(c, rec, res, plays);
+    return res;
   });
 
   r.get("/:id/audio.wav", play, async (c) => {
@@ -142,6 +141,12 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
       svg = waveformSvg(pcm, spans, { labels });
       svgCache.set(key, svg);
     }
+    // The waveform shows who spoke when: audited like a page view of the recording.
+    await c.get("app").audit.append({
+      ...auditActor(c),
+      ...(await auditRecording(c, rec)),
+      action: "recording.waveform",
+    });
     return c.body(svg, 200, {
       "Content-Type": "image/svg+xml",
       "Cache-Control": "private, no-store",
