@@ -7,6 +7,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../store/schema/database.ts";
 import type { AuditEvent, AuditEventTable } from "../store/schema/audit.ts";
+import { auditChainTail, insertAuditEvent } from "../store/queries/audit.ts";
 import { canonicalJson } from "./canonical_json.ts";
 import { sha256Hex } from "../auth/password.ts";
 
@@ -72,8 +73,7 @@ export class AuditLog {
   }
 
   async #appendIn(db: DbOrTx, input: AuditInput): Promise<AuditEvent> {
-    const last = await db.selectFrom("audit_events").select(["seq", "hash"]).orderBy("seq", "desc")
-      .limit(1).executeTakeFirst();
+    const last = await auditChainTail(db);
     const entry: AuditHashed = {
       seq: (last?.seq ?? 0) + 1,
       ts: this.#now().toISOString(),
@@ -94,7 +94,7 @@ export class AuditLog {
       prev_hash: last?.hash ?? GENESIS_HASH,
     };
     const hash = await entryHash(entry);
-    await db.insertInto("audit_events").values({ ...entry, hash }).execute();
+    await insertAuditEvent(db, { ...entry, hash });
     return { ...entry, hash };
   }
 }

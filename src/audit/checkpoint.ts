@@ -15,15 +15,10 @@
 import { join } from "node:path";
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema/database.ts";
+import { auditChainStats, auditEventsInSeqOrder, auditHashAt } from "../store/queries/audit.ts";
 import { canonicalJson } from "./canonical_json.ts";
 import { type SigningKey, type VerifyingKey } from "./checkpoint_key.ts";
-import {
-  type Anchor,
-  auditRowsFrom,
-  GENESIS_ANCHOR,
-  verifyChain,
-  type VerifyResult,
-} from "./verify.ts";
+import { type Anchor, GENESIS_ANCHOR, verifyChain, type VerifyResult } from "./verify.ts";
 
 /** The checkpoint file name under the data directory. */
 export const CHECKPOINT_FILE = "audit-checkpoints.jsonl";
@@ -205,9 +200,7 @@ export async function writeCheckpoint(
     });
   }
   const latest = file.checkpoints.at(-1);
-  const stats = await db.selectFrom("audit_events")
-    .select((eb) => [eb.fn.min("seq").as("first"), eb.fn.countAll<number>().as("count")])
-    .executeTakeFirstOrThrow();
+  const stats = await auditChainStats(db);
   if (stats.first === null) return null;
   const anchor = options.anchor ?? anchorFor(latest, stats.first);
   if (stats.first !== anchor.firstSeq) {
@@ -223,17 +216,15 @@ export async function writeCheckpoint(
   const claims = latest ? [{ seq: latest.seq, hash: latest.hash }] : [];
   let res: VerifyResult;
   if (resume === anchor) {
-    res = await verifyChain(auditRowsFrom(db, anchor.firstSeq - 1), {
+    res = await verifyChain(auditEventsInSeqOrder(db, {}, anchor.firstSeq - 1), {
       anchor,
       checkpoints: claims,
     });
   } else {
-    res = await verifyChain(auditRowsFrom(db, latest!.seq), { anchor: resume });
+    res = await verifyChain(auditEventsInSeqOrder(db, {}, latest!.seq), { anchor: resume });
     if (res.ok && res.lastSeq === null) {
       // No new rows: the checkpointed tail itself must still be there.
-      const row = await db.selectFrom("audit_events").select("hash").where("seq", "=", latest!.seq)
-        .executeTakeFirst();
-      if (row?.hash !== latest!.hash) {
+      if ((await auditHashAt(db, latest!.seq)) !== latest!.hash) {
         res = { ...res, ok: false, firstBroken: { seq: latest!.seq, reason: "tail truncated" } };
       }
     }

@@ -6,6 +6,7 @@
  */
 import type { App, Service } from "../app.ts";
 import { parseDuration } from "../duration.ts";
+import { raiseAlarm } from "../store/queries/alarms.ts";
 import { AuditChainBrokenError, type Checkpoint, writeCheckpoint } from "./checkpoint.ts";
 import { loadOrCreateSigningKey, type SigningKey } from "./checkpoint_key.ts";
 
@@ -53,7 +54,7 @@ export function auditCheckpointService(
         seq: err.broken.seq,
         reason: err.broken.reason,
       });
-      await raiseAlarm(app, err.message, options.now?.() ?? new Date());
+      await raiseChainAlarm(app, err.message, options.now?.() ?? new Date());
       return null;
     }
   }
@@ -81,18 +82,9 @@ export function auditCheckpointService(
   };
 }
 
-async function raiseAlarm(app: App, message: string, now: Date): Promise<void> {
+async function raiseChainAlarm(app: App, message: string, now: Date): Promise<void> {
   try {
-    const open = await app.store.db.selectFrom("alarms").select("id")
-      .where("kind", "=", "audit.chain").where("cleared_at", "is", null).executeTakeFirst();
-    if (open) return;
-    await app.store.db.insertInto("alarms").values({
-      kind: "audit.chain",
-      severity: "critical",
-      message,
-      raised_at: now.toISOString(),
-      cleared_at: null,
-    }).execute();
+    await raiseAlarm(app.store.db, "audit.chain", "critical", message, now, { keepOpen: true });
   } catch (err) {
     app.log.error("cannot raise audit alarm", { error: err });
   }

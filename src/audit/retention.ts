@@ -14,8 +14,14 @@
  * A crash between 3 and 5 leaves a chain that still verifies (the `next` anchor is
  * signed). The verifier then accepts a chain starting at the signed anchor only.
  */
-import { sql } from "kysely";
 import type { Store } from "../store/db.ts";
+import {
+  auditHashAt,
+  deleteAuditPrefix,
+  firstAuditSeq,
+  firstAuditSeqSince,
+  lastAuditSeq,
+} from "../store/queries/audit.ts";
 import { parseDuration } from "../duration.ts";
 import type { AuditInput, AuditLog } from "./audit_log.ts";
 import { AuditChainBrokenError, type Checkpoint, writeCheckpoint } from "./checkpoint.ts";
@@ -60,12 +66,9 @@ export async function pruneAudit(
   const db = store.db;
   const report = await verifyAuditStore(db, dataDir);
   if (!report.ok) throw new AuditChainBrokenError(report.firstBroken!);
-  const first = await db.selectFrom("audit_events").select(["seq"]).orderBy("seq").limit(1)
-    .executeTakeFirst();
-  const keep = await db.selectFrom("audit_events").select((eb) => eb.fn.min("seq").as("seq"))
-    .where("ts", ">=", cutoff).executeTakeFirstOrThrow();
-  const last = await db.selectFrom("audit_events").select("seq").orderBy("seq", "desc").limit(1)
-    .executeTakeFirst();
+  const first = await firstAuditSeq(db);
+  const keep = await firstAuditSeqSince(db, cutoff);
+  const last = await lastAuditSeq(db);
   const none: PruneResult = {
     cutoff,
     removed: 0,
@@ -75,24 +78,24 @@ export async function pruneAudit(
     archive: null,
     checkpoint: null,
   };
-  if (!first || !last) return none;
+  if (first === null || last === null) return none;
   // Rows with seq < keepFrom go; when all are older, the retention entry becomes the first.
-  const keepFrom = keep.seq ?? last.seq + 1;
-  if (keepFrom <= first.seq) return none;
+  const keepFrom = keep ?? last + 1;
+  if (keepFrom <= first) return none;
   const toSeq = keepFrom - 1;
-  const lastRemoved = await db.selectFrom("audit_events").select("hash").where("seq", "=", toSeq)
-    .executeTakeFirstOrThrow();
-  const anchor: Anchor = { firstSeq: keepFrom, firstPrevHash: lastRemoved.hash };
+  const lastRemoved = await auditHashAt(db, toSeq);
+  if (lastRemoved === undefined) throw new Error(`Cannot prune audit: seq ${toSeq} is missing`);
+  const anchor: Anchor = { firstSeq: keepFrom, firstPrevHash: lastRemoved };
   const result: PruneResult = {
     ...none,
-    removed: toSeq - first.seq + 1,
-    fromSeq: first.seq,
+    removed: toSeq - first + 1,
+    fromSeq: first,
     toSeq,
     anchor,
   };
   if (options.dryRun) return result;
   if (options.archiveFile) {
-    const w = await writeAuditCsvFile(db, options.archiveFile, { fromSeq: first.seq, toSeq });
+    const w = await writeAuditCsvFile(db, options.archiveFile, { fromSeq: first, toSeq });
     result.archive = { file: options.archiveFile, sha256: w.sha256 };
   }
   await writeCheckpoint(db, dataDir, key, { now, next: anchor });
@@ -109,14 +112,7 @@ async function cutPrefix(
   anchor: Anchor,
 ): Promise<void> {
   await store.db.transaction().execute(async (tx) => {
-    const trigger = await sql<{ sql: string }>`
-      SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_events_no_delete'`
-      .execute(tx);
-    const ddl = trigger.rows[0]?.sql;
-    if (!ddl) throw new Error("Cannot prune audit: the append-only DELETE trigger is missing");
-    await sql`DROP TRIGGER audit_events_no_delete`.execute(tx);
-    await sql`DELETE FROM audit_events WHERE seq < ${anchor.firstSeq}`.execute(tx);
-    await sql.raw(ddl).execute(tx);
+    await deleteAuditPrefix(tx, anchor.firstSeq);
     await audit.append({
       actor,
       action: "audit.retention",

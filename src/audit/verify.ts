@@ -10,8 +10,6 @@
  * - every signed checkpoint whose seq is present must match that row's hash, and with
  *   `requireTail` the chain must reach the latest checkpoint (else the tail was cut).
  */
-import type { Kysely } from "kysely";
-import type { Database } from "../store/schema/database.ts";
 import type { AuditEvent } from "../store/schema/audit.ts";
 import { entryHash, GENESIS_HASH } from "./audit_log.ts";
 
@@ -146,20 +144,4 @@ export async function verifyChain(
     }
   }
   return res;
-}
-
-/** Reads audit rows in seq order, in batches (keyset on seq), from `afterSeq` on. */
-export async function* auditRowsFrom(
-  db: Kysely<Database>,
-  afterSeq = 0,
-  batch = 1000,
-): AsyncGenerator<AuditEvent> {
-  let after = afterSeq;
-  for (;;) {
-    const rows = await db.selectFrom("audit_events").selectAll().where("seq", ">", after)
-      .orderBy("seq").limit(batch).execute();
-    for (const r of rows) yield { ...r };
-    if (rows.length < batch) return;
-    after = rows[rows.length - 1].seq;
-  }
 }

@@ -5,16 +5,11 @@
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema/database.ts";
+import { auditEventsInSeqOrder, firstAuditSeq } from "../store/queries/audit.ts";
 import { anchorFor, type Checkpoint, checkpointPath, readCheckpoints } from "./checkpoint.ts";
 import { loadPublicKeyFile, loadVerifyingKey, type VerifyingKey } from "./checkpoint_key.ts";
 import { parseAuditCsv } from "./audit_csv.ts";
-import {
-  type Anchor,
-  auditRowsFrom,
-  GENESIS_ANCHOR,
-  verifyChain,
-  type VerifyResult,
-} from "./verify.ts";
+import { type Anchor, GENESIS_ANCHOR, verifyChain, type VerifyResult } from "./verify.ts";
 
 /** A verification report: the chain result plus what the checkpoints contributed. */
 export interface AuditVerifyReport extends VerifyResult {
@@ -79,10 +74,8 @@ export async function verifyAuditStore(
   const key = await loadVerifyingKey(dataDir);
   const file = await readCheckpoints(checkpointPath(dataDir), key);
   if (file.problem) return fromCheckpointProblem(source, file.problem, GENESIS_ANCHOR);
-  const first = await db.selectFrom("audit_events").select("seq").orderBy("seq").limit(1)
-    .executeTakeFirst();
-  const anchor = anchorFor(file.checkpoints.at(-1), first?.seq ?? null);
-  const res = await verifyChain(auditRowsFrom(db, 0), {
+  const anchor = anchorFor(file.checkpoints.at(-1), await firstAuditSeq(db));
+  const res = await verifyChain(auditEventsInSeqOrder(db, {}), {
     anchor,
     checkpoints: file.checkpoints,
     requireTail: true,

@@ -7,21 +7,22 @@ import { copyDb, dropAuditTriggers, seedAudit, tempBox } from "./_test_util.ts";
 import { AUDIT_COLUMNS } from "./audit_csv.ts";
 import { writeCheckpoint } from "./checkpoint.ts";
 import { loadOrCreateSigningKey } from "./checkpoint_key.ts";
-import { auditRowsFrom, verifyChain } from "./verify.ts";
+import { verifyChain } from "./verify.ts";
+import { auditEventsInSeqOrder } from "../store/queries/audit.ts";
 import { verifyAuditStore } from "./verify_store.ts";
 
 const opts = { sanitizeOps: true, sanitizeResources: true };
 
 async function rowsOf(box: Awaited<ReturnType<typeof tempBox>>): Promise<AuditEvent[]> {
   const out: AuditEvent[] = [];
-  for await (const r of auditRowsFrom(box.store.db)) out.push(r);
+  for await (const r of auditEventsInSeqOrder(box.store.db, {})) out.push(r);
   return out;
 }
 
 Deno.test("verifyChain() accepts an intact chain and counts every row", opts, async () => {
   await using box = await tempBox();
   await seedAudit(box, 12);
-  const res = await verifyChain(auditRowsFrom(box.store.db, 0, 5));
+  const res = await verifyChain(auditEventsInSeqOrder(box.store.db, {}, 0, 5));
   assert.deepEqual({ ...res }, {
     ok: true,
     checked: 12,

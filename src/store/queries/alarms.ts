@@ -5,17 +5,22 @@
 import type { Db } from "../db.ts";
 import type { Alarm, AlarmTable } from "../schema/storage.ts";
 
-/** Raises (or refreshes) the alarm `kind`; returns true when it was not already open. */
+/**
+ * Raises (or refreshes) the alarm `kind`; returns true when it was not already open.
+ * With `keepOpen`, an open alarm stays as it is (its first message wins).
+ */
 export async function raiseAlarm(
   db: Db,
   kind: string,
   severity: AlarmTable["severity"],
   message: string,
   now: Date,
+  options: { keepOpen?: boolean } = {},
 ): Promise<boolean> {
   const open = await db.selectFrom("alarms").select("id").where("kind", "=", kind)
     .where("cleared_at", "is", null).executeTakeFirst();
   if (open) {
+    if (options.keepOpen) return false;
     await db.updateTable("alarms").set({ severity, message }).where("id", "=", open.id).execute();
     return false;
   }
