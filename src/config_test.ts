@@ -102,9 +102,13 @@ Deno.test("resolveConfig() refuses a recording sample rate the capture cannot gi
 });
 
 Deno.test("resolveConfig() checks the RTP source policy and its media networks", () => {
-  const ok = resolveConfig({
-    rtp: { sourcePolicy: "networks", mediaNetworks: ["10.20.0.0/16", "2001:db8::/32"] },
-  }, {}, "x.yaml");
+  const ok = resolveConfig(
+    {
+      rtp: { sourcePolicy: "networks", mediaNetworks: ["10.20.0.0/16", "2001:db8::/32"] },
+    },
+    {},
+    "x.yaml",
+  );
   assert.deepEqual(ok.rtp.mediaNetworks, ["10.20.0.0/16", "2001:db8::/32"]);
   const problems = (raw: Record<string, unknown>) => {
     try {

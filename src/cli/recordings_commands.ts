@@ -43,6 +43,7 @@ export const recordingsListCommand: Command = {
       "flag_no_media",
       "flag_one_way",
       "flag_paused",
+      "flag_foreign_media",
     ]).orderBy("started_at", "desc").orderBy("id", "desc").limit(limit);
     if (since) q = q.where("started_at", ">=", since);
     const rows = (await q.execute()).map((r) => ({
@@ -52,6 +53,7 @@ export const recordingsListCommand: Command = {
         r.flag_no_media ? "no-media" : "",
         r.flag_one_way ? "one-way" : "",
         r.flag_paused ? "paused" : "",
+        r.flag_foreign_media ? "foreign-media" : "",
       ].filter(Boolean).join(","),
     }));
     if (args.values.json) io.stdout(JSON.stringify(rows) + "\n");
@@ -141,7 +143,7 @@ export const recordingsShowCommand: Command = {
       `  rule       ${rec.rule_id ?? "-"}   mode ${rec.mode ?? "-"}   partitions ${
         rec.partitions || "-"
       }`,
-      `  flags      interrupted=${rec.flag_interrupted} no-media=${rec.flag_no_media} one-way=${rec.flag_one_way} paused=${rec.flag_paused} gaps=${rec.flag_gaps}`,
+      `  flags      interrupted=${rec.flag_interrupted} no-media=${rec.flag_no_media} one-way=${rec.flag_one_way} paused=${rec.flag_paused} gaps=${rec.flag_gaps} foreign-media=${rec.flag_foreign_media}`,
       "participants:",
       ...participants.map((p) =>
         `  ${p.role.padEnd(8)} ch${p.channel ?? "-"} ${p.aor ?? ""} ${p.name ?? ""}`
@@ -150,7 +152,9 @@ export const recordingsShowCommand: Command = {
       ...out.streams.map((s) =>
         `  label ${s.label} ${s.codec} port ${s.port} ch${s.channel ?? "-"} received ${
           s.stats.received ?? 0
-        } lost ${s.stats.lost ?? 0} jitter ${s.stats.jitterMs ?? 0} ms`
+        } lost ${s.stats.lost ?? 0} jitter ${s.stats.jitterMs ?? 0} ms foreign ${
+          s.stats.foreignPackets ?? 0
+        } oversize ${s.stats.oversizePackets ?? 0}`
       ),
       "pauses:",
       ...pauses.map((p) =>

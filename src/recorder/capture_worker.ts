@@ -8,6 +8,7 @@
  * G.711 on disk, written asynchronously) until the encoder catches up and replays it.
  */
 import { UdpCapture } from "../rtp/udp_capture.ts";
+import { sourceFilter } from "../rtp/source_policy.ts";
 import { StreamReceiver } from "./stream_receiver.ts";
 import type { OpusDecodeFn, PayloadCodec } from "./stream_receiver.ts";
 import { Timeline } from "./timeline.ts";
@@ -38,6 +39,10 @@ interface Rec {
   timeline: Timeline;
   receivers: Map<string, StreamReceiver>;
   captures: Map<string, UdpCapture>;
+  /** The source spec each capture runs with, as JSON (to notice a re-offer's change). */
+  specs: Map<string, string>;
+  /** Counters of captures already closed (port change, end), kept for the final report. */
+  closedCounts: Map<string, CaptureCounts>;
   encoder: number;
   /** Bounded queue to the encoder: post or spill, and when to replay. */
   gate: BacklogGate;
@@ -45,6 +50,13 @@ interface Rec {
   journal: SpillJournal;
   closed: boolean;
   mediaSeen: Set<string>;
+}
+
+/** Per-stream socket counters that outlive the sockets. */
+interface CaptureCounts {
+  foreign: number;
+  rtcpPackets: number;
+  oversize: number;
 }
 
 let listen = "0.0.0.0";
@@ -87,9 +99,14 @@ async function addStreams(rec: Rec, streams: CaptureStream[]): Promise<number[]>
   const ports: number[] = [];
   for (const s of streams) {
     const codecs = new Map<number, PayloadCodec>(s.codecs);
+    const spec = JSON.stringify(s.sources ?? null);
+    const sources = s.sources ? sourceFilter(s.sources) : null;
     const existing = rec.receivers.get(s.key);
-    if (existing && rec.captures.get(s.key)?.port === s.port) {
+    const current = rec.captures.get(s.key);
+    if (existing && current?.port === s.port) {
       existing.setCodecs(codecs);
+      if (rec.specs.get(s.key) !== spec) current.setSources(sources);
+      rec.specs.set(s.key, spec);
       continue;
     }
     const hasOpus = [...codecs.values()].some((c) => c.name === "opus");
@@ -100,34 +117,69 @@ async function addStreams(rec: Rec, streams: CaptureStream[]): Promise<number[]>
       rec.timeline,
       hasOpus ? await opusDecoder() : null,
     );
+    let capture: UdpCapture;
+    try {
+      capture = UdpCapture.open({
+        port: s.port,
+        hostname: listen,
+        rtcp: true,
+        sources,
+        onRtp: (bytes, arrivalMs) => {
+          rx.receive(bytes, arrivalMs);
+          if (!rec.mediaSeen.has(rx.key)) {
+            rec.mediaSeen.add(rx.key);
+            post({ t: "media", rec: rec.id, key: rx.key });
+          }
+        },
+      });
+    } catch (err) {
+      throw new Error(
+        `Cannot bind RTP ports ${s.port}/${s.port + 1} of stream "${s.key}": ${
+          (err as Error).message
+        }`,
+      );
+    }
     rec.receivers.set(s.key, rx);
-    const capture = UdpCapture.open({
-      port: s.port,
-      hostname: listen,
-      rtcp: true,
-      onRtp: (bytes, arrivalMs) => {
-        rx.receive(bytes, arrivalMs);
-        if (!rec.mediaSeen.has(rx.key)) {
-          rec.mediaSeen.add(rx.key);
-          post({ t: "media", rec: rec.id, key: rx.key });
-        }
-      },
-    });
-    rec.captures.get(s.key)?.close();
+    if (current) retire(rec, s.key, current);
     rec.captures.set(s.key, capture);
+    rec.specs.set(s.key, spec);
     ports.push(s.port);
   }
   return ports;
 }
 
+/** Closes a capture, keeping its counters for the recording's report. */
+function retire(rec: Rec, key: string, capture: UdpCapture): void {
+  const c = capture.toJSON();
+  const kept = rec.closedCounts.get(key) ?? { foreign: 0, rtcpPackets: 0, oversize: 0 };
+  rec.closedCounts.set(key, {
+    foreign: kept.foreign + c.foreign,
+    rtcpPackets: kept.rtcpPackets + c.rtcpPackets,
+    oversize: kept.oversize + c.oversize,
+  });
+  capture.close();
+}
+
+/** Closed plus live counters of one stream's sockets. */
+function counts(rec: Rec, key: string): CaptureCounts {
+  const kept = rec.closedCounts.get(key) ?? { foreign: 0, rtcpPackets: 0, oversize: 0 };
+  const live = rec.captures.get(key)?.toJSON();
+  return {
+    foreign: kept.foreign + (live?.foreign ?? 0),
+    rtcpPackets: kept.rtcpPackets + (live?.rtcpPackets ?? 0),
+    oversize: kept.oversize + (live?.oversize ?? 0),
+  };
+}
+
 function report(rec: Rec): CaptureReport {
   const streams: CaptureReport["streams"] = {};
   for (const [k, rx] of rec.receivers) {
-    const cap = rec.captures.get(k)?.toJSON();
+    const c = counts(rec, k);
     streams[k] = {
       ...rx.stats(),
-      foreignPackets: cap?.foreign ?? 0,
-      rtcpPackets: cap?.rtcpPackets ?? 0,
+      foreignPackets: c.foreign,
+      rtcpPackets: c.rtcpPackets,
+      oversizePackets: c.oversize,
     };
   }
   return {
@@ -166,8 +218,9 @@ function backlog(): EncoderBacklog[] {
   return out;
 }
 
+/** Closes every socket of a recording; their counters stay in `closedCounts`. */
 function closeSockets(rec: Rec): void {
-  for (const c of rec.captures.values()) c.close();
+  for (const [key, c] of rec.captures) retire(rec, key, c);
   rec.captures.clear();
 }
 
@@ -213,6 +266,8 @@ function openRec(msg: Extract<ToCapture, { t: "open" }>): Rec {
     timeline: new Timeline(depthMs),
     receivers: new Map(),
     captures: new Map(),
+    specs: new Map(),
+    closedCounts: new Map(),
     encoder,
     gate: new BacklogGate(backlogLimits(highMs, lowMs)),
     journal: new SpillJournal({
@@ -247,15 +302,21 @@ async function handle(msg: ToCapture): Promise<void> {
         post({ t: "open-failed", rec: msg.rec, error: (err as Error).message });
         return;
       }
+      // Bind first: a port that cannot be bound fails the open before the encoder
+      // creates a file or a tick posts audio, so nothing of the recording remains.
+      let ports: number[];
+      try {
+        ports = await addStreams(rec, msg.streams);
+      } catch (err) {
+        closeSockets(rec);
+        rec.journal.close();
+        post({ t: "open-failed", rec: rec.id, error: (err as Error).message });
+        return;
+      }
       recs.set(msg.rec, rec);
       tracked.set(msg.rec, rec);
       rec.journal.send({ t: "begin", rec: rec.id, file: msg.file });
-      try {
-        post({ t: "opened", rec: rec.id, ports: await addStreams(rec, msg.streams) });
-      } catch (err) {
-        closeSockets(rec);
-        post({ t: "open-failed", rec: rec.id, error: (err as Error).message });
-      }
+      post({ t: "opened", rec: rec.id, ports });
       return;
     }
     case "update": {

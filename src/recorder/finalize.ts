@@ -60,3 +60,4 @@ export async function finishClosed(
     },
   };
 }
+      foreignMedia: streams.some(([, s]) => (s.foreignPackets ?? 0) > 0),

@@ -5,6 +5,7 @@
  */
 import type { PayloadCodec, StreamReport } from "./stream_receiver.ts";
 import type { GapSpan, PauseSpan, TimelineStats } from "./timeline.ts";
+import type { SourceSpec } from "../rtp/source_policy.ts";
 
 /** One negotiated stream to capture. */
 export interface CaptureStream {
@@ -13,6 +14,8 @@ export interface CaptureStream {
   port: number;
   channel: 0 | 1;
   codecs: [number, PayloadCodec][];
+  /** Who may send to it (rtp.sourcePolicy); absent: anyone, latched to the first. */
+  sources?: SourceSpec;
 }
 
 /** File settings an encoder needs for one recording. */

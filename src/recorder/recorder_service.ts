@@ -76,6 +76,17 @@ interface Active {
 
 /** Where rules come from: the hot-reloading service, or a fixed set in tests. */
 export interface RuleSource {
+/** Of the drain time, at most this much is kept to finish files of calls still running. */
+const DRAIN_FINISH_MS = 3000;
+
+/** A recording about to start: chosen before its ports are bound and its rows written. */
+interface RecordingPlan {
+  id: string;
+  rel: string;
+  now: Date;
+  assignment: ChannelAssignment;
+}
+
   current(): RuleSet;
 }
 
@@ -223,7 +234,6 @@ export class RecorderService implements Service, CallControl {
     })();
     const now = this.#now();
     const callId = crypto.randomUUID();
-    const f = facts.fields;
     const active: Active = {
       session,
       callId,
@@ -241,8 +251,41 @@ export class RecorderService implements Service, CallControl {
       noMedia: false,
       noMediaTimer: null,
     };
-    // The call, its decision and the recording's rows are one commit (one fsync); the
-    // RTP sockets open after it, still before the SIP 200 OK (the `prepare` hook).
+    // The RTP sockets are bound first (the `prepare` hook, before the SIP 200 OK): a port
+    // that cannot be bound throws here and the call is refused (503) before any row
+    // exists. Then the call, its decision and the recording's rows are one commit.
+    const plan = decision.record ? await this.#planRecording(active) : null;
+    if (plan) {
+      this.#active.set(session.key, active);
+      try {
+        await this.#openMedia(active);
+      } catch (err) {
+        this.#active.delete(session.key);
+        this.#app.log.error("cannot open media: refusing the call", {
+          call: callId,
+          recording: plan.id,
+          error: err,
+        });
+        throw err;
+      }
+    }
+    try {
+      await this.#storeStart(active, plan);
+    } catch (err) {
+      if (plan) {
+        this.#active.delete(session.key);
+        this.#engine.abandon(plan.id);
+      }
+      throw err;
+    }
+    this.#active.set(session.key, active);
+    if (!plan) this.#counts.notRecorded++;
+  }
+
+  /** The call, its decision and (when recording) the recording's rows, in one commit. */
+  async #storeStart(active: Active, plan: RecordingPlan | null): Promise<void> {
+    const { session, callId, facts, decision, startedAt: now } = active;
+    const f = facts.fields;
     await inTransaction(this.#app.store.db, async (tx) => {
       await insertCall(tx, {
         id: callId,
@@ -268,11 +311,8 @@ export class RecorderService implements Service, CallControl {
         metadata: JSON.stringify(facts.data),
       });
       await this.#storeDecision(tx, callId, facts, decision, "siprec");
-      if (decision.record) await this.#newRecording(active, tx);
+      if (plan) await this.#insertRecording(active, plan, tx);
     });
-    this.#active.set(session.key, active);
-    if (decision.record) await this.#openMedia(active);
-    else this.#counts.notRecorded++;
   }
 
   async #storeDecision(
@@ -302,19 +342,38 @@ export class RecorderService implements Service, CallControl {
   }
 
   async #startRecording(a: Active): Promise<void> {
-    await this.#newRecording(a, this.#app.store.db);
-    await this.#openMedia(a);
+    const plan = await this.#planRecording(a);
+    try {
+      await this.#openMedia(a);
+    } catch (err) {
+      a.recordingId = a.path = a.assignment = null;
+      this.#app.log.error("cannot open media: the call goes on unrecorded", {
+        call: a.callId,
+        recording: plan.id,
+        error: err,
+      });
+      return;
+    }
+    await this.#insertRecording(a, plan, this.#app.store.db);
   }
 
-  /** Writes a new recording's rows for the active call (in `db`, maybe a transaction). */
-  async #newRecording(a: Active, db: Db): Promise<void> {
-    const cfg = this.#app.config;
+  /** Picks the next recording's id, file and channels for the active call (no rows yet). */
+  async #planRecording(a: Active): Promise<RecordingPlan> {
     const id = crypto.randomUUID();
     const now = this.#now();
     const day = now.toISOString().slice(0, 10).replaceAll("-", "/");
     const rel = `${day}/${id}.${a.decision.format === "wav" ? "wav" : "ogg"}`;
     await Deno.mkdir(join(this.#spoolDir, day), { recursive: true });
-    const assignment = assignChannels(a.session, cfg.recorder.leftChannel);
+    a.recordingId = id;
+    a.path = join(this.#spoolDir, rel);
+    a.assignment = assignChannels(a.session, this.#app.config.recorder.leftChannel);
+    return { id, rel, now, assignment: a.assignment };
+  }
+
+  /** Writes a planned recording's rows (in `db`, maybe a transaction). */
+  async #insertRecording(a: Active, plan: RecordingPlan, db: Db): Promise<void> {
+    const cfg = this.#app.config;
+    const { id, rel, now, assignment } = plan;
     const f = a.facts.fields;
     const retention = a.decision.retention;
     const keepFor = retention ? cfg.storage.retentionClasses[retention] : cfg.storage.purgeAfter;
@@ -343,6 +402,7 @@ export class RecorderService implements Service, CallControl {
         business_unit: f.businessUnit ?? null,
         customer_type: f.customerType ?? null,
         language: f.language ?? null,
+  /** A new recording mid-call (after a transfer): bind, then rows; unrecorded if a bind fails. */
         ani: f.ani ?? null,
         dnis: f.dnis ?? null,
         direction: f.direction ?? null,
@@ -369,40 +429,33 @@ export class RecorderService implements Service, CallControl {
       })),
       metadata: a.facts.data,
     });
-    a.recordingId = id;
     this.#counts.started++;
-    a.path = join(this.#spoolDir, rel);
-    a.assignment = assignment;
   }
 
-  /** Binds the recording's RTP ports and starts its file in the media workers. */
+  /** Binds the recording's RTP ports and starts its file; throws when a bind fails. */
   async #openMedia(a: Active): Promise<void> {
     const cfg = this.#app.config;
     const id = a.recordingId!, assignment = a.assignment!;
-    try {
-      await this.#engine.open(id, this.#captureStreams(a.session, assignment), {
-        path: a.path!,
-        format: a.decision.format,
-        complexity: cfg.recorder.opus.complexity,
-        bitrate: cfg.recorder.opus.bitrate,
-        silenceGateDbfs: cfg.recorder.opus.silenceGateDbfs,
-        pageIntervalMs: cfg.recorder.pageIntervalMs,
-        syncIntervalMs: cfg.recorder.fsyncIntervalMs,
-        comments: [
-          opusComment("CALLID", a.session.sipCallId),
-          opusComment("SESSIONID", a.session.sessionId),
-          opusComment("RECORDINGID", id),
-          ...assignment.participants.map((p) =>
-            opusComment("PARTICIPANT", `${p.role}:${p.aor ?? p.id}:ch${p.channel ?? "-"}`)
-          ),
-        ],
-      });
-      const timer = setTimeout(() => this.#checkMedia(a), cfg.rtp.noMediaSeconds * 1000);
-      Deno.unrefTimer(timer as unknown as number);
-      a.noMediaTimer = timer;
-    } catch (err) {
-      this.#app.log.error("cannot open media for recording", { recording: id, error: err });
-    }
+    await this.#engine.open(id, this.#captureStreams(a.session, assignment), {
+      path: a.path!,
+      format: a.decision.format,
+      complexity: cfg.recorder.opus.complexity,
+      bitrate: cfg.recorder.opus.bitrate,
+      silenceGateDbfs: cfg.recorder.opus.silenceGateDbfs,
+      pageIntervalMs: cfg.recorder.pageIntervalMs,
+      syncIntervalMs: cfg.recorder.fsyncIntervalMs,
+      comments: [
+        opusComment("CALLID", a.session.sipCallId),
+        opusComment("SESSIONID", a.session.sessionId),
+        opusComment("RECORDINGID", id),
+        ...assignment.participants.map((p) =>
+          opusComment("PARTICIPANT", `${p.role}:${p.aor ?? p.id}:ch${p.channel ?? "-"}`)
+        ),
+      ],
+    });
+    const timer = setTimeout(() => this.#checkMedia(a), cfg.rtp.noMediaSeconds * 1000);
+    Deno.unrefTimer(timer as unknown as number);
+    a.noMediaTimer = timer;
   }
 
   /** The no-media watchdog: warns (once per call) when no stream has sent a packet. */
@@ -462,11 +515,19 @@ export class RecorderService implements Service, CallControl {
     }
   }
 
+    const rtp = this.#app.config.rtp;
   /** Pauses the session's recording: digital silence until resumed. */
   #pause(a: Active, meta: PauseMeta): void {
     if (!a.recordingId || a.pausedAt) return;
     this.#engine.pause(a.recordingId);
     a.pauses.push(meta);
+      sources: s.remote && {
+        policy: rtp.sourcePolicy,
+        rtp: { address: s.remote.address, port: s.remote.port },
+        rtcp: { address: s.remote.rtcpAddress, port: s.remote.rtcpPort },
+        signalling: session.signallingAddress ?? null,
+        networks: rtp.mediaNetworks,
+      },
     a.pausedAt = this.#now();
     if (meta.source !== "src") {
       a.autoResume = setTimeout(() => {
@@ -570,12 +631,36 @@ export class RecorderService implements Service, CallControl {
     });
   }
 
-  /** Drain: wait for sessions to end until the deadline, then finish them as interrupted. */
+  /**
+   * Drain, bounded by `deadline` whatever happens: wait for sessions to end, then (with
+   * time left to finish files) end the rest as interrupted; recordings still not
+   * finished at the deadline are abandoned to the recovery sweep (their `.partial` and
+   * `recording` row are closed by it at the next start).
+   */
   async drain(deadline: number): Promise<void> {
-    while (this.#active.size > 0 && Date.now() < deadline) {
+    const finishMs = Math.min(DRAIN_FINISH_MS, Math.max(0, deadline - Date.now()) / 2);
+    while (this.#active.size > 0 && Date.now() < deadline - finishMs) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    await Promise.all([...this.#active.keys()].map((k) => this.ended(k, "shutdown")));
+    const ids = new Map([...this.#active].map(([k, a]) => [k, a.recordingId]));
+    const ending = [...ids.keys()].map((k) =>
+      this.ended(k, "shutdown").catch((err) =>
+        this.#app.log.error("cannot finish recording at shutdown", { session: k, error: err })
+      )
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((r) => {
+      timer = setTimeout(() => r("late"), Math.max(0, deadline - Date.now()));
+    });
+    const outcome = await Promise.race([Promise.all(ending), late]);
+    clearTimeout(timer);
+    if (outcome !== "late") return;
+    const left = [...this.#active.keys()].map((k) => ids.get(k)).filter((id) => id != null);
+    for (const id of left) this.#engine.abandon(id);
+    this.#app.log.warn("drain deadline reached: recordings left to the recovery sweep", {
+      recordings: left,
+      drainTimeoutSeconds: this.#app.config.recorder.drainTimeoutSeconds,
+    });
   }
 
   stop(): Promise<void> {

@@ -11,6 +11,8 @@ export interface SessionStream {
   port: number;
   /** Payload types we accepted, with their codecs. */
   codecs: { pt: number; name: "PCMU" | "PCMA" | "opus" | "telephone-event"; clockRate: number }[];
+  /** Where the offer said the stream's RTP and RTCP come from (absent: not signalled). */
+  remote?: { address: string; port: number; rtcpAddress: string; rtcpPort: number };
 }
 
 /** A participant from RFC 7865 metadata (or headers). */
@@ -33,6 +35,8 @@ export interface SessionInfo {
   source: "siprec" | "fork" | "api";
   streams: SessionStream[];
   participants: SessionParticipant[];
+  /** Address of the signalling peer (the SRC or SBC), for the media source policy. */
+  signallingAddress?: string;
   /** Flattened metadata: attached data, extension data, mapped headers. */
   metadata: Record<string, string>;
 }

@@ -21,7 +21,17 @@ function streamOf(s: StreamInfo): SessionStream {
   if (s.telephoneEventPt !== null) {
     codecs.push({ pt: s.telephoneEventPt, name: "telephone-event", clockRate: 8000 });
   }
-  return { label: s.label, port: s.direction === "inactive" ? 0 : s.port, codecs };
+  return {
+    label: s.label,
+    port: s.direction === "inactive" ? 0 : s.port,
+    codecs,
+    remote: {
+      address: s.remoteAddr,
+      port: s.remotePort,
+      rtcpAddress: s.remoteRtcpAddr,
+      rtcpPort: s.remoteRtcpPort,
+    },
+  };
 }
 
 function base(s: SessionOffer | RecordingSession): Omit<SessionInfo, "streams"> {
@@ -37,6 +47,7 @@ function base(s: SessionOffer | RecordingSession): Omit<SessionInfo, "streams"> 
       sends: p.sends,
     })),
     metadata: s.metadata,
+    signallingAddress: s.source.hostname,
   };
 }
 
@@ -54,8 +65,9 @@ export function sessionInfo(session: RecordingSession): SessionInfo {
 }
 
 /**
- * The SIP server's `prepare` hook: starts the recording (rows, RTP sockets bound) before
- * the 200 OK goes out, so no early packet meets a closed port.
+ * The SIP server's `prepare` hook: starts the recording (RTP sockets bound, then rows)
+ * before the 200 OK goes out, so no early packet meets a closed port. Rejects when a
+ * port cannot be bound: the SIP side then answers 503 and no recording row exists.
  */
 export async function prepareRecording(
   recorder: RecorderService,

@@ -23,9 +23,13 @@ export type OpusDecodeFn = (payload: Uint8Array) => Int16Array | null;
 /** Per-stream statistics stored with the recording. */
 export interface StreamReport extends StreamStatsSnapshot {
   badPackets: number;
-  /** Packets from another source than the latched one (filled in by the capture). */
+  /**
+   * Filled in by the capture: packets from a source the stream's policy refuses (or
+   * other than the latched one), RTCP packets, datagrams over the size limit.
+   */
   foreignPackets?: number;
   rtcpPackets?: number;
+  oversizePackets?: number;
   /** Timeline channel the stream was mixed to. */
   channel?: number;
   unknownPayload: number;

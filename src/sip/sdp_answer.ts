@@ -47,6 +47,9 @@ export interface AnsweredStream {
   telephoneEventPt: number | null;
   remoteAddr: string;
   remotePort: number;
+  /** Where the SRC's RTCP comes from: a=rtcp (RFC 3605), else remoteAddr, remotePort + 1. */
+  remoteRtcpAddr: string;
+  remoteRtcpPort: number;
   /** Direction the SRC offered (`inactive` = paused by the SRC). */
   offeredDirection: SdpDirection;
   /** Direction we answered. */
@@ -89,6 +92,17 @@ export interface Answer {
 /** True for any SRTP profile (RTP/SAVP, RTP/SAVPF, UDP/TLS/RTP/SAVP…). */
 export function isSecureProto(proto: string): boolean {
   return /SAVP/i.test(proto);
+}
+
+/** RFC 3605 §2.1 `a=rtcp:port [nettype addrtype address]`; absent or bad: port + 1. */
+function offeredRtcp(
+  value: string | undefined,
+  addr: string,
+  port: number,
+): { remoteRtcpAddr: string; remoteRtcpPort: number } {
+  const m = value ? /^(\d{1,5})(?:\s+IN\s+IP[46]\s+(\S+))?\s*$/i.exec(value.trim()) : null;
+  if (!m || Number(m[1]) > 65535) return { remoteRtcpAddr: addr, remoteRtcpPort: port + 1 };
+  return { remoteRtcpAddr: m[2] ?? addr, remoteRtcpPort: Number(m[1]) };
 }
 
 function chooseCodec(formats: RtpFormat[]): { codec: RtpFormat | null; te: RtpFormat | null } {
@@ -151,7 +165,9 @@ export function buildAnswer(opts: AnswerOptions): Answer {
     const label = attributeValue(m.attributes, "label") ?? null;
     const mid = attributeValue(m.attributes, "mid") ?? null;
     const remote = mediaConnection(offer, m);
-    const base = { index, label, mid, remoteAddr: remote?.address ?? "", remotePort: m.port };
+    const remoteAddr = remote?.address ?? "";
+    const rtcp = offeredRtcp(attributeValue(m.attributes, "rtcp"), remoteAddr, m.port);
+    const base = { index, label, mid, remoteAddr, remotePort: m.port, ...rtcp };
     if (!usable) {
       streams.push({
         ...base,

@@ -23,6 +23,9 @@ export interface StreamInfo {
   telephoneEventPt: number | null;
   remoteAddr: string;
   remotePort: number;
+  /** The SRC's RTCP address and port (a=rtcp, else remotePort + 1). */
+  remoteRtcpAddr: string;
+  remoteRtcpPort: number;
   /** Our answered direction: `recvonly` (recording) or `inactive`. */
   direction: SdpDirection;
   /** Direction the SRC offered; `inactive` = paused by the SRC. */
@@ -166,6 +169,8 @@ export function streamsOf(
       telephoneEventPt: s.telephoneEventPt,
       remoteAddr: s.remoteAddr,
       remotePort: s.remotePort,
+      remoteRtcpAddr: s.remoteRtcpAddr,
+      remoteRtcpPort: s.remoteRtcpPort,
       direction: s.direction,
       offeredDirection: s.offeredDirection,
       participantIds: participants.filter((p) => p.sends.includes(label)).map((p) => p.id),

@@ -17,6 +17,7 @@ export function flagWords(r: Recording): string[] {
   if (r.flag_one_way) out.push("one-way");
   if (r.flag_paused) out.push("paused");
   if (r.flag_gaps) out.push("gaps");
+  if (r.flag_foreign_media) out.push("foreign media");
   if (r.legal_hold) out.push("legal hold");
   if (r.state !== "complete") out.push(r.state);
   return out;

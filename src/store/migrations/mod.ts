@@ -9,6 +9,7 @@ import * as m0003 from "./0003_call_metadata.ts";
 import * as m0004 from "./0004_search_indexes.ts";
 import * as m0005 from "./0005_storage_lifecycle.ts";
 import * as m0006 from "./0006_search_order_indexes.ts";
+import * as m0007 from "./0007_foreign_media.ts";
 
 /** All migrations by name, applied in name order. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0004_search_indexes": m0004,
   "0005_storage_lifecycle": m0005,
   "0006_search_order_indexes": m0006,
+  "0007_foreign_media": m0007,
 };

@@ -3,6 +3,7 @@
  * streams, metadata and partitions, and the one-transaction finalize.
  */
 import type { DatabaseSync } from "node:sqlite";
+import type { Insertable } from "kysely";
 import type { Db } from "../db.ts";
 import type { CallTable, RecordingTable } from "../schema.ts";
 
@@ -105,7 +106,7 @@ export async function chargeQuota(
 
 /** A new recording with everything known at its start. */
 export interface NewRecording {
-  recording: RecordingTable;
+  recording: Insertable<RecordingTable>;
   participants: {
     key: string;
     aor: string | null;
@@ -190,7 +191,7 @@ export interface RecordingEnd {
     userId: number | null;
   }[];
   gaps: { channel: number; startMs: number; endMs: number }[];
-  flags: { noMedia: boolean; oneWay: boolean; interrupted: boolean };
+  flags: { noMedia: boolean; oneWay: boolean; interrupted: boolean; foreignMedia: boolean };
 }
 
 /** Marks a recording finished, with its stats, pauses and gaps, in one transaction (or the caller's). */
@@ -206,6 +207,7 @@ export async function finalizeRecording(db: Db, e: RecordingEnd): Promise<void> 
       flag_no_media: e.flags.noMedia ? 1 : 0,
       flag_one_way: e.flags.oneWay ? 1 : 0,
       flag_interrupted: e.flags.interrupted ? 1 : 0,
+      flag_foreign_media: e.flags.foreignMedia ? 1 : 0,
       flag_paused: e.pauses.length > 0 ? 1 : 0,
       flag_gaps: e.gaps.length,
     }).where("id", "=", e.id).execute();

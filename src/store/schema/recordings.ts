@@ -48,6 +48,8 @@ export interface RecordingTable {
   flag_one_way: number;
   flag_paused: number;
   flag_gaps: number;
+  /** Media from a source the RTP source policy refused was dropped (migration 0007). */
+  flag_foreign_media: Generated<number>;
   deleted_at: string | null;
   delete_reason: string | null;
   created_at: string;
