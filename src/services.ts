@@ -11,7 +11,7 @@ import { counter, gauge, type Sample } from "./metrics.ts";
 import { ReadPool } from "./store/read_pool.ts";
 import { VERSION } from "./version.ts";
 import { auditCheckpointService } from "./audit/checkpoint_service.ts";
-import { sweepDeletedFiles } from "../web/routes/recording_actions.ts";
+import { sweepDeletedFiles } from "./archive/deleted_files.ts";
 import { parseDuration } from "./duration.ts";
 import type { AuditInput } from "./audit/audit_log.ts";
 

@@ -5,44 +5,15 @@
  * Delete order: (1) in one transaction mark the row `deleted` with time and reason and
  * append the audit entry — if the audit write fails, nothing changes; (2) after commit,
  * remove the file. A crash between the two leaves a deleted row with a file, which
- * {@link sweepDeletedFiles} removes; never a missing file on a live row.
+ * sweepDeletedFiles (src/archive/deleted_files.ts) removes; never a missing file on a live row.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
 import { requirePermission } from "../middleware/authenticate.ts";
 import { auditActor, auditRecording, readReason, visibleRecording } from "../recording_access.ts";
 import { httpError } from "../http_error.ts";
-import { resolveInside } from "../media/resolve_file.ts";
-import type { Db } from "../../src/store/db.ts";
-import type { Logger } from "../../src/log.ts";
-import {
-  listDeletedRecordingIds,
-  markRecordingDeleted,
-  recordingFileLocation,
-  setLegalHold,
-} from "../../src/store/queries/recording_rows.ts";
-
-async function removeRecordingFile(db: Db, id: string, log: Logger): Promise<boolean> {
-  const row = await recordingFileLocation(db, id);
-  const path = row ? await resolveInside(row.root, row.rel) : null;
-  if (!path) return false;
-  try {
-    await Deno.remove(path);
-    return true;
-  } catch (err) {
-    log.warn("cannot remove deleted recording's file; the sweep will retry", { id, error: err });
-    return false;
-  }
-}
-
-/** Removes files still present for deleted recordings (after a crash); returns the count. */
-export async function sweepDeletedFiles(db: Db, log: Logger): Promise<number> {
-  let removed = 0;
-  for (const id of await listDeletedRecordingIds(db)) {
-    if (await removeRecordingFile(db, id, log)) removed++;
-  }
-  return removed;
-}
+import { removeRecordingFile } from "../../src/archive/deleted_files.ts";
+import { markRecordingDeleted, setLegalHold } from "../../src/store/queries/recording_rows.ts";
 
 /** Actions sub-app, mounted under /recordings. */
 export function recordingActionRoutes(): Hono<AppEnv> {

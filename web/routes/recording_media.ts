@@ -4,7 +4,7 @@
  * `POST /recordings/:id/played` (the player's report of the seconds heard, audited as
  * `recording.played`) and `POST /recordings/:id/export` (download with a reason). Files
  * are found only through the database row, resolved inside their storage root (see
- * media/resolve_file.ts). Every `/audio` response that returns bytes is audited as
+ * src/archive/resolve_file.ts). Every `/audio` response that returns bytes is audited as
  * `recording.play`, once per session and recording in 5 minutes (media/play_audit.ts);
  * the waveform is audited as `recording.waveform`.
  */
@@ -14,7 +14,7 @@ import type { AppEnv } from "../context.ts";
 import { requirePermission } from "../middleware/authenticate.ts";
 import { auditActor, auditRecording, readReason, visibleRecording } from "../recording_access.ts";
 import type { Recording } from "../../src/store/schema/recordings.ts";
-import { resolveInside } from "../media/resolve_file.ts";
+import { resolveInside } from "../../src/archive/resolve_file.ts";
 import { serveFile } from "../media/serve_file.ts";
 import { auditPlay, PlayLedger } from "../media/play_audit.ts";
 import { decodeFile, toWav } from "../../src/codec/decode_file.ts";
