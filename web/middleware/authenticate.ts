@@ -9,6 +9,7 @@ import type { AppEnv } from "../context.ts";
 import { bearerToken, principalForBearer } from "../../src/auth/api_tokens.ts";
 import { principalForUser } from "../../src/auth/principal.ts";
 import type { Permission } from "../../src/auth/permissions.ts";
+import type { AuditInput } from "../../src/audit/audit_log.ts";
 import { httpError } from "../http_error.ts";
 
 /** The peer address from the listener (X-Forwarded-For is not trusted). */
@@ -26,6 +27,12 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       const token = bearerToken(header);
       const p = token ? await principalForBearer(app.store.db, token, new Date(auth.now())) : null;
       if (!p) {
+        await auditRefusal(c, {
+          actor: { type: "token", id: null, name: null },
+          action: "auth.bearer",
+          outcome: "failed",
+          details: { why: token ? "unknown, revoked or orphaned token" : "malformed header" },
+        });
         c.header("WWW-Authenticate", 'Bearer realm="selrec"');
         httpError(401, "invalid or revoked token");
       }
@@ -61,6 +68,31 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
     }
     await next();
   };
+}
+
+/**
+ * Audits a refusal that costs the sender nothing (a bad bearer token, a CSRF refusal)
+ * with the request's address, method and path. Rows are bounded per action and address
+ * by the app's RefusalLimiter; a written row carries the count left out before it
+ * (`details.suppressed`).
+ */
+export async function auditRefusal(
+  c: Context<AppEnv>,
+  entry: Omit<AuditInput, "ip">,
+): Promise<void> {
+  const ip = clientIp(c);
+  const admit = c.get("auth").refusals.admit(`${entry.action}:${ip}`);
+  if (!admit.write) return;
+  await c.get("app").audit.append({
+    ...entry,
+    ip,
+    details: {
+      ...entry.details,
+      method: c.req.method,
+      path: c.req.path.slice(0, 200),
+      suppressed: admit.suppressed,
+    },
+  });
 }
 
 /**

@@ -7,10 +7,13 @@
  * 2. Token check: requests authenticated by the session cookie must carry the session's
  *    CSRF token in the `X-CSRF-Token` header or the `_csrf` form field. Bearer-token
  *    requests carry no ambient credentials and skip this step.
+ *
+ * Refusals are audited as `auth.csrf` (outcome denied), bounded per address.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context.ts";
 import { httpError } from "../http_error.ts";
+import { auditRefusal } from "./authenticate.ts";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -19,6 +22,24 @@ function sameToken(a: string, b: string): boolean {
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;
+}
+
+/** Audits the refusal (`auth.csrf`, denied) and answers 403 with `why`. */
+async function refuse(c: Context<AppEnv>, why: string): Promise<never> {
+  const p = c.get("principal");
+  await auditRefusal(c, {
+    actor: p
+      ? { type: p.kind === "token" ? "token" : "user", id: p.id, name: p.name }
+      : { type: "user", id: null, name: null },
+    action: "auth.csrf",
+    outcome: "denied",
+    details: {
+      why,
+      origin: c.req.header("Origin")?.slice(0, 200) ?? null,
+      site: c.req.header("Sec-Fetch-Site")?.slice(0, 50) ?? null,
+    },
+  });
+  httpError(403, why);
 }
 
 /** Middleware factory; mount after {@link authenticate}. */
@@ -32,10 +53,10 @@ export function csrfProtection(): MiddlewareHandler<AppEnv> {
     // Sec-Fetch-Site still tells a same-origin post apart.
     const nullButSameSite = origin === "null" && site === "same-origin";
     if (origin !== undefined && origin !== own && !nullButSameSite) {
-      httpError(403, "cross-origin request refused");
+      await refuse(c, "cross-origin request refused");
     }
     if (site !== undefined && site !== "same-origin" && site !== "none") {
-      httpError(403, "cross-site request refused");
+      await refuse(c, "cross-site request refused");
     }
     if (c.get("via") === "session") {
       const expected = c.get("session")!.csrfToken;
@@ -51,7 +72,7 @@ export function csrfProtection(): MiddlewareHandler<AppEnv> {
         }
       }
       if (sent === undefined || !sameToken(sent, expected)) {
-        httpError(403, "missing or bad CSRF token");
+        await refuse(c, "missing or bad CSRF token");
       }
     }
     await next();
