@@ -4,6 +4,7 @@ import { VERSION } from "../version.ts";
 import { stringify } from "yaml";
 import type { Command } from "./command.ts";
 import { configFor, storeFor } from "./context.ts";
+import { appliedMigrations } from "../store/db.ts";
 
 export const versionCommand: Command = {
   path: ["version"],
@@ -29,8 +30,7 @@ export const migrateCommand: Command = {
     const loaded = await configFor(args, io);
     if (!loaded) return 2;
     await using store = await storeFor(loaded);
-    const rows = await store.db.selectFrom("kysely_migration" as never).selectAll().execute()
-      .catch(() => []);
+    const rows = await appliedMigrations(store.db);
     io.stdout(
       args.values.json
         ? JSON.stringify({ database: store.path, migrations: rows }) + "\n"

@@ -3,6 +3,7 @@ import { loadRules, parseSince, renderSimulation, Simulation } from "../rules/mo
 import type { CliArgs, CliIO, Command } from "./command.ts";
 import { configFor, storeFor } from "./context.ts";
 import { META_HELP, rulesCheck, rulesTest } from "./rules_cli.ts";
+import { listCallsWithLastRule } from "../store/queries/calls.ts";
 
 /** Refuses positionals beyond `max` (exit 1, as the rules handlers do for bad values). */
 function extraArguments(args: CliArgs, max: number, io: CliIO): boolean {
@@ -81,29 +82,7 @@ export const rulesSimulateCommand: Command = {
     const since = parseSince((args.values.since as string | undefined) ?? "7d", new Date());
     await using store = await storeFor(loaded);
     const sim = new Simulation(result.ruleSet, { salt: loaded.config.rules.salt });
-    const calls = await store.db.selectFrom("calls").leftJoin(
-      (eb) =>
-        eb.selectFrom("rule_decisions").select(["call_id", (e) => e.fn.max("id").as("last")])
-          .groupBy(
-            "call_id",
-          ).as("d"),
-      (j) => j.onRef("d.call_id", "=", "calls.id"),
-    ).leftJoin("rule_decisions as rd", "rd.id", "d.last").select([
-      "calls.call_key",
-      "calls.started_at",
-      "calls.recorded",
-      "calls.metadata",
-      "calls.business_unit",
-      "calls.customer_type",
-      "calls.language",
-      "calls.dn",
-      "calls.agent_id",
-      "calls.queue",
-      "calls.direction",
-      "calls.ani",
-      "calls.dnis",
-      "rd.rule_id",
-    ]).where("calls.started_at", ">=", since.toISOString()).orderBy("calls.started_at").execute();
+    const calls = await listCallsWithLastRule(store.db, since.toISOString());
     for (const c of calls) {
       const fields: Record<string, string> = {};
       const map = {

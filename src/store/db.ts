@@ -56,6 +56,12 @@ export async function migrate(db: Db): Promise<MigrationResultSet> {
   return result;
 }
 
+/** The rows of Kysely's migration table (name, timestamp); none before the first migrate. */
+export async function appliedMigrations(db: Db): Promise<unknown[]> {
+  return await db.selectFrom("kysely_migration" as never).selectAll().execute()
+    .catch(() => []);
+}
+
 /** Runs `PRAGMA integrity_check`; returns "ok" or the first problems reported. */
 export function integrityCheck(raw: DatabaseSync): string {
   const rows = raw.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];
