@@ -140,6 +140,11 @@ export const ConfigSchema = z.strictObject({
     fsyncIntervalMs: z.number().int().min(100).max(2000).default(2000),
     maxPauseSeconds: z.number().int().min(1).default(180),
     drainTimeoutSeconds: z.number().int().min(0).default(30),
+    /**
+     * Audio all recordings together may hold in memory while the disk refuses writes
+     * (full, I/O error); past it, audio is lost (stored as silence) and flagged as a gap.
+     */
+    writeBufferBytes: z.number().int().min(1_048_576).max(8_589_934_592).default(268_435_456),
   }).prefault({}),
   rules: z.strictObject({
     dir: z.string().default("./rules"),

@@ -182,6 +182,7 @@ export async function buildServices(app: App): Promise<Service[]> {
     listen: app.config.rtp.listen,
     depthMs: app.config.rtp.jitterBufferMs,
     encoders: app.config.recorder.encoderWorkers,
+    writeBufferBytes: app.config.recorder.writeBufferBytes,
   });
   app.log.info("media engine ready", {
     opus: engine.backend,

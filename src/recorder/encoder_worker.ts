@@ -5,16 +5,25 @@
  * libopus (or re-encodes G.711 for WAV), and writes crash-safe files: pages at least
  * every second, fdatasync at least every two, EOS + fsync + SHA-256 + rename on end.
  * Reports finished files and failures to the main thread.
+ *
+ * A full disk (ENOSPC) or an I/O error does not fail a file: it stalls, its pages wait
+ * in memory within the box-wide write budget, and the 250 ms tick retries them; opening
+ * and finishing a file are retried until the disk takes writes again. Only other
+ * errors fail a file. Audio dropped past the budget is reported as lost spans.
  */
 import { createOpusEncoder, type OpusFrameEncoder } from "../codec/opus_encoder.ts";
 import { OpusRecordingFile, WavRecordingFile } from "../codec/recording_file.ts";
 import { decodeG711, encodeG711 } from "../codec/g711.ts";
+import { isTransientWriteError, writeErrorCode } from "../codec/write_errors.ts";
 import { niceThisThread } from "./thread_priority.ts";
+import { SharedWriteBudget } from "./write_budget.ts";
 import type { FileSpec, FromEncoder, ToEncoder } from "./media_protocol.ts";
 
 /** Encoder threads' nice value: they yield the CPU to capture and SIP. */
 const ENCODER_NICE = 10;
 const FRAME = 160; // 20 ms at 8 kHz, per channel
+/** How often a file that cannot be opened or finished on a full disk is retried. */
+const RETRY_MS = 250;
 
 interface OpenFile {
   file: OpusRecordingFile | WavRecordingFile;
@@ -27,6 +36,8 @@ interface OpenFile {
   delayMs: number;
   /** The capture worker's spill journal, once a replay named it; removed after finish. */
   journal?: string;
+  /** The file's stall episodes already counted in `stalls`. */
+  stallsSeen: number;
 }
 
 const files = new Map<string, OpenFile>();
@@ -35,6 +46,12 @@ let busyMs = 0;
 /** Time spent inside libopus only (excludes file I/O), for the real-time factor. */
 let encodeMs = 0;
 let encodedSamples = 0;
+/** Box-wide budget of bytes waiting for the disk (set by init; unbounded until then). */
+let budget: SharedWriteBudget | null = null;
+/** Stall episodes and audio lost to the budget since start; the newest stall's error. */
+let stalls = 0;
+let lostMs = 0;
+let lastError: string | null = null;
 
 function post(msg: FromEncoder): void {
   self.postMessage(msg);
@@ -52,6 +69,7 @@ async function begin(rec: string, spec: FileSpec): Promise<OpenFile> {
       channels: 2,
       sampleRate: 8000,
       syncIntervalMs: spec.syncIntervalMs,
+      ...(budget ? { budget } : {}),
     });
     return {
       file,
@@ -60,6 +78,7 @@ async function begin(rec: string, spec: FileSpec): Promise<OpenFile> {
       chain: Promise.resolve(),
       failed: false,
       delayMs: 0,
+      stallsSeen: 0,
     };
   }
   const encoder = await createOpusEncoder({
@@ -80,6 +99,7 @@ async function begin(rec: string, spec: FileSpec): Promise<OpenFile> {
     comments: spec.comments,
     pageIntervalMs: spec.pageIntervalMs,
     syncIntervalMs: spec.syncIntervalMs,
+    ...(budget ? { budget } : {}),
   });
   void rec;
   return {
@@ -89,6 +109,7 @@ async function begin(rec: string, spec: FileSpec): Promise<OpenFile> {
     chain: Promise.resolve(),
     failed: false,
     delayMs: 0,
+    stallsSeen: 0,
   };
 }
 
@@ -153,6 +174,38 @@ async function replay(
   port?.postMessage({ t: "ack", rec: msg.rec, samples: msg.bytes / 2 });
 }
 
+/**
+ * Runs `job` until it stops failing with a disk-full or I/O error, every RETRY_MS (a
+ * file opened, or finished, on a full disk waits for space); other errors are thrown.
+ */
+async function untilDiskTakes<T>(job: () => Promise<T>): Promise<T> {
+  let counted = false;
+  for (;;) {
+    try {
+      return await job();
+    } catch (err) {
+      if (!isTransientWriteError(err)) throw err;
+      if (!counted) {
+        stalls++;
+        lastError = writeErrorCode(err) ?? null;
+        counted = true;
+      }
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+  }
+}
+
+/** Counts a file's new stall episodes and the audio it lost, for the load report. */
+function noteStalls(f: OpenFile): void {
+  const out = f.file?.out;
+  if (!out) return;
+  if (out.stalls > f.stallsSeen) {
+    stalls += out.stalls - f.stallsSeen;
+    f.stallsSeen = out.stalls;
+    lastError = writeErrorCode(out.stallError) ?? lastError;
+  }
+}
+
 function enqueue(rec: string, f: OpenFile, job: () => Promise<void>): void {
   f.chain = f.chain.then(async () => {
     if (f.failed) return;
@@ -180,10 +233,11 @@ function onCapture(msg: ToEncoder): void {
         chain: Promise.resolve(),
         failed: false,
         delayMs: Math.max(0, msg.file.testEncodeDelayMs ?? 0),
+        stallsSeen: 0,
       };
       files.set(msg.rec, pending);
       enqueue(msg.rec, pending, async () => {
-        const opened = await begin(msg.rec, msg.file);
+        const opened = await untilDiskTakes(() => begin(msg.rec, msg.file));
         pending.file = opened.file;
         pending.encoder = opened.encoder;
       });
@@ -210,11 +264,14 @@ function onCapture(msg: ToEncoder): void {
       if (!f) return;
       enqueue(msg.rec, f, async () => {
         await write(f, new Int16Array(0), true);
-        const done = await f.file.finish();
+        const done = await untilDiskTakes(() => f.file.finish());
+        noteStalls(f);
+        const lost = done.lostSpans ?? [];
+        for (const s of lost) lostMs += s.endMs - s.startMs;
         // Every journaled span was replayed before "end" and is now in the synced file.
         if (f.journal) await Deno.remove(f.journal).catch(() => {});
         files.delete(msg.rec);
-        post({ t: "finished", rec: msg.rec, ...done });
+        post({ t: "finished", rec: msg.rec, ...done, lostSpans: lost });
       });
       return;
     }
@@ -233,16 +290,36 @@ function onCapture(msg: ToEncoder): void {
 
 // Durability cadence: a page per second and fdatasync every two, even in silence.
 setInterval(() => {
+  let stalledFiles = 0;
   for (const [rec, f] of files) {
-    if (f.file) enqueue(rec, f, () => f.file.tick());
+    if (!f.file) continue;
+    if (f.file.out.stalled) stalledFiles++;
+    enqueue(rec, f, async () => {
+      await f.file.tick();
+      noteStalls(f);
+    });
   }
-  post({ t: "load", busyMs, encodeMs, samples: encodedSamples });
+  post({
+    t: "load",
+    busyMs,
+    encodeMs,
+    samples: encodedSamples,
+    stalledFiles,
+    stalls,
+    lostMs,
+    lastError,
+  });
 }, 250);
 
 self.onmessage = async (e: MessageEvent) => {
-  const msg = e.data as { t: "init"; port: MessagePort };
+  const msg = e.data as {
+    t: "init";
+    port: MessagePort;
+    budget?: { buffer: SharedArrayBuffer; limit: number };
+  };
   if (msg.t === "init") {
     port = msg.port;
+    if (msg.budget) budget = new SharedWriteBudget(msg.budget.buffer, msg.budget.limit);
     port.onmessage = (ev: MessageEvent<ToEncoder>) => onCapture(ev.data);
     const probe = await createOpusEncoder({ channels: 2, sampleRate: 8000 });
     // Below capture: a CPU shortfall delays encoding (batches spill), never capture.

@@ -2,12 +2,15 @@
  * Turns what the media workers report at the end of a recording into the row the
  * store keeps: state, file facts, flags, pauses with their sources, gaps. A file the
  * encoder could not finish (disk full, I/O error) is closed by recovery and marked
- * interrupted: audio already written is never thrown away.
+ * interrupted: audio already written is never thrown away, and its spill journal is
+ * kept beside it as a playable WAV. Audio lost to a disk-full past the write budget
+ * (stored as silence) becomes a gap on both channels, so the recording is flagged.
  */
 import { recoverPartial } from "../codec/recording_file.ts";
 import type { RecordingEnd } from "../store/queries/recording_writes.ts";
 import type { ClosedRecording } from "./media_engine.ts";
 import type { PauseMeta } from "./recorder_service.ts";
+import { JOURNAL_SUFFIX, salvageJournal } from "./spill_journal.ts";
 
 /** Builds the finalize record; recovers the `.partial` when the encoder failed. */
 export async function finishClosed(
@@ -28,7 +31,10 @@ export async function finishClosed(
     } catch {
       file = { ok: true, path, sha256: "", bytes: 0, durationMs: 0 };
     }
+    // The encoder never replayed this journal into a finished file: keep its audio.
+    await salvageJournal(`${path}${JOURNAL_SUFFIX}`).catch(() => {});
   }
+  const lost = (file.ok ? file.lostSpans : undefined) ?? [];
   const streams = Object.entries(closed.report.streams);
   const withMedia = streams.filter(([, s]) => s.received > 0);
   const channelsWithMedia = new Set<number>();
@@ -52,7 +58,10 @@ export async function finishClosed(
       reasonCode: pauseMeta[i]?.reasonCode ?? null,
       userId: pauseMeta[i]?.userId ?? null,
     })),
-    gaps: closed.report.gaps,
+    gaps: [
+      ...closed.report.gaps,
+      ...lost.flatMap((s) => [0, 1].map((channel) => ({ channel, ...s }))),
+    ],
     flags: {
       noMedia: withMedia.length === 0,
       oneWay: streams.length >= 2 && withMedia.length > 0 && channelsWithMedia.size === 1,

@@ -7,23 +7,36 @@ import type {
   BacklogOptions,
   CaptureReport,
   CaptureStream,
+  DiskWaits,
   EncoderBacklog,
   FileSpec,
   FromCapture,
   FromEncoder,
   ToCapture,
 } from "./media_protocol.ts";
+import { SharedWriteBudget } from "./write_budget.ts";
 
 /** A recording's end result: capture statistics plus the finished (or failed) file. */
 export interface ClosedRecording {
   report: CaptureReport;
   file:
-    | { ok: true; path: string; sha256: string; bytes: number; durationMs: number }
+    | {
+      ok: true;
+      path: string;
+      sha256: string;
+      bytes: number;
+      durationMs: number;
+      /** Spans lost to a disk-full past `writeBufferBytes` (stored as silence). */
+      lostSpans?: { startMs: number; endMs: number }[];
+    }
     | { ok: false; error: string; code?: string };
 }
 
-/** One encoder worker's load: wall time busy (encode + file I/O), libopus time, samples. */
-export interface EncoderLoad {
+/**
+ * One encoder worker's load: wall time busy (encode + file I/O), libopus time, samples,
+ * and its waits on a disk that refuses writes.
+ */
+export interface EncoderLoad extends DiskWaits {
   busyMs: number;
   encodeMs: number;
   samples: number;
@@ -35,6 +48,8 @@ export interface MediaEngineOptions {
   depthMs: number;
   /** Encoder workers; 0 means one per core. */
   encoders: number;
+  /** Bytes all files together may hold in memory while the disk refuses writes. */
+  writeBufferBytes?: number;
 }
 
 /** Per-recording options of {@link MediaEngine.open}. */
@@ -73,7 +88,15 @@ export class MediaEngine implements AsyncDisposable {
   private constructor(capture: Worker, encoders: Worker[]) {
     this.#capture = capture;
     this.#encoders = encoders;
-    this.#encoderLoad = encoders.map(() => ({ busyMs: 0, encodeMs: 0, samples: 0 }));
+    this.#encoderLoad = encoders.map(() => ({
+      busyMs: 0,
+      encodeMs: 0,
+      samples: 0,
+      stalledFiles: 0,
+      stalls: 0,
+      lostMs: 0,
+      lastError: null,
+    }));
     this.#backlog = encoders.map((_, encoder) => ({
       encoder,
       queuedSeconds: 0,
@@ -95,6 +118,10 @@ export class MediaEngine implements AsyncDisposable {
     });
     const ports: MessagePort[] = [];
     const encoders: Worker[] = [];
+    const budget = {
+      buffer: SharedWriteBudget.buffer(),
+      limit: options.writeBufferBytes ?? 256 * 1024 * 1024,
+    };
     const ready: Promise<{ backend: string; priority: string }>[] = [];
     for (let i = 0; i < n; i++) {
       const w = new Worker(new URL("./encoder_worker.ts", import.meta.url).href, {
@@ -110,7 +137,7 @@ export class MediaEngine implements AsyncDisposable {
         if (e.data.t === "ready") resolve(e.data);
       };
       w.onerror = (e) => reject(new Error(`encoder worker failed: ${e.message}`));
-      w.postMessage({ t: "init", port: ch.port2 }, [ch.port2]);
+      w.postMessage({ t: "init", port: ch.port2, budget }, [ch.port2]);
       encoders.push(w);
       ready.push(promise);
     }
@@ -180,6 +207,10 @@ export class MediaEngine implements AsyncDisposable {
           busyMs: msg.busyMs,
           encodeMs: msg.encodeMs,
           samples: msg.samples,
+          stalledFiles: msg.stalledFiles,
+          stalls: msg.stalls,
+          lostMs: msg.lostMs,
+          lastError: msg.lastError,
         };
         return;
       case "finished":
@@ -192,6 +223,7 @@ export class MediaEngine implements AsyncDisposable {
             sha256: msg.sha256,
             bytes: msg.bytes,
             durationMs: msg.durationMs,
+            lostSpans: msg.lostSpans,
           }
           : { ok: false, error: msg.error, code: msg.code };
         if (msg.t === "failed") this.onFileError(msg.rec, msg.error, msg.code);

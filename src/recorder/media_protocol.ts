@@ -125,6 +125,20 @@ export type FromEncoder =
     sha256: string;
     bytes: number;
     durationMs: number;
+    /** Spans lost to a disk-full past the write budget (stored as silence). */
+    lostSpans: { startMs: number; endMs: number }[];
   }
   | { t: "failed"; rec: string; error: string; code?: string }
-  | { t: "load"; busyMs: number; encodeMs: number; samples: number };
+  | ({ t: "load"; busyMs: number; encodeMs: number; samples: number } & DiskWaits);
+
+/** One encoder's waits on a disk that refuses writes (see recording_file.ts). */
+export interface DiskWaits {
+  /** Files waiting for the disk now. */
+  stalledFiles: number;
+  /** Stall episodes of its files since start. */
+  stalls: number;
+  /** Audio lost to a full write budget since start, ms. */
+  lostMs: number;
+  /** The first error of the newest stall, e.g. "ENOSPC". */
+  lastError: string | null;
+}

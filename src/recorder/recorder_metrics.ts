@@ -52,6 +52,30 @@ export function recorderSamples(s: RecorderSnapshot): Sample[] {
       counter("encoder_busy_seconds_total", "Time spent in libopus", l.encodeMs / 1000, {
         worker: String(i),
       }),
+      gauge(
+        "recording_files_waiting_for_disk",
+        "Files whose writes the disk refuses now",
+        l.stalledFiles,
+        {
+          worker: String(i),
+        },
+      ),
+      counter(
+        "recording_disk_stalls_total",
+        "Times a file's writes were refused (disk full, I/O error)",
+        l.stalls,
+        {
+          worker: String(i),
+        },
+      ),
+      counter(
+        "recording_audio_lost_seconds_total",
+        "Audio lost to a full disk past recorder.writeBufferBytes",
+        l.lostMs / 1000,
+        {
+          worker: String(i),
+        },
+      ),
     ]),
     ...s.backlog.flatMap((b) => [
       gauge("encoder_backlog_seconds", BACKLOG_HELP, b.queuedSeconds, {

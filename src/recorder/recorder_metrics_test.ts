@@ -7,7 +7,15 @@ Deno.test("recorderSamples() exports calls, counters and per-encoder load and ba
     active: 3,
     paused: 1,
     counts: { started: 10, complete: 7, interrupted: 1, fileErrors: 0, notRecorded: 4, noMedia: 2 },
-    load: [{ busyMs: 900, encodeMs: 500, samples: 80_000 }],
+    load: [{
+      busyMs: 900,
+      encodeMs: 500,
+      samples: 80_000,
+      stalledFiles: 2,
+      stalls: 3,
+      lostMs: 1500,
+      lastError: "ENOSPC",
+    }],
     backlog: [{
       encoder: 0,
       queuedSeconds: 1.5,
@@ -27,6 +35,9 @@ Deno.test("recorderSamples() exports calls, counters and per-encoder load and ba
       "selrec_recordings_no_media_total 2",
       'selrec_encoder_audio_seconds_total{worker="0"} 10',
       'selrec_encoder_busy_seconds_total{worker="0"} 0.5',
+      'selrec_recording_files_waiting_for_disk{worker="0"} 2',
+      'selrec_recording_disk_stalls_total{worker="0"} 3',
+      'selrec_recording_audio_lost_seconds_total{worker="0"} 1.5',
       'selrec_encoder_backlog_seconds{worker="0",where="journal"} 12',
       'selrec_encoder_spills_total{worker="0"} 5',
     ]

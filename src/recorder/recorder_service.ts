@@ -31,6 +31,8 @@ import type { SessionInfo } from "./session.ts";
 import { finishClosed } from "./finalize.ts";
 import { recoverySweep } from "./recovery.ts";
 import { type EpisodeState, nextEpisode } from "./backlog_gate.ts";
+import { type DiskWaitState, nextDiskWait, NO_DISK_WAIT, retryOnFullDisk } from "./disk_waits.ts";
+import { clearAlarm, raiseAlarm } from "../store/queries/alarms.ts";
 import type { Sample } from "../metrics.ts";
 import { type RecorderCounts, recorderSamples } from "./recorder_metrics.ts";
 
@@ -111,6 +113,8 @@ export class RecorderService implements Service, CallControl {
   #decided = new Map<string, { facts: CallFacts; decision: CallDecision }>();
   /** Spill events seen so far, and whether a spill episode is open (warned once). */
   #backlogSeen: EpisodeState = { spills: 0, journalErrors: 0, open: false };
+  /** Files waiting for a disk that refuses writes (warned and alarmed once per episode). */
+  #diskWait: DiskWaitState = NO_DISK_WAIT;
 
   constructor(app: App, engine: MediaEngine, rules: RuleSource | null, now = () => new Date()) {
     this.#app = app;
@@ -171,6 +175,44 @@ export class RecorderService implements Service, CallControl {
     }
     if (started) this.#app.log.warn("encoders are behind: audio is spilling to journals", fields);
     if (ended) this.#app.log.info("encoders caught up: journals replayed", fields);
+    this.#onDiskWaits();
+  }
+
+  /** Warns and raises the `recorder.disk-writes` alarm while recording files wait for the disk. */
+  #onDiskWaits(): void {
+    const w = nextDiskWait(this.#diskWait, this.#engine.encoderLoad());
+    this.#diskWait = w.state;
+    const fields = { stalledFiles: w.stalledFiles, error: w.error, stalls: w.state.stalls };
+    const now = this.#now();
+    const db = this.#app.store.db;
+    const alarm = (p: Promise<unknown>) =>
+      p.catch((err) => this.#app.log.warn("disk-writes alarm not stored", { error: err }));
+    if (w.started) {
+      this.#app.log.warn("disk refuses recording writes: audio is held in memory", fields);
+    }
+    if (w.state.open) {
+      const msg = `${w.stalledFiles} recording file(s) waiting for the disk (${w.error})`;
+      void alarm(raiseAlarm(db, "recorder.disk-writes", "critical", msg, now));
+    }
+    if (w.newLostMs > 0) {
+      this.#app.log.error("write buffer full: audio lost while the disk refused writes", {
+        ...fields,
+        lostMs: Math.round(w.newLostMs),
+        writeBufferBytes: this.#app.config.recorder.writeBufferBytes,
+      });
+    }
+    if (w.ended) {
+      this.#app.log.info("disk takes recording writes again", fields);
+      void alarm(clearAlarm(db, "recorder.disk-writes", now));
+    }
+  }
+
+  /** Runs a store write again while it fails on a full disk (a finalize is never lost). */
+  #storeWrite(what: string, job: () => Promise<void>): Promise<void> {
+    return retryOnFullDisk(job, {
+      onWait: (err) =>
+        this.#app.log.warn(`${what} waits for the disk to take writes`, { error: err }),
+    });
   }
 
   /** Samples for `/metrics`. */
@@ -591,10 +633,11 @@ export class RecorderService implements Service, CallControl {
     a.closing ??= (async () => {
       const end = await this.#closeRecording(a, reason);
       // The recording's end and the call's end are one commit.
-      await inTransaction(this.#app.store.db, async (tx) => {
-        if (end) await finalizeRecording(tx, end);
-        await endCall(tx, a.callId, reason, this.#now());
-      });
+      await this.#storeWrite("finalize", () =>
+        inTransaction(this.#app.store.db, async (tx) => {
+          if (end) await finalizeRecording(tx, end);
+          await endCall(tx, a.callId, reason, this.#now());
+        }));
       if (end) this.#logFinished(end);
       this.#active.delete(key);
     })();
@@ -604,7 +647,7 @@ export class RecorderService implements Service, CallControl {
   async #finishRecording(a: Active, reason: string): Promise<void> {
     const end = await this.#closeRecording(a, reason);
     if (!end) return;
-    await finalizeRecording(this.#app.store.db, end);
+    await this.#storeWrite("finalize", () => finalizeRecording(this.#app.store.db, end));
     this.#logFinished(end);
   }
 

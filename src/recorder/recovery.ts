@@ -6,10 +6,12 @@
  *    hashed and marked complete;
  *  - rows whose file is gone are flagged `missing`;
  *  - `.partial` files no row knows (orphans) are recovered and adopted;
- *  - spill journals (`<final>.journal`, see spill_journal.ts) are handled first: one
- *    beside a `.partial` (or beside nothing) is kept as `<final>.journal.wav`, a
- *    playable stereo µ-law WAV, and logged; one beside a finished file is removed,
- *    since a recording only finishes after its journal was replayed into it.
+ *  - spill journals (`<final>.journal`, see spill_journal.ts) are handled first: each
+ *    is kept as `<final>.journal.wav`, a playable stereo µ-law WAV, and logged; the raw
+ *    journal is removed only once that WAV is synced. A journal is never just deleted:
+ *    the encoder removes it after a normal finish, so one still here may hold audio the
+ *    file lacks, even beside a final file (a file closed by recovery after a disk-full
+ *    or a crash looks finished too).
  */
 import { join, relative } from "node:path";
 import { recoverPartial } from "../codec/recording_file.ts";
@@ -27,8 +29,6 @@ export interface RecoveryReport {
   failed: number;
   /** Spill journals kept as `<final>.journal.wav` (every spilled span of the call). */
   journalsKept: number;
-  /** Spill journals of finished recordings, removed. */
-  journalsRemoved: number;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -69,7 +69,6 @@ export async function recoverySweep(
     adopted: 0,
     failed: 0,
     journalsKept: 0,
-    journalsRemoved: 0,
   };
   // Before the partials: recovering a .partial renames it to the final name, after
   // which a finished recording and an interrupted one would look alike.
@@ -137,14 +136,9 @@ async function sweepJournals(
   for await (const journal of filesEnding(spoolDir, JOURNAL_SUFFIX)) {
     const final = journal.slice(0, -JOURNAL_SUFFIX.length);
     try {
-      if (!(await exists(`${final}.partial`)) && await exists(final)) {
-        await Deno.remove(journal);
-        report.journalsRemoved++;
-        continue;
-      }
       const kept = await salvageJournal(journal);
       report.journalsKept++;
-      log.warn("spill journal of an interrupted recording kept beside it", {
+      log.warn("spill journal of an unfinished recording kept beside it", {
         recording: relative(spoolDir, final),
         journal: relative(spoolDir, kept.path),
         durationMs: kept.durationMs,

@@ -33,7 +33,7 @@ async function partialOgg(finalPath: string): Promise<void> {
 }
 
 Deno.test({
-  name: "recoverySweep() keeps a crashed spill journal as WAV and removes a finished one's",
+  name: "recoverySweep() keeps every spill journal as WAV, even one beside a final file",
   sanitizeOps: true,
   sanitizeResources: true,
   async fn() {
@@ -48,7 +48,9 @@ Deno.test({
     const crashed = join(spool, "2026", "crashed.ogg");
     await partialOgg(crashed);
     await Deno.writeFile(`${crashed}.journal`, journal);
-    // Finished, then crashed before the journal was removed.
+    // A final file with its journal still there: closed by recovery after the encoder
+    // failed on a full disk (its journaled audio is not in the file), or finished just
+    // before a crash. The sweep cannot tell these apart, so it keeps the journal.
     const finished = join(spool, "2026", "finished.ogg");
     await Deno.writeFile(finished, new Uint8Array(100));
     await Deno.writeFile(`${finished}.journal`, journal);
@@ -61,15 +63,17 @@ Deno.test({
       missing: 0,
       adopted: 1,
       failed: 0,
-      journalsKept: 1,
-      journalsRemoved: 1,
+      journalsKept: 2,
     });
     await assert.rejects(Deno.stat(`${finished}.journal`), Deno.errors.NotFound);
+    assert.equal(parseWav(await Deno.readFile(`${finished}.journal.wav`)).frames, 8000);
     await assert.rejects(Deno.stat(`${crashed}.journal`), Deno.errors.NotFound);
     const wav = parseWav(await Deno.readFile(`${crashed}.journal.wav`));
     assert.equal(wav.frames, 8000);
     assert.ok((await Deno.stat(crashed)).isFile, "the interrupted recording is recovered too");
-    const warn = lines.find((l) => l.msg.startsWith("spill journal"));
+    const warn = lines.find((l) =>
+      l.msg.startsWith("spill journal") && l.fields?.recording === "2026/crashed.ogg"
+    );
     assert.deepEqual(warn?.fields, {
       recording: "2026/crashed.ogg",
       journal: "2026/crashed.ogg.journal.wav",
@@ -77,7 +81,35 @@ Deno.test({
     });
     // Idempotent: a second sweep finds nothing to do.
     const again = await recoverySweep(store.db, spool, spoolId, memoryLog([]));
-    assert.equal(again.journalsKept + again.journalsRemoved + again.adopted, 0);
+    assert.equal(again.journalsKept + again.adopted, 0);
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "recoverySweep() leaves a journal in place when its audio cannot be written out",
+  sanitizeOps: true,
+  sanitizeResources: true,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await using store = openStore(join(dir, "selrec.db"));
+    await migrate(store.db);
+    const spool = join(dir, "recordings");
+    await Deno.mkdir(spool, { recursive: true });
+    const spoolId = await ensureSpool(store.db, spool);
+    const final = join(spool, "cut.ogg");
+    await Deno.writeFile(final, new Uint8Array(100));
+    const journal = encodeG711("pcmu", new Int16Array(8000).fill(500));
+    await Deno.writeFile(`${final}.journal`, journal);
+    // Its WAV cannot be created (a directory is in the way, as a full disk would refuse it).
+    await Deno.mkdir(`${final}.journal.wav`);
+    const lines: { level: string; msg: string; fields?: LogFields }[] = [];
+    const report = await recoverySweep(store.db, spool, spoolId, memoryLog(lines));
+    assert.equal(report.failed, 1);
+    assert.equal(report.journalsKept, 0);
+    assert.deepEqual(await Deno.readFile(`${final}.journal`), journal);
+    assert.ok(lines.some((l) => l.level === "error" && l.msg.includes("spill journal")));
     await store.close();
     await Deno.remove(dir, { recursive: true });
   },
