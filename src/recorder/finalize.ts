@@ -66,7 +66,7 @@ export async function finishClosed(
       noMedia: withMedia.length === 0,
       oneWay: streams.length >= 2 && withMedia.length > 0 && channelsWithMedia.size === 1,
       interrupted,
+      foreignMedia: streams.some(([, s]) => (s.foreignPackets ?? 0) > 0),
     },
   };
 }
-      foreignMedia: streams.some(([, s]) => (s.foreignPackets ?? 0) > 0),

@@ -76,8 +76,6 @@ interface Active {
   noMediaTimer: ReturnType<typeof setTimeout> | null;
 }
 
-/** Where rules come from: the hot-reloading service, or a fixed set in tests. */
-export interface RuleSource {
 /** Of the drain time, at most this much is kept to finish files of calls still running. */
 const DRAIN_FINISH_MS = 3000;
 
@@ -89,6 +87,8 @@ interface RecordingPlan {
   assignment: ChannelAssignment;
 }
 
+/** Where rules come from: the hot-reloading service, or a fixed set in tests. */
+export interface RuleSource {
   current(): RuleSet;
 }
 
@@ -383,6 +383,7 @@ export class RecorderService implements Service, CallControl {
     }
   }
 
+  /** A new recording mid-call (after a transfer): bind, then rows; unrecorded if a bind fails. */
   async #startRecording(a: Active): Promise<void> {
     const plan = await this.#planRecording(a);
     try {
@@ -444,7 +445,6 @@ export class RecorderService implements Service, CallControl {
         business_unit: f.businessUnit ?? null,
         customer_type: f.customerType ?? null,
         language: f.language ?? null,
-  /** A new recording mid-call (after a transfer): bind, then rows; unrecorded if a bind fails. */
         ani: f.ani ?? null,
         dnis: f.dnis ?? null,
         direction: f.direction ?? null,
@@ -515,11 +515,19 @@ export class RecorderService implements Service, CallControl {
   }
 
   #captureStreams(session: SessionInfo, assignment: ChannelAssignment): CaptureStream[] {
+    const rtp = this.#app.config.rtp;
     return session.streams.filter((s) => s.port > 0).map((s) => ({
       key: s.label,
       port: s.port,
       channel: assignment.streams.get(s.label) ?? 0,
       codecs: s.codecs.map((c) => [c.pt, { name: c.name, clockRate: c.clockRate }]),
+      sources: s.remote && {
+        policy: rtp.sourcePolicy,
+        rtp: { address: s.remote.address, port: s.remote.port },
+        rtcp: { address: s.remote.rtcpAddress, port: s.remote.rtcpPort },
+        signalling: session.signallingAddress ?? null,
+        networks: rtp.mediaNetworks,
+      },
     }));
   }
 
@@ -557,19 +565,11 @@ export class RecorderService implements Service, CallControl {
     }
   }
 
-    const rtp = this.#app.config.rtp;
   /** Pauses the session's recording: digital silence until resumed. */
   #pause(a: Active, meta: PauseMeta): void {
     if (!a.recordingId || a.pausedAt) return;
     this.#engine.pause(a.recordingId);
     a.pauses.push(meta);
-      sources: s.remote && {
-        policy: rtp.sourcePolicy,
-        rtp: { address: s.remote.address, port: s.remote.port },
-        rtcp: { address: s.remote.rtcpAddress, port: s.remote.rtcpPort },
-        signalling: session.signallingAddress ?? null,
-        networks: rtp.mediaNetworks,
-      },
     a.pausedAt = this.#now();
     if (meta.source !== "src") {
       a.autoResume = setTimeout(() => {
