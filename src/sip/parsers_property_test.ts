@@ -10,6 +10,9 @@ import { parseMetadata } from "./metadata.ts";
 import { buildSiprecMetadata, buildSiprecSdp } from "./siprec_offer.ts";
 import { SipStreamFramer } from "./stream_framer.ts";
 import { extractSiprecBody } from "./multipart.ts";
+import { SiprecCore } from "./srs_core.ts";
+import { FakeTimers } from "./timers.ts";
+import type { PeerAddress } from "./dialog.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const RUNS = { numRuns: 400, seed: 7366 };
@@ -120,6 +123,61 @@ Deno.test("SipStreamFramer and extractSiprecBody() never throw on arbitrary inpu
     ),
     RUNS,
   );
+});
+
+/** Each mandatory header valid, broken, forged or absent, plus fuzzed extra lines. */
+const requestHeads = fc.record({
+  method: fc.constantFrom("INVITE", "OPTIONS", "BYE", "ACK", "CANCEL", "INFO"),
+  branch: fc.nat(),
+  via: fc.constantFrom("ok", "Via: ,", "Via:", "forged", "v6", ""),
+  from: fc.constantFrom("From: <sip:a@b>;tag=1", "From: <sip:a@b;tag=1", "From: ", ""),
+  to: fc.constantFrom("To: <sip:srs@x>", "To: <sip:srs@x", "To:", ""),
+  callId: fc.constantFrom("Call-ID: p1", "Call-ID:", ""),
+  cseq: fc.constantFrom("ok", "CSeq: x", "CSeq: 1 OTHER", ""),
+  extra: fc.array(sipish.map((v) => `X-Fuzz: ${v.replace(/[\r\n]/g, " ")}`), { maxLength: 2 }),
+}).map((r) => {
+  const branch = `z9hG4bK${r.branch}`;
+  const vias: Record<string, string> = {
+    ok: `Via: SIP/2.0/UDP 192.0.2.9:5070;branch=${branch}`,
+    forged: `Via: SIP/2.0/UDP 192.0.2.9:5070;branch=${branch};received=198.51.100.1;rport=7`,
+    v6: `Via: SIP/2.0/UDP [2001:db8::1]:5060;branch=${branch};rport`,
+  };
+  const cseq = r.cseq === "ok" ? `CSeq: 1 ${r.method}` : r.cseq;
+  const lines = [vias[r.via] ?? r.via, r.from, r.to, r.callId, cseq, ...r.extra];
+  const head = lines.filter((l) => l !== "").join("\r\n");
+  return `${r.method} sip:srs@192.0.2.1 SIP/2.0\r\n${head}\r\n\r\n`;
+});
+
+Deno.test("SiprecCore.receive() never throws, logs no error and answers only the real source, whatever the headers", () => {
+  const from: PeerAddress = { transport: "udp", hostname: "192.0.2.9", port: 5070 };
+  const errors: string[] = [];
+  const misdirected: PeerAddress[] = [];
+  const log = {
+    debug() {},
+    info() {},
+    warn() {},
+    error: (m: string) => void errors.push(m),
+    child: () => log,
+  };
+  const core = new SiprecCore({
+    host: "192.0.2.1",
+    udpPort: 5060,
+    tcpPort: 5060,
+    ports: { allocate: () => null, release() {} },
+    maxSessions: 10,
+    timers: new FakeTimers(),
+    log,
+  }, (_bytes, to) => {
+    if (to.hostname !== from.hostname || to.port !== from.port) misdirected.push(to);
+  });
+  fc.assert(
+    fc.property(requestHeads, (text) => {
+      core.receive(enc(text), from);
+      return errors.length === 0 && misdirected.length === 0;
+    }),
+    RUNS,
+  );
+  core.close();
 });
 
 const SDP_SAMPLE = buildSiprecSdp({
