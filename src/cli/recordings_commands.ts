@@ -2,6 +2,7 @@
 import { parseDuration } from "../duration.ts";
 import { type Command, table, UsageError } from "./command.ts";
 import { configFor, storeFor } from "./context.ts";
+import { listRecentRecordings, recordingShowData } from "../store/queries/recording_rows.ts";
 
 export const recordingsListCommand: Command = {
   path: ["recordings", "list"],
@@ -29,24 +30,7 @@ export const recordingsListCommand: Command = {
     const loaded = await configFor(args, io);
     if (!loaded) return 2;
     await using store = await storeFor(loaded);
-    let q = store.db.selectFrom("recordings").select([
-      "id",
-      "state",
-      "started_at",
-      "duration_ms",
-      "agent_id",
-      "business_unit",
-      "language",
-      "rule_id",
-      "partitions",
-      "flag_interrupted",
-      "flag_no_media",
-      "flag_one_way",
-      "flag_paused",
-      "flag_foreign_media",
-    ]).orderBy("started_at", "desc").orderBy("id", "desc").limit(limit);
-    if (since) q = q.where("started_at", ">=", since);
-    const rows = (await q.execute()).map((r) => ({
+    const rows = (await listRecentRecordings(store.db, { since, limit })).map((r) => ({
       ...r,
       flags: [
         r.flag_interrupted ? "interrupted" : "",
@@ -92,33 +76,12 @@ export const recordingsShowCommand: Command = {
     const loaded = await configFor(args, io);
     if (!loaded) return 2;
     await using store = await storeFor(loaded);
-    const db = store.db;
-    const rec = await db.selectFrom("recordings").selectAll().where("id", "=", id)
-      .executeTakeFirst();
-    if (!rec) {
+    const found = await recordingShowData(store.db, id);
+    if (!found) {
       io.stderr(`no recording "${id}"\n`);
       return 1;
     }
-    const location = await db.selectFrom("storage_locations").select(["name", "path"]).where(
-      "id",
-      "=",
-      rec.storage_location_id,
-    ).executeTakeFirst();
-    const [participants, streams, metadata, pauses, gaps, decision] = await Promise.all([
-      db.selectFrom("participants").selectAll().where("recording_id", "=", id).execute(),
-      db.selectFrom("streams").selectAll().where("recording_id", "=", id).execute(),
-      db.selectFrom("recording_metadata").select(["key", "value"]).where("recording_id", "=", id)
-        .execute(),
-      db.selectFrom("pauses").selectAll().where("recording_id", "=", id).orderBy("start_ms")
-        .execute(),
-      db.selectFrom("gaps").selectAll().where("recording_id", "=", id).orderBy("start_ms")
-        .execute(),
-      db.selectFrom("rule_decisions").selectAll().where("call_id", "=", rec.call_id).orderBy(
-        "id",
-        "desc",
-      )
-        .executeTakeFirst(),
-    ]);
+    const { rec, location, participants, streams, metadata, pauses, gaps, decision } = found;
     const out = {
       ...rec,
       file: location ? `${location.path}/${rec.path}` : rec.path,

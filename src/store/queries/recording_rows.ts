@@ -89,6 +89,7 @@ export type RecentRecording = Pick<
   | "flag_no_media"
   | "flag_one_way"
   | "flag_paused"
+  | "flag_foreign_media"
 >;
 
 /** Newest recordings first (started at or after `since` when given), at most `limit`. */
@@ -110,6 +111,7 @@ export async function listRecentRecordings(
     "flag_no_media",
     "flag_one_way",
     "flag_paused",
+    "flag_foreign_media",
   ]).orderBy("started_at", "desc").orderBy("id", "desc").limit(options.limit);
   if (options.since) q = q.where("started_at", ">=", options.since);
   return await q.execute();
