@@ -13,6 +13,7 @@ import { VERSION } from "./version.ts";
 import { auditCheckpointService } from "./audit/checkpoint_service.ts";
 import { sweepDeletedFiles } from "./archive/deleted_files.ts";
 import { parseDuration } from "./duration.ts";
+import { deleteExpiredSessions } from "./store/queries/sessions.ts";
 import type { AuditInput } from "./audit/audit_log.ts";
 
 /**
@@ -27,14 +28,9 @@ function housekeeping(app: App): Service {
       const idle = new Date(Date.now() - parseDuration(app.config.auth.sessionIdle)).toISOString();
       const old = new Date(Date.now() - parseDuration(app.config.auth.sessionAbsolute))
         .toISOString();
-      const r = await app.store.db.deleteFrom("sessions").where((eb) =>
-        eb.or([eb("last_seen_at", "<", idle), eb("created_at", "<", old)])
-      ).executeTakeFirst();
-      if (removed > 0 || r.numDeletedRows > 0n) {
-        app.log.info("housekeeping", {
-          deletedFiles: removed,
-          expiredSessions: Number(r.numDeletedRows),
-        });
+      const expired = await deleteExpiredSessions(app.store.db, idle, old);
+      if (removed > 0 || expired > 0) {
+        app.log.info("housekeeping", { deletedFiles: removed, expiredSessions: expired });
       }
     } catch (err) {
       app.log.error("housekeeping failed", { error: err });
