@@ -41,6 +41,9 @@ export interface AppOptions {
   now?: () => number;
 }
 
+/** How long past the drain deadline a stuck service drain is waited for. */
+const DRAIN_GRACE_MS = 1000;
+
 /** The running box. */
 export class App implements AsyncDisposable {
   readonly config: Config;
@@ -172,7 +175,7 @@ export class App implements AsyncDisposable {
       this.#state = "draining";
       const deadline = this.#now() + this.config.recorder.drainTimeoutSeconds * 1000;
       this.log.info("draining", { deadlineSeconds: this.config.recorder.drainTimeoutSeconds });
-      await Promise.all(this.#services.map((s) => s.drain?.(deadline)));
+      await this.#drainUntil(deadline);
     }
     this.#state = "stopped";
     for (const s of [...this.#services].reverse()) {
@@ -184,6 +187,29 @@ export class App implements AsyncDisposable {
     }
     await this.store.close();
     this.log.info("stopped");
+  }
+
+  /** Every service's drain, but never past the deadline (plus a second to log it). */
+  async #drainUntil(deadline: number): Promise<void> {
+    const pending = new Set<string>();
+    const drains = this.#services.map(async (s) => {
+      pending.add(s.name);
+      try {
+        await s.drain?.(deadline);
+      } catch (err) {
+        this.log.error("service failed to drain", { service: s.name, error: err });
+      }
+      pending.delete(s.name);
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((r) => {
+      timer = setTimeout(() => r("late"), Math.max(0, deadline - this.#now()) + DRAIN_GRACE_MS);
+    });
+    const outcome = await Promise.race([Promise.all(drains), late]);
+    clearTimeout(timer);
+    if (outcome === "late") {
+      this.log.warn("drain deadline passed: stopping anyway", { draining: [...pending] });
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,6 +1,6 @@
 /**
- * The SIPREC server as a service of the box: binds SIP on UDP+TCP, hands RTP ports
- * from the configured range, asks the recorder for each decision, forwards session
+ * The SIPREC server as a service of the box: binds SIP on UDP+TCP, hands random RTP
+ * ports from the configured range, asks the recorder for each decision, forwards session
  * events to the recorder, and answers 503 + Retry-After while draining or when storage
  * is critical so SBCs fail over to another SRS.
  */
@@ -26,21 +26,6 @@ export function defaultAdvertisedAddress(listen: string): string {
   return "127.0.0.1";
 }
 
-/** True when both the RTP port and its RTCP neighbour can be bound right now. */
-function portsFree(host: string, port: number): boolean {
-  const opened: Deno.DatagramConn[] = [];
-  try {
-    for (const p of [port, port + 1]) {
-      opened.push(Deno.listenDatagram({ hostname: host, port: p, transport: "udp" }));
-    }
-    return true;
-  } catch {
-    return false;
-  } finally {
-    for (const c of opened) c.close();
-  }
-}
-
 /** Extra refusal reasons from other services (storage watermarks). */
 export type RefusalCheck = () => string | null;
 
@@ -59,7 +44,9 @@ export function sipService(app: App, recorder: RecorderService, refusals: Refusa
         udpPort: cfg.sip.port,
         tcpPort: cfg.sip.port,
         ports: {
-          allocate: () => pool.allocate((p) => portsFree(cfg.rtp.listen, p)),
+          // No bind probe here: the capture worker's bind in `prepare` is the check, and
+          // a port it cannot bind answers 503 (a probe that binds and closes races it).
+          allocate: () => pool.allocate(),
           release: (p) => {
             try {
               pool.release(p);
@@ -72,6 +59,7 @@ export function sipService(app: App, recorder: RecorderService, refusals: Refusa
         headerMap: cfg.sip.headerMap,
         maxMessageBytes: cfg.sip.maxMessageBytes,
         retryAfter: cfg.sip.retryAfterSeconds,
+        maxStreamsPerSession: cfg.sip.maxStreamsPerSession,
         allowFrom: cfg.sip.allowFrom,
         invitesPerSecondPerSource: cfg.sip.invitesPerSecondPerSource,
         inviteBurstPerSource: cfg.sip.inviteBurstPerSource,

@@ -61,6 +61,8 @@ export interface SiprecOptions {
   maxMessageBytes?: number;
   /** Retry-After seconds for capacity/drain 503s. */
   retryAfter?: number;
+  /** Active audio streams one offer may hold (`sip.maxStreamsPerSession`); more → 488. */
+  maxStreamsPerSession?: number;
   /** Addresses/CIDRs allowed to send SIP (`sip.allowFrom`); empty or absent: any. */
   allowFrom?: readonly string[];
   /** New INVITEs per second per source address; over it → 503 (0: no limit). */

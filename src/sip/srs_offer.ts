@@ -16,7 +16,7 @@ import {
   parseSdp,
   type SdpSession,
 } from "./sdp.ts";
-import { RECORDABLE_CODECS } from "./sdp_answer.ts";
+import { RECORDABLE_CODECS, SdpOfferError } from "./sdp_answer.ts";
 import type { OfferedStream } from "./session.ts";
 
 /** The useful content of a request body. */
@@ -83,6 +83,22 @@ export function offeredStreams(sdp: SdpSession): OfferedStream[] {
       offeredDirection: mediaDirection(sdp, m),
     };
   });
+}
+
+/**
+ * Refuse an offer with more active audio streams (m=audio with a non-zero port: each
+ * takes an RTP/RTCP port pair) than `max` (`sip.maxStreamsPerSession`) → 488 naming the
+ * limit, before any port is taken. Streams set to port 0 by a re-offer do not count.
+ */
+export function checkStreamCount(sdp: SdpSession, max: number | undefined): void {
+  if (max === undefined) return;
+  const n = sdp.media.filter((m) => m.port !== 0 && m.type.toLowerCase() === "audio").length;
+  if (n > max) {
+    throw new SdpOfferError(
+      488,
+      `Too many audio streams: ${n} offered, at most ${max} per session (sip.maxStreamsPerSession)`,
+    );
+  }
 }
 
 /** Metadata from the body, or synthesized from headers; plus mapped X-headers. */
