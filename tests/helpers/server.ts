@@ -34,6 +34,8 @@ export interface StartOptions {
   sipPort?: number;
   rtpPorts?: string;
   timeoutMs?: number;
+  /** A wrapper that execs the server, e.g. `["prlimit", "--nofile=256:256", "--"]`. */
+  wrap?: string[];
 }
 
 /** Spawns `deno run -A main.ts serve` and resolves once /healthz answers 200. */
@@ -45,8 +47,9 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const adminPassword = "test-admin-password-1";
   const args = ["run", "-A", `${ROOT}main.ts`, "serve"];
   if (options.configFile) args.push("--config", options.configFile);
-  const process = new Deno.Command(Deno.execPath(), {
-    args,
+  const wrap = options.wrap ?? [];
+  const process = new Deno.Command(wrap[0] ?? Deno.execPath(), {
+    args: wrap.length > 0 ? [...wrap.slice(1), Deno.execPath(), ...args] : args,
     cwd: dataDir,
     env: {
       SELREC_DATA_DIR: dataDir,
