@@ -3,13 +3,21 @@
  * UPDATE re-offers (RFC 3261 §14, RFC 3311), ACK, BYE, CANCEL, INFO, and the typed
  * events the recorder consumes.
  */
-import type { SipRequest } from "./message.ts";
+import type { SipRequest, SipResponse } from "./message.ts";
 import { SipParseError } from "./message.ts";
 import { Dialog, dialogKey, type PeerAddress, requestDialogIds } from "./dialog.ts";
 import { TypedEmitter } from "./events.ts";
 import { mergeMetadata, type RecordingMetadata } from "./metadata.ts";
 import { createResponse, type ResponseOptions } from "./response.ts";
-import { type AnsweredStream, buildAnswer, checkOffer, SdpOfferError } from "./sdp_answer.ts";
+import {
+  type AnsweredStream,
+  buildAnswer,
+  checkOffer,
+  type PortAllocator,
+  SdpOfferError,
+} from "./sdp_answer.ts";
+import type { HeaderMap } from "./metadata_headers.ts";
+import type { Logger } from "../log.ts";
 import { type SdpOrigin, serializeSdp } from "./sdp.ts";
 import {
   diffSessions,
@@ -23,9 +31,7 @@ import {
   type SiprecEventMap,
   streamsOf,
 } from "./session.ts";
-import type { SiprecCore } from "./srs_core.ts";
 import {
-  checkStreamCount,
   isSiprecRequest,
   offeredStreams,
   offerMetadata,
@@ -65,15 +71,39 @@ function warning(host: string, text: string): [string, string] {
   return ["Warning", `399 ${host} "${text.replace(/"/g, "'").slice(0, 200)}"`];
 }
 
-/** Sessions, dialogs and events of one {@link SiprecCore}. */
+/** The options of the SRS core that sessions read (see SiprecOptions in srs_core.ts). */
+export interface SessionOptions {
+  host: string;
+  ports: PortAllocator;
+  headerMap?: HeaderMap;
+  log?: Logger;
+  decide?: (offer: SessionOffer) => Promise<{ record: boolean }>;
+  prepare?: (session: RecordingSession) => Promise<void>;
+  retryAfter?: number;
+  maxStreamsPerSession?: number;
+}
+
+/**
+ * What a {@link SessionTable} needs of the SRS core that owns it: its options, the
+ * admission gate and the transport helpers. The core passes itself.
+ */
+export interface SessionHost {
+  readonly options: SessionOptions;
+  refusal(): { retryAfter: number; reason: string } | null;
+  sendTo(msg: SipRequest | SipResponse, to: PeerAddress): void;
+  contact(transport: "udp" | "tcp"): string;
+  via(transport: "udp" | "tcp"): string;
+}
+
+/** Sessions, dialogs and events of one SRS core (its {@link SessionHost}). */
 export class SessionTable {
   readonly events: TypedEmitter<SiprecEventMap>;
-  #core: SiprecCore;
+  #core: SessionHost;
   #byTx = new Map<InviteServerTransaction, Call>();
   #byDialog = new Map<string, Call>();
   #calls = new Set<Call>();
 
-  constructor(core: SiprecCore) {
+  constructor(core: SessionHost) {
     this.#core = core;
     this.events = new TypedEmitter((error, type) =>
       core.options.log?.error("siprec listener failed", { error, type: String(type) })
@@ -114,7 +144,6 @@ export class SessionTable {
       body = readBody(req);
       if (!body.sdp) throw new SdpOfferError(488, "An SDP offer is required in the INVITE");
       checkOffer(body.sdp);
-      checkStreamCount(body.sdp, this.#core.options.maxStreamsPerSession);
     } catch (error) {
       if (error instanceof SdpOfferError) {
         return fail(error.status, { headers: [warning(host, error.warning)] });
@@ -214,17 +243,10 @@ export class SessionTable {
       try {
         await options.prepare(call.session);
       } catch (error) {
-        // The recorder could not start (an RTP port would not bind, the store failed):
-        // 503 before any 200, so the SRC retries or fails over; the ports go back.
-        options.log?.error("siprec prepare failed: answering 503", { error, callId: call.callId });
-        if (call.done) return;
-        if (call.tx.state === "proceeding") {
-          fail(503, {
-            reason: "Service Unavailable (recording could not start)",
-            headers: [["Retry-After", String(options.retryAfter ?? 30)]],
-          });
-        }
-        return this.end(call, "error");
+        options.log?.error("siprec prepare failed; answering anyway", {
+          error,
+          callId: call.callId,
+        });
       }
       // A CANCEL answered 487 meanwhile: the call ends now, its ports with it.
       if (call.done) return;
@@ -315,7 +337,6 @@ export class SessionTable {
       const origin = originKey(body);
       if (origin !== call.lastOfferOrigin || !call.answer) {
         try {
-          checkStreamCount(body.sdp, this.#core.options.maxStreamsPerSession);
           const a = buildAnswer({
             offer: body.sdp,
             address: host,
