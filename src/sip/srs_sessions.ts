@@ -32,6 +32,7 @@ import {
   streamsOf,
 } from "./session.ts";
 import {
+  checkStreamCount,
   isSiprecRequest,
   offeredStreams,
   offerMetadata,
@@ -144,6 +145,7 @@ export class SessionTable {
       body = readBody(req);
       if (!body.sdp) throw new SdpOfferError(488, "An SDP offer is required in the INVITE");
       checkOffer(body.sdp);
+      checkStreamCount(body.sdp, this.#core.options.maxStreamsPerSession);
     } catch (error) {
       if (error instanceof SdpOfferError) {
         return fail(error.status, { headers: [warning(host, error.warning)] });
@@ -243,10 +245,17 @@ export class SessionTable {
       try {
         await options.prepare(call.session);
       } catch (error) {
-        options.log?.error("siprec prepare failed; answering anyway", {
-          error,
-          callId: call.callId,
-        });
+        // The recorder could not start (an RTP port would not bind, the store failed):
+        // 503 before any 200, so the SRC retries or fails over; the ports go back.
+        options.log?.error("siprec prepare failed: answering 503", { error, callId: call.callId });
+        if (call.done) return;
+        if (call.tx.state === "proceeding") {
+          fail(503, {
+            reason: "Service Unavailable (recording could not start)",
+            headers: [["Retry-After", String(options.retryAfter ?? 30)]],
+          });
+        }
+        return this.end(call, "error");
       }
       // A CANCEL answered 487 meanwhile: the call ends now, its ports with it.
       if (call.done) return;
@@ -337,6 +346,7 @@ export class SessionTable {
       const origin = originKey(body);
       if (origin !== call.lastOfferOrigin || !call.answer) {
         try {
+          checkStreamCount(body.sdp, this.#core.options.maxStreamsPerSession);
           const a = buildAnswer({
             offer: body.sdp,
             address: host,
