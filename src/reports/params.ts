@@ -3,18 +3,10 @@
  * ISO 8601 (compared with the stored ISO timestamps; days are UTC days) and optional
  * filters on the denormalized recording fields.
  */
-import { type RawBuilder, sql } from "kysely";
+import type { ReportFilters } from "../store/queries/reports.ts";
 import type { ReportAccess } from "./scope.ts";
 
-/** Filters on recordings (and, through calls, on rule decisions). */
-export interface ReportFilters {
-  businessUnit?: string;
-  agentId?: string;
-  customerType?: string;
-  language?: string;
-  /** Rule that decided the recording (selective ratio: the rule evaluated). */
-  ruleId?: string;
-}
+export type { ReportFilters };
 
 /** What every report query takes. */
 export interface ReportParams {
@@ -27,35 +19,14 @@ export interface ReportParams {
   access?: ReportAccess;
 }
 
-/** The filter keys, with their URL/CSV names and columns. */
+/** The filter keys, with their URL/CSV names and labels (their columns: the store's). */
 export const FILTER_FIELDS = [
-  { key: "businessUnit", param: "bu", column: "business_unit", label: "Business unit" },
-  { key: "agentId", param: "agent", column: "agent_id", label: "Agent" },
-  { key: "customerType", param: "ctype", column: "customer_type", label: "Customer type" },
-  { key: "language", param: "lang", column: "language", label: "Language" },
-  { key: "ruleId", param: "rule", column: "rule_id", label: "Rule" },
+  { key: "businessUnit", param: "bu", label: "Business unit" },
+  { key: "agentId", param: "agent", label: "Agent" },
+  { key: "customerType", param: "ctype", label: "Customer type" },
+  { key: "language", param: "lang", label: "Language" },
+  { key: "ruleId", param: "rule", label: "Rule" },
 ] as const;
-
-/** The UTC day (YYYY-MM-DD) of an ISO timestamp column, as SQL. */
-export function dayOf(column: string): RawBuilder<string> {
-  return sql<string>`substr(${sql.ref(column)}, 1, 10)`;
-}
-
-/**
- * SQL conditions `AND col = ?` for the set filters, on table alias `alias`
- * (a recordings or calls row; `ruleId` only applies to recordings).
- */
-export function filterSql(
-  filters: ReportFilters | undefined,
-  alias: string,
-  options: { rule?: boolean } = { rule: true },
-): RawBuilder<unknown> {
-  const parts = FILTER_FIELDS.filter((f) =>
-    filters?.[f.key] && (f.key !== "ruleId" || options.rule)
-  )
-    .map((f) => sql`AND ${sql.ref(`${alias}.${f.column}`)} = ${filters![f.key]!}`);
-  return parts.length === 0 ? sql`` : sql.join(parts, sql` `);
-}
 
 /** Every UTC day in [from, to), for series without holes. */
 export function daysIn(from: string, to: string, max = 3660): string[] {

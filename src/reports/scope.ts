@@ -5,15 +5,9 @@
  * calls mostly have no recording, applies the pure rule to each distinct (agent,
  * partitions) of its decisions — the facts a recording of that call would carry.
  */
-import {
-  type Expression,
-  type ExpressionBuilder,
-  type RawBuilder,
-  sql,
-  type SqlBool,
-} from "kysely";
 import type { Db } from "../store/db.ts";
-import type { Database } from "../store/schema/database.ts";
+import type { RecordingWhere } from "../store/queries/recording_access.ts";
+import { type DecisionFacts, decisionFactsInRange } from "../store/queries/reports.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Permission } from "../auth/permissions.ts";
 import {
@@ -34,7 +28,7 @@ export interface ReportAccess {
   principal: Principal;
   scope: AccessScope;
   /** The search WHERE over `recordings` for {@link REPORT_VISIBILITY}. */
-  recordings: (eb: ExpressionBuilder<Database, "recordings">) => Expression<SqlBool>;
+  recordings: RecordingWhere;
 }
 
 /**
@@ -56,35 +50,19 @@ export async function reportAccess(
   };
 }
 
-/** `AND <alias>.id IN (recordings the reader may see)`; empty without `access`. */
-export function recordingScopeSql(
-  db: Db,
-  access: ReportAccess | undefined,
-  alias: string,
-): RawBuilder<unknown> {
-  if (!access) return sql``;
-  // Kysely parenthesizes an embedded select itself; extra parentheses would turn it into
-  // a scalar subquery (first row only).
-  const visible = db.selectFrom("recordings").select("recordings.id").where(access.recordings);
-  return sql`AND ${sql.ref(`${alias}.id`)} IN ${visible}`;
-}
-
 /**
- * `AND` over rule_decisions alias `d` in [from, to): only decisions of calls whose agent
- * and partitions the reader may see. Empty without `access`.
+ * The (agent, partitions) of the decisions in [from, to) that the reader may see: those a
+ * recording of that call would carry pass the access rule. Null without `access` (all).
  */
-export async function decisionScopeSql(
+export async function visibleDecisionFacts(
   db: Db,
   access: ReportAccess | undefined,
   range: { from: string; to: string },
-): Promise<RawBuilder<unknown>> {
-  if (!access) return sql``;
-  const { rows } = await sql<{ agent: string | null; partitions: string }>`
-    SELECT DISTINCT c.agent_id AS agent, d.partitions AS partitions
-    FROM rule_decisions d LEFT JOIN calls c ON c.id = d.call_id
-    WHERE d.evaluated_at >= ${range.from} AND d.evaluated_at < ${range.to}`.execute(db);
+): Promise<DecisionFacts[] | null> {
+  if (!access) return null;
+  const rows = await decisionFactsInRange(db, range);
   const paths = new Map<string | null, string | null>();
-  const visible: RawBuilder<unknown>[] = [];
+  const visible: DecisionFacts[] = [];
   for (const r of rows) {
     if (!paths.has(r.agent)) paths.set(r.agent, await agentOrgPath(db, r.agent));
     const facts = {
@@ -93,10 +71,8 @@ export async function decisionScopeSql(
       agentOrgPath: paths.get(r.agent) ?? null,
     };
     if (canAccessRecording(access.principal, facts, REPORT_VISIBILITY, access.scope)) {
-      visible.push(sql`(${r.agent ?? ""}, ${r.partitions})`);
+      visible.push(r);
     }
   }
-  if (visible.length === 0) return sql`AND 0 = 1`;
-  return sql`AND (COALESCE((SELECT c.agent_id FROM calls c WHERE c.id = d.call_id), ''),
-    d.partitions) IN (VALUES ${sql.join(visible)})`;
+  return visible;
 }

@@ -1,13 +1,20 @@
 /**
- * Report queries over rule decisions and the audit trail: per-rule selective ratio,
- * archive and purge volumes, storage used with growth and a days-to-full forecast. With
+ * Reports over rule decisions and the audit trail: per-rule selective ratio, archive and
+ * purge volumes, storage used with growth and a days-to-full forecast. With
  * `params.access`, each counts only the calls and recordings its reader may see (the
- * storage figures then are the reader's share of the spool).
+ * storage figures then are the reader's share of the spool). The aggregates are in
+ * store/queries/reports.ts; here they become series, ratios and the forecast.
  */
-import { sql } from "kysely";
 import type { Db } from "../store/db.ts";
-import { dayOf, daysIn, filterSql, percent, type ReportParams } from "./params.ts";
-import { decisionScopeSql, recordingScopeSql, type ReportAccess } from "./scope.ts";
+import {
+  archivePurgeByDay,
+  bytesAddedByDay,
+  type DayArchivePurge,
+  ruleSamplingOutcomes,
+  spoolBytesInScope,
+} from "../store/queries/reports.ts";
+import { daysIn, percent, type ReportParams } from "./params.ts";
+import { visibleDecisionFacts } from "./scope.ts";
 
 /** One rule of {@link selectiveRatio}. */
 export interface SelectiveRatioRow {
@@ -31,31 +38,8 @@ export async function selectiveRatio(
   params: ReportParams,
   targets: Readonly<Record<string, number>> = {},
 ): Promise<SelectiveRatioRow[]> {
-  const f = params.filters;
-  const callFilter = f && (f.businessUnit || f.agentId || f.customerType || f.language)
-    ? sql`AND d.call_id IN (SELECT c.id FROM calls c WHERE 1 = 1 ${
-      filterSql(f, "c", { rule: false })
-    })`
-    : sql``;
-  const scope = await decisionScopeSql(db, params.access, params);
-  const ruleFilter = f?.ruleId ? sql`AND json_extract(t.value, '$.id') = ${f.ruleId}` : sql``;
-  const { rows } = await sql<
-    { ruleId: string; evaluated: number; recorded: number; traced: number }
-  >`
-    WITH ranked AS (
-      SELECT d.trace, ROW_NUMBER() OVER (PARTITION BY d.call_key ORDER BY d.id DESC) AS k
-      FROM rule_decisions d
-      WHERE d.evaluated_at >= ${params.from} AND d.evaluated_at < ${params.to}
-        AND d.origin != 'simulate' ${callFilter} ${scope}
-    ), latest AS (SELECT trace FROM ranked WHERE k = 1)
-    SELECT json_extract(t.value, '$.id') AS ruleId,
-      COUNT(*) AS evaluated,
-      SUM(json_extract(t.value, '$.outcome') = 'matched') AS recorded,
-      MAX(json_extract(t.value, '$.sample.percent')) AS traced
-    FROM latest d, json_each(d.trace, '$.rules') t
-    WHERE json_extract(t.value, '$.outcome') IN ('not-sampled', 'quota-exhausted', 'matched')
-      ${ruleFilter}
-    GROUP BY ruleId ORDER BY ruleId`.execute(db);
+  const visible = await visibleDecisionFacts(db, params.access, params);
+  const rows = await ruleSamplingOutcomes(db, params, visible);
   return rows.map((r) => ({
     ruleId: r.ruleId,
     evaluated: r.evaluated,
@@ -63,15 +47,6 @@ export async function selectiveRatio(
     targetPercent: targets[r.ruleId] ?? r.traced ?? null,
     realizedPercent: percent(r.recorded, r.evaluated),
   }));
-}
-
-/** One day of {@link archivePurgeVolumes}. */
-export interface ArchivePurgeRow {
-  day: string;
-  archived: number;
-  archivedBytes: number;
-  purged: number;
-  purgedBytes: number;
 }
 
 /**
@@ -82,21 +57,9 @@ export interface ArchivePurgeRow {
 export async function archivePurgeVolumes(
   db: Db,
   params: ReportParams,
-): Promise<ArchivePurgeRow[]> {
-  const { rows } = await sql<ArchivePurgeRow>`
-    SELECT ${dayOf("a.ts")} AS day,
-      SUM(a.action = 'recording.archive') AS archived,
-      COALESCE(SUM(CASE WHEN a.action = 'recording.archive'
-        THEN COALESCE(json_extract(a.details, '$.bytes'), r.size_bytes, 0) END), 0) AS archivedBytes,
-      SUM(a.action = 'recording.purge') AS purged,
-      COALESCE(SUM(CASE WHEN a.action = 'recording.purge'
-        THEN COALESCE(json_extract(a.details, '$.bytes'), r.size_bytes, 0) END), 0) AS purgedBytes
-    FROM audit_events a LEFT JOIN recordings r ON r.id = a.recording_id
-    WHERE a.action IN ('recording.archive', 'recording.purge') AND a.outcome = 'ok'
-      AND a.ts >= ${params.from} AND a.ts < ${params.to}
-      ${recordingScopeSql(db, params.access, "r")}
-    GROUP BY day`.execute(db);
-  const byDay = new Map(rows.map((r) => [r.day, { ...r }]));
+): Promise<DayArchivePurge[]> {
+  const rows = await archivePurgeByDay(db, params);
+  const byDay = new Map(rows.map((r) => [r.day, r]));
   return daysIn(params.from, params.to).map((day) =>
     byDay.get(day) ?? { day, archived: 0, archivedBytes: 0, purged: 0, purgedBytes: 0 }
   );
@@ -120,15 +83,6 @@ export interface StorageReport {
   growthBytesPerDay: number;
   /** Days until the spool is full at that growth; null when not growing or no capacity. */
   daysToFull: number | null;
-}
-
-async function spoolBytesNow(db: Db, access: ReportAccess | undefined): Promise<number> {
-  const r = await sql<{ used: number }>`
-    SELECT COALESCE(SUM(r.size_bytes), 0) AS used FROM recordings r
-    JOIN storage_locations s ON s.id = r.storage_location_id
-    WHERE s.kind = 'spool' AND r.state NOT IN ('deleted', 'purged')
-      ${recordingScopeSql(db, access, "r")}`.execute(db);
-  return r.rows[0]?.used ?? 0;
 }
 
 /** Least-squares slope of ys over 0..n-1. */
@@ -157,19 +111,15 @@ export async function storageGrowth(
 ): Promise<StorageReport> {
   const nowIso = options.now.toISOString();
   const until = params.to > nowIso ? params.to : nowIso;
-  const added = await sql<{ day: string; bytes: number }>`
-    SELECT ${dayOf("r.started_at")} AS day, COALESCE(SUM(r.size_bytes), 0) AS bytes
-    FROM recordings r WHERE r.started_at >= ${params.from} AND r.started_at < ${until}
-      ${recordingScopeSql(db, params.access, "r")}
-    GROUP BY day`.execute(db);
+  const added = await bytesAddedByDay(db, { from: params.from, to: until, access: params.access });
   const removed = await archivePurgeVolumes(db, {
     from: params.from,
     to: until,
     access: params.access,
   });
-  const addedBy = new Map(added.rows.map((r) => [r.day, r.bytes]));
+  const addedBy = new Map(added.map((r) => [r.day, r.bytes]));
   const removedBy = new Map(removed.map((r) => [r.day, r.archivedBytes + r.purgedBytes]));
-  const usedBytes = await spoolBytesNow(db, params.access);
+  const usedBytes = await spoolBytesInScope(db, params.access);
   const all = daysIn(params.from, until);
   let used = usedBytes;
   const series: StorageDayRow[] = [];
