@@ -82,6 +82,10 @@ export class SpillJournal {
         }
       } catch (err) {
         this.#fail(err);
+        // A full disk may have taken part of the batch: cut it off, so later appends and
+        // replays stay at the offsets #written counts.
+        await this.#file?.truncate(this.#written).catch(() => {});
+        await this.#file?.seek(this.#written, Deno.SeekMode.Start).catch(() => {});
         // Never lose audio silently: without a journal, memory is the queue.
         this.#o.send({ t: "pcm", rec: this.#o.rec, pcm }, [pcm.buffer as ArrayBuffer]);
       }
