@@ -5,8 +5,9 @@
 import { join } from "node:path";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
-import { migrate, openStore, type Store } from "./store/db.ts";
+import { dbAnswers, migrate, openStore, type Store } from "./store/db.ts";
 import { addUser, countUsers } from "./store/queries/users.ts";
+import { addOrgUnit } from "./store/queries/org_units.ts";
 import { hashPassword, randomPassword } from "./auth/password.ts";
 import { VERSION } from "./version.ts";
 import { AuditLog } from "./audit/audit_log.ts";
@@ -97,13 +98,7 @@ export class App implements AsyncDisposable {
     const generated = password === undefined || password === "";
     const secret = generated ? randomPassword() : password;
     // The admin sits at the root of the org hierarchy, so hierarchy scope lets it see all.
-    const root = await this.store.db.insertInto("org_units").values({
-      name: "Organization",
-      parent_id: null,
-      path: "/pending/",
-    }).returning("id").executeTakeFirstOrThrow();
-    await this.store.db.updateTable("org_units").set({ path: `/${root.id}/` })
-      .where("id", "=", root.id).execute();
+    const root = await addOrgUnit(this.store.db, "Organization", null);
     await addUser(this.store.db, {
       orgUnitId: root.id,
       username: "admin",
@@ -150,12 +145,7 @@ export class App implements AsyncDisposable {
 
   /** Current health, for `/healthz`. */
   health(): Health {
-    let db: Health["db"] = "ok";
-    try {
-      this.store.raw.prepare("SELECT 1").get();
-    } catch {
-      db = "error";
-    }
+    const db: Health["db"] = dbAnswers(this.store.raw) ? "ok" : "error";
     return {
       status: this.#state === "draining" || this.#state === "stopped"
         ? "draining"

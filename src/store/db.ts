@@ -62,6 +62,16 @@ export async function appliedMigrations(db: Db): Promise<unknown[]> {
     .catch(() => []);
 }
 
+/** True when the connection answers a trivial query (for health checks). */
+export function dbAnswers(raw: DatabaseSync): boolean {
+  try {
+    raw.prepare("SELECT 1").get();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs `PRAGMA integrity_check`; returns "ok" or the first problems reported. */
 export function integrityCheck(raw: DatabaseSync): string {
   const rows = raw.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { integrityCheck, migrate, openStore } from "./db.ts";
+import { appliedMigrations, dbAnswers, integrityCheck, migrate, openStore } from "./db.ts";
 
 Deno.test({
   name: "openStore() and migrate() create every table with WAL and FULL sync",
@@ -52,6 +52,24 @@ Deno.test({
     assert.ok(perms.some((p) => p.role === "compliance" && p.permission === "recording.delete"));
     assert.ok(!perms.some((p) => p.role === "agent" && p.permission === "recording.search"));
     assert.ok(!perms.some((p) => p.role === "supervisor" && p.permission === "recording.delete"));
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "appliedMigrations() lists none before migrate and every one after; dbAnswers() is false once closed",
+  sanitizeResources: true,
+  sanitizeOps: true,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const store = openStore(`${dir}/selrec.db`);
+    assert.deepEqual(await appliedMigrations(store.db), []);
+    const result = await migrate(store.db);
+    assert.equal((await appliedMigrations(store.db)).length, result.results?.length);
+    assert.equal(dbAnswers(store.raw), true);
+    await store.close();
+    assert.equal(dbAnswers(store.raw), false);
     await Deno.remove(dir, { recursive: true });
   },
 });
