@@ -1,14 +1,20 @@
 /**
  * The audit export format: one CSV header, then one record per audit row with every
  * hashed field and the hash, in {@link AUDIT_COLUMNS} order. Empty unquoted = NULL.
+ * Cells are written through the neutralising writer (csv.ts `safeCsvLine`): a value
+ * starting with `= + - @`, tab or CR — say an anonymous username `=HYPERLINK(…)` — is
+ * stored with a `'` prefix so a spreadsheet cannot run it, and so is a value starting with
+ * `'` followed by one of those or another `'`. The parser removes that one `'` before
+ * the hash is checked.
  *
- * A third party verifies it offline: for each record, build the JSON object of every
+ * A third party verifies it offline: for each record, drop the one leading `'` of any
+ * cell that starts with `'` and then `= + - @`, tab, CR or `'`, build the JSON object of every
  * column except `hash` (seq as a number, NULL as null), serialize it with keys sorted
  * and no whitespace, and check SHA-256-hex(prev_hash + that JSON) == hash and that
  * prev_hash equals the previous record's hash.
  */
 import type { AuditEvent } from "../store/schema/audit.ts";
-import { csvLine, parseCsv } from "./csv.ts";
+import { parseCsv, restoreFormula, safeCsvLine } from "./csv.ts";
 
 /** Column order of the export; the header line names them. */
 export const AUDIT_COLUMNS = [
@@ -45,12 +51,12 @@ const NOT_NULL = new Set([
 
 /** The header record. */
 export function auditCsvHeader(): string {
-  return csvLine(AUDIT_COLUMNS);
+  return safeCsvLine(AUDIT_COLUMNS);
 }
 
 /** One audit row as a CSV record. */
 export function auditCsvRecord(row: AuditEvent): string {
-  return csvLine(AUDIT_COLUMNS.map((c) => row[c]));
+  return safeCsvLine(AUDIT_COLUMNS.map((c) => row[c]));
 }
 
 /**
@@ -72,7 +78,7 @@ export function parseAuditCsv(text: string): AuditEvent[] {
     }
     const row: Record<string, string | number | null> = {};
     AUDIT_COLUMNS.forEach((c, k) => {
-      const v = rec[k];
+      const v = restoreFormula(rec[k]);
       if (v === null && NOT_NULL.has(c)) {
         throw new SyntaxError(`Cannot parse audit CSV line ${line}: "${c}" is empty`);
       }

@@ -26,13 +26,34 @@ export function csvLine(cells: readonly CsvCell[]): string {
   return cells.map(csvCell).join(",") + "\r\n";
 }
 
+/** Spreadsheet formula starters (OWASP CSV injection): `= + - @`, tab, CR. */
+const FORMULA = /^[=+\-@\t\r]/;
+/** A cell that {@link restoreFormula} would unescape: `'` then a starter or another `'`. */
+const ESCAPED = /^'[=+\-@\t\r']/;
+
 /**
- * Prefixes spreadsheet formula starters (`= + - @`, tab, CR) with `'` so a report CSV
- * opened in a spreadsheet cannot run formulas. Not used for the audit export: it would
- * change hashed values.
+ * Neutralises a spreadsheet formula: a text cell starting with `= + - @`, tab or CR gets
+ * a `'` prefix, so a spreadsheet shows it as text. Reversible by {@link restoreFormula}:
+ * text that already looks escaped (`'` then a starter or `'`) gets a `'` too, and all
+ * other text (`'abc` included) is left as it is. Numbers are not touched.
  */
 export function defuseFormula(value: CsvCell): CsvCell {
-  return typeof value === "string" && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return typeof value === "string" && (FORMULA.test(value) || ESCAPED.test(value))
+    ? `'${value}`
+    : value;
+}
+
+/** Undoes {@link defuseFormula} on a parsed cell. */
+export function restoreFormula(cell: string | null): string | null {
+  return cell !== null && ESCAPED.test(cell) ? cell.slice(1) : cell;
+}
+
+/**
+ * The neutralising writer every export uses (audit and reports): one record with each
+ * cell through {@link defuseFormula}, CRLF terminated.
+ */
+export function safeCsvLine(cells: readonly CsvCell[]): string {
+  return csvLine(cells.map(defuseFormula));
 }
 
 /**

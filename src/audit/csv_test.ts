@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { csvLine, defuseFormula, parseCsv } from "./csv.ts";
+import fc from "fast-check";
+import { csvLine, defuseFormula, parseCsv, restoreFormula, safeCsvLine } from "./csv.ts";
 
 Deno.test("csvLine() and parseCsv() round-trip NULL, empty, quotes, commas and newlines", () => {
   const cells = [null, "", 'say "hi"', "a,b", "two\r\nlines", " pad ", "plain", "7"];
@@ -23,4 +24,23 @@ Deno.test("defuseFormula() neutralizes spreadsheet formulas only", () => {
   assert.equal(defuseFormula("-3"), "'-3");
   assert.equal(defuseFormula(-3), -3);
   assert.equal(defuseFormula("sales"), "sales");
+});
+
+Deno.test("defuseFormula() is undone by restoreFormula() for any text, and leaves no formula", () => {
+  assert.equal(defuseFormula("'=x"), "''=x");
+  assert.equal(defuseFormula("''"), "'''");
+  assert.equal(defuseFormula("'abc"), "'abc");
+  assert.equal(restoreFormula("'abc"), "'abc");
+  assert.equal(restoreFormula(null), null);
+  const text = fc.oneof(
+    fc.string(),
+    fc.tuple(fc.constantFrom("=", "+", "-", "@", "\t", "\r", "'", "''"), fc.string())
+      .map(([a, b]) => a + b),
+  );
+  fc.assert(fc.property(text, (v) => {
+    const line = safeCsvLine([v, null, 7]);
+    const [cells] = parseCsv(line);
+    assert.ok(!/^[=+\-@\t\r]/.test(cells[0]!), `"${cells[0]}" is a formula`);
+    assert.deepEqual(cells.map(restoreFormula), [v, null, "7"]);
+  }));
 });

@@ -3,7 +3,7 @@
  * it. The web UI lists {@link REPORTS}; CSV and SVG come from the same result.
  */
 import type { Db } from "../store/db.ts";
-import { csvLine, defuseFormula } from "../audit/csv.ts";
+import { safeCsvLine } from "../audit/csv.ts";
 import type { ChartSpec } from "./chart.ts";
 import type { ReportParams } from "./params.ts";
 import {
@@ -274,7 +274,7 @@ export function findReport(id: string): ReportTemplate | undefined {
 
 /** The result as CSV (header from the column labels; formulas defused). */
 export function reportCsv(result: ReportResult): string {
-  return csvLine(result.columns.map((c) => c.label)) +
-    result.rows.map((r) => csvLine(result.columns.map((c) => defuseFormula(r[c.key] ?? null))))
+  return safeCsvLine(result.columns.map((c) => c.label)) +
+    result.rows.map((r) => safeCsvLine(result.columns.map((c) => r[c.key] ?? null)))
       .join("");
 }
