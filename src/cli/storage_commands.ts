@@ -17,6 +17,7 @@ import { runPurge } from "../archive/purge_run.ts";
 import { storageStatus } from "../archive/status.ts";
 import { markTarget, specOf, syncTargets } from "../archive/locations.ts";
 import { CopyWorker } from "../archive/copy_worker.ts";
+import { setLocationVolumeId } from "../store/queries/storage.ts";
 import { formatBytes, progressBar, statusText } from "../archive/format.ts";
 
 function hostOf(loaded: LoadedConfig, store: Store, io: CliIO): StorageHost {
@@ -142,8 +143,7 @@ export const storageInitTargetCommand: Command = {
       io.stderr(`selrec storage init-target: ${r.ev === "error" ? r.message : "no volume ID"}\n`);
       return 1;
     }
-    await store.db.updateTable("storage_locations").set({ volume_id: r.volumeId })
-      .where("id", "=", row.id).execute();
+    await setLocationVolumeId(store.db, row.id, r.volumeId);
     await markTarget(store.db, { ...row, volume_id: r.volumeId }, null, new Date());
     await new AuditLog(store.db).append({
       actor: cliActor(io),
