@@ -9,7 +9,7 @@ import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
 import { dominantTone, rms, sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, ROOT, startServer } from "../helpers/server.ts";
 import { query, waitFor, waitForStreamPorts } from "../helpers/db.ts";
-import { spawnSipp } from "../helpers/sipp.ts";
+import { localPort, spawnSipp } from "../helpers/sipp.ts";
 import { launchChromium } from "../helpers/browser.ts";
 
 const AGENT_PASSWORD = "agent password long enough";
@@ -56,15 +56,16 @@ Deno.test({
       await page.click('button[type="submit"]');
       await page.waitForURL(/\/agent$/);
 
+      const a = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+      const b = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
       const sipp = spawnSipp({
         scenario: "siprec_agent.xml",
+        media: [localPort(a), localPort(b)],
         port: server.sipPort,
         cwd: server.dataDir,
         output: "null",
       });
       const portOf = await waitForStreamPorts(dbPath);
-      const a = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
-      const b = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
       const media = Promise.all([
         sendToneLeg(a, { hz: 440, port: portOf("10"), durationMs: 8000 }),
         sendToneLeg(b, { hz: 880, port: portOf("20"), durationMs: 8000 }),

@@ -13,6 +13,12 @@ export interface SippOptions {
   cwd: string;
   /** Output captured (default) or discarded. */
   output?: "piped" | "null";
+  /**
+   * The SRC's media ports offered in scenarios that use `[rtp_a]`/`[rtp_b]` (default
+   * 16000/16002). A test sending RTP binds its sockets first and passes their ports:
+   * the recorder takes media only from the offered address and port.
+   */
+  media?: [number, number];
 }
 
 function command(o: SippOptions): Deno.Command {
@@ -32,12 +38,23 @@ function command(o: SippOptions): Deno.Command {
       "30s",
       "-timeout_error",
       "-nd",
+      "-key",
+      "rtp_a",
+      String(o.media?.[0] ?? 16000),
+      "-key",
+      "rtp_b",
+      String(o.media?.[1] ?? 16002),
       ...(o.transport === "tcp" ? ["-t", "t1"] : []),
     ],
     cwd: o.cwd,
     stdout: o.output ?? "piped",
     stderr: o.output ?? "piped",
   });
+}
+
+/** The local port of a bound UDP socket (to offer it as the SRC's media port). */
+export function localPort(sock: Deno.DatagramConn): number {
+  return (sock.addr as Deno.NetAddr).port;
 }
 
 /** Starts sipp in the background. */

@@ -10,7 +10,7 @@ import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
 import { dominantTone, rms, sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, startServer } from "../helpers/server.ts";
 import { query, waitFor, waitForStreamPorts } from "../helpers/db.ts";
-import { spawnSipp } from "../helpers/sipp.ts";
+import { localPort, spawnSipp } from "../helpers/sipp.ts";
 
 for (const transport of ["udp", "tcp"] as const) {
   Deno.test({
@@ -23,16 +23,17 @@ for (const transport of ["udp", "tcp"] as const) {
       const server = await startServer({ env: { SELREC_RULES_DIR: rules } });
       const dbPath = `${server.dataDir}/selrec.db`;
       try {
+        const a = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+        const b = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
         const sipp = spawnSipp({
           scenario: "siprec_record.xml",
+          media: [localPort(a), localPort(b)],
           port: server.sipPort,
           transport,
           cwd: server.dataDir,
         });
         const sippOut = sipp.output();
         const portOf = await waitForStreamPorts(dbPath);
-        const a = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
-        const b = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
         await Promise.all([
           sendToneLeg(a, { hz: 440, port: portOf("10"), durationMs: 6600 }),
           sendToneLeg(b, { hz: 880, port: portOf("20"), durationMs: 6600 }),

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, startServer } from "../helpers/server.ts";
 import { query, waitFor, waitForStreamPorts } from "../helpers/db.ts";
-import { spawnSipp } from "../helpers/sipp.ts";
+import { localPort, spawnSipp } from "../helpers/sipp.ts";
 
 Deno.test({
   name: "kill -9 mid-call: after restart the recording is interrupted, valid, and keeps its audio",
@@ -18,15 +18,16 @@ Deno.test({
     const rules = await recordEverythingRules();
     const server = await startServer({ env: { SELREC_RULES_DIR: rules } });
     const dbPath = `${server.dataDir}/selrec.db`;
+    const a = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+    const b = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
     const sipp = spawnSipp({
       scenario: "siprec_record.xml",
+      media: [localPort(a), localPort(b)],
       port: server.sipPort,
       cwd: server.dataDir,
       output: "null",
     });
     const portOf = await waitForStreamPorts(dbPath);
-    const a = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
-    const b = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
     const sentMs = 2800;
     await Promise.all([
       sendToneLeg(a, { hz: 440, port: portOf("10"), durationMs: sentMs }),
