@@ -18,6 +18,7 @@
  * commit together, so a failed audit write fails the sign-in.
  */
 import type { Db } from "../store/db.ts";
+import { findUser } from "../store/queries/users.ts";
 import type { User } from "../store/schema/users.ts";
 import type { AuditLog } from "../audit/audit_log.ts";
 import { hashPassword, verifyPassword } from "./password.ts";
@@ -28,6 +29,7 @@ import {
   clearSignInAttempts,
   failSignInAttempt,
   reserveSignInAttempt,
+  signedInFromSince,
 } from "../store/queries/sign_in_attempts.ts";
 
 /** How long an address stays familiar after a successful sign-in. */
@@ -73,11 +75,7 @@ export class Authenticator {
 
   async #familiar(user: User, ip: string): Promise<boolean> {
     const since = new Date(this.#now() - FAMILIAR_MS).toISOString();
-    const row = await this.#o.db.selectFrom("audit_events").select("seq")
-      .where("actor_name", "=", user.username).where("action", "=", "auth.sign_in")
-      .where("outcome", "=", "ok").where("ip", "=", ip).where("ts", ">=", since).limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
+    return await signedInFromSince(this.#o.db, user.username, ip, since);
   }
 
   async #fail(user: User | undefined, username: string, ip: string, why: string) {
@@ -129,8 +127,7 @@ export class Authenticator {
     const wait = this.#o.guard.attempt(ip);
     if (wait > 0) return await this.#throttled(username, ip, wait);
     const user = username.length > 0 && username.length <= 100
-      ? await this.#o.db.selectFrom("users").selectAll().where("username", "=", username)
-        .executeTakeFirst()
+      ? await findUser(this.#o.db, username)
       : undefined;
     if (!user || user.disabled === 1) {
       await verifyPassword(password, await this.#dummyHash());

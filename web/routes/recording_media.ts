@@ -20,6 +20,8 @@ import { auditPlay, PlayLedger } from "../media/play_audit.ts";
 import { decodeFile, toWav } from "../../src/codec/decode_file.ts";
 import { type Span, waveformSvg } from "../media/waveform.ts";
 import { httpError } from "../http_error.ts";
+import { locationById } from "../../src/store/queries/storage.ts";
+import { recordingSpans } from "../../src/store/queries/recordings.ts";
 
 /** How long a file lookup on an archive target may take before the target counts as hung. */
 const ARCHIVE_LOOKUP_MS = 5000;
@@ -33,9 +35,7 @@ export async function recordingFile(c: Context<AppEnv>, rec: Recording): Promise
   if (rec.state === "deleted" || rec.state === "purged" || rec.state === "missing") {
     httpError(404, "not found");
   }
-  const loc = await c.get("app").store.db.selectFrom("storage_locations")
-    .select(["path", "kind", "name", "healthy"])
-    .where("id", "=", rec.storage_location_id).executeTakeFirst();
+  const loc = await locationById(c.get("app").store.db, rec.storage_location_id);
   if (loc?.kind === "archive") {
     const unavailable = `archive target ${loc.name} is unavailable`;
     if (!loc.healthy) httpError(503, unavailable);
@@ -113,13 +113,10 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
     let svg = svgCache.get(key);
     if (svg === undefined) {
       const path = await recordingFile(c, rec);
-      const db = c.get("app").store.db;
-      const pauses = await db.selectFrom("pauses").selectAll().where("recording_id", "=", rec.id)
-        .execute();
-      const gaps = await db.selectFrom("gaps").selectAll().where("recording_id", "=", rec.id)
-        .execute();
-      const parts = await db.selectFrom("participants").select(["channel", "role"])
-        .where("recording_id", "=", rec.id).execute();
+      const { pauses, gaps, participants: parts } = await recordingSpans(
+        c.get("app").store.db,
+        rec.id,
+      );
       const pcm = await decodeFile(path, rec.format);
       const durationMs = ((pcm.channels[0]?.length ?? 0) / pcm.sampleRate) * 1000;
       const spans: Span[] = [

@@ -275,5 +275,18 @@ export async function recordingDetail(db: Db, rec: Recording) {
   };
 }
 
+/** The pauses, gaps and channel roles the waveform draws, in time order. */
+export async function recordingSpans(db: Db, recordingId: string) {
+  const [pauses, gaps, participants] = await Promise.all([
+    db.selectFrom("pauses").selectAll().where("recording_id", "=", recordingId)
+      .orderBy("start_ms").execute(),
+    db.selectFrom("gaps").selectAll().where("recording_id", "=", recordingId)
+      .orderBy("start_ms").execute(),
+    db.selectFrom("participants").select(["channel", "role"])
+      .where("recording_id", "=", recordingId).execute(),
+  ]);
+  return { pauses, gaps, participants };
+}
+
 /** The detail bundle of {@link recordingDetail}. */
 export type RecordingDetail = Awaited<ReturnType<typeof recordingDetail>>;

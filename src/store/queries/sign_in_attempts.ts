@@ -58,3 +58,20 @@ export async function clearSignInAttempts(db: Db, userId: number): Promise<void>
   await db.updateTable("users").set({ failed_logins: 0, locked_until: null })
     .where("id", "=", userId).execute();
 }
+
+/**
+ * True when `username` signed in successfully from `ip` at or after `sinceIso`: such an
+ * address is familiar and is let through a lock that strangers' guesses caused.
+ */
+export async function signedInFromSince(
+  db: Db,
+  username: string,
+  ip: string,
+  sinceIso: string,
+): Promise<boolean> {
+  const row = await db.selectFrom("audit_events").select("seq")
+    .where("actor_name", "=", username).where("action", "=", "auth.sign_in")
+    .where("outcome", "=", "ok").where("ip", "=", ip).where("ts", ">=", sinceIso).limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
