@@ -8,8 +8,9 @@
  * not read.
  *
  * The rules (scripts/boundaries/rules.ts):
- * - leaf: a file in src/sip, src/rtp, src/codec or src/rules imports no other file of the
- *   repo outside its own folder, except src/log.ts (and src/errors.ts, should one exist).
+ * - leaf: a file in src/sip, src/rtp, src/codec, src/rules or src/net imports no other file of the
+ *   repo outside its own folder, except src/log.ts, src/net/ (address parsing) and
+ *   src/errors.ts, should one exist.
  *   Type imports count too, and so do the leaf's tests, which may also use the shared
  *   test helpers under tests/. Packages (`npm:`, `node:`) are allowed.
  * - sql: outside src/store no code builds SQL: kysely's `.selectFrom( .insertInto(

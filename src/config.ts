@@ -7,7 +7,7 @@ import { z } from "zod";
 import { LineCounter, parseDocument } from "yaml";
 import { isDuration } from "./duration.ts";
 import { LOG_LEVELS } from "./log.ts";
-import { parseCidr } from "./rtp/cidr.ts";
+import { parseCidr } from "./net/cidr.ts";
 import { SOURCE_POLICIES } from "./rtp/source_policy.ts";
 
 const duration = z.string().refine(isDuration, {

@@ -12,7 +12,8 @@ export type RuleName = "leaf" | "sql" | "src-imports-web" | "migration" | "cycle
 
 /** The order rules are reported in, with a one-line meaning each. */
 export const RULES: Record<RuleName, string> = {
-  "leaf": "src/sip, src/rtp, src/codec and src/rules import only themselves and src/log.ts",
+  "leaf":
+    "src/sip, src/rtp, src/codec, src/rules and src/net import only themselves, src/log.ts and src/net",
   "sql": "SQL is built only under src/store (kysely builders, sql``, .exec/.prepare, node:sqlite)",
   "src-imports-web": "nothing under src/ imports from web/",
   "migration": "a migration imports only kysely and other migrations",
@@ -35,9 +36,14 @@ export interface SourceFile {
 }
 
 /** Leaf folders: pure protocol and rule code. */
-export const LEAVES = ["src/sip", "src/rtp", "src/codec", "src/rules"];
-/** Files every leaf may import. */
-export const LEAF_SHARED = new Set(["src/log.ts", "src/errors.ts"]);
+export const LEAVES = ["src/sip", "src/rtp", "src/codec", "src/rules", "src/net"];
+/** Files (and, ending in `/`, folders) every leaf may import: logging, errors, addresses. */
+export const LEAF_SHARED = ["src/log.ts", "src/errors.ts", "src/net/"];
+
+function leafShared(target: string | null | undefined): boolean {
+  return target != null &&
+    LEAF_SHARED.some((s) => s.endsWith("/") ? target.startsWith(s) : target === s);
+}
 const STORE = "src/store/";
 const MIGRATIONS = "src/store/migrations/";
 
@@ -102,7 +108,7 @@ function importViolations(file: SourceFile, imports: ImportRef[]): Violation[] {
     const v = (rule: RuleName, message: string) =>
       out.push({ rule, file: file.path, line: imp.line, message });
     const what = `${imp.typeOnly ? "type import" : "import"} "${imp.specifier}"`;
-    const shared = LEAF_SHARED.has(target ?? "") || (test && target?.startsWith("tests/"));
+    const shared = leafShared(target) || (test && target?.startsWith("tests/"));
     if (leaf && target && !target.startsWith(leaf + "/") && !shared) {
       v("leaf", `${what}: leaf ${leaf} imports ${target}, outside itself`);
     }

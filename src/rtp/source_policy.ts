@@ -11,7 +11,7 @@
  * - `signalling`: also the address the INVITE came from, any port;
  * - `networks`: also any address in the configured media networks (CIDRs).
  */
-import { type Cidr, cidrContains, parseCidr, parseIp, sameIp } from "./cidr.ts";
+import { type Cidr, cidrContains, parseCidr, parseIp, sameIp } from "../net/cidr.ts";
 
 /** The configured policy (`rtp.sourcePolicy`). */
 export type SourcePolicy = "offer" | "offer-address" | "signalling" | "networks";

@@ -1,25 +1,5 @@
 import assert from "node:assert/strict";
-import { AddressFilter, OncePer, parseCidr, parseIp, TokenBuckets } from "./admission.ts";
-
-Deno.test("parseIp() reads IPv4, IPv6 (with ::, IPv4 tail, zone, brackets) and unmaps ::ffff:", () => {
-  assert.deepEqual([...parseIp("192.0.2.7")!.bytes], [192, 0, 2, 7]);
-  assert.equal(parseIp("2001:db8::1")!.family, 6);
-  assert.deepEqual([...parseIp("::1")!.bytes].slice(14), [0, 1]);
-  assert.deepEqual([...parseIp("[fe80::1%eth0]")!.bytes].slice(0, 2), [0xfe, 0x80]);
-  assert.deepEqual(parseIp("::ffff:10.1.2.3"), { family: 4, bytes: new Uint8Array([10, 1, 2, 3]) });
-  for (const bad of ["", "1.2.3", "256.1.1.1", "1.2.3.4.5", "1::2::3", "g::1", "sbc.example"]) {
-    assert.equal(parseIp(bad), null, bad);
-  }
-});
-
-Deno.test("parseCidr() names the entry it cannot parse", () => {
-  assert.equal(parseCidr("10.0.0.0/8").prefix, 8);
-  assert.equal(parseCidr("2001:db8::/32").prefix, 32);
-  assert.equal(parseCidr("192.0.2.1").prefix, 32);
-  assert.throws(() => parseCidr("10.0.0.0/33"), /prefix of "10\.0\.0\.0\/33" is not 0-32/);
-  assert.throws(() => parseCidr("sbc.example"), /Cannot parse address or CIDR: "sbc\.example"/);
-  assert.throws(() => parseCidr("10.0.0.0/8/1"), SyntaxError);
-});
+import { AddressFilter, OncePer, TokenBuckets } from "./admission.ts";
 
 Deno.test("AddressFilter: empty allows all; otherwise only listed hosts and networks", () => {
   assert.ok(new AddressFilter([]).allows("203.0.113.9"));
@@ -33,6 +13,7 @@ Deno.test("AddressFilter: empty allows all; otherwise only listed hosts and netw
   assert.ok(f.allows("172.31.255.255"));
   assert.ok(!f.allows("172.32.0.0"));
   assert.ok(!f.allows("not-an-address"));
+  assert.throws(() => new AddressFilter(["10.0.0.0/8", "sbc.example"]), /"sbc\.example"/);
 });
 
 Deno.test("TokenBuckets: a burst, then the rate, per key; 0 turns the limit off", () => {

@@ -1,6 +1,6 @@
 /**
  * IP addresses and CIDR prefixes (RFC 4632, RFC 4291 §2.2–2.3) as bytes, for matching
- * packet sources against configured networks. IPv4-mapped IPv6 (`::ffff:a.b.c.d`)
+ * packet and SIP sources against configured networks (`rtp.mediaNetworks`, `sip.allowFrom`). IPv4-mapped IPv6 (`::ffff:a.b.c.d`)
  * matches the IPv4 form. Parsing throws SyntaxError; matching never throws.
  */
 

@@ -29,6 +29,14 @@ Deno.test("cidrContains() matches prefixes of any length and never mixes familie
   assert.ok(cidrContains(parseCidr("10.0.0.0/8"), parseIp("::ffff:10.9.9.9")!));
 });
 
+Deno.test("parseIp() takes brackets and a zone, and refuses malformed literals", () => {
+  assert.deepEqual([...parseIp("[fe80::1%eth0]")!].slice(0, 2), [0xfe, 0x80]);
+  assert.deepEqual([...parseIp("::1")!].slice(14), [0, 1]);
+  for (const bad of ["", "1.2.3", "256.1.1.1", "1.2.3.4.5", "1::2::3", "g::1", "sbc.example"]) {
+    assert.equal(parseIp(bad), null, bad);
+  }
+});
+
 Deno.test("parseCidr() names the bad value", () => {
   for (const bad of ["10.0.0.0/33", "10.0.0.0/x", "sbc/24", "10.0.0.0/8/8", "::/129"]) {
     assert.throws(
