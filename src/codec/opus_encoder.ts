@@ -59,6 +59,11 @@ export interface OpusFrameEncoder {
   /** Frames per channel the silence gate sent empty instead of encoding. */
   readonly gatedFrames: number;
   encode(pcm: Int16Array): Uint8Array;
+  /**
+   * Back to the state of a new encoder with the same settings (OPUS_RESET_STATE), so a
+   * finished recording's encoder can serve the next one instead of a fresh allocation.
+   */
+  reset(): void;
 }
 
 interface RawEncoder {
@@ -75,6 +80,7 @@ const OPUS_SET_COMPLEXITY = 4010;
 const OPUS_SET_SIGNAL = 4024;
 const OPUS_SIGNAL_VOICE = 3001;
 const OPUS_GET_LOOKAHEAD = 4027;
+const OPUS_RESET_STATE = 4028;
 
 const loaded = new Map<OpusBackend, Promise<RawEncoderClass>>();
 
@@ -166,6 +172,10 @@ export async function createOpusEncoder(opts: OpusEncoderOptions = {}): Promise<
       }
       return multistreamPacket([gates[0].encode(l), gates[1].encode(r)]);
     },
+    reset() {
+      for (const raw of streams) raw.ctl(OPUS_RESET_STATE);
+      for (const gate of gates) gate.reset();
+    },
   };
 }
 
@@ -186,6 +196,12 @@ class SilenceGate {
     this.#raw = raw;
     // Compare sums of squares: frame RMS below 32768 × 10^(dBFS/20).
     this.#limit = dbfs == null ? -1 : frameSamples * (32768 * 10 ** (dbfs / 20)) ** 2;
+  }
+
+  reset(): void {
+    this.gated = 0;
+    this.#quiet = 0;
+    this.#empty = Uint8Array.of(0x08);
   }
 
   encode(pcm: Int16Array): Uint8Array {

@@ -12,6 +12,7 @@
  * errors fail a file. Audio dropped past the budget is reported as lost spans.
  */
 import { createOpusEncoder, type OpusFrameEncoder } from "../codec/opus_encoder.ts";
+import { OpusEncoderPool } from "./encoder_pool.ts";
 import { OpusRecordingFile, WavRecordingFile } from "../codec/recording_file.ts";
 import { decodeG711, encodeG711 } from "../codec/g711.ts";
 import { isTransientWriteError, writeErrorCode } from "../codec/write_errors.ts";
@@ -41,6 +42,8 @@ interface OpenFile {
 }
 
 const files = new Map<string, OpenFile>();
+/** Encoders of ended recordings, reused: dropped ones were freed only by a rare full GC. */
+const encoderPool = new OpusEncoderPool();
 let port: MessagePort | null = null;
 let busyMs = 0;
 /** Time spent inside libopus only (excludes file I/O), for the real-time factor. */
@@ -81,7 +84,7 @@ async function begin(rec: string, spec: FileSpec): Promise<OpenFile> {
       stallsSeen: 0,
     };
   }
-  const encoder = await createOpusEncoder({
+  const encoder = await encoderPool.take({
     channels: 2,
     sampleRate: 8000,
     application: "voip",
@@ -206,6 +209,12 @@ function noteStalls(f: OpenFile): void {
   }
 }
 
+/** Hands a file's encoder back to the pool once nothing will encode with it again. */
+function releaseEncoder(f: OpenFile): void {
+  if (f.encoder) encoderPool.give(f.encoder);
+  f.encoder = null;
+}
+
 function enqueue(rec: string, f: OpenFile, job: () => Promise<void>): void {
   f.chain = f.chain.then(async () => {
     if (f.failed) return;
@@ -213,6 +222,7 @@ function enqueue(rec: string, f: OpenFile, job: () => Promise<void>): void {
       await job();
     } catch (err) {
       f.failed = true;
+      releaseEncoder(f);
       // The .partial keeps every page already written; recovery closes it later.
       try {
         f.file.abandon();
@@ -270,6 +280,7 @@ function onCapture(msg: ToEncoder): void {
         for (const s of lost) lostMs += s.endMs - s.startMs;
         // Every journaled span was replayed before "end" and is now in the synced file.
         if (f.journal) await Deno.remove(f.journal).catch(() => {});
+        releaseEncoder(f);
         files.delete(msg.rec);
         post({ t: "finished", rec: msg.rec, ...done, lostSpans: lost });
       });
@@ -280,6 +291,7 @@ function onCapture(msg: ToEncoder): void {
       if (!f) return;
       enqueue(msg.rec, f, () => {
         f.file.abandon();
+        releaseEncoder(f);
         files.delete(msg.rec);
         return Promise.resolve();
       });
@@ -295,6 +307,8 @@ setInterval(() => {
     if (!f.file) continue;
     if (f.file.out.stalled) stalledFiles++;
     enqueue(rec, f, async () => {
+      // Queued behind its "end": the file is finished and closed by now.
+      if (files.get(rec) !== f) return;
       await f.file.tick();
       noteStalls(f);
     });
