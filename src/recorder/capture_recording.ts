@@ -1,0 +1,207 @@
+/**
+ * One recording inside the capture worker: its timeline, its stream receivers and the
+ * UDP sockets feeding them, its bounded queue to the encoder and its spill journal.
+ * Sockets are bound per stream (a re-offer that moves a port retires the old one);
+ * a retired socket's counters are kept for the recording's final report.
+ */
+import { UdpCapture } from "../rtp/udp_capture.ts";
+import { sourceFilter } from "../rtp/source_policy.ts";
+import { StreamReceiver } from "./stream_receiver.ts";
+import type { OpusDecodeFn, PayloadCodec } from "./stream_receiver.ts";
+import { Timeline } from "./timeline.ts";
+import { BacklogGate, backlogLimits, DEFAULT_BACKLOG_MS } from "./backlog_gate.ts";
+import { JOURNAL_SUFFIX, SpillJournal } from "./spill_journal.ts";
+import type { BacklogOptions, CaptureReport, CaptureStream, FileSpec } from "./media_protocol.ts";
+
+/** A recording the capture worker is capturing, or closing. */
+export interface CaptureRecording {
+  id: string;
+  timeline: Timeline;
+  receivers: Map<string, StreamReceiver>;
+  captures: Map<string, UdpCapture>;
+  /** The source spec each capture runs with, as JSON (to notice a re-offer's change). */
+  specs: Map<string, string>;
+  /** Counters of captures already closed (port change, end), kept for the final report. */
+  closedCounts: Map<string, CaptureCounts>;
+  encoder: number;
+  /** Bounded queue to the encoder: post or spill, and when to replay. */
+  gate: BacklogGate;
+  /** Spill journal and ordered outbox to the encoder. */
+  journal: SpillJournal;
+  closed: boolean;
+  mediaSeen: Set<string>;
+}
+
+/** Per-stream socket counters that outlive the sockets. */
+export interface CaptureCounts {
+  foreign: number;
+  rtcpPackets: number;
+  oversize: number;
+}
+
+/** What {@link newCaptureRecording} needs. */
+export interface NewRecordingOptions {
+  id: string;
+  depthMs: number;
+  encoder: number;
+  /** The encoder's port: the journal's outbox posts to it. */
+  port: MessagePort;
+  file: FileSpec;
+  backlog?: BacklogOptions;
+  onJournalError: () => void;
+}
+
+/** A recording with no streams yet (bind them with {@link bindStreams}). */
+export function newCaptureRecording(o: NewRecordingOptions): CaptureRecording {
+  const { highMs, lowMs } = o.backlog ?? DEFAULT_BACKLOG_MS;
+  return {
+    id: o.id,
+    timeline: new Timeline(o.depthMs),
+    receivers: new Map(),
+    captures: new Map(),
+    specs: new Map(),
+    closedCounts: new Map(),
+    encoder: o.encoder,
+    gate: new BacklogGate(backlogLimits(highMs, lowMs)),
+    journal: new SpillJournal({
+      rec: o.id,
+      path: o.file.path + JOURNAL_SUFFIX,
+      send: (m, transfer) => o.port.postMessage(m, transfer ?? []),
+      syncIntervalMs: o.file.syncIntervalMs,
+      onError: o.onJournalError,
+    }),
+    closed: false,
+    mediaSeen: new Set(),
+  };
+}
+
+/** Where and how {@link bindStreams} binds sockets. */
+export interface BindOptions {
+  /** Local address of the RTP sockets. */
+  listen: string;
+  /** A fresh Opus decoder, for streams that may carry Opus. */
+  opusDecoder: () => Promise<OpusDecodeFn>;
+  /** Called once per stream, on its first RTP packet. */
+  onFirstPacket: (rec: string, key: string) => void;
+}
+
+/**
+ * Adds streams, or applies a re-offer's codecs, sources and ports to existing ones;
+ * returns the ports newly bound. Throws naming the stream when a port cannot be bound.
+ */
+export async function bindStreams(
+  rec: CaptureRecording,
+  streams: CaptureStream[],
+  o: BindOptions,
+): Promise<number[]> {
+  const ports: number[] = [];
+  for (const s of streams) {
+    const codecs = new Map<number, PayloadCodec>(s.codecs);
+    const spec = JSON.stringify(s.sources ?? null);
+    const sources = s.sources ? sourceFilter(s.sources) : null;
+    const existing = rec.receivers.get(s.key);
+    const current = rec.captures.get(s.key);
+    if (existing && current?.port === s.port) {
+      existing.setCodecs(codecs);
+      if (rec.specs.get(s.key) !== spec) current.setSources(sources);
+      rec.specs.set(s.key, spec);
+      continue;
+    }
+    const hasOpus = [...codecs.values()].some((c) => c.name === "opus");
+    const rx = new StreamReceiver(
+      s.key,
+      s.channel,
+      codecs,
+      rec.timeline,
+      hasOpus ? await o.opusDecoder() : null,
+    );
+    let capture: UdpCapture;
+    try {
+      capture = UdpCapture.open({
+        port: s.port,
+        hostname: o.listen,
+        rtcp: true,
+        sources,
+        // The packet path: no allocation, never throws (StreamReceiver counts and drops).
+        onRtp: (bytes, arrivalMs) => {
+          rx.receive(bytes, arrivalMs);
+          if (!rec.mediaSeen.has(rx.key)) {
+            rec.mediaSeen.add(rx.key);
+            o.onFirstPacket(rec.id, rx.key);
+          }
+        },
+      });
+    } catch (err) {
+      throw new Error(
+        `Cannot bind RTP ports ${s.port}/${s.port + 1} of stream "${s.key}": ${
+          (err as Error).message
+        }`,
+      );
+    }
+    rec.receivers.set(s.key, rx);
+    if (current) retireCapture(rec, s.key, current);
+    rec.captures.set(s.key, capture);
+    rec.specs.set(s.key, spec);
+    ports.push(s.port);
+  }
+  return ports;
+}
+
+const NO_COUNTS: CaptureCounts = { foreign: 0, rtcpPackets: 0, oversize: 0 };
+
+/** Closes a capture, keeping its counters for the recording's report. */
+export function retireCapture(rec: CaptureRecording, key: string, capture: UdpCapture): void {
+  const c = capture.toJSON();
+  const kept = rec.closedCounts.get(key) ?? NO_COUNTS;
+  rec.closedCounts.set(key, {
+    foreign: kept.foreign + c.foreign,
+    rtcpPackets: kept.rtcpPackets + c.rtcpPackets,
+    oversize: kept.oversize + c.oversize,
+  });
+  capture.close();
+}
+
+/** Closes every socket of a recording; their counters stay in `closedCounts`. */
+export function closeSockets(rec: CaptureRecording): void {
+  for (const [key, c] of rec.captures) retireCapture(rec, key, c);
+  rec.captures.clear();
+}
+
+/** Closed plus live counters of one stream's sockets. */
+function counts(rec: CaptureRecording, key: string): CaptureCounts {
+  const kept = rec.closedCounts.get(key) ?? NO_COUNTS;
+  const live = rec.captures.get(key)?.toJSON();
+  return {
+    foreign: kept.foreign + (live?.foreign ?? 0),
+    rtcpPackets: kept.rtcpPackets + (live?.rtcpPackets ?? 0),
+    oversize: kept.oversize + (live?.oversize ?? 0),
+  };
+}
+
+/** The recording's statistics: per stream, timeline, gaps, pauses and backlog. */
+export function captureReport(rec: CaptureRecording): CaptureReport {
+  const streams: CaptureReport["streams"] = {};
+  for (const [k, rx] of rec.receivers) {
+    const c = counts(rec, k);
+    streams[k] = {
+      ...rx.stats(),
+      foreignPackets: c.foreign,
+      rtcpPackets: c.rtcpPackets,
+      oversizePackets: c.oversize,
+    };
+  }
+  return {
+    rec: rec.id,
+    streams,
+    timeline: rec.timeline.stats,
+    gaps: [...rec.timeline.gaps],
+    pauses: rec.timeline.pauses,
+    emittedMs: rec.timeline.emittedSamples / 8,
+    backlog: {
+      queuedMs: rec.gate.queuedSamples / 8,
+      journaledMs: rec.gate.journaledSamples / 8,
+      spills: rec.gate.spills,
+      maxMs: rec.gate.toJSON().maxBacklogSamples / 8,
+    },
+  };
+}
