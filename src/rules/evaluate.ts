@@ -14,7 +14,7 @@
 import { evalCondition, type FieldLookup } from "./conditions.ts";
 import { type QuotaCharge, type QuotaView, ruleScopes } from "./quota.ts";
 import { sampled, sampleDraw } from "./sampling.ts";
-import type { Rule, RuleSet } from "./schema.ts";
+import type { Defaults, Rule, RuleSet } from "./schema.ts";
 import { checkWindow } from "./time.ts";
 import type { DecisionSummary, DecisionTrace, RuleTrace } from "./trace.ts";
 
@@ -187,9 +187,21 @@ export function mergePartitions(
     const filled = fillPlaceholders(p, lookup);
     if (filled !== undefined && filled !== "") out.add(filled);
   }
-  const { partitionsKey, partitionsSeparator } = ruleSet.defaults;
-  const attached = own(call.data, partitionsKey) ?? "";
-  for (const p of attached.split(partitionsSeparator)) {
+  for (const p of callPartitions(call.data, ruleSet.defaults)) out.add(p);
+  return [...out].sort();
+}
+
+/**
+ * The call's own partitions: the attached-data value under `partitionsKey`, split on
+ * `partitionsSeparator`, trimmed, de-duplicated and sorted. The one parser of that value
+ * (rules and record-all mode alike).
+ */
+export function callPartitions(
+  data: Readonly<Record<string, string>>,
+  { partitionsKey, partitionsSeparator }: Pick<Defaults, "partitionsKey" | "partitionsSeparator">,
+): string[] {
+  const out = new Set<string>();
+  for (const p of (own(data, partitionsKey) ?? "").split(partitionsSeparator)) {
     const t = p.trim();
     if (t !== "") out.add(t);
   }

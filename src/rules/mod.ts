@@ -10,6 +10,7 @@ export type { ConditionTrace } from "./conditions.ts";
 export {
   type CallFacts,
   callKeyOf,
+  callPartitions,
   type Decision,
   type EvalContext,
   evaluate,
@@ -31,7 +32,13 @@ export {
   type QuotaView,
 } from "./quota.ts";
 export { sampled, sampleDraw } from "./sampling.ts";
-export { type Defaults, type Rule, RuleFileSchema, type RuleSet } from "./schema.ts";
+export {
+  defaultDefaults,
+  type Defaults,
+  type Rule,
+  RuleFileSchema,
+  type RuleSet,
+} from "./schema.ts";
 export {
   parseSince,
   type PastCall,
