@@ -1,9 +1,11 @@
 /**
  * selrec CLI entry: the only module that reads Deno.args and Deno.env.
- * parse args → load config → App.create → run (see src/cli/).
+ * parse args → load config → the composition root (box.ts) builds the box → run
+ * (see src/cli/).
  */
 import { runCli } from "./src/cli/command.ts";
-import { COMMANDS } from "./src/cli/commands.ts";
+import { commands } from "./src/cli/commands.ts";
+import { openBox } from "./box.ts";
 
 const enc = new TextEncoder();
 
@@ -12,7 +14,7 @@ async function readStdin(): Promise<string> {
 }
 
 if (import.meta.main) {
-  const code = await runCli(COMMANDS, Deno.args, {
+  const code = await runCli(commands(openBox), Deno.args, {
     stdout: (t) => Deno.stdout.writeSync(enc.encode(t)),
     stderr: (t) => Deno.stderr.writeSync(enc.encode(t)),
     readStdin,

@@ -13,7 +13,7 @@ import { VERSION } from "../src/version.ts";
 
 const DEV_ONLY_IMPORTS = ["fast-check", "playwright-core"];
 const APP_DIRS = ["src", "web", "rules", "config", "systemd"];
-const APP_FILES = ["main.ts", "deno.lock", "README.md"];
+const APP_FILES = ["main.ts", "box.ts", "deno.lock", "README.md"];
 
 async function run(cmd: string, args: string[], options: Deno.CommandOptions = {}): Promise<void> {
   const out = await new Deno.Command(cmd, {

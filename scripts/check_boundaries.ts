@@ -3,9 +3,9 @@
  * boundaries of the box and exits 1 listing every violation (file:line, rule, import),
  * else prints one "ok" line and exits 0. Part of `deno task ok` and of CI.
  *
- * What is checked: `main.ts` and every `.ts`/`.tsx` under `src/` and `web/`. `tests/` and
- * `scripts/` (integration tests, benches, this script) are not part of the box and are
- * not read.
+ * What is checked: `main.ts`, `box.ts` (the composition root) and every `.ts`/`.tsx` under
+ * `src/` and `web/`. `tests/` and `scripts/` (integration tests, benches, this script) are
+ * not part of the box and are not read.
  *
  * The rules (scripts/boundaries/rules.ts):
  * - leaf: a file in src/sip, src/rtp, src/codec, src/rules or src/net imports no other file of the
@@ -37,7 +37,7 @@ import { fileURLToPath } from "node:url";
 import { checkFiles, RULES, type SourceFile, type Violation } from "./boundaries/rules.ts";
 
 /** Top-level entries that make up the box. */
-const SCANNED = ["main.ts", "src", "web"];
+const SCANNED = ["main.ts", "box.ts", "src", "web"];
 
 async function walk(dir: string, into: string[]): Promise<void> {
   for await (const e of Deno.readDir(dir)) {

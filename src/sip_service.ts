@@ -4,13 +4,19 @@
  * events to the recorder, and answers 503 + Retry-After while draining or when storage
  * is critical so SBCs fail over to another SRS.
  */
-import type { App, Service } from "./app.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./log.ts";
+import type { Service } from "./service.ts";
 import { SiprecServer } from "./sip/srs.ts";
 import { PortPool } from "./rtp/port_pool.ts";
-import type { RecorderService } from "./recorder/recorder_service.ts";
-import { counter } from "./metrics.ts";
+import { counter, type Metrics } from "./metrics.ts";
 import { openFileLimit, sipTcpLimits } from "./sip_limits.ts";
-import { connectRecorder, offerInfo, prepareRecording } from "./recorder/sip_adapter.ts";
+import {
+  connectRecorder,
+  offerInfo,
+  prepareRecording,
+  type SessionRecorder,
+} from "./recorder/sip_adapter.ts";
 
 /** The address to advertise in Contact and SDP when none is configured. */
 export function defaultAdvertisedAddress(listen: string): string {
@@ -29,9 +35,24 @@ export function defaultAdvertisedAddress(listen: string): string {
 /** Extra refusal reasons from other services (storage watermarks). */
 export type RefusalCheck = () => string | null;
 
+/** What the SIP service works with. */
+export interface SipServiceDeps {
+  sip: Config["sip"];
+  rtp: Pick<Config["rtp"], "ports">;
+  log: Logger;
+  metrics: Pick<Metrics, "register">;
+  /** Decides offers and records the sessions. */
+  recorder: SessionRecorder;
+  /** False while the box is not running (starting, draining): new calls get 503. */
+  accepting: () => boolean;
+  /** Extra refusal reasons (storage watermarks). */
+  refusals?: RefusalCheck[];
+}
+
 /** Builds the SIP service. */
-export function sipService(app: App, recorder: RecorderService, refusals: RefusalCheck[] = []) {
-  const cfg = app.config;
+export function sipService(deps: SipServiceDeps) {
+  const { recorder, log, metrics, accepting, refusals = [] } = deps;
+  const cfg = { sip: deps.sip, rtp: deps.rtp };
   const pool = new PortPool({ min: cfg.rtp.ports.min, max: cfg.rtp.ports.max });
   let server: SiprecServer | null = null;
   const service: Service & { server(): SiprecServer | null } = {
@@ -51,7 +72,7 @@ export function sipService(app: App, recorder: RecorderService, refusals: Refusa
             try {
               pool.release(p);
             } catch (err) {
-              app.log.warn("RTP port release refused", { port: p, error: err });
+              log.warn("RTP port release refused", { port: p, error: err });
             }
           },
         },
@@ -63,10 +84,10 @@ export function sipService(app: App, recorder: RecorderService, refusals: Refusa
         allowFrom: cfg.sip.allowFrom,
         invitesPerSecondPerSource: cfg.sip.invitesPerSecondPerSource,
         inviteBurstPerSource: cfg.sip.inviteBurstPerSource,
-        tcp: sipTcpLimits(cfg.sip.tcp, openFileLimit(), app.log.child({ component: "sip" })),
-        log: app.log.child({ component: "sip" }),
+        tcp: sipTcpLimits(cfg.sip.tcp, openFileLimit(), log.child({ component: "sip" })),
+        log: log.child({ component: "sip" }),
         admit: () => {
-          if (!app.accepting) {
+          if (!accepting()) {
             return {
               ok: false,
               status: 503,
@@ -88,9 +109,9 @@ export function sipService(app: App, recorder: RecorderService, refusals: Refusa
       connectRecorder(
         (name, cb) => server!.on(name as "session-started", cb as never),
         recorder,
-        app.log.child({ component: "recorder" }),
+        log.child({ component: "recorder" }),
       );
-      app.metrics.register(() => {
+      metrics.register(() => {
         const st = server!.stats();
         return [
           counter("sip_messages_received_total", "SIP messages received", st.received),
@@ -143,7 +164,7 @@ export function sipService(app: App, recorder: RecorderService, refusals: Refusa
           },
         ];
       });
-      app.log.info("SIP listening", {
+      log.info("SIP listening", {
         udp: server.udpPort,
         tcp: server.tcpPort,
         advertised: host,

@@ -8,7 +8,9 @@
  * A burst of failures is logged when it starts and, with its count, once the listener
  * has stayed up for {@link STABLE_MS}.
  */
-import type { App, Service } from "./app.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./log.ts";
+import type { Service } from "./service.ts";
 import { AcceptBackoff, isDescriptorExhaustion } from "./sip/accept_backoff.ts";
 
 /** A reopened listener that lives this long ends the failure burst. */
@@ -20,15 +22,22 @@ type Handler = (
   info: Deno.ServeHandlerInfo<Deno.NetAddr>,
 ) => Response | Promise<Response>;
 
+/** What the listener works with. */
+export interface WebServerDeps {
+  http: Pick<Config["http"], "host" | "port" | "tls">;
+  log: Logger;
+}
+
 /** Serves `handler` on the configured host and port (TLS when configured). */
-export function webServer(app: App, handler: Handler): Service & { url(): string } {
+export function webServer(deps: WebServerDeps, handler: Handler): Service & { url(): string } {
+  const { log } = deps;
   let server: Deno.HttpServer<Deno.NetAddr> | undefined;
   let boundPort = 0;
   let stopping = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let stable: ReturnType<typeof setTimeout> | undefined;
   const backoff = new AcceptBackoff({ minMs: 50, maxMs: 2000 });
-  const { host, tls } = app.config.http;
+  const { host, tls } = deps.http;
   const shown = host === "0.0.0.0" ? "127.0.0.1" : host;
   const scheme = tls ? "https" : "http";
   let pem: { cert: string; key: string } | null = null;
@@ -38,7 +47,7 @@ export function webServer(app: App, handler: Handler): Service & { url(): string
     retry = undefined;
     if (stopping) return;
     // The first start binds the configured port (0: any); a restart takes the same one.
-    const options = { hostname: host, port: boundPort || app.config.http.port, onListen() {} };
+    const options = { hostname: host, port: boundPort || deps.http.port, onListen() {} };
     try {
       server = pem ? Deno.serve({ ...options, ...pem }, handler) : Deno.serve(options, handler);
     } catch (error) {
@@ -49,7 +58,7 @@ export function webServer(app: App, handler: Handler): Service & { url(): string
     if (backoff.failures > 0) {
       stable = setTimeout(() => {
         const burst = backoff.succeeded();
-        if (burst) app.log.warn("web UI listener recovered", { ...burst, port: boundPort });
+        if (burst) log.warn("web UI listener recovered", { ...burst, port: boundPort });
       }, STABLE_MS);
     }
     const current = server;
@@ -63,7 +72,7 @@ export function webServer(app: App, handler: Handler): Service & { url(): string
     if (stable !== undefined) clearTimeout(stable);
     const { delayMs, first } = backoff.failed();
     if (first) {
-      app.log.error("web UI listener failed; reopening with backoff", {
+      log.error("web UI listener failed; reopening with backoff", {
         error,
         outOfDescriptors: isDescriptorExhaustion(error),
       });
@@ -81,7 +90,7 @@ export function webServer(app: App, handler: Handler): Service & { url(): string
         };
       }
       listen();
-      app.log.info("web UI listening", { url: `${scheme}://${shown}:${boundPort}/` });
+      log.info("web UI listening", { url: `${scheme}://${shown}:${boundPort}/` });
     },
     async stop() {
       stopping = true;

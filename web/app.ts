@@ -2,8 +2,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { App } from "../src/app.ts";
-import type { AppEnv, WebAuth } from "./context.ts";
+import type { AppEnv, WebAuth, WebServices } from "./context.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { parseDuration } from "../src/duration.ts";
 import { sessionCookieName, SessionStore } from "../src/auth/session.ts";
@@ -36,22 +35,22 @@ export interface WebOptions {
   dummyHash?: string;
 }
 
-function webAuth(app: App, o: WebOptions): WebAuth {
+function webAuth(services: WebServices, o: WebOptions): WebAuth {
   const now = o.now ?? Date.now;
-  const tls = app.config.http.tls !== undefined;
-  const sessions = new SessionStore(app.store.db, {
-    idleMs: parseDuration(app.config.auth.sessionIdle),
-    absoluteMs: parseDuration(app.config.auth.sessionAbsolute),
+  const tls = services.config.http.tls !== undefined;
+  const sessions = new SessionStore(services.store.db, {
+    idleMs: parseDuration(services.config.auth.sessionIdle),
+    absoluteMs: parseDuration(services.config.auth.sessionAbsolute),
     now,
   });
   const refusals = new RefusalLimiter({ now });
   const authenticator = new Authenticator({
-    db: app.store.db,
-    audit: app.audit,
+    db: services.store.db,
+    audit: services.audit,
     sessions,
     guard: new LoginGuard({ now, ...o.guard }),
-    threshold: app.config.auth.lockoutThreshold,
-    lockoutMs: parseDuration(app.config.auth.lockoutDuration),
+    threshold: services.config.auth.lockoutThreshold,
+    lockoutMs: parseDuration(services.config.auth.lockoutDuration),
     now,
     dummyHash: o.dummyHash,
     refusals,
@@ -61,7 +60,7 @@ function webAuth(app: App, o: WebOptions): WebAuth {
     authenticator,
     cookieName: sessionCookieName(tls),
     tls,
-    scope: app.config.auth.scope,
+    scope: services.config.auth.scope,
     refusals,
     now,
   };
@@ -79,22 +78,22 @@ function errorPage(status: number, message: string): string {
 }
 
 /** Rule id → target record share (%) of the loaded rules, for the selective-ratio report. */
-function ruleTargets(app: App): Record<string, number> {
+function ruleTargets(services: WebServices): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const r of app.rules?.current().rules ?? []) {
+  for (const r of services.rules?.current().rules ?? []) {
     if (r.then.record) out[r.id] = r.sample ?? 100;
   }
   return out;
 }
 
-/** Builds the web app over the running box's services. */
-export function newApp(app: App, options: WebOptions = {}): Hono<AppEnv> {
+/** Builds the web app over the services it calls. */
+export function newApp(services: WebServices, options: WebOptions = {}): Hono<AppEnv> {
   const web = new Hono<AppEnv>();
-  const auth = webAuth(app, options);
+  const auth = webAuth(services, options);
   web.use(securityHeaders({ tls: auth.tls }));
-  web.use(bodyLimits({ apiBytes: app.config.http.maxApiBodyBytes }));
+  web.use(bodyLimits({ apiBytes: services.config.http.maxApiBodyBytes }));
   web.use(async function provideServices(c, next) {
-    c.set("app", app);
+    c.set("services", services);
     c.set("auth", auth);
     await next();
   });
@@ -122,12 +121,12 @@ export function newApp(app: App, options: WebOptions = {}): Hono<AppEnv> {
   web.route("/metrics", metricsRoutes());
   web.route("/admin", adminRoutes());
   web.route("/audit", auditRoutes());
-  web.route("/reports", reportRoutes({ targets: () => ruleTargets(app) }));
+  web.route("/reports", reportRoutes({ targets: () => ruleTargets(services) }));
   web.onError((err, c) => {
     const status = err instanceof HTTPException ? err.status : 500;
     const message = err instanceof HTTPException ? err.message : "internal error";
     if (!(err instanceof HTTPException)) {
-      app.log.error("unhandled web error", { path: c.req.path, error: err });
+      services.log.error("unhandled web error", { path: c.req.path, error: err });
     }
     if (err instanceof HTTPException && err.res) {
       for (const [k, v] of err.res.headers) c.header(k, v);

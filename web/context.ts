@@ -1,5 +1,13 @@
 /** Typed services and the signed-in principal, reached through Hono context variables. */
-import type { App } from "../src/app.ts";
+import type { Config } from "../src/config.ts";
+import type { Logger } from "../src/log.ts";
+import type { Health } from "../src/service.ts";
+import type { Store } from "../src/store/db.ts";
+import type { ReadPool } from "../src/store/read_pool.ts";
+import type { AuditLog } from "../src/audit/audit_log.ts";
+import type { Metrics } from "../src/metrics.ts";
+import type { CallControl } from "../src/call_control.ts";
+import type { RulesService } from "../src/rules/mod.ts";
 import type { AccessScope } from "../src/auth/access.ts";
 import type { Authenticator } from "../src/auth/sign_in.ts";
 import type { SessionStore } from "../src/auth/session.ts";
@@ -7,6 +15,29 @@ import type { Principal } from "../src/auth/principal.ts";
 import type { RefusalLimiter } from "../src/audit/refusal_limiter.ts";
 
 export type { Principal };
+
+/**
+ * The services the routes call. The composition root builds it from the running box;
+ * route tests build it from a real store and audit log. Optional parts are absent when
+ * nothing runs them (no recorder in route tests, no rules in record-all mode).
+ */
+export interface WebServices {
+  /** The config slices routes read: HTTP limits, auth policy, the rules dir and salt. */
+  config: Pick<Config, "http" | "auth" | "rules" | "dataDir">;
+  store: Pick<Store, "db" | "raw" | "path">;
+  audit: AuditLog;
+  log: Logger;
+  /** Collectors behind `GET /metrics`. */
+  metrics: Pick<Metrics, "collect">;
+  /** The box's health, for `/healthz` and the system page. */
+  health(): Health;
+  /** Read-only connections in workers for heavy reads (search). */
+  reads?: ReadPool;
+  /** Live call control, when the recorder runs. */
+  callControl?: CallControl;
+  /** The hot-reloading rules, unless `recorder.recordAll`. */
+  rules?: Pick<RulesService, "current">;
+}
 
 /** The auth services of one web app instance. */
 export interface WebAuth {
@@ -26,7 +57,7 @@ export interface WebAuth {
 export interface AppEnv {
   Bindings: { info?: { remoteAddr?: { hostname?: string } } };
   Variables: {
-    app: App;
+    services: WebServices;
     auth: WebAuth;
     principal?: Principal;
     /** Session id (hashed) and CSRF token when signed in through the UI. */

@@ -34,14 +34,14 @@ export async function visibleRecording(
   const p = c.get("principal");
   if (!p) httpError(404, "not found");
   const rec = await findAccessibleRecording(
-    c.get("app").store.db,
+    c.get("services").store.db,
     p,
     id,
     permission,
     c.get("auth").scope,
   );
   if (!rec) {
-    const exists = id.length <= 200 && await recordingExists(c.get("app").store.db, id);
+    const exists = id.length <= 200 && await recordingExists(c.get("services").store.db, id);
     if (exists) await auditDenied(c, permission, id);
     httpError(404, "not found");
   }
@@ -94,7 +94,7 @@ export async function auditRecording(
     recordingId: rec.id,
     customerId: rec.customer_id,
     interactionType: rec.interaction_type,
-    details: { ...details, metadata: await metadataSnapshot(c.get("app").store.db, rec) },
+    details: { ...details, metadata: await metadataSnapshot(c.get("services").store.db, rec) },
   };
 }
 

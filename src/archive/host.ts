@@ -1,4 +1,4 @@
-/** What the storage lifecycle needs from the box: the App satisfies it, and so does a CLI. */
+/** What the storage lifecycle needs: config, log, audit and database (the box or a CLI). */
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { AuditInput, AuditLog } from "../audit/audit_log.ts";

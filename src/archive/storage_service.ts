@@ -6,7 +6,7 @@
  * hook answers new calls 503 + Retry-After, calls in progress finish. Target I/O happens
  * only in the killable copy worker, so nothing here can hang on a dead mount.
  */
-import type { Service } from "../app.ts";
+import type { Service } from "../service.ts";
 import { parseDuration } from "../duration.ts";
 import { type Level, LEVELS } from "./disk.ts";
 import { runArchive } from "./archive_run.ts";
@@ -37,7 +37,7 @@ export interface StorageService extends Service {
   runNow(): Promise<void>;
 }
 
-/** Builds the storage service for `host` (the App). */
+/** Builds the storage service for `host` (config, log, audit and database). */
 export function storageService(
   host: StorageHost,
   options: StorageServiceOptions = {},

@@ -4,7 +4,10 @@
  * A chain that no longer verifies is never signed: the service logs it and raises an
  * `audit.chain` alarm instead.
  */
-import type { App, Service } from "../app.ts";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { Service } from "../service.ts";
+import type { Db } from "../store/db.ts";
 import { parseDuration } from "../duration.ts";
 import { raiseAlarm } from "../store/queries/alarms.ts";
 import { AuditChainBrokenError, type Checkpoint, writeCheckpoint } from "./checkpoint.ts";
@@ -27,25 +30,35 @@ export interface AuditCheckpointService extends Service {
   checkpointNow(): Promise<Checkpoint | null>;
 }
 
-/** Builds the checkpoint service of the box; the lead registers it in src/services.ts. */
+/** What the checkpoint service works with. */
+export interface CheckpointServiceDeps {
+  /** Config `audit` (the checkpoint interval). */
+  audit: Pick<Config["audit"], "checkpointInterval">;
+  /** Where the signing key and checkpoint files live. */
+  dataDir: string;
+  db: Db;
+  log: Logger;
+}
+
+/** Builds the checkpoint service of the box (registered by the composition root). */
 export function auditCheckpointService(
-  app: App,
+  deps: CheckpointServiceDeps,
   options: CheckpointServiceOptions = {},
 ): AuditCheckpointService {
   const timers = options.timers ?? {
     setInterval: (fn: () => void, ms: number): unknown => setInterval(fn, ms),
     clearInterval: (id: unknown) => clearInterval(id as number),
   };
-  const intervalMs = parseDuration(app.config.audit.checkpointInterval);
-  const log = app.log.child({ component: "audit" });
+  const intervalMs = parseDuration(deps.audit.checkpointInterval);
+  const log = deps.log.child({ component: "audit" });
   let key: SigningKey | undefined;
   let timer: unknown;
   let running: Promise<Checkpoint | null> = Promise.resolve(null);
 
   async function once(): Promise<Checkpoint | null> {
-    key ??= await loadOrCreateSigningKey(app.config.dataDir);
+    key ??= await loadOrCreateSigningKey(deps.dataDir);
     try {
-      const cp = await writeCheckpoint(app.store.db, app.config.dataDir, key, { now: options.now });
+      const cp = await writeCheckpoint(deps.db, deps.dataDir, key, { now: options.now });
       if (cp) log.debug("audit checkpoint", { seq: cp.seq, count: cp.count });
       return cp;
     } catch (err) {
@@ -54,7 +67,7 @@ export function auditCheckpointService(
         seq: err.broken.seq,
         reason: err.broken.reason,
       });
-      await raiseChainAlarm(app, err.message, options.now?.() ?? new Date());
+      await raiseChainAlarm(deps, err.message, options.now?.() ?? new Date());
       return null;
     }
   }
@@ -82,10 +95,14 @@ export function auditCheckpointService(
   };
 }
 
-async function raiseChainAlarm(app: App, message: string, now: Date): Promise<void> {
+async function raiseChainAlarm(
+  deps: CheckpointServiceDeps,
+  message: string,
+  now: Date,
+): Promise<void> {
   try {
-    await raiseAlarm(app.store.db, "audit.chain", "critical", message, now, { keepOpen: true });
+    await raiseAlarm(deps.db, "audit.chain", "critical", message, now, { keepOpen: true });
   } catch (err) {
-    app.log.error("cannot raise audit alarm", { error: err });
+    deps.log.error("cannot raise audit alarm", { error: err });
   }
 }

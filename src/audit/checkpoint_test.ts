@@ -9,8 +9,6 @@ import {
 } from "./checkpoint.ts";
 import { keyPaths, loadOrCreateSigningKey, loadVerifyingKey } from "./checkpoint_key.ts";
 import { auditCheckpointService } from "./checkpoint_service.ts";
-import { App } from "../app.ts";
-import { resolveConfig } from "../config.ts";
 import { nullLogger } from "../log.ts";
 
 const opts = { sanitizeOps: true, sanitizeResources: true };
@@ -91,12 +89,12 @@ Deno.test(
   "auditCheckpointService() checkpoints at start, on each tick and at stop",
   opts,
   async () => {
-    const dir = await Deno.makeTempDir();
-    const config = resolveConfig({ dataDir: dir, audit: { checkpointInterval: "5m" } }, {}, "test");
-    await using app = await App.create(config, { log: nullLogger, adminPassword: "x".repeat(16) });
+    await using app = await tempBox();
+    const dir = app.dir;
+    const deps = { audit: { checkpointInterval: "5m" }, dataDir: dir, log: nullLogger };
     const ticks: { fn: () => void; ms: number }[] = [];
     let cleared = 0;
-    const svc = auditCheckpointService(app, {
+    const svc = auditCheckpointService({ ...deps, db: app.store.db }, {
       timers: {
         setInterval: (fn, ms) => ticks.push({ fn, ms }),
         clearInterval: () => cleared++,
@@ -114,8 +112,6 @@ Deno.test(
     const key = await loadVerifyingKey(dir);
     const file = await readCheckpoints(join(dir, "audit-checkpoints.jsonl"), key);
     assert.deepEqual(file.checkpoints.map((c) => c.seq), [1, 2, 3]);
-    await app.shutdown();
-    await Deno.remove(dir, { recursive: true });
   },
 );
 
@@ -123,10 +119,10 @@ Deno.test(
   "auditCheckpointService() raises an alarm instead of signing a broken chain",
   opts,
   async () => {
-    const dir = await Deno.makeTempDir();
-    const config = resolveConfig({ dataDir: dir }, {}, "test");
-    await using app = await App.create(config, { log: nullLogger, adminPassword: "x".repeat(16) });
-    const svc = auditCheckpointService(app, {
+    await using app = await tempBox();
+    const dir = app.dir;
+    const deps = { audit: { checkpointInterval: "1h" }, dataDir: dir, log: nullLogger };
+    const svc = auditCheckpointService({ ...deps, db: app.store.db }, {
       timers: { setInterval: () => 0, clearInterval: () => {} },
     });
     await app.audit.append({ actor: { type: "system" }, action: "a" });
@@ -141,7 +137,5 @@ Deno.test(
     assert.equal(alarms[0].kind, "audit.chain");
     assert.match(alarms[0].message, /seq 2/);
     await assert.rejects(Deno.stat(join(dir, "audit-checkpoints.jsonl")), Deno.errors.NotFound);
-    await app.shutdown();
-    await Deno.remove(dir, { recursive: true });
   },
 );

@@ -1,7 +1,7 @@
 /** Every CLI command, in help order. Later features append theirs here. */
 import type { Command } from "./command.ts";
 import { configCheckCommand, migrateCommand, versionCommand } from "./basic_commands.ts";
-import { serveCommand } from "./serve_command.ts";
+import { type OpenBox, serveCommand } from "./serve_command.ts";
 import {
   userAddCommand,
   userDisableCommand,
@@ -16,26 +16,28 @@ import { rulesCheckCommand, rulesSimulateCommand, rulesTestCommand } from "./rul
 import { simulateCommand } from "./simulate_command.ts";
 import { STORAGE_COMMANDS } from "./storage_commands.ts";
 
-/** The command table main.ts dispatches over. */
-export const COMMANDS: Command[] = [
-  serveCommand,
-  migrateCommand,
-  configCheckCommand,
-  userAddCommand,
-  userListCommand,
-  userPasswdCommand,
-  userDisableCommand,
-  userEnableCommand,
-  tokenAddCommand,
-  tokenListCommand,
-  tokenRevokeCommand,
-  recordingsListCommand,
-  recordingsShowCommand,
-  rulesCheckCommand,
-  rulesTestCommand,
-  rulesSimulateCommand,
-  ...AUDIT_COMMANDS,
-  ...STORAGE_COMMANDS,
-  simulateCommand,
-  versionCommand,
-];
+/** The command table main.ts dispatches over; `serve` runs the box `openBox` builds. */
+export function commands(openBox: OpenBox): Command[] {
+  return [
+    serveCommand(openBox),
+    migrateCommand,
+    configCheckCommand,
+    userAddCommand,
+    userListCommand,
+    userPasswdCommand,
+    userDisableCommand,
+    userEnableCommand,
+    tokenAddCommand,
+    tokenListCommand,
+    tokenRevokeCommand,
+    recordingsListCommand,
+    recordingsShowCommand,
+    rulesCheckCommand,
+    rulesTestCommand,
+    rulesSimulateCommand,
+    ...AUDIT_COMMANDS,
+    ...STORAGE_COMMANDS,
+    simulateCommand,
+    versionCommand,
+  ];
+}

@@ -1,7 +1,6 @@
 /** Shared helpers for commands: config loading with exit-2 errors, opening the store. */
-import { join } from "node:path";
 import { ConfigError, loadConfig, type LoadedConfig } from "../config.ts";
-import { migrate, openStore, type Store } from "../store/db.ts";
+import { openDataStore, type Store } from "../store/db.ts";
 import type { CliArgs, CliIO } from "./command.ts";
 import type { AuditInput } from "../audit/audit_log.ts";
 
@@ -24,9 +23,6 @@ export async function configFor(args: CliArgs, io: CliIO): Promise<LoadedConfig 
 }
 
 /** Opens and migrates the store in the config's data directory. */
-export async function storeFor(loaded: LoadedConfig): Promise<Store> {
-  await Deno.mkdir(loaded.config.dataDir, { recursive: true });
-  const store = openStore(join(loaded.config.dataDir, "selrec.db"));
-  await migrate(store.db);
-  return store;
+export function storeFor(loaded: LoadedConfig): Promise<Store> {
+  return openDataStore(loaded.config.dataDir);
 }

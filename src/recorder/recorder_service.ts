@@ -4,7 +4,10 @@
  * control (agent/API pause and resume with auto-resume) the web UI uses.
  */
 import { join } from "node:path";
-import type { App, Service } from "../app.ts";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { AuditLog } from "../audit/audit_log.ts";
+import type { Service } from "../service.ts";
 import type { ActiveCall, CallControl, PauseRequest } from "../call_control.ts";
 import { CallControlError } from "../call_control.ts";
 import { evaluate, type RuleSet } from "../rules/mod.ts";
@@ -22,7 +25,7 @@ import {
   quotaUsed,
   type RecordingEnd,
 } from "../store/queries/recording_writes.ts";
-import type { Db } from "../store/db.ts";
+import type { Db, Store } from "../store/db.ts";
 import { assignChannels, type ChannelAssignment } from "./channels.ts";
 import { type CallFacts, callFacts } from "./call_facts.ts";
 import type { EncoderBacklog, MediaEngine } from "./media_engine.ts";
@@ -92,10 +95,24 @@ export interface RuleSource {
   current(): RuleSet;
 }
 
+/** What the recorder works with (the composition root builds it). */
+export interface RecorderDeps {
+  /** The slices of config the recorder reads. */
+  config: Pick<Config, "dataDir" | "recorder" | "rtp" | "rules" | "storage">;
+  /** The database (`raw` for the synchronous quota read in the decision). */
+  store: Pick<Store, "db" | "raw">;
+  audit: AuditLog;
+  log: Logger;
+  engine: MediaEngine;
+  /** The rules, or null (record-all mode, or no rules service). */
+  rules: RuleSource | null;
+  now?: () => Date;
+}
+
 /** Records the sessions it is told about. */
 export class RecorderService implements Service, CallControl {
   readonly name = "recorder";
-  #app: App;
+  #deps: RecorderDeps;
   #engine: MediaEngine;
   #rules: RuleSource | null;
   #now: () => Date;
@@ -116,15 +133,16 @@ export class RecorderService implements Service, CallControl {
   /** Files waiting for a disk that refuses writes (warned and alarmed once per episode). */
   #diskWait: DiskWaitState = NO_DISK_WAIT;
 
-  constructor(app: App, engine: MediaEngine, rules: RuleSource | null, now = () => new Date()) {
-    this.#app = app;
+  constructor(deps: RecorderDeps) {
+    const { engine, log } = deps;
+    this.#deps = deps;
     this.#engine = engine;
-    this.#rules = rules;
-    this.#now = now;
-    this.#spoolDir = join(app.config.dataDir, "recordings");
+    this.#rules = deps.rules;
+    this.#now = deps.now ?? (() => new Date());
+    this.#spoolDir = join(deps.config.dataDir, "recordings");
     engine.onFileError = (rec, error, code) => {
       this.#counts.fileErrors++;
-      app.log.error("recording file write failed; audio so far is kept", { rec, error, code });
+      log.error("recording file write failed; audio so far is kept", { rec, error, code });
     };
     engine.onBacklog = (backlog) => this.#onBacklog(backlog);
     engine.onMedia = (rec) => {
@@ -133,7 +151,7 @@ export class RecorderService implements Service, CallControl {
         a.mediaSeen = true;
         if (a.noMedia) {
           a.noMedia = false;
-          app.log.info("media arrived", { call: a.callId, recording: rec });
+          log.info("media arrived", { call: a.callId, recording: rec });
         }
       }
     };
@@ -141,12 +159,12 @@ export class RecorderService implements Service, CallControl {
 
   async start(): Promise<void> {
     await Deno.mkdir(this.#spoolDir, { recursive: true });
-    this.#spoolId = await ensureSpool(this.#app.store.db, this.#spoolDir);
+    this.#spoolId = await ensureSpool(this.#deps.store.db, this.#spoolDir);
     await recoverySweep(
-      this.#app.store.db,
+      this.#deps.store.db,
       this.#spoolDir,
       this.#spoolId,
-      this.#app.log,
+      this.#deps.log,
       this.#now(),
     );
   }
@@ -169,12 +187,12 @@ export class RecorderService implements Service, CallControl {
       })),
     };
     if (newErrors > 0) {
-      this.#app.log.error("spill journal I/O failed; audio is kept in memory instead", {
+      this.#deps.log.error("spill journal I/O failed; audio is kept in memory instead", {
         journalErrors: state.journalErrors,
       });
     }
-    if (started) this.#app.log.warn("encoders are behind: audio is spilling to journals", fields);
-    if (ended) this.#app.log.info("encoders caught up: journals replayed", fields);
+    if (started) this.#deps.log.warn("encoders are behind: audio is spilling to journals", fields);
+    if (ended) this.#deps.log.info("encoders caught up: journals replayed", fields);
     this.#onDiskWaits();
   }
 
@@ -184,25 +202,25 @@ export class RecorderService implements Service, CallControl {
     this.#diskWait = w.state;
     const fields = { stalledFiles: w.stalledFiles, error: w.error, stalls: w.state.stalls };
     const now = this.#now();
-    const db = this.#app.store.db;
+    const db = this.#deps.store.db;
     const alarm = (p: Promise<unknown>) =>
-      p.catch((err) => this.#app.log.warn("disk-writes alarm not stored", { error: err }));
+      p.catch((err) => this.#deps.log.warn("disk-writes alarm not stored", { error: err }));
     if (w.started) {
-      this.#app.log.warn("disk refuses recording writes: audio is held in memory", fields);
+      this.#deps.log.warn("disk refuses recording writes: audio is held in memory", fields);
     }
     if (w.state.open) {
       const msg = `${w.stalledFiles} recording file(s) waiting for the disk (${w.error})`;
       void alarm(raiseAlarm(db, "recorder.disk-writes", "critical", msg, now));
     }
     if (w.newLostMs > 0) {
-      this.#app.log.error("write buffer full: audio lost while the disk refused writes", {
+      this.#deps.log.error("write buffer full: audio lost while the disk refused writes", {
         ...fields,
         lostMs: Math.round(w.newLostMs),
-        writeBufferBytes: this.#app.config.recorder.writeBufferBytes,
+        writeBufferBytes: this.#deps.config.recorder.writeBufferBytes,
       });
     }
     if (w.ended) {
-      this.#app.log.info("disk takes recording writes again", fields);
+      this.#deps.log.info("disk takes recording writes again", fields);
       void alarm(clearAlarm(db, "recorder.disk-writes", now));
     }
   }
@@ -211,7 +229,7 @@ export class RecorderService implements Service, CallControl {
   #storeWrite(what: string, job: () => Promise<void>): Promise<void> {
     return retryOnFullDisk(job, {
       onWait: (err) =>
-        this.#app.log.warn(`${what} waits for the disk to take writes`, { error: err }),
+        this.#deps.log.warn(`${what} waits for the disk to take writes`, { error: err }),
     });
   }
 
@@ -236,7 +254,7 @@ export class RecorderService implements Service, CallControl {
   /** The rule decision for a new session (called before the SIP answer). */
   decide(session: SessionInfo): CallDecision {
     const facts = callFacts(session);
-    const cfg = this.#app.config;
+    const cfg = this.#deps.config;
     let decision: CallDecision;
     const partitionsOfCall = (facts.data[cfg.rules.partitionsKey] ?? "").split(",").map((p) =>
       p.trim()
@@ -254,7 +272,7 @@ export class RecorderService implements Service, CallControl {
         trace: { recordAll: cfg.recorder.recordAll },
       };
     } else {
-      const raw = this.#app.store.raw;
+      const raw = this.#deps.store.raw;
       const d = evaluate(this.#rules.current(), facts, {
         now: this.#now(),
         salt: cfg.rules.salt,
@@ -303,7 +321,7 @@ export class RecorderService implements Service, CallControl {
         await this.#openMedia(active);
       } catch (err) {
         this.#active.delete(session.key);
-        this.#app.log.error("cannot open media: refusing the call", {
+        this.#deps.log.error("cannot open media: refusing the call", {
           call: callId,
           recording: plan.id,
           error: err,
@@ -328,7 +346,7 @@ export class RecorderService implements Service, CallControl {
   async #storeStart(active: Active, plan: RecordingPlan | null): Promise<void> {
     const { session, callId, facts, decision, startedAt: now } = active;
     const f = facts.fields;
-    await inTransaction(this.#app.store.db, async (tx) => {
+    await inTransaction(this.#deps.store.db, async (tx) => {
       await insertCall(tx, {
         id: callId,
         call_key: facts.callKey,
@@ -390,14 +408,14 @@ export class RecorderService implements Service, CallControl {
       await this.#openMedia(a);
     } catch (err) {
       a.recordingId = a.path = a.assignment = null;
-      this.#app.log.error("cannot open media: the call goes on unrecorded", {
+      this.#deps.log.error("cannot open media: the call goes on unrecorded", {
         call: a.callId,
         recording: plan.id,
         error: err,
       });
       return;
     }
-    await this.#insertRecording(a, plan, this.#app.store.db);
+    await this.#insertRecording(a, plan, this.#deps.store.db);
   }
 
   /** Picks the next recording's id, file and channels for the active call (no rows yet). */
@@ -409,13 +427,13 @@ export class RecorderService implements Service, CallControl {
     await Deno.mkdir(join(this.#spoolDir, day), { recursive: true });
     a.recordingId = id;
     a.path = join(this.#spoolDir, rel);
-    a.assignment = assignChannels(a.session, this.#app.config.recorder.leftChannel);
+    a.assignment = assignChannels(a.session, this.#deps.config.recorder.leftChannel);
     return { id, rel, now, assignment: a.assignment };
   }
 
   /** Writes a planned recording's rows (in `db`, maybe a transaction). */
   async #insertRecording(a: Active, plan: RecordingPlan, db: Db): Promise<void> {
-    const cfg = this.#app.config;
+    const cfg = this.#deps.config;
     const { id, rel, now, assignment } = plan;
     const f = a.facts.fields;
     const retention = a.decision.retention;
@@ -476,7 +494,7 @@ export class RecorderService implements Service, CallControl {
 
   /** Binds the recording's RTP ports and starts its file; throws when a bind fails. */
   async #openMedia(a: Active): Promise<void> {
-    const cfg = this.#app.config;
+    const cfg = this.#deps.config;
     const id = a.recordingId!, assignment = a.assignment!;
     await this.#engine.open(id, this.#captureStreams(a.session, assignment), {
       path: a.path!,
@@ -506,16 +524,16 @@ export class RecorderService implements Service, CallControl {
     if (a.mediaSeen || a.closing || !this.#active.has(a.session.key)) return;
     a.noMedia = true;
     this.#counts.noMedia++;
-    this.#app.log.warn("no media: is the SRC forking RTP to the ports in our answer?", {
+    this.#deps.log.warn("no media: is the SRC forking RTP to the ports in our answer?", {
       call: a.callId,
       recording: a.recordingId,
-      seconds: this.#app.config.rtp.noMediaSeconds,
+      seconds: this.#deps.config.rtp.noMediaSeconds,
       ports: a.session.streams.map((s) => s.port),
     });
   }
 
   #captureStreams(session: SessionInfo, assignment: ChannelAssignment): CaptureStream[] {
-    const rtp = this.#app.config.rtp;
+    const rtp = this.#deps.config.rtp;
     return session.streams.filter((s) => s.port > 0).map((s) => ({
       key: s.label,
       port: s.port,
@@ -542,7 +560,7 @@ export class RecorderService implements Service, CallControl {
       const facts = callFacts(session);
       const again = this.decide(session);
       this.#decided.delete(session.key);
-      await this.#storeDecision(this.#app.store.db, a.callId, facts, again, "update");
+      await this.#storeDecision(this.#deps.store.db, a.callId, facts, again, "update");
       if (a.decision.mode === "destination" && a.recordingId) {
         // Agent-side recording stops at the transfer; the new leg is decided afresh.
         await this.#finishRecording(a, "transfer");
@@ -560,7 +578,7 @@ export class RecorderService implements Service, CallControl {
       }
     }
     if (a.recordingId && a.assignment) {
-      const assignment = assignChannels(session, this.#app.config.recorder.leftChannel);
+      const assignment = assignChannels(session, this.#deps.config.recorder.leftChannel);
       this.#engine.update(a.recordingId, this.#captureStreams(session, assignment));
     }
   }
@@ -574,18 +592,18 @@ export class RecorderService implements Service, CallControl {
     if (meta.source !== "src") {
       a.autoResume = setTimeout(() => {
         this.#resume(a);
-        this.#app.log.warn("pause reached its maximum; recording resumed automatically", {
+        this.#deps.log.warn("pause reached its maximum; recording resumed automatically", {
           call: a.callId,
-          maxPauseSeconds: this.#app.config.recorder.maxPauseSeconds,
+          maxPauseSeconds: this.#deps.config.recorder.maxPauseSeconds,
         });
-        this.#app.audit.append({
+        this.#deps.audit.append({
           actor: { type: "system", name: "recorder" },
           action: "call.resume",
           target: { type: "call", id: a.callId },
           recordingId: a.recordingId,
           reason: { code: "auto-resume", text: "maximum pause reached" },
-        }).catch((err) => this.#app.log.error("audit of auto-resume failed", { error: err }));
-      }, this.#app.config.recorder.maxPauseSeconds * 1000);
+        }).catch((err) => this.#deps.log.error("audit of auto-resume failed", { error: err }));
+      }, this.#deps.config.recorder.maxPauseSeconds * 1000);
     }
   }
 
@@ -615,7 +633,7 @@ export class RecorderService implements Service, CallControl {
 
   /** Audits a pause or resume the SRC signalled (agents' and APIs' are audited by the web). */
   async #auditSrc(a: Active, action: string, code: string) {
-    await this.#app.audit.append({
+    await this.#deps.audit.append({
       actor: { type: "system", name: "src" },
       action,
       target: { type: "call", id: a.callId },
@@ -634,7 +652,7 @@ export class RecorderService implements Service, CallControl {
       const end = await this.#closeRecording(a, reason);
       // The recording's end and the call's end are one commit.
       await this.#storeWrite("finalize", () =>
-        inTransaction(this.#app.store.db, async (tx) => {
+        inTransaction(this.#deps.store.db, async (tx) => {
           if (end) await finalizeRecording(tx, end);
           await endCall(tx, a.callId, reason, this.#now());
         }));
@@ -647,7 +665,7 @@ export class RecorderService implements Service, CallControl {
   async #finishRecording(a: Active, reason: string): Promise<void> {
     const end = await this.#closeRecording(a, reason);
     if (!end) return;
-    await this.#storeWrite("finalize", () => finalizeRecording(this.#app.store.db, end));
+    await this.#storeWrite("finalize", () => finalizeRecording(this.#deps.store.db, end));
     this.#logFinished(end);
   }
 
@@ -666,7 +684,7 @@ export class RecorderService implements Service, CallControl {
   }
 
   #logFinished(end: RecordingEnd): void {
-    this.#app.log.info("recording finished", {
+    this.#deps.log.info("recording finished", {
       recording: end.id,
       state: end.state,
       durationMs: Math.round(end.durationMs),
@@ -688,7 +706,7 @@ export class RecorderService implements Service, CallControl {
     const ids = new Map([...this.#active].map(([k, a]) => [k, a.recordingId]));
     const ending = [...ids.keys()].map((k) =>
       this.ended(k, "shutdown").catch((err) =>
-        this.#app.log.error("cannot finish recording at shutdown", { session: k, error: err })
+        this.#deps.log.error("cannot finish recording at shutdown", { session: k, error: err })
       )
     );
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -700,16 +718,16 @@ export class RecorderService implements Service, CallControl {
     if (outcome !== "late") return;
     const left = [...this.#active.keys()].map((k) => ids.get(k)).filter((id) => id != null);
     for (const id of left) this.#engine.abandon(id);
-    this.#app.log.warn("drain deadline reached: recordings left to the recovery sweep", {
+    this.#deps.log.warn("drain deadline reached: recordings left to the recovery sweep", {
       recordings: left,
-      drainTimeoutSeconds: this.#app.config.recorder.drainTimeoutSeconds,
+      drainTimeoutSeconds: this.#deps.config.recorder.drainTimeoutSeconds,
     });
   }
 
   stop(): Promise<void> {
     const load = this.#engine.encoderLoad();
     const backlog = this.#engine.backlog();
-    this.#app.log.info("media engine stats", {
+    this.#deps.log.info("media engine stats", {
       opus: this.#engine.backend,
       encoders: load.map((l, i) => ({
         busyMs: Math.round(l.busyMs),
@@ -746,7 +764,7 @@ export class RecorderService implements Service, CallControl {
       paused: a.pausedAt !== null,
       pausedAt: a.pausedAt?.toISOString() ?? null,
       autoResumeAt: a.pausedAt
-        ? new Date(a.pausedAt.getTime() + this.#app.config.recorder.maxPauseSeconds * 1000)
+        ? new Date(a.pausedAt.getTime() + this.#deps.config.recorder.maxPauseSeconds * 1000)
           .toISOString()
         : null,
       partitions: a.decision.partitions,

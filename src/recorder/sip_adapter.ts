@@ -7,6 +7,12 @@ import type { SessionInfo, SessionStream } from "./session.ts";
 import type { RecorderService } from "./recorder_service.ts";
 import type { Logger } from "../log.ts";
 
+/** What the SIP side calls on the recorder: the decision and the session events. */
+export type SessionRecorder = Pick<
+  RecorderService,
+  "decide" | "started" | "updated" | "srcPaused" | "srcResumed" | "ended"
+>;
+
 const CODEC_NAMES: Record<string, SessionStream["codecs"][number]["name"]> = {
   pcmu: "PCMU",
   pcma: "PCMA",
@@ -70,7 +76,7 @@ export function sessionInfo(session: RecordingSession): SessionInfo {
  * port cannot be bound: the SIP side then answers 503 and no recording row exists.
  */
 export async function prepareRecording(
-  recorder: RecorderService,
+  recorder: SessionRecorder,
   s: RecordingSession,
 ): Promise<void> {
   await recorder.started(sessionInfo(s));
@@ -83,7 +89,7 @@ export async function prepareRecording(
  */
 export function connectRecorder(
   on: (name: string, cb: (ev: Record<string, unknown>) => void) => void,
-  recorder: RecorderService,
+  recorder: SessionRecorder,
   log: Logger,
 ): void {
   const guard = (what: string, p: Promise<unknown>) =>

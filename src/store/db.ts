@@ -3,6 +3,7 @@
  * acknowledged commits in a power-cut simulation here), foreign keys, busy timeout.
  * The media path never touches it: capture and encoding run in workers.
  */
+import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Kysely, SqliteDialect } from "kysely";
 import { type MigrationResultSet, Migrator } from "kysely/migration";
@@ -40,6 +41,19 @@ export function openStore(path: string, options: { readOnly?: boolean } = {}): S
     await db.destroy();
   };
   return { db, raw, path, close, [Symbol.asyncDispose]: close };
+}
+
+/** Opens (creating the directory) and migrates `selrec.db` in the data directory. */
+export async function openDataStore(dataDir: string): Promise<Store> {
+  await Deno.mkdir(dataDir, { recursive: true });
+  const store = openStore(join(dataDir, "selrec.db"));
+  try {
+    await migrate(store.db);
+    return store;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 }
 
 /** Applies pending migrations; throws with the failing migration's name. */

@@ -17,7 +17,7 @@ Deno.test({
   sanitizeResources: true,
   async fn() {
     await using h = await complianceHarness({ now: () => new Date("2026-05-07T00:00:00Z") });
-    await seedReports(h.app.store.db, h.app.audit, { t: 0 });
+    await seedReports(h.services.store.db, h.services.audit, { t: 0 });
     const server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
       async (req) => {

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { runCli } from "../../src/cli/command.ts";
-import { COMMANDS } from "../../src/cli/commands.ts";
+import { commands } from "../../src/cli/commands.ts";
+import { openBox } from "../../box.ts";
 import { SinkSrs } from "../../src/sim/sink_srs.ts";
 import { runSimulation } from "../../src/sim/simulate.ts";
 import { startServer } from "../helpers/server.ts";
@@ -134,7 +135,7 @@ Deno.test({
   async fn() {
     await using sink = new SinkSrs({ transport: "tcp" });
     let out = "";
-    const code = await runCli(COMMANDS, [
+    const code = await runCli(commands(openBox), [
       "simulate",
       "--target",
       `127.0.0.1:${sink.port}`,

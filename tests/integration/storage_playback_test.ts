@@ -18,7 +18,7 @@ Deno.test({
     const rel = "2026/03/01/r1.opus";
     await Deno.mkdir(join(archive, "2026/03/01"), { recursive: true });
     await Deno.rename(path, join(archive, rel));
-    const db = h.app.store.db;
+    const db = h.services.store.db;
     const loc = await db.insertInto("storage_locations").values({
       name: "nas",
       kind: "archive",

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { type Client, Harness, PASSWORD } from "./harness.ts";
 import { addOrgUnit } from "../../src/store/queries/org_units.ts";
 import { RulesService } from "../../src/rules/mod.ts";
-import { watchRuleReloads } from "../../src/services.ts";
+import { watchRuleReloads } from "../../src/rule_reloads.ts";
 import type { AuditEvent } from "../../src/store/schema/audit.ts";
 import { assertRow, type Want } from "./audit_rows.ts";
 
@@ -17,12 +17,15 @@ const T = { sanitizeResources: true, sanitizeOps: true };
 
 /** Rows appended after `seq`. */
 async function rowsAfter(h: Harness, seq: number): Promise<AuditEvent[]> {
-  return (await h.app.store.db.selectFrom("audit_events").selectAll().where("seq", ">", seq)
+  return (await h.services.store.db.selectFrom("audit_events").selectAll().where("seq", ">", seq)
     .orderBy("seq").execute()).map((r) => ({ ...r }));
 }
 
 async function lastSeq(h: Harness): Promise<number> {
-  const r = await h.app.store.db.selectFrom("audit_events").select("seq").orderBy("seq", "desc")
+  const r = await h.services.store.db.selectFrom("audit_events").select("seq").orderBy(
+    "seq",
+    "desc",
+  )
     .limit(1).executeTakeFirst();
   return r?.seq ?? 0;
 }
@@ -462,7 +465,7 @@ const CASES: Case[] = [
 ];
 
 async function world(h: Harness): Promise<World> {
-  const db = h.app.store.db;
+  const db = h.services.store.db;
   const root = h.orgRoot;
   await h.user("sup", "supervisor", { orgUnitId: root });
   await h.user("comp", "compliance", { orgUnitId: root });
@@ -551,7 +554,8 @@ Deno.test({
     const dir = join(h.dir, "rules");
     await Deno.writeTextFile(join(dir, "10.yaml"), RULE(10));
     await using rules = await RulesService.open(dir, { watch: false });
-    const settled = watchRuleReloads(h.app, rules);
+    const { audit, log, config } = h.services;
+    const settled = watchRuleReloads({ audit, log, dir: config.rules.dir }, rules);
 
     let before = await lastSeq(h);
     await Deno.writeTextFile(join(dir, "10.yaml"), RULE(20));

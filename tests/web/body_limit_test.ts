@@ -75,8 +75,8 @@ Deno.test({
   name: "the decision API refuses a 5 MB body with 413 and takes one under http.maxApiBodyBytes",
   async fn() {
     await using h = await Harness.create();
-    assert.equal(h.app.config.http.maxApiBodyBytes, 65_536);
-    const { token } = await createApiToken(h.app.store.db, {
+    assert.equal(h.services.config.http.maxApiBodyBytes, 65_536);
+    const { token } = await createApiToken(h.services.store.db, {
       name: "ivr",
       scopes: ["decisions"],
       userId: null,
@@ -100,7 +100,7 @@ Deno.test({
     assert.equal(chunked.status, 413);
     await chunked.body?.cancel();
     await using rules = await RulesService.open(`${ROOT}rules`, { watch: false });
-    h.app.rules = rules;
+    h.services.rules = rules;
     const pad = (ch: string) => ch.repeat(4000);
     const medium = await send(h, "/api/v1/decisions", {
       method: "POST",

@@ -1,27 +1,25 @@
 /** POST /api/v1/decisions through app.request(): happy path, 401 on a bad token, 400 naming the field. */
 import assert from "node:assert/strict";
-import { App } from "../../src/app.ts";
 import { resolveConfig } from "../../src/config.ts";
-import { nullLogger } from "../../src/log.ts";
 import { RulesService } from "../../src/rules/mod.ts";
 import { createApiToken } from "../../src/auth/api_tokens.ts";
 import { newApp } from "../../web/app.ts";
 import { ROOT } from "../helpers/server.ts";
+import { realWebServices } from "./harness.ts";
 
 async function setup() {
   const dir = await Deno.makeTempDir();
   const config = resolveConfig({ dataDir: dir, rules: { dir: `${ROOT}rules` } }, {}, "test");
-  const app = await App.create(config, { log: nullLogger, adminPassword: "test-admin-password" });
+  const { services, store } = await realWebServices(config, "test-admin-password");
   const rules = await RulesService.open(config.rules.dir, { watch: false });
-  app.rules = rules;
-  const web = newApp(app);
-  const { token } = await createApiToken(app.store.db, {
+  const web = newApp({ ...services, rules });
+  const { token } = await createApiToken(store.db, {
     name: "ivr",
     scopes: ["decisions"],
     userId: null,
     agentId: null,
   });
-  const { token: other } = await createApiToken(app.store.db, {
+  const { token: other } = await createApiToken(store.db, {
     name: "desk",
     scopes: ["pause.own"],
     userId: null,
@@ -37,12 +35,12 @@ async function setup() {
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
   return {
-    app,
+    services,
     post,
     other,
     async [Symbol.asyncDispose]() {
       await rules.close();
-      await app.shutdown();
+      await store.close();
       await Deno.remove(dir, { recursive: true });
     },
   };
@@ -63,7 +61,7 @@ Deno.test("POST /api/v1/decisions records VIPs and explains why, storing the dec
   assert.ok(body.partitions.includes("emea") && body.partitions.includes("vip-desk"));
   assert.equal(body.callKey, "00012345");
   assert.ok(Array.isArray(body.trace.rules) && body.trace.rules.length >= 1);
-  const row = await t.app.store.db.selectFrom("rule_decisions").selectAll()
+  const row = await t.services.store.db.selectFrom("rule_decisions").selectAll()
     .executeTakeFirstOrThrow();
   assert.equal(row.origin, "api");
   assert.equal(row.rule_id, "vip-all");

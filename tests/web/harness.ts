@@ -1,16 +1,22 @@
 /**
- * Route-test harness: a real App on a temp data dir, the web app with an injectable clock,
+ * Route-test harness: the web app's services built from real parts (a migrated store on a
+ * temp data dir, the audit log, metrics, health), the web app with an injectable clock,
  * users with cheap password hashes, seeded recordings with real Ogg Opus files, and a
  * request helper that carries the session cookie and CSRF token.
  */
 import { join } from "node:path";
-import { App } from "../../src/app.ts";
-import { resolveConfig } from "../../src/config.ts";
+import { type Config, resolveConfig } from "../../src/config.ts";
+import { dbAnswers, openDataStore, type Store } from "../../src/store/db.ts";
+import { AuditLog } from "../../src/audit/audit_log.ts";
+import { ensureFirstAdmin } from "../../src/auth/first_admin.ts";
+import { Lifecycle } from "../../src/lifecycle.ts";
+import { Metrics } from "../../src/metrics.ts";
 import { nullLogger } from "../../src/log.ts";
 import { hashPassword, sha256Hex } from "../../src/auth/password.ts";
 import { addUser } from "../../src/store/queries/users.ts";
 import { addOrgUnit } from "../../src/store/queries/org_units.ts";
 import { newApp } from "../../web/app.ts";
+import type { WebServices } from "../../web/context.ts";
 import { stereoTone } from "../helpers/audio.ts";
 import { concat } from "../../src/codec/ogg.ts";
 import { createOpusEncoder } from "../../src/codec/opus_encoder.ts";
@@ -43,6 +49,29 @@ export async function makeOpus(dir: string, seconds = 3): Promise<Uint8Array> {
   const bytes = concat(pages);
   await Deno.writeFile(join(dir, `t${seconds}.opus`), bytes);
   return bytes;
+}
+
+/**
+ * The web services over a real, migrated store in `config.dataDir` (first admin with
+ * `adminPassword`), a real audit log, metrics and health; no recorder, reads or rules.
+ * Close `store` when done.
+ */
+export async function realWebServices(
+  config: Config,
+  adminPassword: string,
+): Promise<{ services: WebServices; store: Store }> {
+  const store = await openDataStore(config.dataDir);
+  await ensureFirstAdmin(store.db, nullLogger, adminPassword);
+  const lifecycle = new Lifecycle({ dbAnswers: () => dbAnswers(store.raw) });
+  const services: WebServices = {
+    config,
+    store,
+    audit: new AuditLog(store.db),
+    log: nullLogger,
+    metrics: new Metrics(),
+    health: () => lifecycle.health(),
+  };
+  return { services, store };
 }
 
 /** A scriptable CallControl for tests. */
@@ -104,7 +133,11 @@ export class Harness implements AsyncDisposable {
   /** The root org unit; the admin sits in it. */
   orgRoot!: number;
   #opus = new Map<number, Uint8Array>();
-  private constructor(readonly app: App, readonly dir: string) {}
+  private constructor(
+    readonly services: WebServices,
+    readonly store: Store,
+    readonly dir: string,
+  ) {}
 
   static async create(
     options: { scope?: { partitions: boolean; hierarchy: boolean } } = {},
@@ -120,22 +153,22 @@ export class Harness implements AsyncDisposable {
       {},
       "test",
     );
-    const app = await App.create(config, { log: nullLogger, adminPassword: PASSWORD });
-    const h = new Harness(app, dir);
-    app.callControl = h.calls;
-    h.web = newApp(app, { now: () => h.clock, dummyHash: await hashPassword("x", 1000) });
+    const { services, store } = await realWebServices(config, PASSWORD);
+    const h = new Harness(services, store, dir);
+    services.callControl = h.calls;
+    h.web = newApp(services, { now: () => h.clock, dummyHash: await hashPassword("x", 1000) });
     h.spool = join(dir, "spool");
     await Deno.mkdir(h.spool);
-    await app.store.db.insertInto("storage_locations").values({
+    await store.db.insertInto("storage_locations").values({
       name: "spool",
       kind: "spool",
       path: h.spool,
       healthy: 1,
     })
       .execute();
-    const root = await addOrgUnit(app.store.db, "Org", null);
+    const root = await addOrgUnit(store.db, "Org", null);
     h.orgRoot = root.id;
-    await app.store.db.updateTable("users").set({
+    await store.db.updateTable("users").set({
       password_hash: await hashPassword(PASSWORD, 1000),
       org_unit_id: root.id,
     }).execute();
@@ -148,7 +181,7 @@ export class Harness implements AsyncDisposable {
     role: string,
     o: { partitions?: string[]; orgUnitId?: number | null; agentId?: string } = {},
   ) {
-    return await addUser(this.app.store.db, {
+    return await addUser(this.services.store.db, {
       username,
       passwordHash: await hashPassword(PASSWORD, 1000),
       role,
@@ -182,7 +215,7 @@ export class Harness implements AsyncDisposable {
       await Deno.writeFile(join(this.spool, path), bytes);
     }
     const startedAt = o.startedAt ?? "2026-03-01T09:00:00.000Z";
-    const db = this.app.store.db;
+    const db = this.services.store.db;
     await db.insertInto("calls").values(
       { id: `call-${id}`, call_key: `key-${id}`, source: "siprec", started_at: startedAt } as never,
     ).execute();
@@ -245,13 +278,13 @@ export class Harness implements AsyncDisposable {
     await res.body?.cancel();
     const m = /selrec_session=([^;]+)/.exec(res.headers.get("Set-Cookie") ?? "");
     if (res.status !== 303 || !m) throw new Error(`sign-in of ${username} answered ${res.status}`);
-    const row = await this.app.store.db.selectFrom("sessions").select("csrf_token")
+    const row = await this.services.store.db.selectFrom("sessions").select("csrf_token")
       .where("id", "=", await sha256Hex(m[1])).executeTakeFirstOrThrow();
     return { cookie: m[1], csrf: row.csrf_token };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.app.shutdown();
+    await this.store.close();
     await Deno.remove(this.dir, { recursive: true });
   }
 }

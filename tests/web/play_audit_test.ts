@@ -11,7 +11,7 @@ import { PLAY_AUDIT_WINDOW_MS } from "../../web/media/play_audit.ts";
 const T = { sanitizeResources: true, sanitizeOps: true };
 
 async function plays(h: Harness): Promise<Record<string, unknown>[]> {
-  return (await h.app.store.db.selectFrom("audit_events").selectAll()
+  return (await h.services.store.db.selectFrom("audit_events").selectAll()
     .where("action", "=", "recording.play").orderBy("seq").execute()).map((r) => ({
       ...r,
       details: JSON.parse(r.details),

@@ -11,7 +11,7 @@ import type { AuditEvent } from "../../src/store/schema/audit.ts";
 const T = { sanitizeResources: true, sanitizeOps: true };
 
 async function rowsOf(h: Harness, action: string): Promise<AuditEvent[]> {
-  return (await h.app.store.db.selectFrom("audit_events").selectAll()
+  return (await h.services.store.db.selectFrom("audit_events").selectAll()
     .where("action", "=", action).orderBy("seq").execute()).map((r) => ({ ...r }));
 }
 

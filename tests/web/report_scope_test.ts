@@ -23,7 +23,7 @@ const RANGE = { from: "2026-03-01T00:00:00.000Z", to: "2026-03-02T00:00:00.000Z"
  * matched, ag-x/p1 not-sampled.
  */
 async function seed(h: Harness) {
-  const db = h.app.store.db;
+  const db = h.services.store.db;
   const a = await addOrgUnit(db, "A", h.orgRoot), b = await addOrgUnit(db, "B", h.orgRoot);
   await upsertAgent(db, "ag-a", "Agent A", a.id);
   await upsertAgent(db, "ag-b", "Agent B", b.id);
@@ -73,12 +73,12 @@ async function seed(h: Harness) {
 }
 
 async function run(h: Harness, username: string, report: string) {
-  const db = h.app.store.db;
+  const db = h.services.store.db;
   const user = await db.selectFrom("users").selectAll().where("username", "=", username)
     .executeTakeFirstOrThrow();
   const params: ReportParams = {
     ...RANGE,
-    access: await reportAccess(db, await principalForUser(db, user), h.app.config.auth.scope),
+    access: await reportAccess(db, await principalForUser(db, user), h.services.config.auth.scope),
   };
   return (await findReport(report)!.run(db, params, { now: new Date(RANGE.to) })).rows;
 }
@@ -113,7 +113,7 @@ Deno.test({
     assert.deepEqual(await ratio("admin"), [4, 2]);
 
     const used = async (u: string) => (await run(h, u, "storage")).at(-1)!.addedBytes;
-    const size = (await h.app.store.db.selectFrom("recordings").select("size_bytes")
+    const size = (await h.services.store.db.selectFrom("recordings").select("size_bytes")
       .where("id", "=", "r1").executeTakeFirstOrThrow()).size_bytes!;
     assert.deepEqual([await used("supA"), await used("admin")], [2 * size, 6 * size]);
   },
@@ -134,7 +134,7 @@ Deno.test({
     };
     assert.deepEqual(await csv("compA"), [["ag-a", "2"]]);
     assert.deepEqual(await csv("admin"), [["ag-a", "3"], ["ag-b", "2"], ["ag-x", "1"]]);
-    const rows = await h.app.store.db.selectFrom("audit_events").selectAll()
+    const rows = await h.services.store.db.selectFrom("audit_events").selectAll()
       .where("action", "=", "report.export").orderBy("seq").execute();
     assert.deepEqual(rows.map((r) => [r.actor_name, JSON.parse(r.details).rows]), [
       ["compA", 1],

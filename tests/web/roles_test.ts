@@ -4,7 +4,7 @@ import { Harness } from "./harness.ts";
 
 Deno.test("admins edit a role's permissions and add a role; each change is one audit row", async () => {
   await using h = await Harness.create();
-  const db = h.app.store.db;
+  const db = h.services.store.db;
   const admin = await h.signIn("admin");
   const page = await (await h.req("/admin/roles", { client: admin })).text();
   for (const role of ["admin", "supervisor", "compliance", "agent"]) {

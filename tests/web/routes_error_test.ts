@@ -54,7 +54,7 @@ Deno.test({
     for (let i = 0; i < 10; i++) {
       assert.equal(await attempt(h, "admin", "guess guess guess", `203.0.113.${i}`), 401);
     }
-    const row = await h.app.store.db.selectFrom("users").select("locked_until").where(
+    const row = await h.services.store.db.selectFrom("users").select("locked_until").where(
       "username",
       "=",
       "admin",
@@ -75,7 +75,7 @@ Deno.test({
     }
     h.clock += 30 * 60_000 + 1;
     assert.equal(await attempt(h, "admin", PASSWORD, "198.51.100.8"), 303, "the lock expires");
-    const denied = await h.app.store.db.selectFrom("audit_events").select("outcome").where(
+    const denied = await h.services.store.db.selectFrom("audit_events").select("outcome").where(
       "action",
       "=",
       "auth.sign_in",
@@ -107,7 +107,7 @@ Deno.test({
     }
     assert.equal(await status(long), 401, "absolute timeout");
     assert.equal(
-      await h.app.store.db.selectFrom("sessions").select("id").execute().then((r) => r.length),
+      await h.services.store.db.selectFrom("sessions").select("id").execute().then((r) => r.length),
       0,
     );
   },
@@ -180,7 +180,7 @@ Deno.test({
     });
     assert.equal(notAllowed.status, 409);
     await notAllowed.body?.cancel();
-    h.app.callControl = undefined;
+    h.services.callControl = undefined;
     const off = await h.req("/api/v1/calls/U1/pause", {
       client: ann,
       json: { reasonCode: "other" },
@@ -199,7 +199,7 @@ Deno.test({
     const { path } = await h.recording("r1");
     await h.user("carol", "compliance", { orgUnitId: h.orgRoot });
     const carol = await h.signIn("carol");
-    h.app.store.raw.exec(`CREATE TRIGGER fail_audit BEFORE INSERT ON audit_events
+    h.services.store.raw.exec(`CREATE TRIGGER fail_audit BEFORE INSERT ON audit_events
       WHEN NEW.action = 'recording.delete' BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
     const res = await h.req("/recordings/r1/delete", {
       client: carol,
@@ -207,7 +207,7 @@ Deno.test({
     });
     assert.equal(res.status, 500);
     await res.body?.cancel();
-    const row = await h.app.store.db.selectFrom("recordings").select(["state", "deleted_at"])
+    const row = await h.services.store.db.selectFrom("recordings").select(["state", "deleted_at"])
       .executeTakeFirstOrThrow();
     assert.deepEqual({ ...row }, { state: "complete", deleted_at: null });
     assert.ok((await Deno.stat(path)).isFile, "the file is still there");

@@ -6,7 +6,11 @@ import { addOrgUnit, upsertAgent } from "../../src/store/queries/org_units.ts";
 const T = { sanitizeResources: true, sanitizeOps: true };
 
 async function audits(h: Harness, action: string) {
-  return await h.app.store.db.selectFrom("audit_events").selectAll().where("action", "=", action)
+  return await h.services.store.db.selectFrom("audit_events").selectAll().where(
+    "action",
+    "=",
+    action,
+  )
     .execute();
 }
 
@@ -110,7 +114,7 @@ Deno.test({
   async fn() {
     await using h = await Harness.create();
     await h.recording("r1", { seconds: 2 });
-    const db = h.app.store.db;
+    const db = h.services.store.db;
     await db.insertInto("pauses").values({
       recording_id: "r1",
       start_ms: 500,
@@ -172,7 +176,11 @@ Deno.test({
     await h.req("/recordings/r1/hold", { client: c, form: { ...reason, on: "0" } });
     const del = await h.req("/recordings/r1/delete", { client: c, form: reason });
     assert.equal(del.status, 303);
-    const row = await h.app.store.db.selectFrom("recordings").selectAll().where("id", "=", "r1")
+    const row = await h.services.store.db.selectFrom("recordings").selectAll().where(
+      "id",
+      "=",
+      "r1",
+    )
       .executeTakeFirstOrThrow();
     assert.equal(row.state, "deleted");
     assert.equal(row.delete_reason, "legal-request: case 17");
@@ -256,7 +264,7 @@ Deno.test({
     "admin adds an org unit and a supervisor who then sees only their subtree; sign-out ends the session",
   async fn() {
     await using h = await Harness.create();
-    const db = h.app.store.db;
+    const db = h.services.store.db;
     const east = await addOrgUnit(db, "East", h.orgRoot);
     await addOrgUnit(db, "West", h.orgRoot);
     await upsertAgent(db, "ag-east", null, east.id);

@@ -69,7 +69,7 @@ Deno.test({
       assert.equal(res.status, 403, label);
       await res.body?.cancel();
     }
-    const row = await h.app.store.db.selectFrom("recordings").select("legal_hold")
+    const row = await h.services.store.db.selectFrom("recordings").select("legal_hold")
       .executeTakeFirstOrThrow();
     assert.equal(row.legal_hold, 0, "nothing changed");
     const ok = await h.req("/recordings/r1/hold", {
@@ -112,7 +112,7 @@ Deno.test({
     "recordings outside a user's partitions or org subtree answer 404 exactly like missing ones",
   async fn() {
     await using h = await Harness.create();
-    const db = h.app.store.db;
+    const db = h.services.store.db;
     const east = await addOrgUnit(db, "East", h.orgRoot);
     const west = await addOrgUnit(db, "West", h.orgRoot);
     await upsertAgent(db, "ag-w", null, west.id);
@@ -161,7 +161,7 @@ Deno.test({
     const secret = join(h.dir, "secret.txt");
     await Deno.writeTextFile(secret, "TOP-SECRET");
     await h.recording("ok");
-    const db = h.app.store.db;
+    const db = h.services.store.db;
     const hostile = [
       "../secret.txt",
       "/etc/passwd",
@@ -246,7 +246,7 @@ Deno.test({
     });
     assert.equal(hold.status, 404, "bearer passes CSRF but the scope lacks recording.hold");
     await hold.body?.cancel();
-    const stored = await h.app.store.db.selectFrom("api_tokens").select(["id", "token_hash"])
+    const stored = await h.services.store.db.selectFrom("api_tokens").select(["id", "token_hash"])
       .executeTakeFirstOrThrow();
     assert.ok(!stored.token_hash.includes(token.slice(3)), "only a hash is stored");
     await h.req(`/admin/tokens/${stored.id}/revoke`, { client: admin, form: {} });
@@ -266,7 +266,7 @@ Deno.test({
   async fn() {
     await using h = await Harness.create();
     await h.recording("r1");
-    await h.app.store.db.insertInto("recording_metadata").values({
+    await h.services.store.db.insertInto("recording_metadata").values({
       recording_id: "r1",
       key: "x",
       value: "<script>alert(1)</script>",

@@ -13,8 +13,8 @@ Deno.test({
   async fn() {
     await using h = await Harness.create();
     for (let i = 0; i < 3; i++) await h.recording(`r${i}`, { agentId: "ag1" });
-    await using reads = await ReadPool.open(h.app.store.path, 2);
-    h.app.reads = reads;
+    await using reads = await ReadPool.open(h.services.store.path, 2);
+    h.services.reads = reads;
     const admin = await h.signIn("admin");
     const page = await (await h.req("/recordings", { client: admin })).text();
     // On a tiny table the count beats the deadline: the total is on the page.
@@ -26,13 +26,13 @@ Deno.test({
           ? new Promise<Record<string, unknown>[]>((r) => setTimeout(() => r([{ n: 3 }]), 300))
           : reads.run(q),
     };
-    h.app.reads = slow as unknown as ReadPool;
+    h.services.reads = slow as unknown as ReadPool;
     const deferred = await (await h.req("/recordings?agent=ag1", { client: admin })).text();
     assert.match(deferred, /Counting…/);
     assert.match(deferred, /data-count-url="\/recordings\/count\?agent=ag1"/);
     assert.match(deferred, /\/static\/count\.js/);
     assert.equal((deferred.match(/\/recordings\/r\d"/g) ?? []).length, 3, "rows are there");
-    h.app.reads = reads;
+    h.services.reads = reads;
     const count = await h.req("/recordings/count?agent=ag1", {
       client: admin,
       headers: { Accept: "application/json" },

@@ -34,7 +34,7 @@ async function flood(
 }
 
 async function auditCount(h: Harness, why: string): Promise<number> {
-  const rows = await h.app.store.db.selectFrom("audit_events").select("details")
+  const rows = await h.services.store.db.selectFrom("audit_events").select("details")
     .where("action", "=", "auth.sign_in").execute();
   return rows.filter((r) => JSON.parse(r.details).why === why).length;
 }
@@ -62,13 +62,13 @@ Deno.test({
   async fn() {
     await using h = await Harness.create();
     await h.user("victim", "supervisor");
-    const threshold = h.app.config.auth.lockoutThreshold;
+    const threshold = h.services.config.auth.lockoutThreshold;
     const statuses = await flood(h, "victim", 150, 30, (i) => `198.51.100.${i}`);
     assert.ok(statuses.every((s) => s === 401), `statuses: ${statuses}`);
     // Every attempt was counted: no more passwords were checked than the threshold allows.
     assert.equal(await auditCount(h, "password"), threshold);
     assert.equal(await auditCount(h, "locked"), 150 - threshold);
-    const user = await h.app.store.db.selectFrom("users").select("locked_until")
+    const user = await h.services.store.db.selectFrom("users").select("locked_until")
       .where("username", "=", "victim").executeTakeFirstOrThrow();
     assert.ok(user.locked_until !== null && Date.parse(user.locked_until) > h.clock);
 

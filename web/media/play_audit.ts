@@ -71,7 +71,7 @@ export async function auditPlay(
   const length = Number(res.headers.get("Content-Length"));
   const served = res.headers.get("Content-Range") ?? `bytes 0-${length - 1}/${length}`;
   try {
-    await c.get("app").audit.append({
+    await c.get("services").audit.append({
       ...auditActor(c),
       ...(await auditRecording(c, rec, {
         format: rec.format,

@@ -20,12 +20,12 @@ export function clientIp(c: Context<AppEnv>): string {
 /** Middleware: attaches the principal when the request carries valid credentials. */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function resolvePrincipal(c, next) {
-    const app = c.get("app");
+    const svc = c.get("services");
     const auth = c.get("auth");
     const header = c.req.header("Authorization");
     if (header !== undefined) {
       const token = bearerToken(header);
-      const p = token ? await principalForBearer(app.store.db, token, new Date(auth.now())) : null;
+      const p = token ? await principalForBearer(svc.store.db, token, new Date(auth.now())) : null;
       if (!p) {
         await auditRefusal(c, {
           actor: { type: "token", id: null, name: null },
@@ -44,7 +44,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     if (cookie) {
       const resolved = await auth.sessions.resolve(cookie);
       if (resolved) {
-        c.set("principal", await principalForUser(app.store.db, resolved.user));
+        c.set("principal", await principalForUser(svc.store.db, resolved.user));
         c.set("session", { id: resolved.session.id, csrfToken: resolved.session.csrf_token });
         c.set("via", "session");
       }
@@ -83,7 +83,7 @@ export async function auditRefusal(
   const ip = clientIp(c);
   const admit = c.get("auth").refusals.admit(`${entry.action}:${ip}`);
   if (!admit.write) return;
-  await c.get("app").audit.append({
+  await c.get("services").audit.append({
     ...entry,
     ip,
     details: {
@@ -106,7 +106,7 @@ export async function auditDenied(
 ): Promise<void> {
   const p = c.get("principal");
   if (!p) return;
-  await c.get("app").audit.append({
+  await c.get("services").audit.append({
     actor: { type: p.kind === "token" ? "token" : "user", id: p.id, name: p.name },
     action: "access.denied",
     outcome: "denied",

@@ -1,20 +1,20 @@
 /**
- * Test harness for the audit and report sub-apps: a real App on a temp data dir, and a
- * web app that mounts the sub-apps behind a fake principal with chosen permissions.
+ * Test harness for the audit and report sub-apps: the web services built from a real
+ * store on a temp data dir and a real audit log, and a web app that mounts the sub-apps
+ * behind a fake principal with chosen permissions.
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { App } from "../../src/app.ts";
 import { resolveConfig } from "../../src/config.ts";
-import { nullLogger } from "../../src/log.ts";
+import { realWebServices } from "../../tests/web/harness.ts";
 import type { Permission } from "../../src/auth/permissions.ts";
-import type { AppEnv, Principal } from "../context.ts";
+import type { AppEnv, Principal, WebServices } from "../context.ts";
 import { auditRoutes } from "./audit.tsx";
 import { type ReportRouteOptions, reportRoutes } from "./reports.tsx";
 
-/** A box plus a request helper acting as a principal with `perms`. */
+/** The web services plus a request helper acting as a principal with `perms`. */
 export interface ComplianceHarness extends AsyncDisposable {
-  app: App;
+  services: WebServices;
   dir: string;
   /** Requests `path` as a user holding `perms` (null: not signed in). */
   get(path: string, perms: Permission[] | null): Promise<Response>;
@@ -37,7 +37,7 @@ export function testPrincipal(perms: Permission[]): Principal {
   };
 }
 
-/** Builds the harness; dispose shuts the box down and removes its files. */
+/** Builds the harness; dispose closes the store and removes its files. */
 export async function complianceHarness(
   reportOptions: ReportRouteOptions = {},
 ): Promise<ComplianceHarness> {
@@ -45,10 +45,10 @@ export async function complianceHarness(
   // The report seed places agents in units outside the test principal's tree; with the
   // hierarchy check off, the principal (partitions `*`) reads every seeded recording.
   const config = resolveConfig({ dataDir: dir, auth: { scope: { hierarchy: false } } }, {}, "test");
-  const app = await App.create(config, { log: nullLogger, adminPassword: "x".repeat(16) });
+  const { services, store } = await realWebServices(config, "x".repeat(16));
   const web = new Hono<AppEnv>();
   web.use(async function testPrincipalFromHeader(c, next) {
-    c.set("app", app);
+    c.set("services", services);
     const perms = c.req.header("X-Test-Perms");
     if (perms !== undefined) {
       c.set("principal", testPrincipal(perms.split(",").filter(Boolean) as Permission[]));
@@ -62,7 +62,7 @@ export async function complianceHarness(
     throw err;
   });
   return {
-    app,
+    services,
     dir,
     web,
     get: (path, perms) =>
@@ -73,7 +73,7 @@ export async function complianceHarness(
         },
       })),
     async [Symbol.asyncDispose]() {
-      await app.shutdown();
+      await store.close();
       await Deno.remove(dir, { recursive: true });
     },
   };

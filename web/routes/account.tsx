@@ -23,7 +23,7 @@ const EXEMPT = /^\/(static\/|sign-out$|sign-in$|healthz|account\/password$)/;
 async function mustChange(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Promise<boolean> {
   const p = c.get("principal");
   if (!p || c.get("via") !== "session" || p.userId === null) return false;
-  return await mustChangePassword(c.get("app").store.db, p.userId);
+  return await mustChangePassword(c.get("services").store.db, p.userId);
 }
 
 /** Sends users who must change their password to the change form (pages only). */
@@ -85,12 +85,12 @@ export function accountRoutes(): Hono<AppEnv> {
   r.post(PATH, async (c) => {
     const p = c.get("principal");
     if (!p || c.get("via") !== "session" || p.userId === null) httpError(401, "sign in first");
-    const app = c.get("app");
+    const svc = c.get("services");
     const body = await c.req.parseBody();
     const current = typeof body.current === "string" ? body.current : "";
     const password = typeof body.password === "string" ? body.password : "";
     const repeat = typeof body.repeat === "string" ? body.repeat : "";
-    const user = await findUserById(app.store.db, p.userId);
+    const user = await findUserById(svc.store.db, p.userId);
     if (!user) httpError(401, "sign in first");
     const forced = user.must_change_password === 1;
     const fail = (error: string) =>
@@ -100,12 +100,12 @@ export function accountRoutes(): Hono<AppEnv> {
     }
     if (password !== repeat) return fail("The new passwords differ.");
     if (password === current) return fail("Choose a password different from the current one.");
-    const problem = passwordProblem(password, app.config.auth.minPasswordLength);
+    const problem = passwordProblem(password, svc.config.auth.minPasswordLength);
     if (problem) return fail(`The new ${problem}.`);
     const hash = await hashPassword(password);
-    await app.store.db.transaction().execute(async (tx) => {
+    await svc.store.db.transaction().execute(async (tx) => {
       await changeOwnPassword(tx, user.id, hash, new Date().toISOString());
-      await app.audit.append({
+      await svc.audit.append({
         actor: { type: "user", id: user.id, name: user.username },
         action: "user.password_change",
         target: { type: "user", id: String(user.id) },

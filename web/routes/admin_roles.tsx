@@ -91,7 +91,7 @@ export function adminRoleRoutes(): Hono<AppEnv> {
   r.use("/roles", requirePermission("users.manage"));
   r.use("/roles/*", requirePermission("users.manage"));
   r.get("/roles", async (c) => {
-    const roles = await listRolesWithPermissions(c.get("app").store.db);
+    const roles = await listRolesWithPermissions(c.get("services").store.db);
     return c.html(
       <RolesPage
         ctx={pageContext(c)}
@@ -100,7 +100,7 @@ export function adminRoleRoutes(): Hono<AppEnv> {
     );
   });
   r.post("/roles", async (c) => {
-    const app = c.get("app");
+    const svc = c.get("services");
     const body = await c.req.parseBody();
     const name = typeof body.name === "string" ? body.name.trim() : "";
     const description = typeof body.description === "string" ? body.description.trim() : "";
@@ -108,10 +108,10 @@ export function adminRoleRoutes(): Hono<AppEnv> {
       httpError(400, "name: 2-32 lowercase letters, digits, _ or -, starting with a letter");
     }
     if (!description) httpError(400, "description: required");
-    await app.store.db.transaction().execute(async (tx) => {
+    await svc.store.db.transaction().execute(async (tx) => {
       if (await roleExists(tx, name)) httpError(409, `role "${name}" exists`);
       await addRole(tx, name, description);
-      await app.audit.append({
+      await svc.audit.append({
         ...auditActor(c),
         action: "role.add",
         target: { type: "role", id: name },
@@ -121,7 +121,7 @@ export function adminRoleRoutes(): Hono<AppEnv> {
     return c.redirect("/admin/roles", 303);
   });
   r.post("/roles/:name", async (c) => {
-    const app = c.get("app");
+    const svc = c.get("services");
     const name = c.req.param("name");
     const body = await c.req.parseBody({ all: true });
     const permissions = permissionsOf(body);
@@ -130,11 +130,11 @@ export function adminRoleRoutes(): Hono<AppEnv> {
     if (name === "admin" && !permissions.includes("users.manage")) {
       httpError(409, "the admin role keeps users.manage, so administrators cannot be locked out");
     }
-    await app.store.db.transaction().execute(async (tx) => {
+    await svc.store.db.transaction().execute(async (tx) => {
       if (!await roleExists(tx, name)) httpError(404, "no such role");
       const before = await listRolePermissions(tx, name);
       await updateRole(tx, name, { description, permissions });
-      await app.audit.append({
+      await svc.audit.append({
         ...auditActor(c),
         action: "role.update",
         target: { type: "role", id: name },

@@ -39,7 +39,7 @@ function gb(n: number): string {
 export function adminSystemRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/rules", requirePermission("rules.view"), async (c) => {
-    const dir = c.get("app").config.rules.dir;
+    const dir = c.get("services").config.rules.dir;
     const result = await loadRules(dir);
     const files: { name: string; text: string }[] = [];
     try {
@@ -83,13 +83,13 @@ export function adminSystemRoutes(): Hono<AppEnv> {
     );
   });
   r.get("/system", requirePermission("system.manage"), async (c) => {
-    const app = c.get("app");
-    const health = app.health();
-    const locations = await listLocations(app.store.db);
+    const svc = c.get("services");
+    const health = svc.health();
+    const locations = await listLocations(svc.store.db);
     const disks = await Promise.all(locations.map((l) => diskUsage(l.path)));
-    const dataDisk = await diskUsage(app.config.dataDir);
-    const alarms = await openAlarms(app.store.db);
-    const active = app.callControl?.listActive() ?? [];
+    const dataDisk = await diskUsage(svc.config.dataDir);
+    const alarms = await openAlarms(svc.store.db);
+    const active = svc.callControl?.listActive() ?? [];
     return c.html(
       <Layout title="System" ctx={pageContext(c)}>
         <section>
@@ -106,7 +106,7 @@ export function adminSystemRoutes(): Hono<AppEnv> {
             <dd>{dataDisk ? `${gb(dataDisk.avail)} free of ${gb(dataDisk.size)}` : "unknown"}</dd>
             <dt>Active calls</dt>
             <dd>
-              {app.callControl
+              {svc.callControl
                 ? `${active.length} (${active.filter((a) => a.paused).length} paused)`
                 : "recorder not running"}
             </dd>

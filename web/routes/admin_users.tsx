@@ -40,11 +40,11 @@ async function audited<T>(
   input: Entry | ((out: T) => Entry),
   fn: (tx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
-  const app = c.get("app");
-  return await app.store.db.transaction().execute(async (tx) => {
+  const svc = c.get("services");
+  return await svc.store.db.transaction().execute(async (tx) => {
     const out = await fn(tx);
     const entry = typeof input === "function" ? input(out) : input;
-    await app.audit.append({ ...auditActor(c), ...entry }, tx);
+    await svc.audit.append({ ...auditActor(c), ...entry }, tx);
     return out;
   });
 }
@@ -68,7 +68,7 @@ function optId(body: Body, name: string): number | null {
 }
 
 function roles(c: Context<AppEnv>): Promise<string[]> {
-  return listRoleNames(c.get("app").store.db);
+  return listRoleNames(c.get("services").store.db);
 }
 
 /** Users, org units and tokens sub-app, mounted at /admin. */
@@ -80,7 +80,7 @@ export function adminUserRoutes(): Hono<AppEnv> {
   r.use("/tokens", requirePermission("users.manage"));
   r.use("/tokens/*", requirePermission("users.manage"));
   const usersPage = async (c: Context<AppEnv>, notice?: string, status: 200 | 400 = 200) => {
-    const db = c.get("app").store.db;
+    const db = c.get("services").store.db;
     return c.html(
       <UsersPage
         ctx={pageContext(c)}
@@ -101,10 +101,10 @@ export function adminUserRoutes(): Hono<AppEnv> {
     if (!/^[\w.@-]{1,64}$/.test(username)) {
       return usersPage(c, "Username: 1-64 letters, digits or ._@-", 400);
     }
-    const problem = passwordProblem(password, c.get("app").config.auth.minPasswordLength);
+    const problem = passwordProblem(password, c.get("services").config.auth.minPasswordLength);
     if (problem) return usersPage(c, `Password: ${problem}`, 400);
     if (!(await roles(c)).includes(role)) return usersPage(c, "Unknown role", 400);
-    if (await findUser(c.get("app").store.db, username)) {
+    if (await findUser(c.get("services").store.db, username)) {
       return usersPage(c, "Username is taken", 400);
     }
     const hash = await hashPassword(password);
@@ -168,7 +168,7 @@ export function adminUserRoutes(): Hono<AppEnv> {
     const id = Number(c.req.param("id"));
     const body = await c.req.parseBody();
     const password = typeof body.password === "string" ? body.password : "";
-    const problem = passwordProblem(password, c.get("app").config.auth.minPasswordLength);
+    const problem = passwordProblem(password, c.get("services").config.auth.minPasswordLength);
     if (problem) return usersPage(c, `Password: ${problem}`, 400);
     const hash = await hashPassword(password);
     await audited(
@@ -184,7 +184,9 @@ export function adminUserRoutes(): Hono<AppEnv> {
   r.get(
     "/org",
     async (c) =>
-      c.html(<OrgPage ctx={pageContext(c)} units={await listOrgUnits(c.get("app").store.db)} />),
+      c.html(
+        <OrgPage ctx={pageContext(c)} units={await listOrgUnits(c.get("services").store.db)} />,
+      ),
   );
   r.post("/org", async (c) => {
     const body = await c.req.parseBody();
@@ -207,7 +209,7 @@ export function adminUserRoutes(): Hono<AppEnv> {
   });
 
   const tokensPage = async (c: Context<AppEnv>, created?: string) => {
-    const db = c.get("app").store.db;
+    const db = c.get("services").store.db;
     return c.html(
       <TokensPage
         ctx={pageContext(c)}

@@ -58,14 +58,14 @@ function filterOf(c: Context<AppEnv>): { q: Record<string, string>; filter: Audi
 export function auditRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/", requirePermission("audit.view"), async (c) => {
-    const app = c.get("app");
+    const svc = c.get("services");
     const { q, filter } = filterOf(c);
     const before = c.req.query("before");
-    const page = await queryAudit(app.store.db, filter, {
+    const page = await queryAudit(svc.store.db, filter, {
       before: before && /^\d+$/.test(before) ? Number(before) : undefined,
       limit: 100,
     });
-    await app.audit.append({
+    await svc.audit.append({
       ...auditActor(c),
       action: "audit.view",
       details: { filter: q, page: before ? "next" : "first", rows: page.rows.length },
@@ -87,11 +87,11 @@ export function auditRoutes(): Hono<AppEnv> {
   });
 
   r.get("/export.csv", requirePermission("audit.export"), async (c) => {
-    const app = c.get("app");
+    const svc = c.get("services");
     const { filter } = filterOf(c);
     let out;
     try {
-      out = await exportAuditCsv(app.store.db, app.audit, filter, auditActor(c));
+      out = await exportAuditCsv(svc.store.db, svc.audit, filter, auditActor(c));
     } catch (err) {
       if (err instanceof RangeError) httpError(413, err.message);
       throw err;

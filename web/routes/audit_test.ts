@@ -7,7 +7,7 @@ import { AuditWriteError } from "../../src/audit/audit_log.ts";
 const T = { sanitizeOps: true, sanitizeResources: true };
 
 async function actions(h: Awaited<ReturnType<typeof complianceHarness>>): Promise<string[]> {
-  const rows = await h.app.store.db.selectFrom("audit_events").select("action").orderBy("seq")
+  const rows = await h.services.store.db.selectFrom("audit_events").select("action").orderBy("seq")
     .execute();
   return rows.map((r) => r.action);
 }
@@ -15,7 +15,7 @@ async function actions(h: Awaited<ReturnType<typeof complianceHarness>>): Promis
 Deno.test("GET /audit lists filtered entries and audits the view", T, async () => {
   await using h = await complianceHarness();
   for (const [i, action] of ["recording.play", "user.login", "recording.play"].entries()) {
-    await h.app.audit.append({
+    await h.services.audit.append({
       actor: { type: "user", id: 1, name: i === 2 ? "sue" : "bob" },
       action,
       recordingId: `r${i}`,
@@ -28,7 +28,7 @@ Deno.test("GET /audit lists filtered entries and audits the view", T, async () =
   assert.doesNotMatch(html, /href="\/recordings\/r0"/);
   assert.doesNotMatch(html, /Export CSV/);
   assert.deepEqual((await actions(h)).slice(-1), ["audit.view"]);
-  const view = await h.app.store.db.selectFrom("audit_events").selectAll()
+  const view = await h.services.store.db.selectFrom("audit_events").selectAll()
     .where("action", "=", "audit.view").executeTakeFirstOrThrow();
   assert.deepEqual(JSON.parse(view.details).filter, { action: "recording.play", user: "sue" });
   assert.equal(view.actor_name, "carol");
@@ -37,7 +37,7 @@ Deno.test("GET /audit lists filtered entries and audits the view", T, async () =
 Deno.test("GET /audit/export.csv returns a verifiable CSV and audits the export", T, async () => {
   await using h = await complianceHarness();
   for (let i = 0; i < 5; i++) {
-    await h.app.audit.append({ actor: { type: "system" }, action: "recording.purge" });
+    await h.services.audit.append({ actor: { type: "system" }, action: "recording.purge" });
   }
   const res = await h.get("/audit/export.csv?from=2000-01-01", ["audit.view", "audit.export"]);
   assert.equal(res.status, 200);
@@ -59,7 +59,7 @@ Deno.test(
     assert.equal((await h.get("/audit", ["report.view"])).status, 403);
     assert.equal((await h.get("/audit/export.csv", ["audit.view"])).status, 403);
     assert.equal((await h.get("/audit?from=nope", ["audit.view"])).status, 400);
-    h.app.store.raw.exec(`CREATE TEMP TRIGGER no_audit BEFORE INSERT ON audit_events
+    h.services.store.raw.exec(`CREATE TEMP TRIGGER no_audit BEFORE INSERT ON audit_events
     BEGIN SELECT RAISE(ABORT, 'injected'); END;`);
     const res: Response | Error = await Promise.resolve(h.web.request("/audit/export.csv", {
       headers: { "X-Test-Perms": "audit.view,audit.export" },

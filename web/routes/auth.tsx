@@ -90,7 +90,7 @@ export function authRoutes(): Hono<AppEnv> {
     if (cookie) await auth.sessions.destroy(cookie);
     const p = c.get("principal");
     if (p && c.get("via") === "session") {
-      await c.get("app").audit.append({
+      await c.get("services").audit.append({
         actor: { type: "user", id: p.id, name: p.name },
         action: "auth.sign_out",
         ip: clientIp(c),

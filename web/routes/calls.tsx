@@ -29,7 +29,7 @@ export const PAUSE_REASONS = [
 ] as const;
 
 function control(c: Context<AppEnv>) {
-  const cc = c.get("app").callControl;
+  const cc = c.get("services").callControl;
   if (!cc) httpError(503, "call control is not available");
   return cc;
 }
@@ -47,10 +47,10 @@ async function pauseOrResume(
   }
   if (!call.allowPause) httpError(409, "pausing is not enabled for this call");
   const p = c.get("principal")!;
-  const app = c.get("app");
+  const svc = c.get("services");
   const rec = call.recordingId === null
     ? undefined
-    : await findRecordingCustomer(app.store.db, call.recordingId);
+    : await findRecordingCustomer(svc.store.db, call.recordingId);
   const audit = {
     ...auditActor(c),
     action: `call.${op}`,
@@ -60,7 +60,7 @@ async function pauseOrResume(
     interactionType: rec?.interaction_type ?? null,
     reason: { code: reasonCode },
   };
-  await app.audit.append(audit);
+  await svc.audit.append(audit);
   const request = {
     source: p.kind === "token" ? "api" as const : "agent" as const,
     reasonCode,
@@ -71,7 +71,7 @@ async function pauseOrResume(
       ? control(c).pause(call.callId, request)
       : control(c).resume(call.callId, request));
   } catch (err) {
-    await app.audit.append({
+    await svc.audit.append({
       ...audit,
       outcome: "failed",
       details: { error: (err as Error).message },
@@ -127,16 +127,20 @@ export function callRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   const own = requirePermission("pause.own");
   r.get("/agent", own, (c) => {
-    const call = c.get("app").callControl && c.get("principal")!.agentId ? ownCall(c) : null;
+    const call = c.get("services").callControl && c.get("principal")!.agentId ? ownCall(c) : null;
     return c.html(
       <Layout title="My call" ctx={pageContext(c)} scripts={["agent.js"]}>
         {!c.get("principal")!.agentId && <p class="error">Your user has no agent id.</p>}
-        {!c.get("app").callControl && <p class="error">Call control is not available.</p>}
+        {!c.get("services").callControl && <p class="error">Call control is not available.</p>}
         <CallBox call={call} csrf={c.get("session")?.csrfToken} />
       </Layout>,
     );
   });
-  r.get("/agent/state", own, (c) => c.json({ call: c.get("app").callControl ? ownCall(c) : null }));
+  r.get(
+    "/agent/state",
+    own,
+    (c) => c.json({ call: c.get("services").callControl ? ownCall(c) : null }),
+  );
   for (const op of ["pause", "resume"] as const) {
     r.post(`/agent/${op}`, own, async (c) => {
       const call = ownCall(c);
@@ -148,9 +152,9 @@ export function callRoutes(): Hono<AppEnv> {
   }
   r.get("/calls", requirePermission("recording.search"), async (c) => {
     const p = c.get("principal")!;
-    const db = c.get("app").store.db;
+    const db = c.get("services").store.db;
     const visible: ActiveCall[] = [];
-    for (const call of c.get("app").callControl?.listActive() ?? []) {
+    for (const call of c.get("services").callControl?.listActive() ?? []) {
       const facts = {
         partitions: call.partitions,
         agentId: call.agentId,

@@ -36,16 +36,16 @@ export const DecisionRequest = z.strictObject({
 export function decisionRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.post("/", async (c) => {
-    const app = c.get("app");
+    const svc = c.get("services");
     const raw = bearerToken(c.req.header("Authorization"));
     const token = raw && raw.startsWith("sr_")
-      ? await findLiveToken(app.store.db, await sha256Hex(raw))
+      ? await findLiveToken(svc.store.db, await sha256Hex(raw))
       : undefined;
     if (!token || !parseScopes(token.scopes).includes(DECISIONS_SCOPE)) {
       c.header("WWW-Authenticate", 'Bearer realm="selrec"');
       httpError(401, "an API token with the decisions scope is required");
     }
-    await touchToken(app.store.db, token.id, new Date().toISOString());
+    await touchToken(svc.store.db, token.id, new Date().toISOString());
     let body: unknown;
     try {
       body = await c.req.json();
@@ -70,17 +70,17 @@ export function decisionRoutes(): Hono<AppEnv> {
       participants: [],
       metadata,
     });
-    const rules = app.rules?.current();
+    const rules = svc.rules?.current();
     if (!rules) {
       httpError(503, "no rule set is loaded (recorder.recordAll is on or rules are starting)");
     }
     const now = new Date();
     const d = evaluate(rules, facts, {
       now,
-      salt: app.config.rules.salt,
-      quota: { used: (scope, _p, key) => quotaUsed(app.store.raw, scope, key) },
+      salt: svc.config.rules.salt,
+      quota: { used: (scope, _p, key) => quotaUsed(svc.store.raw, scope, key) },
     });
-    await insertDecision(app.store.db, {
+    await insertDecision(svc.store.db, {
       callId: null,
       callKey: facts.callKey,
       origin: "api",
@@ -93,7 +93,7 @@ export function decisionRoutes(): Hono<AppEnv> {
       rulesetVersion: rules.fingerprint,
       at: now,
     });
-    if (d.record) await chargeQuota(app.store.db, facts.callKey, d.charges, now);
+    if (d.record) await chargeQuota(svc.store.db, facts.callKey, d.charges, now);
     return c.json({
       callKey: facts.callKey,
       record: d.record,

@@ -6,7 +6,7 @@ import type { AppEnv } from "../context.ts";
 export function healthRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/", (c) => {
-    const health = c.get("app").health();
+    const health = c.get("services").health();
     return c.json(health, health.status === "ok" ? 200 : 503);
   });
   return r;

@@ -8,8 +8,8 @@ import { prometheusText } from "../../src/metrics.ts";
 export function metricsRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/", requirePermission("system.manage"), (c) => {
-    const app = c.get("app");
-    return c.body(prometheusText(app.metrics.collect()), 200, {
+    const svc = c.get("services");
+    return c.body(prometheusText(svc.metrics.collect()), 200, {
       "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
       "Cache-Control": "no-store",
     });

@@ -19,7 +19,7 @@ import { markRecordingDeleted, setLegalHold } from "../../src/store/queries/reco
 export function recordingActionRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.post("/:id/delete", requirePermission("recording.delete", { notFound: true }), async (c) => {
-    const app = c.get("app");
+    const svc = c.get("services");
     const rec = await visibleRecording(c, c.req.param("id"), "recording.delete");
     const reason = readReason(await c.req.parseBody());
     if (rec.legal_hold) httpError(409, "the recording is on legal hold");
@@ -27,25 +27,25 @@ export function recordingActionRoutes(): Hono<AppEnv> {
     if (rec.state === "recording") httpError(409, "the recording is still in progress");
     const now = new Date(c.get("auth").now()).toISOString();
     const fields = await auditRecording(c, rec, { sha256: rec.sha256, path: rec.path });
-    await app.store.db.transaction().execute(async (tx) => {
+    await svc.store.db.transaction().execute(async (tx) => {
       const marked = await markRecordingDeleted(tx, rec.id, {
         fromState: rec.state,
         at: now,
         reason: `${reason.code}: ${reason.text}`,
       });
       if (!marked) httpError(409, "the recording changed; try again");
-      await app.audit.append({
+      await svc.audit.append({
         ...auditActor(c),
         ...fields,
         action: "recording.delete",
         reason,
       }, tx);
     });
-    await removeRecordingFile(app.store.db, rec.id, app.log);
+    await removeRecordingFile(svc.store.db, rec.id, svc.log);
     return c.redirect(`/recordings/${encodeURIComponent(rec.id)}`, 303);
   });
   r.post("/:id/hold", requirePermission("recording.hold", { notFound: true }), async (c) => {
-    const app = c.get("app");
+    const svc = c.get("services");
     const rec = await visibleRecording(c, c.req.param("id"), "recording.hold");
     const body = await c.req.parseBody();
     const reason = readReason(body);
@@ -53,9 +53,9 @@ export function recordingActionRoutes(): Hono<AppEnv> {
     const fields = await auditRecording(c, rec, {
       legalHold: { from: rec.legal_hold === 1, to: on },
     });
-    await app.store.db.transaction().execute(async (tx) => {
+    await svc.store.db.transaction().execute(async (tx) => {
       await setLegalHold(tx, rec.id, on);
-      await app.audit.append({
+      await svc.audit.append({
         ...auditActor(c),
         ...fields,
         action: on ? "recording.hold.on" : "recording.hold.off",

@@ -35,7 +35,7 @@ export async function recordingFile(c: Context<AppEnv>, rec: Recording): Promise
   if (rec.state === "deleted" || rec.state === "purged" || rec.state === "missing") {
     httpError(404, "not found");
   }
-  const loc = await locationById(c.get("app").store.db, rec.storage_location_id);
+  const loc = await locationById(c.get("services").store.db, rec.storage_location_id);
   if (loc?.kind === "archive") {
     const unavailable = `archive target ${loc.name} is unavailable`;
     if (!loc.healthy) httpError(503, unavailable);
@@ -96,7 +96,7 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
   r.get("/:id/audio.wav", play, async (c) => {
     const rec = await visibleRecording(c, c.req.param("id"), "recording.play");
     const path = await recordingFile(c, rec);
-    await c.get("app").audit.append({
+    await c.get("services").audit.append({
       ...auditActor(c),
       ...(await auditRecording(c, rec, { format: "wav-transcode" })),
       action: "recording.play",
@@ -114,7 +114,7 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
     if (svg === undefined) {
       const path = await recordingFile(c, rec);
       const { pauses, gaps, participants: parts } = await recordingSpans(
-        c.get("app").store.db,
+        c.get("services").store.db,
         rec.id,
       );
       const pcm = await decodeFile(path, rec.format);
@@ -139,7 +139,7 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
       svgCache.set(key, svg);
     }
     // The waveform shows who spoke when: audited like a page view of the recording.
-    await c.get("app").audit.append({
+    await c.get("services").audit.append({
       ...auditActor(c),
       ...(await auditRecording(c, rec)),
       action: "recording.waveform",
@@ -164,7 +164,7 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
       httpError(400, "fromS and toS must be seconds with 0 <= fromS <= toS <= the duration");
     }
     const round = (s: number) => Math.round(s * 1000) / 1000;
-    await c.get("app").audit.append({
+    await c.get("services").audit.append({
       ...auditActor(c),
       ...(await auditRecording(c, rec, { fromS: round(fromS), toS: round(toS) })),
       action: "recording.played",
@@ -178,7 +178,7 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
     const reason = readReason(body);
     const format = body.format === "wav" ? "wav" : "ogg";
     const path = await recordingFile(c, rec);
-    await c.get("app").audit.append({
+    await c.get("services").audit.append({
       ...auditActor(c),
       ...(await auditRecording(c, rec, { format })),
       action: "recording.export",

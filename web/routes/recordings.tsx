@@ -38,21 +38,21 @@ function searchQuery(
 export function recordingRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/", requirePermission("recording.search"), async (c) => {
-    const app = c.get("app");
+    const svc = c.get("services");
     const q = searchQuery(c);
     const filter = filterFromQuery(q);
     const after = decodeCursor(c.req.query("after"));
     const access = await recordingSearchWhere(
-      app.store.db,
+      svc.store.db,
       c.get("principal")!,
       "recording.search",
       c.get("auth").scope,
     );
-    const page = await searchRecordings(app.store.db, filter, access, { limit: PAGE_SIZE, after }, {
-      reads: app.reads,
+    const page = await searchRecordings(svc.store.db, filter, access, { limit: PAGE_SIZE, after }, {
+      reads: svc.reads,
       countDeadlineMs: COUNT_DEADLINE_MS,
     });
-    await app.audit.append({
+    await svc.audit.append({
       ...auditActor(c),
       action: "recording.search",
       details: { filter: q, page: after ? "next" : "first", total: page.total },
@@ -89,26 +89,26 @@ export function recordingRoutes(): Hono<AppEnv> {
   });
   // The total of a search whose count missed the page's deadline (fetched by count.js).
   r.get("/count", requirePermission("recording.search"), async (c) => {
-    const app = c.get("app");
+    const svc = c.get("services");
     const access = await recordingSearchWhere(
-      app.store.db,
+      svc.store.db,
       c.get("principal")!,
       "recording.search",
       c.get("auth").scope,
     );
     const count = await countRecordings(
-      app.store.db,
+      svc.store.db,
       filterFromQuery(searchQuery(c)),
       access,
-      app.reads,
+      svc.reads,
     );
     return c.json(count);
   });
   r.get("/:id", requirePermission("recording.search", { notFound: true }), async (c) => {
-    const app = c.get("app");
+    const svc = c.get("services");
     const rec = await visibleRecording(c, c.req.param("id"), "recording.search");
-    const d = await recordingDetail(app.store.db, rec);
-    await app.audit.append({
+    const d = await recordingDetail(svc.store.db, rec);
+    await svc.audit.append({
       ...auditActor(c),
       ...(await auditRecording(c, rec)),
       action: "recording.view",

@@ -67,8 +67,8 @@ async function runReport(
   if (!t) httpError(404, "no such report");
   const now = options.now?.() ?? new Date();
   const { q, params } = paramsOf(c, now);
-  const app = c.get("app"), db = app.store.db;
-  params.access = await reportAccess(db, c.get("principal")!, app.config.auth.scope);
+  const svc = c.get("services"), db = svc.store.db;
+  params.access = await reportAccess(db, c.get("principal")!, svc.config.auth.scope);
   const gb = Number(q.capacity);
   const inputs: ReportInputs = {
     now,
@@ -109,8 +109,8 @@ export function reportRoutes(options: ReportRouteOptions = {}): Hono<AppEnv> {
   r.get("/:id/csv", requirePermission("report.export"), async (c) => {
     const { t, q, result } = await runReport(c, options);
     const body = reportCsv(result);
-    const app = c.get("app");
-    await app.audit.append({
+    const svc = c.get("services");
+    await svc.audit.append({
       ...auditActor(c),
       action: "report.export",
       target: { type: "report", id: t.id },

@@ -1,0 +1,135 @@
+/**
+ * The composition root: the one place that builds the box. It opens the store, then
+ * constructs every service in start order and hands each only what it needs (its slice
+ * of config, the store, the audit log, a logger, a clock); the web app gets the typed
+ * {@link WebServices} it calls. The result is an {@link App}: built once, complete.
+ *
+ * It lives outside src/ because it joins src/ services with the web/ app, and src/ never
+ * imports web/. main.ts hands {@link openBox} to the `serve` command.
+ */
+import type { Config } from "./src/config.ts";
+import type { Logger } from "./src/log.ts";
+import { App } from "./src/app.ts";
+import { Lifecycle } from "./src/lifecycle.ts";
+import type { Service } from "./src/service.ts";
+import { dbAnswers, openDataStore, type Store } from "./src/store/db.ts";
+import { ReadPool } from "./src/store/read_pool.ts";
+import { AuditLog } from "./src/audit/audit_log.ts";
+import { auditCheckpointService } from "./src/audit/checkpoint_service.ts";
+import { ensureFirstAdmin } from "./src/auth/first_admin.ts";
+import { Metrics } from "./src/metrics.ts";
+import { boxMetrics, storageMetrics } from "./src/box_metrics.ts";
+import { openRules } from "./src/rule_reloads.ts";
+import { MediaEngine } from "./src/recorder/media_engine.ts";
+import { RecorderService } from "./src/recorder/recorder_service.ts";
+import { storageService } from "./src/archive/storage_service.ts";
+import { sipService } from "./src/sip_service.ts";
+import { webServer } from "./src/web_server.ts";
+import { housekeeping } from "./src/housekeeping.ts";
+import { newApp } from "./web/app.ts";
+import type { WebServices } from "./web/context.ts";
+
+/** Options for {@link openBox}; secrets and env come from main.ts only. */
+export interface BoxOptions {
+  log: Logger;
+  /** The first admin's password (`SELREC_ADMIN_PASSWORD`); random when absent. */
+  adminPassword?: string;
+  now?: () => number;
+}
+
+/**
+ * Opens the data directory and database (migrated, first admin created if needed) and
+ * builds every service of `serve`. Throws `StartupError` for a broken rule set.
+ */
+export async function openBox(config: Config, options: BoxOptions): Promise<App> {
+  const store = await openDataStore(config.dataDir);
+  try {
+    await ensureFirstAdmin(store.db, options.log, options.adminPassword);
+    return await buildBox(config, store, options);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/** A service with nothing to start, closing `close` at stop. */
+function closing(name: string, close: () => unknown): Service {
+  return {
+    name,
+    start: () => Promise.resolve(),
+    stop: () => Promise.resolve(close()).then(() => {}),
+  };
+}
+
+async function buildBox(config: Config, store: Store, options: BoxOptions): Promise<App> {
+  const { log } = options;
+  const now = options.now ?? Date.now;
+  const lifecycle = new Lifecycle({ now, dbAnswers: () => dbAnswers(store.raw) });
+  const audit = new AuditLog(store.db);
+  const metrics = new Metrics();
+  const rules = await openRules({
+    audit,
+    log,
+    rules: config.rules,
+    recordAll: config.recorder.recordAll,
+  });
+  const engine = await MediaEngine.start({
+    listen: config.rtp.listen,
+    depthMs: config.rtp.jitterBufferMs,
+    encoders: config.recorder.encoderWorkers,
+    writeBufferBytes: config.recorder.writeBufferBytes,
+  });
+  log.info("media engine ready", {
+    opus: engine.backend,
+    encoders: engine.encoderCount,
+    encoderPriority: engine.encoderPriority,
+  });
+  const recorder = new RecorderService({ config, store, audit, log, engine, rules });
+  metrics.register(() => recorder.metrics());
+  metrics.register(() => boxMetrics(() => lifecycle.health(), rules));
+  const reads = await ReadPool.open(store.path, 2);
+  const storage = storageService({ config, log, audit, store });
+  metrics.register(() => storageMetrics(storage));
+  const services: WebServices = {
+    config,
+    store,
+    audit,
+    log,
+    metrics,
+    health: () => lifecycle.health(),
+    reads,
+    callControl: recorder,
+    rules: rules ?? undefined,
+  };
+  const web = newApp(services);
+  // Services start in this order and stop in reverse. The store closes last; the
+  // checkpoint service stops just before it, so its final checkpoint covers every audit
+  // row the others wrote; storage starts before SIP, so refusal() is right from the
+  // first INVITE; read connections stop after the web server that uses them.
+  const order: Service[] = [
+    closing("store", () => store.close()),
+    auditCheckpointService({ audit: config.audit, dataDir: config.dataDir, db: store.db, log }),
+    storage,
+    closing("reads", () => reads.close()),
+    recorder,
+    sipService({
+      sip: config.sip,
+      rtp: config.rtp,
+      log,
+      metrics,
+      recorder,
+      accepting: () => lifecycle.accepting,
+      refusals: [() => storage.refusal()],
+    }),
+    webServer({ http: config.http, log }, (req, info) => web.fetch(req, { info })),
+    housekeeping({ auth: config.auth, db: store.db, log }),
+  ];
+  if (rules) order.push(closing("rules", () => rules.close()));
+  return new App({
+    log,
+    lifecycle,
+    services: order,
+    drainTimeoutSeconds: config.recorder.drainTimeoutSeconds,
+    now,
+  });
+}
