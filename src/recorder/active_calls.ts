@@ -33,6 +33,32 @@ export interface Active {
   noMediaTimer: number | null;
 }
 
+/** A call just answered: not recording yet, not paused, no media seen. */
+export function newActive(
+  session: SessionInfo,
+  facts: CallFacts,
+  decision: CallDecision,
+  startedAt: Date,
+): Active {
+  return {
+    session,
+    callId: crypto.randomUUID(),
+    facts,
+    decision,
+    recordingId: null,
+    path: null,
+    startedAt,
+    assignment: null,
+    pauses: [],
+    pausedAt: null,
+    autoResume: null,
+    closing: null,
+    mediaSeen: false,
+    noMedia: false,
+    noMediaTimer: null,
+  };
+}
+
 /** Calls in progress by session key. */
 export class ActiveCalls {
   #calls = new Map<string, Active>();

@@ -9,7 +9,7 @@
 import { recoverPartial } from "../codec/recording_file.ts";
 import type { RecordingEnd } from "../store/queries/recording_writes.ts";
 import type { ClosedRecording } from "./media_engine.ts";
-import type { PauseMeta } from "./recorder_service.ts";
+import type { PauseMeta } from "./pause_control.ts";
 import { JOURNAL_SUFFIX, salvageJournal } from "./spill_journal.ts";
 
 /** Builds the finalize record; recovers the `.partial` when the encoder failed. */
