@@ -89,8 +89,8 @@ async function seed(path: string) {
   );
   const recIns = raw.prepare(
     `INSERT INTO recordings (id, call_id, state, format, started_at, duration_ms, path,
-    storage_location_id, partitions, agent_id, customer_id, business_unit, customer_type, language, ani, dnis,
-    flag_paused, created_at) VALUES (?, ?, 'complete', 'opus', ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    storage_location_id, agent_id, customer_id, business_unit, customer_type, language, ani, dnis,
+    flag_paused, created_at) VALUES (?, ?, 'complete', 'opus', ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const partIns = raw.prepare(
     "INSERT INTO recording_partitions (recording_id, partition) VALUES (?, ?)",
@@ -111,7 +111,6 @@ async function seed(path: string) {
       started,
       10_000 + Math.floor(r() * 600_000),
       `x/${rid}.ogg`,
-      `${p1},${p2}`,
       agent,
       `CUST${Math.floor(r() * 200_000)}`,
       BUS[Math.floor(r() * BUS.length)],

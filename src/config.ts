@@ -149,7 +149,6 @@ export const ConfigSchema = z.strictObject({
   rules: z.strictObject({
     dir: z.string().default("./rules"),
     salt: z.string().default("selrec"),
-    partitionsKey: z.string().default("GRECORD_PARTITIONS"),
   }).prefault({}),
   auth: z.strictObject({
     sessionIdle: duration.default("15m"),

@@ -7,7 +7,11 @@ import type { Recording } from "../src/store/schema/recordings.ts";
 import type { AuditInput } from "../src/audit/audit_log.ts";
 import type { Db } from "../src/store/db.ts";
 import { httpError } from "./http_error.ts";
-import { listRecordingMetadata, recordingExists } from "../src/store/queries/recording_rows.ts";
+import {
+  listRecordingMetadata,
+  listRecordingPartitions,
+  recordingExists,
+} from "../src/store/queries/recording_rows.ts";
 import { auditDenied, clientIp } from "./middleware/authenticate.ts";
 
 /** Reason codes offered for actions on recordings. */
@@ -73,7 +77,7 @@ export async function metadataSnapshot(db: Db, rec: Recording): Promise<Record<s
     businessUnit: rec.business_unit,
     customerType: rec.customer_type,
     language: rec.language,
-    partitions: rec.partitions.split(",").filter(Boolean),
+    partitions: await listRecordingPartitions(db, rec.id),
     ruleId: rec.rule_id,
     startedAt: rec.started_at,
     attached,

@@ -30,9 +30,9 @@ Deno.test("recordingSearchWhere() selects exactly what recordingAccessWhere() se
       ).run(id, id);
       raw.prepare(
         `INSERT INTO recordings (id, call_id, state, format, started_at, path, storage_location_id,
-        partitions, agent_id, created_at) VALUES (?, ?, 'complete', 'opus', ?, 'x', 1, ?, ?, 't')`,
+        agent_id, created_at) VALUES (?, ?, 'complete', 'opus', ?, 'x', 1, ?, 't')`,
       )
-        .run(id, id, `2026-01-01T00:00:${String(n).padStart(2, "0")}Z`, p, agent);
+        .run(id, id, `2026-01-01T00:00:${String(n).padStart(2, "0")}Z`, agent);
       raw.prepare("INSERT INTO recording_partitions (recording_id, partition) VALUES (?, ?)").run(
         id,
         p,

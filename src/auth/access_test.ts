@@ -81,7 +81,6 @@ async function seed(dir: string): Promise<Fixture> {
         path: `${id}.opus`,
         storage_location_id: 1,
         legal_hold: 0,
-        partitions: parts.join(","),
         agent_id: agent,
         allow_pause: 1,
         flag_interrupted: 0,

@@ -32,6 +32,7 @@ export const recordingsListCommand: Command = {
     await using store = await storeFor(loaded);
     const rows = (await listRecentRecordings(store.db, { since, limit })).map((r) => ({
       ...r,
+      partitions: r.partitions.join(","),
       flags: [
         r.flag_interrupted ? "interrupted" : "",
         r.flag_no_media ? "no-media" : "",
@@ -84,6 +85,7 @@ export const recordingsShowCommand: Command = {
     const { rec, location, participants, streams, metadata, pauses, gaps, decision } = found;
     const out = {
       ...rec,
+      partitions: found.partitions.join(","),
       file: location ? `${location.path}/${rec.path}` : rec.path,
       storage: location?.name ?? null,
       participants: participants.map((p) => ({ ...p })),
@@ -104,7 +106,7 @@ export const recordingsShowCommand: Command = {
       `  started    ${rec.started_at}   ended ${rec.ended_at ?? "-"}`,
       `  duration   ${rec.duration_ms === null ? "-" : (rec.duration_ms / 1000).toFixed(2) + " s"}`,
       `  rule       ${rec.rule_id ?? "-"}   mode ${rec.mode ?? "-"}   partitions ${
-        rec.partitions || "-"
+        out.partitions || "-"
       }`,
       `  flags      interrupted=${rec.flag_interrupted} no-media=${rec.flag_no_media} one-way=${rec.flag_one_way} paused=${rec.flag_paused} gaps=${rec.flag_gaps} foreign-media=${rec.flag_foreign_media}`,
       "participants:",

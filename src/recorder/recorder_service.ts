@@ -10,24 +10,27 @@ import type { AuditLog } from "../audit/audit_log.ts";
 import type { Service } from "../service.ts";
 import type { ActiveCall, CallControl, PauseRequest } from "../call_control.ts";
 import { CallControlError } from "../call_control.ts";
-import { evaluate, type RuleSet } from "../rules/mod.ts";
 import { opusComment } from "../codec/opus_head.ts";
 import { parseDuration } from "../duration.ts";
 import {
-  chargeQuota,
   createRecording,
   endCall,
   ensureSpool,
   finalizeRecording,
   insertCall,
-  insertDecision,
   inTransaction,
-  quotaUsed,
   type RecordingEnd,
 } from "../store/queries/recording_writes.ts";
 import type { Db, Store } from "../store/db.ts";
 import { assignChannels, type ChannelAssignment } from "./channels.ts";
 import { type CallFacts, callFacts } from "./call_facts.ts";
+import {
+  type CallDecision,
+  decideCall,
+  type DecisionOrigin,
+  type RuleSource,
+  storeDecision,
+} from "./decision.ts";
 import type { EncoderBacklog, MediaEngine } from "./media_engine.ts";
 import type { CaptureStream } from "./media_protocol.ts";
 import type { SessionInfo } from "./session.ts";
@@ -39,18 +42,7 @@ import { clearAlarm, raiseAlarm } from "../store/queries/alarms.ts";
 import type { Sample } from "../metrics.ts";
 import { type RecorderCounts, recorderSamples } from "./recorder_metrics.ts";
 
-/** The recorder's view of a rule decision (the rules engine's, or recordAll). */
-export interface CallDecision {
-  record: boolean;
-  mode: "source" | "destination";
-  partitions: string[];
-  ruleId: string | null;
-  retention: string | null;
-  allowPause: boolean;
-  format: "opus" | "wav";
-  charges: { scope: string; periodStart: Date }[];
-  trace: unknown;
-}
+export type { CallDecision, RuleSource } from "./decision.ts";
 
 /** A pause as the recorder tracks it, in the same order as the timeline's spans. */
 export interface PauseMeta {
@@ -88,11 +80,6 @@ interface RecordingPlan {
   rel: string;
   now: Date;
   assignment: ChannelAssignment;
-}
-
-/** Where rules come from: the hot-reloading service, or a fixed set in tests. */
-export interface RuleSource {
-  current(): RuleSet;
 }
 
 /** What the recorder works with (the composition root builds it). */
@@ -254,32 +241,7 @@ export class RecorderService implements Service, CallControl {
   /** The rule decision for a new session (called before the SIP answer). */
   decide(session: SessionInfo): CallDecision {
     const facts = callFacts(session);
-    const cfg = this.#deps.config;
-    let decision: CallDecision;
-    const partitionsOfCall = (facts.data[cfg.rules.partitionsKey] ?? "").split(",").map((p) =>
-      p.trim()
-    ).filter(Boolean);
-    if (cfg.recorder.recordAll || !this.#rules) {
-      decision = {
-        record: cfg.recorder.recordAll,
-        mode: "destination",
-        partitions: [...new Set(partitionsOfCall)].sort(),
-        ruleId: null,
-        retention: null,
-        allowPause: true,
-        format: cfg.recorder.format,
-        charges: [],
-        trace: { recordAll: cfg.recorder.recordAll },
-      };
-    } else {
-      const raw = this.#deps.store.raw;
-      const d = evaluate(this.#rules.current(), facts, {
-        now: this.#now(),
-        salt: cfg.rules.salt,
-        quota: { used: (scope, _start, callKey) => quotaUsed(raw, scope, callKey) },
-      });
-      decision = { ...d, format: d.format };
-    }
+    const decision = decideCall(this.#deps, facts, this.#now());
     this.#decided.set(session.key, { facts, decision });
     return decision;
   }
@@ -344,61 +306,32 @@ export class RecorderService implements Service, CallControl {
 
   /** The call, its decision and (when recording) the recording's rows, in one commit. */
   async #storeStart(active: Active, plan: RecordingPlan | null): Promise<void> {
-    const { session, callId, facts, decision, startedAt: now } = active;
-    const f = facts.fields;
+    const { session, callId, facts, decision, startedAt } = active;
     await inTransaction(this.#deps.store.db, async (tx) => {
       await insertCall(tx, {
         id: callId,
-        call_key: facts.callKey,
-        sip_call_id: session.sipCallId,
-        siprec_session_id: session.source === "siprec" ? session.sessionId : null,
-        ucid: f.ucid ?? null,
+        callKey: facts.callKey,
         source: session.source,
-        direction: f.direction ?? null,
-        ani: f.ani ?? null,
-        dnis: f.dnis ?? null,
-        dn: f.dn ?? null,
-        agent_id: f.agentId ?? null,
-        queue: f.queue ?? null,
-        business_unit: f.businessUnit ?? null,
-        customer_type: f.customerType ?? null,
-        language: f.language ?? null,
-        customer_id: f.customerId ?? null,
-        started_at: now.toISOString(),
-        ended_at: null,
-        end_reason: null,
-        recorded: decision.record ? 1 : 0,
-        metadata: JSON.stringify(facts.data),
+        sipCallId: session.sipCallId,
+        siprecSessionId: session.source === "siprec" ? session.sessionId : null,
+        fields: facts.fields,
+        startedAt,
+        recorded: decision.record,
+        metadata: facts.data,
       });
       await this.#storeDecision(tx, callId, facts, decision, "siprec");
       if (plan) await this.#insertRecording(active, plan, tx);
     });
   }
 
-  async #storeDecision(
+  #storeDecision(
     db: Db,
     callId: string,
     facts: CallFacts,
-    d: CallDecision,
-    origin: string,
-  ) {
-    const now = this.#now();
-    await insertDecision(db, {
-      callId,
-      callKey: facts.callKey,
-      origin,
-      record: d.record,
-      ruleId: d.ruleId,
-      mode: d.mode,
-      partitions: d.partitions,
-      retention: d.retention,
-      trace: d.trace,
-      rulesetVersion: this.#rules?.current().fingerprint ?? "recordAll",
-      at: now,
-    });
-    if (d.record && d.charges.length) {
-      await chargeQuota(db, facts.callKey, d.charges, now);
-    }
+    decision: CallDecision,
+    origin: DecisionOrigin,
+  ): Promise<void> {
+    return storeDecision(db, { callId, origin, facts, decision });
   }
 
   /** A new recording mid-call (after a transfer): bind, then rows; unrecorded if a bind fails. */
@@ -435,48 +368,23 @@ export class RecorderService implements Service, CallControl {
   async #insertRecording(a: Active, plan: RecordingPlan, db: Db): Promise<void> {
     const cfg = this.#deps.config;
     const { id, rel, now, assignment } = plan;
-    const f = a.facts.fields;
-    const retention = a.decision.retention;
-    const keepFor = retention ? cfg.storage.retentionClasses[retention] : cfg.storage.purgeAfter;
+    const { decision } = a;
+    const keepFor = decision.retention
+      ? cfg.storage.retentionClasses[decision.retention]
+      : cfg.storage.purgeAfter;
     await createRecording(db, {
       recording: {
         id,
-        call_id: a.callId,
-        state: "recording",
-        format: a.decision.format,
-        started_at: now.toISOString(),
-        ended_at: null,
-        duration_ms: null,
-        size_bytes: null,
-        sha256: null,
+        callId: a.callId,
+        format: decision.format,
+        startedAt: now,
         path: rel,
-        storage_location_id: this.#spoolId,
-        archived_at: null,
-        retention_class: retention,
-        expires_at: keepFor ? new Date(now.getTime() + parseDuration(keepFor)).toISOString() : null,
-        legal_hold: 0,
-        mode: a.decision.mode,
-        rule_id: a.decision.ruleId,
-        partitions: a.decision.partitions.join(","),
-        agent_id: f.agentId ?? null,
-        customer_id: f.customerId ?? null,
-        business_unit: f.businessUnit ?? null,
-        customer_type: f.customerType ?? null,
-        language: f.language ?? null,
-        ani: f.ani ?? null,
-        dnis: f.dnis ?? null,
-        direction: f.direction ?? null,
-        interaction_type: f.interactionType ?? "voice",
-        allow_pause: a.decision.allowPause ? 1 : 0,
-        flag_interrupted: 0,
-        flag_no_media: 0,
-        flag_one_way: 0,
-        flag_paused: 0,
-        flag_gaps: 0,
-        deleted_at: null,
-        delete_reason: null,
-        created_at: now.toISOString(),
+        storageLocationId: this.#spoolId,
+        fields: a.facts.fields,
+        decision,
+        expiresAt: keepFor ? new Date(now.getTime() + parseDuration(keepFor)) : null,
       },
+      partitions: decision.partitions,
       participants: assignment.participants.map((p) => ({ key: p.id, ...p })),
       streams: a.session.streams.map((s) => ({
         label: s.label,

@@ -17,6 +17,13 @@ import { join, relative } from "node:path";
 import { recoverPartial } from "../codec/recording_file.ts";
 import { sha256File } from "../codec/_durable_file.ts";
 import type { Db } from "../store/db.ts";
+import {
+  adoptOrphan,
+  closeCompleted,
+  closeInterrupted,
+  markMissing,
+  unfinishedRecordings,
+} from "../store/queries/recording_recovery.ts";
 import type { Logger } from "../log.ts";
 import { JOURNAL_SUFFIX, salvageJournal } from "./spill_journal.ts";
 
@@ -73,39 +80,21 @@ export async function recoverySweep(
   // Before the partials: recovering a .partial renames it to the final name, after
   // which a finished recording and an interrupted one would look alike.
   await sweepJournals(spoolDir, log, report);
-  const open = await db.selectFrom("recordings").select(["id", "path"]).where(
-    "state",
-    "=",
-    "recording",
-  ).where("storage_location_id", "=", spoolId).execute();
+  const open = await unfinishedRecordings(db, spoolId);
   const known = new Set<string>();
   for (const r of open) {
     const full = join(spoolDir, r.path);
     known.add(`${full}.partial`);
     try {
       if (await exists(`${full}.partial`)) {
-        const done = await recoverPartial(`${full}.partial`);
-        await db.updateTable("recordings").set({
-          state: "interrupted",
-          flag_interrupted: 1,
-          ended_at: now.toISOString(),
-          duration_ms: Math.round(done.durationMs),
-          size_bytes: done.bytes,
-          sha256: done.sha256,
-        }).where("id", "=", r.id).execute();
+        await closeInterrupted(db, r.id, await recoverPartial(`${full}.partial`), now);
         report.interrupted++;
       } else if (await exists(full)) {
         const { size } = await Deno.stat(full);
-        await db.updateTable("recordings").set({
-          state: "complete",
-          ended_at: now.toISOString(),
-          size_bytes: size,
-          sha256: await sha256File(full),
-        }).where("id", "=", r.id).execute();
+        await closeCompleted(db, r.id, { bytes: size, sha256: await sha256File(full) }, now);
         report.completed++;
       } else {
-        await db.updateTable("recordings").set({ state: "missing", ended_at: now.toISOString() })
-          .where("id", "=", r.id).execute();
+        await markMissing(db, r.id, now);
         report.missing++;
       }
     } catch (err) {
@@ -117,7 +106,15 @@ export async function recoverySweep(
     if (known.has(p)) continue;
     try {
       const done = await recoverPartial(p);
-      await adopt(db, spoolId, relative(spoolDir, done.path), done, now);
+      const rel = relative(spoolDir, done.path);
+      await adoptOrphan(db, {
+        stem: rel.replace(/\.(ogg|wav)$/, "").split("/").pop()!,
+        path: rel,
+        format: rel.endsWith(".wav") ? "wav" : "opus",
+        spoolId,
+        file: done,
+        at: now,
+      });
       report.adopted++;
     } catch (err) {
       report.failed++;
@@ -148,82 +145,4 @@ async function sweepJournals(
       log.error("cannot recover a spill journal", { path: journal, error: err });
     }
   }
-}
-
-async function adopt(
-  db: Db,
-  spoolId: number,
-  rel: string,
-  done: { sha256: string; bytes: number; durationMs: number },
-  now: Date,
-): Promise<void> {
-  const stem = rel.replace(/\.(ogg|wav)$/, "").split("/").pop()!;
-  const existing = await db.selectFrom("recordings").select("id").where("id", "=", stem)
-    .executeTakeFirst();
-  const id = existing ? crypto.randomUUID() : stem;
-  const callId = crypto.randomUUID();
-  const ts = now.toISOString();
-  await db.transaction().execute(async (tx) => {
-    await tx.insertInto("calls").values({
-      id: callId,
-      call_key: `orphan:${stem}`,
-      sip_call_id: null,
-      siprec_session_id: null,
-      ucid: null,
-      source: "fork",
-      direction: null,
-      ani: null,
-      dnis: null,
-      dn: null,
-      agent_id: null,
-      queue: null,
-      business_unit: null,
-      customer_type: null,
-      language: null,
-      customer_id: null,
-      started_at: ts,
-      ended_at: ts,
-      end_reason: "recovered",
-      recorded: 1,
-      metadata: "{}",
-    }).execute();
-    await tx.insertInto("recordings").values({
-      id,
-      call_id: callId,
-      state: "interrupted",
-      format: rel.endsWith(".wav") ? "wav" : "opus",
-      started_at: ts,
-      ended_at: ts,
-      duration_ms: Math.round(done.durationMs),
-      size_bytes: done.bytes,
-      sha256: done.sha256,
-      path: rel,
-      storage_location_id: spoolId,
-      archived_at: null,
-      retention_class: null,
-      expires_at: null,
-      legal_hold: 0,
-      mode: null,
-      rule_id: null,
-      partitions: "",
-      agent_id: null,
-      customer_id: null,
-      business_unit: null,
-      customer_type: null,
-      language: null,
-      ani: null,
-      dnis: null,
-      direction: null,
-      interaction_type: "voice",
-      allow_pause: 1,
-      flag_interrupted: 1,
-      flag_no_media: 0,
-      flag_one_way: 0,
-      flag_paused: 0,
-      flag_gaps: 0,
-      deleted_at: null,
-      delete_reason: null,
-      created_at: ts,
-    }).execute();
-  });
 }

@@ -120,7 +120,6 @@ export async function seedReports(
       size_bytes: rec.size,
       path: `${rec.id}.opus`,
       storage_location_id: rec.spool ? spoolId : archiveId,
-      partitions: "",
       agent_id: rec.agent,
       business_unit: rec.bu,
       customer_type: rec.ctype,

@@ -49,7 +49,6 @@ async function seed(dataDir: string, dir: string): Promise<number> {
     path: "2026/e2e.opus",
     storage_location_id: loc.id,
     legal_hold: 0,
-    partitions: "p1",
     agent_id: "ag1",
     customer_id: "CUST-E2E",
     allow_pause: 1,

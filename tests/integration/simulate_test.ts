@@ -219,7 +219,11 @@ async function waitForRows(path: string, n: number): Promise<Row[]> {
     try {
       const db = new DatabaseSync(path, { readOnly: true });
       try {
-        const rows = db.prepare("SELECT * FROM recordings WHERE state = 'complete'").all()
+        const rows = db.prepare(
+          `SELECT *, (SELECT group_concat(partition) FROM recording_partitions p
+            WHERE p.recording_id = recordings.id) AS partitions
+          FROM recordings WHERE state = 'complete'`,
+        ).all()
           .map((r) => ({ ...r }) as unknown as Row);
         if (rows.length >= n || Date.now() > deadline) return rows;
       } finally {

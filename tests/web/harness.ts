@@ -231,7 +231,6 @@ export class Harness implements AsyncDisposable {
       path,
       storage_location_id: 1,
       legal_hold: 0,
-      partitions: (o.partitions ?? ["p1"]).join(","),
       agent_id: o.agentId ?? "ag1",
       customer_id: o.customerId ?? "cust-1",
       ani: o.ani ?? "+15550001",

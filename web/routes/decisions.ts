@@ -1,8 +1,9 @@
 /**
  * `POST /api/v1/decisions`: the decision block a routing strategy calls before
  * TRouteCall. Authenticated by an API token with the `decisions` scope; the body is
- * zod-validated and a 400 names the bad field. The decision and its trace are stored,
- * and a positive decision charges the rule's quotas once per call.
+ * zod-validated and a 400 names the bad field. The decision goes the recorder's path
+ * (src/recorder/decision.ts): its trace is stored, and a positive decision charges the
+ * rule's quotas once per call.
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -12,12 +13,7 @@ import { bearerToken } from "../../src/auth/api_tokens.ts";
 import { sha256Hex } from "../../src/auth/password.ts";
 import { findLiveToken, parseScopes, touchToken } from "../../src/store/queries/tokens.ts";
 import { callFacts } from "../../src/recorder/call_facts.ts";
-import { evaluate } from "../../src/rules/mod.ts";
-import {
-  chargeQuota,
-  insertDecision,
-  quotaUsed,
-} from "../../src/store/queries/recording_writes.ts";
+import { decideByRules, storeDecision } from "../../src/recorder/decision.ts";
 
 /** Token scope that grants this API (not a user permission). */
 export const DECISIONS_SCOPE = "decisions";
@@ -74,26 +70,12 @@ export function decisionRoutes(): Hono<AppEnv> {
     if (!rules) {
       httpError(503, "no rule set is loaded (recorder.recordAll is on or rules are starting)");
     }
-    const now = new Date();
-    const d = evaluate(rules, facts, {
-      now,
+    const d = decideByRules(rules, facts, {
       salt: svc.config.rules.salt,
-      quota: { used: (scope, _p, key) => quotaUsed(svc.store.raw, scope, key) },
+      store: svc.store,
+      now: new Date(),
     });
-    await insertDecision(svc.store.db, {
-      callId: null,
-      callKey: facts.callKey,
-      origin: "api",
-      record: d.record,
-      ruleId: d.ruleId,
-      mode: d.mode,
-      partitions: d.partitions,
-      retention: d.retention,
-      trace: d.trace,
-      rulesetVersion: rules.fingerprint,
-      at: now,
-    });
-    if (d.record) await chargeQuota(svc.store.db, facts.callKey, d.charges, now);
+    await storeDecision(svc.store.db, { callId: null, origin: "api", facts, decision: d });
     return c.json({
       callKey: facts.callKey,
       record: d.record,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { Migrator } from "kysely/migration";
 import { MIGRATIONS } from "./mod.ts";
 import { migrate, openStore } from "../db.ts";
 import { ROLE_PERMISSIONS } from "../../auth/permissions.ts";
@@ -54,3 +55,45 @@ Deno.test("a fresh database seeds the built-in roles of src/auth/permissions.ts"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "0008 keeps every recording's partitions as rows and drops the comma string",
+  FS,
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await using store = openStore(`${dir}/selrec.db`);
+      const migrator = new Migrator({
+        db: store.db,
+        provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
+      });
+      assert.equal((await migrator.migrateTo("0007_foreign_media")).error, undefined);
+      const raw = store.raw;
+      raw.exec(`INSERT INTO storage_locations (id, name, kind, path) VALUES (1, 's', 'spool', '/x');
+      INSERT INTO calls (id, call_key, source, started_at) VALUES ('c', 'k', 'siprec', 't');`);
+      const insert = raw.prepare(`INSERT INTO recordings (id, call_id, state, format, started_at,
+      path, storage_location_id, partitions, created_at)
+      VALUES (?, 'c', 'complete', 'opus', 't', 'p', 1, ?, 't')`);
+      insert.run("only-string", " emea,sales ,,vip");
+      insert.run("both", "p1,p2");
+      insert.run("none", "");
+      raw.exec(`INSERT INTO recording_partitions VALUES ('both', 'p1'), ('both', 'p2')`);
+      await migrate(store.db);
+      const rows = raw.prepare(
+        "SELECT recording_id, partition FROM recording_partitions ORDER BY 1, 2",
+      ).all().map((r) => `${r.recording_id}:${r.partition}`);
+      assert.deepEqual(rows, [
+        "both:p1",
+        "both:p2",
+        "only-string:emea",
+        "only-string:sales",
+        "only-string:vip",
+      ]);
+      const columns = raw.prepare("SELECT name FROM pragma_table_info('recordings')").all()
+        .map((c) => c.name);
+      assert.ok(columns.length > 30 && !columns.includes("partitions"), columns.join(","));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -3,6 +3,7 @@
  * (recording_writes.ts): lookups by id, the CLI's list and show, file locations, and the
  * compliance writes (deletion tombstone, legal hold).
  */
+import { sql } from "kysely";
 import type { Db } from "../db.ts";
 import type { Recording, RecordingState } from "../schema/recordings.ts";
 
@@ -20,6 +21,13 @@ export async function listRecordingMetadata(
 ): Promise<{ key: string; value: string }[]> {
   return await db.selectFrom("recording_metadata").select(["key", "value"])
     .where("recording_id", "=", recordingId).orderBy("key").orderBy("value").execute();
+}
+
+/** The recording's partitions (recording_partitions rows), sorted. */
+export async function listRecordingPartitions(db: Db, recordingId: string): Promise<string[]> {
+  const rows = await db.selectFrom("recording_partitions").select("partition")
+    .where("recording_id", "=", recordingId).orderBy("partition").execute();
+  return rows.map((r) => r.partition);
 }
 
 /** The customer facts an audit entry about a recording carries, or undefined. */
@@ -73,24 +81,25 @@ export async function setLegalHold(db: Db, id: string, on: boolean): Promise<voi
     .execute();
 }
 
-/** A row of `recordings list`. */
-export type RecentRecording = Pick<
-  Recording,
-  | "id"
-  | "state"
-  | "started_at"
-  | "duration_ms"
-  | "agent_id"
-  | "business_unit"
-  | "language"
-  | "rule_id"
-  | "partitions"
-  | "flag_interrupted"
-  | "flag_no_media"
-  | "flag_one_way"
-  | "flag_paused"
-  | "flag_foreign_media"
->;
+/** A row of `recordings list`, with its partitions (rows of recording_partitions, sorted). */
+export type RecentRecording =
+  & Pick<
+    Recording,
+    | "id"
+    | "state"
+    | "started_at"
+    | "duration_ms"
+    | "agent_id"
+    | "business_unit"
+    | "language"
+    | "rule_id"
+    | "flag_interrupted"
+    | "flag_no_media"
+    | "flag_one_way"
+    | "flag_paused"
+    | "flag_foreign_media"
+  >
+  & { partitions: string[] };
 
 /** Newest recordings first (started at or after `since` when given), at most `limit`. */
 export async function listRecentRecordings(
@@ -106,20 +115,22 @@ export async function listRecentRecordings(
     "business_unit",
     "language",
     "rule_id",
-    "partitions",
     "flag_interrupted",
     "flag_no_media",
     "flag_one_way",
     "flag_paused",
     "flag_foreign_media",
+    sql<string>`(SELECT json_group_array(partition) FROM (SELECT partition
+      FROM recording_partitions p WHERE p.recording_id = recordings.id ORDER BY partition))`
+      .as("partitions"),
   ]).orderBy("started_at", "desc").orderBy("id", "desc").limit(options.limit);
   if (options.since) q = q.where("started_at", ">=", options.since);
-  return await q.execute();
+  return (await q.execute()).map((r) => ({ ...r, partitions: JSON.parse(r.partitions) }));
 }
 
 /**
  * Everything `recordings show` prints: the row, its storage location, participants,
- * streams, metadata, pauses, gaps and the call's latest decision; undefined when no
+ * streams, metadata, pauses, gaps, partitions and the call's latest decision; undefined when no
  * recording has this id.
  */
 export async function recordingShowData(db: Db, id: string) {
@@ -128,7 +139,7 @@ export async function recordingShowData(db: Db, id: string) {
   if (!rec) return undefined;
   const location = await db.selectFrom("storage_locations").select(["name", "path"])
     .where("id", "=", rec.storage_location_id).executeTakeFirst();
-  const [participants, streams, metadata, pauses, gaps, decision] = await Promise.all([
+  const [participants, streams, metadata, pauses, gaps, decision, partitions] = await Promise.all([
     db.selectFrom("participants").selectAll().where("recording_id", "=", id).execute(),
     db.selectFrom("streams").selectAll().where("recording_id", "=", id).execute(),
     db.selectFrom("recording_metadata").select(["key", "value"]).where("recording_id", "=", id)
@@ -139,6 +150,7 @@ export async function recordingShowData(db: Db, id: string) {
       .execute(),
     db.selectFrom("rule_decisions").selectAll().where("call_id", "=", rec.call_id)
       .orderBy("id", "desc").executeTakeFirst(),
+    listRecordingPartitions(db, id),
   ]);
-  return { rec, location, participants, streams, metadata, pauses, gaps, decision };
+  return { rec, location, participants, streams, metadata, pauses, gaps, decision, partitions };
 }

@@ -1,11 +1,123 @@
 /**
  * Writes of the recorder: calls, decisions, recordings with their participants,
- * streams, metadata and partitions, and the one-transaction finalize.
+ * streams, metadata and partitions, and the one-transaction finalize. The call row and
+ * the recording row are built here only ({@link callRow}, {@link recordingRow}), for new
+ * calls and for recordings adopted by the recovery sweep alike.
  */
 import type { DatabaseSync } from "node:sqlite";
 import type { Insertable } from "kysely";
 import type { Db } from "../db.ts";
 import type { CallTable, RecordingTable } from "../schema.ts";
+
+/** A call's built-in fields, spelled as the recorder's call facts spell them. */
+export type CallFields = Readonly<Record<string, string | undefined>>;
+
+/** What a new call row holds; the end is set later ({@link endCall}). */
+export interface CallStart {
+  id: string;
+  callKey: string;
+  source: CallTable["source"];
+  sipCallId: string | null;
+  siprecSessionId: string | null;
+  fields: CallFields;
+  startedAt: Date;
+  /** The decision's verdict: recorded or not. */
+  recorded: boolean;
+  /** Flattened session metadata, stored as JSON. */
+  metadata: Readonly<Record<string, string>>;
+}
+
+/** The call row of a new call (not ended yet). */
+export function callRow(c: CallStart): CallTable {
+  const f = c.fields;
+  return {
+    id: c.id,
+    call_key: c.callKey,
+    sip_call_id: c.sipCallId,
+    siprec_session_id: c.siprecSessionId,
+    ucid: f.ucid ?? null,
+    source: c.source,
+    direction: f.direction ?? null,
+    ani: f.ani ?? null,
+    dnis: f.dnis ?? null,
+    dn: f.dn ?? null,
+    agent_id: f.agentId ?? null,
+    queue: f.queue ?? null,
+    business_unit: f.businessUnit ?? null,
+    customer_type: f.customerType ?? null,
+    language: f.language ?? null,
+    customer_id: f.customerId ?? null,
+    started_at: c.startedAt.toISOString(),
+    ended_at: null,
+    end_reason: null,
+    recorded: c.recorded ? 1 : 0,
+    metadata: JSON.stringify(c.metadata),
+  };
+}
+
+/** What a new recording row holds; its end, size, hash and flags are set when it ends. */
+export interface RecordingStart {
+  id: string;
+  callId: string;
+  format: "opus" | "wav";
+  startedAt: Date;
+  /** Path relative to the storage location's root. */
+  path: string;
+  storageLocationId: number;
+  /** The call's fields, denormalized onto the row for search. */
+  fields: CallFields;
+  /** The decision's part of the row; null for a file adopted without one (recovery). */
+  decision: {
+    mode: string;
+    ruleId: string | null;
+    retention: string | null;
+    allowPause: boolean;
+  } | null;
+  expiresAt: Date | null;
+}
+
+/** The recording row of a recording that has just started (state `recording`). */
+export function recordingRow(r: RecordingStart): Insertable<RecordingTable> {
+  const f = r.fields, d = r.decision;
+  const startedAt = r.startedAt.toISOString();
+  return {
+    id: r.id,
+    call_id: r.callId,
+    state: "recording",
+    format: r.format,
+    started_at: startedAt,
+    ended_at: null,
+    duration_ms: null,
+    size_bytes: null,
+    sha256: null,
+    path: r.path,
+    storage_location_id: r.storageLocationId,
+    archived_at: null,
+    retention_class: d?.retention ?? null,
+    expires_at: r.expiresAt?.toISOString() ?? null,
+    legal_hold: 0,
+    mode: d?.mode ?? null,
+    rule_id: d?.ruleId ?? null,
+    agent_id: f.agentId ?? null,
+    customer_id: f.customerId ?? null,
+    business_unit: f.businessUnit ?? null,
+    customer_type: f.customerType ?? null,
+    language: f.language ?? null,
+    ani: f.ani ?? null,
+    dnis: f.dnis ?? null,
+    direction: f.direction ?? null,
+    interaction_type: f.interactionType ?? "voice",
+    allow_pause: d === null || d.allowPause ? 1 : 0,
+    flag_interrupted: 0,
+    flag_no_media: 0,
+    flag_one_way: 0,
+    flag_paused: 0,
+    flag_gaps: 0,
+    deleted_at: null,
+    delete_reason: null,
+    created_at: startedAt,
+  };
+}
 
 /**
  * Runs `fn` in the caller's transaction when `db` is one, else in a new transaction:
@@ -42,9 +154,9 @@ export async function ensureSpool(db: Db, path: string): Promise<number> {
   return r.id;
 }
 
-/** Inserts a call row. */
-export async function insertCall(db: Db, call: CallTable): Promise<void> {
-  await db.insertInto("calls").values(call).execute();
+/** Inserts the row of a new call. */
+export async function insertCall(db: Db, call: CallStart): Promise<void> {
+  await db.insertInto("calls").values(callRow(call)).execute();
 }
 
 /** Stores one rule evaluation with its trace. */
@@ -106,7 +218,9 @@ export async function chargeQuota(
 
 /** A new recording with everything known at its start. */
 export interface NewRecording {
-  recording: Insertable<RecordingTable>;
+  recording: RecordingStart;
+  /** The decision's partitions, stored as recording_partitions rows. */
+  partitions: readonly string[];
   participants: {
     key: string;
     aor: string | null;
@@ -129,9 +243,9 @@ export interface NewRecording {
 /** Inserts a recording and its rows in one transaction (or the caller's). */
 export async function createRecording(db: Db, r: NewRecording): Promise<void> {
   await inTransaction(db, async (tx) => {
-    await tx.insertInto("recordings").values(r.recording).execute();
+    await tx.insertInto("recordings").values(recordingRow(r.recording)).execute();
     const id = r.recording.id;
-    for (const p of new Set(r.recording.partitions.split(",").filter(Boolean))) {
+    for (const p of new Set(r.partitions)) {
       await tx.insertInto("recording_partitions").values({ recording_id: id, partition: p })
         .execute();
     }

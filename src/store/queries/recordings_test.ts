@@ -41,8 +41,8 @@ function seed(store: Store): Seeded[] {
       .run(id, id, started);
     raw.prepare(
       `INSERT INTO recordings (id, call_id, state, format, started_at, path, storage_location_id,
-      partitions, language, flag_paused, flag_interrupted, legal_hold, created_at)
-      VALUES (?, ?, 'complete', 'opus', ?, 'x', 1, 'p1', ?, ?, ?, ?, ?)`,
+      language, flag_paused, flag_interrupted, legal_hold, created_at)
+      VALUES (?, ?, 'complete', 'opus', ?, 'x', 1, ?, ?, ?, ?, ?)`,
     ).run(id, id, started, s.language, s.paused, s.interrupted, s.hold, started);
     for (const [k, v] of s.md) {
       raw.prepare("INSERT INTO recording_metadata (recording_id, key, value) VALUES (?, ?, ?)")

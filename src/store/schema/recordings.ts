@@ -32,7 +32,6 @@ export interface RecordingTable {
   legal_hold: number;
   mode: string | null;
   rule_id: string | null;
-  partitions: string;
   agent_id: string | null;
   customer_id: string | null;
   business_unit: string | null;
@@ -56,7 +55,11 @@ export interface RecordingTable {
 }
 export type Recording = Selectable<RecordingTable>;
 
-/** Normalized partitions for the access check (`*` in a user's list means all). */
+/**
+ * A recording's partitions (GRECORD_PARTITIONS and rule partitions), the only place they
+ * are stored (the `recordings.partitions` string went in migration 0008); the access
+ * check matches them against a user's (`*` in a user's list means all).
+ */
 export interface RecordingPartitionTable {
   recording_id: string;
   partition: string;
