@@ -2,7 +2,7 @@
  * Adapts Deno's built-in `node:sqlite` DatabaseSync to the statement interface that
  * Kysely's SqliteDialect expects (the one better-sqlite3 has, which cannot load in Deno).
  */
-import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import type { SqliteDatabase, SqliteStatement } from "kysely";
 
 type Params = readonly unknown[];
@@ -11,20 +11,44 @@ function bind(params: Params): SQLInputValue[] {
   return params.map((p) => typeof p === "boolean" ? (p ? 1 : 0) : p) as SQLInputValue[];
 }
 
-/** Wraps a DatabaseSync so Kysely's SqliteDialect can drive it. */
-export function kyselySqlite(db: DatabaseSync): SqliteDatabase {
-  return {
-    close: () => db.close(),
-    prepare(sql: string): SqliteStatement {
+/** Prepared statements kept per connection, by SQL text (least recently used dropped first). */
+export const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Wraps a DatabaseSync so Kysely's SqliteDialect can drive it. Statements are prepared
+ * once per SQL text and reused: a prepared statement's native memory is freed only when
+ * V8 collects it, and a fresh one per query (tens per call) piled up as native memory
+ * between the main thread's rare full collections. `iterate` (streaming) gets a
+ * statement of its own, so a stream is never reset by another query.
+ */
+export function kyselySqlite(db: DatabaseSync, cacheSize = STATEMENT_CACHE_SIZE): SqliteDatabase {
+  const cache = new Map<string, { stmt: StatementSync; reader: boolean }>();
+  const cached = (sql: string) => {
+    let entry = cache.get(sql);
+    if (entry) cache.delete(sql);
+    else {
       const stmt = db.prepare(sql);
+      entry = { stmt, reader: stmt.columns().length > 0 };
+      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sql, entry);
+    return entry;
+  };
+  return {
+    close: () => {
+      cache.clear();
+      db.close();
+    },
+    prepare(sql: string): SqliteStatement {
+      const { stmt, reader } = cached(sql);
       return {
-        reader: stmt.columns().length > 0,
+        reader,
         all: (params: Params) => stmt.all(...bind(params)),
         run: (params: Params) => {
           const r = stmt.run(...bind(params));
           return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
         },
-        iterate: (params: Params) => stmt.iterate(...bind(params)),
+        iterate: (params: Params) => db.prepare(sql).iterate(...bind(params)),
       } as SqliteStatement;
     },
   };
