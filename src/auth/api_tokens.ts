@@ -12,8 +12,32 @@ import { PERMISSIONS } from "./permissions.ts";
 /** Prefix that makes selrec tokens recognizable to secret scanners. */
 export const TOKEN_PREFIX = "sr_";
 
-/** Token scopes that are APIs rather than user permissions (`decisions`: the decision API). */
-export const API_SCOPES = ["decisions"] as const;
+/**
+ * Token scopes that are APIs rather than user permissions and need no user:
+ * `decisions` (the decision API) and `metrics` (`GET /metrics` for a Prometheus scraper).
+ */
+export const API_SCOPES = ["decisions", "metrics"] as const;
+
+/**
+ * Why a token with these scopes cannot exist, or null. Permission scopes act on a user's
+ * data and role, so they need `userId`; the one exception is `pause.own` with an agent id
+ * (an agent desktop). A token without a user and with a permission scope would silently
+ * grant nothing.
+ */
+export function tokenScopeProblem(
+  t: Pick<NewToken, "scopes" | "userId" | "agentId">,
+): string | null {
+  if (t.userId !== null) return null;
+  const api: readonly string[] = API_SCOPES;
+  const needUser = t.scopes.filter((s) =>
+    !api.includes(s) && !(s === "pause.own" && t.agentId !== null)
+  );
+  if (needUser.length === 0) return null;
+  return `scope "${
+    needUser.join(",")
+  }" needs a user (--user NAME; \`pause.own\` needs an agent id ` +
+    `instead); scopes that need no user: ${API_SCOPES.join(", ")}`;
+}
 
 /** What a new token is for. */
 export interface NewToken {
@@ -34,6 +58,8 @@ export async function createApiToken(
   if (unknown.length > 0) {
     throw new RangeError(`Cannot create token "${t.name}": unknown scope "${unknown[0]}"`);
   }
+  const problem = tokenScopeProblem(t);
+  if (problem) throw new RangeError(`Cannot create token "${t.name}": ${problem}`);
   if (!/^[\w.@-]{1,64}$/.test(t.name)) {
     throw new RangeError(
       `Cannot create token: name "${t.name}" must be 1-64 letters, digits or ._@-`,

@@ -13,7 +13,8 @@ export const tokenAddCommand: Command = {
   summary: "Create an API token; the token is printed once and only its hash is stored",
   usage: "--name NAME --scope SCOPE[,SCOPE] [--user NAME] [--agent-id ID] [--json]",
   help: `Scopes: ${[...API_SCOPES, ...PERMISSIONS].join(", ")}.\n` +
-    "`decisions` grants POST /api/v1/decisions; `pause.own` with --agent-id serves an agent desktop.",
+    "`decisions` grants POST /api/v1/decisions and `metrics` GET /metrics (neither needs a user);\n" +
+    "`pause.own` with --agent-id serves an agent desktop; every other scope needs --user.",
   options: {
     name: { type: "string" },
     scope: { type: "string", multiple: true },

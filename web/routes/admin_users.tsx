@@ -26,7 +26,7 @@ import {
 import { addOrgUnit, listOrgUnits } from "../../src/store/queries/org_units.ts";
 import { listTokens, revokeToken } from "../../src/store/queries/tokens.ts";
 import { listRoleNames } from "../../src/store/queries/roles.ts";
-import { createApiToken } from "../../src/auth/api_tokens.ts";
+import { API_SCOPES, createApiToken } from "../../src/auth/api_tokens.ts";
 import { PERMISSIONS } from "../../src/auth/permissions.ts";
 import { OrgPage, TokensPage, UsersPage } from "../views/admin_view.tsx";
 import { pageContext } from "../views/page.ts";
@@ -215,7 +215,7 @@ export function adminUserRoutes(): Hono<AppEnv> {
         ctx={pageContext(c)}
         tokens={await listTokens(db)}
         users={await listUsers(db)}
-        permissions={[...PERMISSIONS]}
+        permissions={[...PERMISSIONS, ...API_SCOPES]}
         created={created}
       />,
     );
