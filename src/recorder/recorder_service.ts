@@ -3,71 +3,30 @@
  * that joins signalling, rules, media workers and the store. Also the live call
  * control (agent/API pause and resume with auto-resume) the web UI uses.
  */
-import { join } from "node:path";
-import type { Config } from "../config.ts";
-import type { Logger } from "../log.ts";
-import type { AuditLog } from "../audit/audit_log.ts";
 import type { Service } from "../service.ts";
 import type { ActiveCall, CallControl, PauseRequest } from "../call_control.ts";
-import { parseDuration } from "../duration.ts";
-import {
-  createRecording,
-  ensureSpool,
-  insertCall,
-  inTransaction,
-} from "../store/queries/recording_writes.ts";
-import type { Db, Store } from "../store/db.ts";
-import { assignChannels, type ChannelAssignment } from "./channels.ts";
+import { ensureSpool } from "../store/queries/recording_writes.ts";
+import { assignChannels } from "./channels.ts";
 import { type CallFacts, callFacts } from "./call_facts.ts";
-import {
-  type CallDecision,
-  decideCall,
-  type DecisionOrigin,
-  type RuleSource,
-  storeDecision,
-} from "./decision.ts";
+import { type CallDecision, decideCall, storeDecision } from "./decision.ts";
 import type { EncoderBacklog } from "./media_protocol.ts";
 import type { SessionInfo } from "./session.ts";
 import { recoverySweep } from "./recovery.ts";
 import type { Sample } from "../metrics.ts";
 import { type RecorderCounts, recorderSamples } from "./recorder_metrics.ts";
-import { type Active, ActiveCalls, newActive } from "./active_calls.ts";
-import { BacklogAlarms } from "./backlog_alarms.ts";
-import { MediaWatchdog } from "./media_watchdog.ts";
-import { captureStreams, fileSpec } from "./media_spec.ts";
-import { PauseControl } from "./pause_control.ts";
+import { type ActiveCalls, newActive } from "./active_calls.ts";
+import { captureStreams } from "./media_spec.ts";
+import type { PauseControl } from "./pause_control.ts";
 import type { RecorderEngine } from "./recorder_engine.ts";
+import { type RecorderDeps, wireRecorder } from "./recorder_deps.ts";
 import { drainCalls, logEngineStats } from "./recorder_drain.ts";
-import { RecordingFinish } from "./recording_finish.ts";
-import { realTimers, type Timers } from "./timers.ts";
+import type { RecordingFinish } from "./recording_finish.ts";
+import type { RecordingStart } from "./recording_start.ts";
+import type { Timers } from "./timers.ts";
 
 export type { CallDecision, RuleSource } from "./decision.ts";
-
 export type { PauseMeta } from "./pause_control.ts";
-
-/** A recording about to start: chosen before its ports are bound and its rows written. */
-interface RecordingPlan {
-  id: string;
-  rel: string;
-  now: Date;
-  assignment: ChannelAssignment;
-}
-
-/** What the recorder works with (the composition root builds it). */
-export interface RecorderDeps {
-  /** The slices of config the recorder reads. */
-  config: Pick<Config, "dataDir" | "recorder" | "rtp" | "rules" | "storage">;
-  /** The database (`raw` for the synchronous quota read in the decision). */
-  store: Pick<Store, "db" | "raw">;
-  audit: AuditLog;
-  log: Logger;
-  engine: RecorderEngine;
-  /** The rules, or null (record-all mode, or no rules service). */
-  rules: RuleSource | null;
-  now?: () => Date;
-  /** Timers of pauses, the no-media watchdog and drain (default: real ones on `now`). */
-  timers?: Timers;
-}
+export type { RecorderDeps } from "./recorder_deps.ts";
 
 /** Records the sessions it is told about. */
 export class RecorderService implements Service, CallControl {
@@ -79,51 +38,24 @@ export class RecorderService implements Service, CallControl {
   #spoolId = 0;
   #spoolDir: string;
   #active: ActiveCalls;
-  #counts: RecorderCounts = {
-    started: 0,
-    complete: 0,
-    interrupted: 0,
-    fileErrors: 0,
-    notRecorded: 0,
-    noMedia: 0,
-  };
+  #counts: RecorderCounts;
   #decided = new Map<string, { facts: CallFacts; decision: CallDecision }>();
   #pauses: PauseControl;
-  #watchdog: MediaWatchdog;
+  #begin: RecordingStart;
   #finish: RecordingFinish;
 
   constructor(deps: RecorderDeps) {
-    const { engine, log, config } = deps;
     this.#deps = deps;
-    this.#engine = engine;
-    this.#timers = deps.timers ?? realTimers(deps.now);
-    this.#now = () => this.#timers.now();
-    this.#spoolDir = join(config.dataDir, "recordings");
-    const { maxPauseSeconds, writeBufferBytes } = config.recorder;
-    this.#active = new ActiveCalls(maxPauseSeconds);
-    const timers = this.#timers, audit = deps.audit, counts = this.#counts;
-    this.#pauses = new PauseControl({ engine, timers, log, audit, maxPauseSeconds });
-    const { noMediaSeconds } = config.rtp, calls = this.#active;
-    const watchdog = new MediaWatchdog({ calls, timers, log, counts, noMediaSeconds });
-    this.#watchdog = watchdog;
-    const db = deps.store.db, now = this.#now, pauses = this.#pauses, spoolDir = this.#spoolDir;
-    this.#finish = new RecordingFinish({
-      engine,
-      db,
-      log,
-      now,
-      spoolDir,
-      counts,
-      pauses,
-      watchdog,
-    });
-    const alarms = new BacklogAlarms({ engine, db, log, now, writeBufferBytes });
-    engine.onFileError = (rec, error, code) => {
-      this.#counts.fileErrors++;
-      log.error("recording file write failed; audio so far is kept", { rec, error, code });
-    };
-    engine.onBacklog = (backlog) => alarms.onBacklog(backlog);
-    engine.onMedia = (rec) => this.#watchdog.mediaArrived(rec);
+    this.#engine = deps.engine;
+    const parts = wireRecorder(deps, () => this.#spoolId);
+    this.#timers = parts.timers;
+    this.#now = () => parts.timers.now();
+    this.#spoolDir = parts.spoolDir;
+    this.#counts = parts.counts;
+    this.#active = parts.calls;
+    this.#pauses = parts.pauses;
+    this.#begin = parts.begin;
+    this.#finish = parts.finish;
   }
 
   async start(): Promise<void> {
@@ -179,11 +111,11 @@ export class RecorderService implements Service, CallControl {
     // The RTP sockets are bound first (the `prepare` hook, before the SIP 200 OK): a port
     // that cannot be bound throws here and the call is refused (503) before any row
     // exists. Then the call, its decision and the recording's rows are one commit.
-    const plan = decision.record ? await this.#planRecording(active) : null;
+    const plan = decision.record ? await this.#begin.plan(active) : null;
     if (plan) {
       this.#active.set(session.key, active);
       try {
-        await this.#openMedia(active);
+        await this.#begin.openMedia(active);
       } catch (err) {
         this.#active.delete(session.key);
         this.#deps.log.error("cannot open media: refusing the call", {
@@ -195,7 +127,7 @@ export class RecorderService implements Service, CallControl {
       }
     }
     try {
-      await this.#storeStart(active, plan);
+      await this.#begin.storeStart(active, plan);
     } catch (err) {
       if (plan) {
         this.#active.delete(session.key);
@@ -205,115 +137,6 @@ export class RecorderService implements Service, CallControl {
     }
     this.#active.set(session.key, active);
     if (!plan) this.#counts.notRecorded++;
-  }
-
-  /** The call, its decision and (when recording) the recording's rows, in one commit. */
-  async #storeStart(active: Active, plan: RecordingPlan | null): Promise<void> {
-    const { session, callId, facts, decision, startedAt } = active;
-    await inTransaction(this.#deps.store.db, async (tx) => {
-      await insertCall(tx, {
-        id: callId,
-        callKey: facts.callKey,
-        source: session.source,
-        sipCallId: session.sipCallId,
-        siprecSessionId: session.source === "siprec" ? session.sessionId : null,
-        fields: facts.fields,
-        startedAt,
-        recorded: decision.record,
-        metadata: facts.data,
-      });
-      await this.#storeDecision(tx, callId, facts, decision, "siprec");
-      if (plan) await this.#insertRecording(active, plan, tx);
-    });
-  }
-
-  #storeDecision(
-    db: Db,
-    callId: string,
-    facts: CallFacts,
-    decision: CallDecision,
-    origin: DecisionOrigin,
-  ): Promise<void> {
-    return storeDecision(db, { callId, origin, facts, decision });
-  }
-
-  /** A new recording mid-call (after a transfer): bind, then rows; unrecorded if a bind fails. */
-  async #startRecording(a: Active): Promise<void> {
-    const plan = await this.#planRecording(a);
-    try {
-      await this.#openMedia(a);
-    } catch (err) {
-      a.recordingId = a.path = a.assignment = null;
-      this.#deps.log.error("cannot open media: the call goes on unrecorded", {
-        call: a.callId,
-        recording: plan.id,
-        error: err,
-      });
-      return;
-    }
-    await this.#insertRecording(a, plan, this.#deps.store.db);
-  }
-
-  /** Picks the next recording's id, file and channels for the active call (no rows yet). */
-  async #planRecording(a: Active): Promise<RecordingPlan> {
-    const id = crypto.randomUUID();
-    const now = this.#now();
-    const day = now.toISOString().slice(0, 10).replaceAll("-", "/");
-    const rel = `${day}/${id}.${a.decision.format === "wav" ? "wav" : "ogg"}`;
-    await Deno.mkdir(join(this.#spoolDir, day), { recursive: true });
-    a.recordingId = id;
-    a.path = join(this.#spoolDir, rel);
-    a.assignment = assignChannels(a.session, this.#deps.config.recorder.leftChannel);
-    return { id, rel, now, assignment: a.assignment };
-  }
-
-  /** Writes a planned recording's rows (in `db`, maybe a transaction). */
-  async #insertRecording(a: Active, plan: RecordingPlan, db: Db): Promise<void> {
-    const cfg = this.#deps.config;
-    const { id, rel, now, assignment } = plan;
-    const { decision } = a;
-    const keepFor = decision.retention
-      ? cfg.storage.retentionClasses[decision.retention]
-      : cfg.storage.purgeAfter;
-    await createRecording(db, {
-      recording: {
-        id,
-        callId: a.callId,
-        format: decision.format,
-        startedAt: now,
-        path: rel,
-        storageLocationId: this.#spoolId,
-        fields: a.facts.fields,
-        decision,
-        expiresAt: keepFor ? new Date(now.getTime() + parseDuration(keepFor)) : null,
-      },
-      partitions: decision.partitions,
-      participants: assignment.participants.map((p) => ({ key: p.id, ...p })),
-      streams: a.session.streams.map((s) => ({
-        label: s.label,
-        codec: s.codecs.find((c) => c.name !== "telephone-event")?.name ?? "unknown",
-        payloadType: s.codecs[0]?.pt ?? null,
-        clockRate: s.codecs[0]?.clockRate ?? null,
-        port: s.port,
-        channel: assignment.streams.get(s.label) ?? null,
-        participantKey: a.session.participants.find((p) => p.sends.includes(s.label))?.id ?? null,
-      })),
-      metadata: a.facts.data,
-    });
-    this.#counts.started++;
-  }
-
-  /** Binds the recording's RTP ports and starts its file; throws when a bind fails. */
-  async #openMedia(a: Active): Promise<void> {
-    const { rtp, recorder } = this.#deps.config;
-    const id = a.recordingId!, assignment = a.assignment!;
-    const file = { id, path: a.path!, format: a.decision.format };
-    await this.#engine.open(
-      id,
-      captureStreams(a.session, assignment, rtp),
-      fileSpec(file, a.session, assignment, recorder),
-    );
-    this.#watchdog.arm(a);
   }
 
   /** Mid-call update: new streams or codecs, or new participants (a transfer). */
@@ -327,20 +150,21 @@ export class RecorderService implements Service, CallControl {
       const facts = callFacts(session);
       const again = this.decide(session);
       this.#decided.delete(session.key);
-      await this.#storeDecision(this.#deps.store.db, a.callId, facts, again, "update");
+      const stored = { callId: a.callId, origin: "update" as const, facts, decision: again };
+      await storeDecision(this.#deps.store.db, stored);
       if (a.decision.mode === "destination" && a.recordingId) {
         // Agent-side recording stops at the transfer; the new leg is decided afresh.
         await this.#finish.finishRecording(a, "transfer");
         a.facts = facts;
         a.decision = again;
         a.pauses = [];
-        if (again.record) await this.#startRecording(a);
+        if (again.record) await this.#begin.midCall(a);
         return;
       }
       a.facts = facts;
       if (!a.recordingId && again.record) {
         a.decision = again;
-        await this.#startRecording(a);
+        await this.#begin.midCall(a);
         return;
       }
     }

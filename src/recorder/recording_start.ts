@@ -1,0 +1,157 @@
+/**
+ * The start of a recording: pick its id, file and channels (the plan), bind its RTP
+ * ports and start its file, and write its rows. A new call's row, its decision and its
+ * recording's rows are one commit; a recording started mid-call (after a transfer)
+ * writes only its own rows, after its ports are bound.
+ */
+import { join } from "node:path";
+import type { Config } from "../config.ts";
+import { parseDuration } from "../duration.ts";
+import type { Logger } from "../log.ts";
+import type { Db } from "../store/db.ts";
+import { createRecording, insertCall, inTransaction } from "../store/queries/recording_writes.ts";
+import type { Active } from "./active_calls.ts";
+import { assignChannels, type ChannelAssignment } from "./channels.ts";
+import { storeDecision } from "./decision.ts";
+import { captureStreams, fileSpec } from "./media_spec.ts";
+import type { MediaWatchdog } from "./media_watchdog.ts";
+import type { RecorderEngine } from "./recorder_engine.ts";
+import type { RecorderCounts } from "./recorder_metrics.ts";
+
+/** A recording about to start: chosen before its ports are bound and its rows written. */
+export interface RecordingPlan {
+  id: string;
+  /** The file's path relative to the spool directory. */
+  rel: string;
+  now: Date;
+  assignment: ChannelAssignment;
+}
+
+/** What {@link RecordingStart} works with. */
+export interface RecordingStartDeps {
+  config: {
+    recorder: Config["recorder"];
+    rtp: Config["rtp"];
+    storage: Pick<Config["storage"], "retentionClasses" | "purgeAfter">;
+  };
+  engine: Pick<RecorderEngine, "open">;
+  db: Db;
+  log: Logger;
+  now: () => Date;
+  /** The spool directory the files go under. */
+  spoolDir: string;
+  /** The spool's storage location id (known once the recorder started). */
+  spoolId: () => number;
+  /** The recorder's counters (`started` is counted here). */
+  counts: RecorderCounts;
+  watchdog: Pick<MediaWatchdog, "arm">;
+}
+
+/** Plans, opens and stores the start of recordings. */
+export class RecordingStart {
+  #deps: RecordingStartDeps;
+
+  constructor(deps: RecordingStartDeps) {
+    this.#deps = deps;
+  }
+
+  /** Picks the next recording's id, file and channels for the active call (no rows yet). */
+  async plan(a: Active): Promise<RecordingPlan> {
+    const { spoolDir, config } = this.#deps;
+    const id = crypto.randomUUID();
+    const now = this.#deps.now();
+    const day = now.toISOString().slice(0, 10).replaceAll("-", "/");
+    const rel = `${day}/${id}.${a.decision.format === "wav" ? "wav" : "ogg"}`;
+    await Deno.mkdir(join(spoolDir, day), { recursive: true });
+    a.recordingId = id;
+    a.path = join(spoolDir, rel);
+    a.assignment = assignChannels(a.session, config.recorder.leftChannel);
+    return { id, rel, now, assignment: a.assignment };
+  }
+
+  /** Binds the planned recording's RTP ports and starts its file; throws when a bind fails. */
+  async openMedia(a: Active): Promise<void> {
+    const { rtp, recorder } = this.#deps.config;
+    const id = a.recordingId!, assignment = a.assignment!;
+    const file = { id, path: a.path!, format: a.decision.format };
+    await this.#deps.engine.open(
+      id,
+      captureStreams(a.session, assignment, rtp),
+      fileSpec(file, a.session, assignment, recorder),
+    );
+    this.#deps.watchdog.arm(a);
+  }
+
+  /** The call, its decision and (when recording) the recording's rows, in one commit. */
+  async storeStart(a: Active, plan: RecordingPlan | null): Promise<void> {
+    const { session, callId, facts, decision, startedAt } = a;
+    await inTransaction(this.#deps.db, async (tx) => {
+      await insertCall(tx, {
+        id: callId,
+        callKey: facts.callKey,
+        source: session.source,
+        sipCallId: session.sipCallId,
+        siprecSessionId: session.source === "siprec" ? session.sessionId : null,
+        fields: facts.fields,
+        startedAt,
+        recorded: decision.record,
+        metadata: facts.data,
+      });
+      await storeDecision(tx, { callId, origin: "siprec", facts, decision });
+      if (plan) await this.#insertRecording(a, plan, tx);
+    });
+  }
+
+  /** A new recording mid-call (after a transfer): bind, then rows; unrecorded if a bind fails. */
+  async midCall(a: Active): Promise<void> {
+    const plan = await this.plan(a);
+    try {
+      await this.openMedia(a);
+    } catch (err) {
+      a.recordingId = a.path = a.assignment = null;
+      this.#deps.log.error("cannot open media: the call goes on unrecorded", {
+        call: a.callId,
+        recording: plan.id,
+        error: err,
+      });
+      return;
+    }
+    await this.#insertRecording(a, plan, this.#deps.db);
+  }
+
+  /** Writes a planned recording's rows (in `db`, maybe a transaction). */
+  async #insertRecording(a: Active, plan: RecordingPlan, db: Db): Promise<void> {
+    const { storage } = this.#deps.config;
+    const { id, rel, now, assignment } = plan;
+    const { decision, session } = a;
+    const keepFor = decision.retention
+      ? storage.retentionClasses[decision.retention]
+      : storage.purgeAfter;
+    await createRecording(db, {
+      recording: {
+        id,
+        callId: a.callId,
+        format: decision.format,
+        startedAt: now,
+        path: rel,
+        storageLocationId: this.#deps.spoolId(),
+        fields: a.facts.fields,
+        decision,
+        expiresAt: keepFor ? new Date(now.getTime() + parseDuration(keepFor)) : null,
+      },
+      partitions: decision.partitions,
+      participants: assignment.participants.map((p) => ({ key: p.id, ...p })),
+      streams: session.streams.map((s) => ({
+        label: s.label,
+        codec: s.codecs.find((c) => c.name !== "telephone-event")?.name ?? "unknown",
+        payloadType: s.codecs[0]?.pt ?? null,
+        clockRate: s.codecs[0]?.clockRate ?? null,
+        port: s.port,
+        channel: assignment.streams.get(s.label) ?? null,
+        participantKey: session.participants.find((p) => p.sends.includes(s.label))?.id ?? null,
+      })),
+      metadata: a.facts.data,
+    });
+    this.#deps.counts.started++;
+  }
+}
