@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { LineCounter, parseDocument } from "yaml";
 import { isDuration } from "./duration.ts";
-import { LOG_LEVELS } from "./log.ts";
+import { LOG_FORMATS, LOG_LEVELS } from "./log.ts";
 import { parseCidr } from "./net/cidr.ts";
 import { SOURCE_POLICIES } from "./rtp/source_policy.ts";
 
@@ -51,7 +51,8 @@ export const ConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default("./data"),
   log: z.strictObject({
     level: z.enum(LOG_LEVELS).default("info"),
-    format: z.enum(["auto", "json", "pretty"]).default("auto"),
+    /** `journal`: JSON with `<N>` priority prefixes; `auto` picks it when $JOURNAL_STREAM is set. */
+    format: z.enum(LOG_FORMATS).default("auto"),
   }).prefault({}),
   sip: z.strictObject({
     listen: z.string().default("0.0.0.0"),

@@ -1,6 +1,11 @@
 /**
  * Structured logging: JSON lines (ts, level, msg, fields) for journald, readable
  * lines on a TTY. Loggers are values passed to services, never module singletons.
+ *
+ * Under systemd (`$JOURNAL_STREAM` set, or `log.format: journal`) each line starts with
+ * its syslog priority as sd-daemon(3) describes (`<3>` error, `<4>` warning, `<6>` info,
+ * `<7>` debug): journald strips the prefix and files the line at that priority, so
+ * `journalctl -p warning` shows warnings and errors.
  */
 
 /** Log levels in increasing severity. */
@@ -20,11 +25,27 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
+/** Line formats: `journal` is JSON with a `<N>` priority prefix. */
+export const LOG_FORMATS = ["auto", "json", "pretty", "journal"] as const;
+
+/** The sd-daemon(3) priority prefix of each level (syslog err, warning, info, debug). */
+export const JOURNAL_PRIORITY: Readonly<Record<LogLevel, number>> = {
+  error: 3,
+  warn: 4,
+  info: 6,
+  debug: 7,
+};
+
 /** Options for {@link createLogger}. */
 export interface LoggerOptions {
   level: LogLevel;
-  /** `json` for journald, `pretty` for people; `auto` picks pretty on a TTY. */
-  format: "json" | "pretty" | "auto";
+  /**
+   * `json` lines, `pretty` for people, `journal` (JSON with a priority prefix); `auto`
+   * picks journal under systemd (`underJournal`), else pretty on a TTY, else json.
+   */
+  format: typeof LOG_FORMATS[number];
+  /** True when stdout goes to journald (main.ts passes `$JOURNAL_STREAM !== undefined`). */
+  underJournal?: boolean;
   /** Line sink; defaults to stdout. */
   write?: (line: string) => void;
   isTty?: boolean;
@@ -52,8 +73,11 @@ function errorFields(value: unknown): unknown {
 export function createLogger(options: LoggerOptions, base: LogFields = {}): Logger {
   const write = options.write ?? defaultWrite;
   const now = options.now ?? (() => new Date());
+  const journal = options.format === "journal" ||
+    (options.format === "auto" && options.underJournal === true);
   const pretty = options.format === "pretty" ||
-    (options.format === "auto" && (options.isTty ?? Deno.stdout.isTerminal()));
+    (options.format === "auto" && !journal && (options.isTty ?? Deno.stdout.isTerminal()));
+  const prefix = (level: LogLevel) => journal ? `<${JOURNAL_PRIORITY[level]}>` : "";
   const threshold = LOG_LEVELS.indexOf(options.level);
 
   function emit(level: LogLevel, msg: string, fields?: LogFields): void {
@@ -71,7 +95,7 @@ export function createLogger(options: LoggerOptions, base: LogFields = {}): Logg
         }`,
       );
     } else {
-      write(JSON.stringify({ ts: now().toISOString(), level, msg, ...all }));
+      write(prefix(level) + JSON.stringify({ ts: now().toISOString(), level, msg, ...all }));
     }
   }
 

@@ -32,7 +32,11 @@ export function serveCommand(openBox: OpenBox): Command {
       const loaded = await configFor(args, io);
       if (!loaded) return 2;
       const { config } = loaded;
-      const log = createLogger({ level: config.log.level, format: config.log.format });
+      const log = createLogger({
+        level: config.log.level,
+        format: config.log.format,
+        underJournal: io.env.JOURNAL_STREAM !== undefined,
+      });
       log.info("starting selrec", { config: loaded.source, dataDir: config.dataDir });
       let box: RunningBox;
       try {
