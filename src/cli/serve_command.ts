@@ -4,6 +4,7 @@ import { createLogger, type Logger } from "../log.ts";
 import { StartupError } from "../service.ts";
 import type { Command } from "./command.ts";
 import { configFor } from "./context.ts";
+import { SdNotifier } from "../sd_notify.ts";
 
 /** The running box as `serve` drives it. */
 export interface RunningBox {
@@ -63,11 +64,16 @@ export function serveCommand(openBox: OpenBox): Command {
         Deno.addSignalListener(sig, h);
         return [sig, h] as const;
       });
+      // Type=notify: READY once every service runs; WATCHDOG pings from this event loop.
+      const notify = new SdNotifier(io.env, log);
+      await notify.ready();
       log.info("selrec ready");
       const signal = await promise;
       log.info("signal received, shutting down", { signal });
       for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+      await notify.stopping();
       await box.shutdown();
+      notify.close();
       return 0;
     },
   };
