@@ -19,6 +19,7 @@ import { auditCheckpointService } from "./src/audit/checkpoint_service.ts";
 import { ensureFirstAdmin } from "./src/auth/first_admin.ts";
 import { Metrics } from "./src/metrics.ts";
 import { boxMetrics, storageMetrics } from "./src/box_metrics.ts";
+import { processSamples } from "./src/process_metrics.ts";
 import { openRules } from "./src/rule_reloads.ts";
 import { MediaEngine } from "./src/recorder/media_engine.ts";
 import { RecorderService } from "./src/recorder/recorder_service.ts";
@@ -87,6 +88,7 @@ async function buildBox(config: Config, store: Store, options: BoxOptions): Prom
   const recorder = new RecorderService({ config, store, audit, log, engine, rules });
   metrics.register(() => recorder.metrics());
   metrics.register(() => boxMetrics(() => lifecycle.health(), rules));
+  metrics.register(processSamples);
   const reads = await ReadPool.open(store.path, 2);
   const storage = storageService({ config, log, audit, store });
   metrics.register(() => storageMetrics(storage));

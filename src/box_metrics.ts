@@ -51,11 +51,21 @@ export function storageMetrics(storage: Pick<StorageService, "status" | "level">
     ),
     ...("quotaBytes" in spool
       ? [
-        gauge("storage_used_bytes", "Bytes counted against the spool quota", spool.countedBytes),
+        gauge(
+          "storage_filesystem_used_bytes",
+          "Bytes used on the spool's filesystem (all files, as df shows)",
+          spool.usedBytes,
+        ),
+        gauge("storage_quota_counted_bytes", "Bytes counted against the quota", spool.countedBytes),
         gauge("storage_free_bytes", "Bytes free under the spool quota", spool.freeBytes),
         gauge("storage_quota_percent", "Spool quota used, percent", spool.percent),
       ]
       : []),
+    gauge(
+      "storage_used_bytes",
+      "Bytes of live recordings on the spool (as the storage report shows it)",
+      st.spoolBytes,
+    ),
     gauge("archive_backlog_recordings", "Recordings waiting to be archived", st.backlog.count),
     gauge("archive_backlog_bytes", "Bytes waiting to be archived", st.backlog.bytes),
     gauge(

@@ -20,6 +20,8 @@ export interface StorageStatus {
   at: string;
   spool: (QuotaState & { path: string }) | { path: string; level: "critical"; error: string };
   backlog: { count: number; bytes: number };
+  /** Bytes of live recordings on the spool (what the storage report shows as used). */
+  spoolBytes: number;
   lastArchiveAt: string | null;
   targets: {
     name: string;
@@ -97,6 +99,7 @@ export async function storageStatus(
     at: now.toISOString(),
     spool: spool ?? await measureSpool(host),
     backlog: await archiveBacklog(host),
+    spoolBytes: await spoolBytes(db),
     lastArchiveAt: await getSetting(db, SETTING.lastArchiveAt),
     targets: host.config.storage.targets.map((t) => {
       const r = rows.find((x) => x.name === t.name);
