@@ -37,6 +37,11 @@ export interface SessionInfo {
   participants: SessionParticipant[];
   /** Address of the signalling peer (the SRC or SBC), for the media source policy. */
   signallingAddress?: string;
+  /**
+   * Transport the session's SIP arrived over: `tls` means the SDP (and any SDES key in
+   * it, RFC 4568 §8.3) was protected on the last hop. Absent for API sessions.
+   */
+  signallingTransport?: "udp" | "tcp" | "tls";
   /** Flattened metadata: attached data, extension data, mapped headers. */
   metadata: Record<string, string>;
 }

@@ -54,6 +54,7 @@ function base(s: SessionOffer | RecordingSession): Omit<SessionInfo, "streams"> 
     })),
     metadata: s.metadata,
     signallingAddress: s.source.hostname,
+    signallingTransport: s.source.transport,
   };
 }
 

@@ -7,9 +7,12 @@ import { parseCSeq, parseNameAddr } from "./address.ts";
 import { SipHeaders } from "./headers.ts";
 import type { SipRequest } from "./message.ts";
 
+/** SIP transports we serve (RFC 3261 §18, §26.2 for TLS). */
+export type SipTransport = "udp" | "tcp" | "tls";
+
 /** Where a dialog's peer is reached: the transport the INVITE came over. */
 export interface PeerAddress {
-  transport: "udp" | "tcp";
+  transport: SipTransport;
   hostname: string;
   port: number;
 }

@@ -143,7 +143,9 @@ export interface InviteAddressing {
   srs: string;
   /** SRC (our) address, e.g. `127.0.0.1:5070`. */
   src: string;
-  transport: "udp" | "tcp";
+  transport: "udp" | "tcp" | "tls";
+  /** Address the SRS with a `sips:` Request-URI (RFC 5630; needs `tls`). */
+  sips?: boolean;
   callId: string;
   fromTag: string;
   cseq?: number;
@@ -162,10 +164,18 @@ export function buildSiprecInvite(o: SiprecOfferOptions, a: InviteAddressing): S
     ["To", `<sip:srs@${a.srs}>`],
     ["Call-ID", a.callId],
     ["CSeq", `${a.cseq ?? 1} INVITE`],
-    ["Contact", `<sip:src@${a.src}${a.transport === "tcp" ? ";transport=tcp" : ""}>;+sip.src`],
+    ["Contact", srcContact(a)],
     ["Require", "siprec"],
     ["Accept", "application/sdp, application/rs-metadata+xml"],
     ["Content-Type", contentType],
   ]);
-  return { kind: "request", method: "INVITE", uri: `sip:srs@${a.srs}`, headers, body };
+  const uri = a.sips ? `sips:srs@${a.srs}` : `sip:srs@${a.srs}`;
+  return { kind: "request", method: "INVITE", uri, headers, body };
+}
+
+/** The SRC's Contact: `sips:` for a sips dialog, else `transport=` for stream transports. */
+function srcContact(a: InviteAddressing): string {
+  if (a.sips) return `<sips:src@${a.src}>;+sip.src`;
+  const t = a.transport === "udp" ? "" : `;transport=${a.transport}`;
+  return `<sip:src@${a.src}${t}>;+sip.src`;
 }

@@ -7,7 +7,7 @@
 import type { Logger } from "../log.ts";
 import { parseCSeq, parseVia } from "./address.ts";
 import { AddressFilter, OncePer, TokenBuckets } from "./admission.ts";
-import { type PeerAddress, requestDialogIds } from "./dialog.ts";
+import { type PeerAddress, requestDialogIds, type SipTransport } from "./dialog.ts";
 import {
   MAX_MESSAGE_BYTES,
   parseSipMessage,
@@ -43,6 +43,8 @@ export interface SiprecOptions {
   host: string;
   udpPort: number;
   tcpPort: number;
+  /** SIP over TLS port (RFC 3261 §26.2); absent when TLS is off. */
+  tlsPort?: number;
   ports: PortAllocator;
   maxSessions: number;
   /** SIP header → metadata key, applied to every INVITE. */
@@ -69,6 +71,8 @@ export interface SiprecOptions {
   invitesPerSecondPerSource?: number;
   /** How many new INVITEs a source may send at once after a quiet spell. */
   inviteBurstPerSource?: number;
+  /** `sip.tls.required`: requests over UDP/TCP get 403 naming the rule. */
+  tlsRequired?: boolean;
 }
 
 /** Methods we implement (RFC 3261 §20.5 Allow). */
@@ -90,6 +94,8 @@ export interface SipStats {
   refusedSource: number;
   /** New INVITEs answered 503: their source is over its rate. */
   rateLimited: number;
+  /** Requests refused for their transport: plain SIP under `sip.tls.required`, sips: not over TLS. */
+  refusedTransport: number;
 }
 
 type ServerTx = InviteServerTransaction | NonInviteServerTransaction;
@@ -123,6 +129,7 @@ export class SiprecCore {
     responsesSent: 0,
     refusedSource: 0,
     rateLimited: 0,
+    refusedTransport: 0,
   };
   #draining = false;
   #allow: AddressFilter;
@@ -253,11 +260,40 @@ export class SiprecCore {
     return true;
   }
 
+  /**
+   * Transport policy, answered statelessly (§8.2.7) and only to addressable requests
+   * from allowed sources (the allowFrom check ran first, so no reflection): plain SIP
+   * under `sip.tls.required` gets 403; a `sips:` Request-URI that did not arrive over
+   * TLS gets 416 (RFC 5630 §3.1.3: sips means every hop, the last one too, is TLS).
+   */
+  #wrongTransport(req: SipRequest, from: PeerAddress): boolean {
+    if (from.transport === "tls") return false;
+    let status: 403 | 416;
+    let reason: string;
+    if (this.options.tlsRequired) {
+      [status, reason] = [403, "TLS required (sip.tls.required)"];
+    } else if (/^sips:/i.test(req.uri)) {
+      [status, reason] = [416, "sips: URI over a non-TLS transport"];
+    } else return false;
+    this.#stats.refusedTransport++;
+    this.#complain(from, "sip request refused for its transport", { reason });
+    this.sendTo(
+      createResponse(req, status, {
+        reason: status === 403 ? `Forbidden (${reason})` : `Unsupported URI Scheme (${reason})`,
+        toTag: crypto.randomUUID().replace(/-/g, "").slice(0, 16),
+        headers: [["Warning", `399 ${this.options.host} "${reason}"`]],
+      }),
+      from,
+    );
+    return true;
+  }
+
   #request(req: SipRequest, from: PeerAddress): void {
     validateRequest(req);
     stampVia(req, from);
     const method = req.method.toUpperCase();
     if (method === "ACK") return this.#ack(req);
+    if (this.#wrongTransport(req, from)) return;
     const key = transactionKey(req);
     const existing = this.#txs.get(key);
     if (existing) {
@@ -291,7 +327,7 @@ export class SiprecCore {
   #newTx(req: SipRequest, from: PeerAddress, key: string, invite: boolean): ServerTx {
     const opts = {
       request: req,
-      reliable: from.transport === "tcp",
+      reliable: from.transport !== "udp",
       timers: this.timers,
       // §18.2.2 / RFC 3581: back to the real source, never to what the Via claims.
       send: (res: SipResponse) => this.sendTo(res, from),
@@ -337,17 +373,27 @@ export class SiprecCore {
     reply(200, { headers: [["Allow", ALLOW], ["Accept", ACCEPT], ["Supported", SUPPORTED]] });
   }
 
-  /** Contact for our responses: `+sip.srs` feature tag (RFC 7866 §6.1.1). */
-  contact(transport: "udp" | "tcp"): string {
-    const port = transport === "tcp" ? this.options.tcpPort : this.options.udpPort;
+  #port(transport: SipTransport): number {
+    if (transport === "tls") return this.options.tlsPort ?? 0;
+    return transport === "tcp" ? this.options.tcpPort : this.options.udpPort;
+  }
+
+  /**
+   * Contact for our responses: `+sip.srs` feature tag (RFC 7866 §6.1.1). Over TLS a
+   * request addressed to a `sips:` URI gets a `sips:` Contact (RFC 5630 §4.1, RFC 3261
+   * §8.1.1.8), else `sip:…;transport=tls`.
+   */
+  contact(transport: SipTransport, sips = false): string {
     const host = this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host;
-    const t = transport === "tcp" ? ";transport=tcp" : "";
+    const port = this.#port(transport);
+    if (transport === "tls" && sips) return `<sips:selrec@${host}:${port}>;+sip.srs`;
+    const t = transport === "udp" ? "" : `;transport=${transport}`;
     return `<sip:selrec@${host}:${port}${t}>;+sip.srs`;
   }
 
   /** A Via for requests we originate (BYE). */
-  via(transport: "udp" | "tcp"): string {
-    const port = transport === "tcp" ? this.options.tcpPort : this.options.udpPort;
+  via(transport: SipTransport): string {
+    const port = this.#port(transport);
     const branch = "z9hG4bK" + crypto.randomUUID().replace(/-/g, "").slice(0, 16);
     return `SIP/2.0/${transport.toUpperCase()} ${this.options.host}:${port};branch=${branch};rport`;
   }

@@ -5,7 +5,13 @@
  */
 import type { SipRequest, SipResponse } from "./message.ts";
 import { SipParseError } from "./message.ts";
-import { Dialog, dialogKey, type PeerAddress, requestDialogIds } from "./dialog.ts";
+import {
+  Dialog,
+  dialogKey,
+  type PeerAddress,
+  requestDialogIds,
+  type SipTransport,
+} from "./dialog.ts";
 import { TypedEmitter } from "./events.ts";
 import { mergeMetadata, type RecordingMetadata } from "./metadata.ts";
 import { createResponse, type ResponseOptions } from "./response.ts";
@@ -92,8 +98,8 @@ export interface SessionHost {
   readonly options: SessionOptions;
   refusal(): { retryAfter: number; reason: string } | null;
   sendTo(msg: SipRequest | SipResponse, to: PeerAddress): void;
-  contact(transport: "udp" | "tcp"): string;
-  via(transport: "udp" | "tcp"): string;
+  contact(transport: SipTransport, sips?: boolean): string;
+  via(transport: SipTransport): string;
 }
 
 /** Sessions, dialogs and events of one SRS core (its {@link SessionHost}). */
@@ -275,7 +281,7 @@ export class SessionTable {
     tx.respond(createResponse(req, 200, {
       toTag: call.localTag,
       headers: [
-        ["Contact", this.#core.contact(call.from.transport)],
+        ["Contact", this.#core.contact(call.from.transport, /^sips:/i.test(req.uri))],
         ["Allow", ALLOW_VALUE],
         ["Supported", "siprec"],
       ],
@@ -448,8 +454,9 @@ export class SessionTable {
   #bye(call: Call): void {
     if (!call.dialog) return;
     const t = call.from.transport;
+    const sips = /^sips:/i.test(call.dialog.remoteTarget);
     this.#core.sendTo(
-      call.dialog.buildBye(this.#core.via(t), this.#core.contact(t)),
+      call.dialog.buildBye(this.#core.via(t), this.#core.contact(t, sips)),
       call.dialog.peer,
     );
   }
