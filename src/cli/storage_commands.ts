@@ -19,6 +19,7 @@ import { markTarget, specOf, syncTargets } from "../archive/locations.ts";
 import { CopyWorker } from "../archive/copy_worker.ts";
 import { setLocationVolumeId } from "../store/queries/storage.ts";
 import { formatBytes, progressBar, statusText } from "../archive/format.ts";
+import { targetsDropIn, updateTargetsDropIn } from "../archive/unit_dropin.ts";
 
 function hostOf(loaded: LoadedConfig, store: Store, io: CliIO): StorageHost {
   const log = createLogger({ level: "warn", format: "json", write: (l) => io.stderr(l + "\n") });
@@ -152,6 +153,46 @@ export const storageInitTargetCommand: Command = {
       details: { path: row.path, volumeId: r.volumeId },
     });
     io.stdout(`target ${name} initialised: volume ${r.volumeId}\n`);
+    await reportDropIn(loaded, io);
+    return 0;
+  },
+};
+
+/**
+ * Rewrites the unit drop-in that makes the targets writable for the service
+ * (`$SELREC_SYSTEMD_DIR`, default /etc/systemd/system) and reloads systemd when it can;
+ * otherwise prints the command to run as root.
+ */
+async function reportDropIn(loaded: LoadedConfig, io: CliIO): Promise<void> {
+  const unitDir = io.env.SELREC_SYSTEMD_DIR ?? "/etc/systemd/system";
+  const up = await updateTargetsDropIn(unitDir, loaded.config.storage.targets);
+  if (up.outcome === "unchanged") return;
+  if (up.outcome === "denied") {
+    io.stderr(
+      `cannot write ${up.file} (${up.error}); until it lists the target the service cannot ` +
+        `write there. As root: selrec storage dropin --config ${loaded.source} > ${up.file} ` +
+        `&& systemctl daemon-reload && systemctl restart selrec\n`,
+    );
+    return;
+  }
+  const systemctl = io.env.SELREC_SYSTEMCTL ?? "systemctl";
+  const reload = await new Deno.Command(systemctl, { args: ["daemon-reload"], stderr: "null" })
+    .output().then((o) => o.success, () => false);
+  io.stdout(
+    `wrote ${up.file}; ${reload ? "" : "run `systemctl daemon-reload`, then "}` +
+      "`systemctl restart selrec` to let the service write the target\n",
+  );
+}
+
+export const storageDropInCommand: Command = {
+  path: ["storage", "dropin"],
+  summary: "Print the systemd drop-in that makes the archive targets writable for the service",
+  usage: "",
+  help: "install.sh writes it to /etc/systemd/system/selrec.service.d/targets.conf.",
+  async run(args, io) {
+    const loaded = await configFor(args, io);
+    if (!loaded) return 2;
+    io.stdout(targetsDropIn(loaded.config.storage.targets));
     return 0;
   },
 };
@@ -162,4 +203,5 @@ export const STORAGE_COMMANDS: Command[] = [
   purgeRunCommand,
   storageStatusCommand,
   storageInitTargetCommand,
+  storageDropInCommand,
 ];
