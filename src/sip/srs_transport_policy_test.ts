@@ -66,9 +66,11 @@ Deno.test("TLS is a reliable transport: a non-INVITE transaction ends at once (T
   const tls = harness();
   tls.core.receive(options("TLS"), at("tls"));
   assert.deepEqual(tls.responses().map((r) => r.status), [200]);
+  tls.timers.advance(0);
   assert.equal(tls.core.stats().transactions, 0);
   const udp = harness();
   udp.core.receive(options("UDP"), at("udp"));
+  udp.timers.advance(0);
   assert.equal(udp.core.stats().transactions, 1, "UDP keeps it for Timer J");
 });
 
