@@ -2,7 +2,9 @@
  * SDP answer for a recording server (RFC 3264 §6, RFC 7866 §8.1): one m-line per
  * offered stream, `recvonly` (or `inactive`), our address, an even RTP port per
  * accepted stream (RTCP on +1), one codec from PCMU/PCMA/opus plus telephone-event
- * with the offered payload type numbers, port 0 for refused streams.
+ * with the offered payload type numbers, port 0 for refused streams. SRTP streams
+ * (RTP/SAVP, RTP/SAVPF) with SDES keys (RFC 4568) are answered with the first crypto
+ * line we support and a key of our own, as `rtp.srtp` allows.
  */
 import {
   attributeValue,
@@ -16,6 +18,7 @@ import {
   type SdpOrigin,
   type SdpSession,
 } from "./sdp.ts";
+import { answerCrypto, chooseCrypto, type SrtpKeys } from "./sdp_crypto.ts";
 
 /** Hands out even RTP ports; the stack never touches the sockets themselves. */
 export interface PortAllocator {
@@ -54,7 +57,25 @@ export interface AnsweredStream {
   offeredDirection: SdpDirection;
   /** Direction we answered. */
   direction: SdpDirection;
+  /** The SRC's SDES key for an SRTP stream (what we decrypt with), else null. */
+  srtp: SrtpKeys | null;
+  /** Our answer's `a=crypto` value (our own key, never used: we send nothing). */
+  localCrypto: string | null;
 }
+
+/**
+ * `rtp.srtp`: `off` refuses RTP/SAVP offers, `offered` takes either, `required`
+ * refuses plain RTP. SDES keys travel in the SDP, so they are taken only over TLS
+ * (RFC 4568 §8.3) unless `sdesAllowed` says otherwise (`allowOverPlainSip`).
+ */
+export interface SrtpPolicy {
+  mode: "off" | "offered" | "required";
+  /** The offer came over TLS, or `rtp.srtp.allowOverPlainSip` is set. */
+  sdesAllowed: boolean;
+}
+
+/** The default policy: SRTP accepted when offered, keys only over TLS. */
+export const SRTP_OFFERED_OVER_TLS: SrtpPolicy = { mode: "offered", sdesAllowed: false };
 
 /** An offer we must refuse as a whole: 488 (with Warning text) or 503 (no ports). */
 export class SdpOfferError extends Error {
@@ -80,6 +101,8 @@ export interface AnswerOptions {
   previous: { origin: SdpOrigin; streams: AnsweredStream[] } | null;
   /** o= session id for a first answer. */
   sessionId: string;
+  /** SRTP policy for this offer; default {@link SRTP_OFFERED_OVER_TLS}. */
+  srtp?: SrtpPolicy;
 }
 
 /** Result of {@link buildAnswer}; `released` are previous ports no longer used. */
@@ -128,23 +151,64 @@ function refused(m: SdpMedia): SdpMedia {
   return { ...m, port: 0, portCount: null, formats, connection: null, lines: [], attributes: [] };
 }
 
-function recordable(m: SdpMedia): boolean {
-  return m.port !== 0 && m.type.toLowerCase() === "audio" && /^RTP\/AVPF?$/i.test(m.proto) &&
-    chooseCodec(mediaFormats(m)).codec !== null;
+function cryptoLines(m: SdpMedia): string[] {
+  return m.attributes.filter((a) => a.name.toLowerCase() === "crypto").map((a) => a.value ?? "");
+}
+
+function recordable(m: SdpMedia, srtp: SrtpPolicy): boolean {
+  if (m.port === 0 || m.type.toLowerCase() !== "audio") return false;
+  if (chooseCodec(mediaFormats(m)).codec === null) return false;
+  if (/^RTP\/AVPF?$/i.test(m.proto)) return srtp.mode !== "required";
+  return /^RTP\/SAVPF?$/i.test(m.proto) && srtp.mode !== "off" && srtp.sdesAllowed &&
+    chooseCrypto(cryptoLines(m)) !== null;
 }
 
 /**
- * Refuse an offer we cannot answer at all, before any port is taken: SRTP (never
- * answered as plain RTP/AVP, RFC 3264 §6) or no recordable audio stream → 488.
+ * Refuse an offer we cannot answer at all, before any port is taken → 488: SRTP while
+ * `rtp.srtp` is off (never answered as plain RTP/AVP, RFC 3264 §6), plain RTP while it
+ * is required, SDES keys over plain SIP (RFC 4568 §8.3), no recordable audio stream.
  */
-export function checkOffer(offer: SdpSession): void {
-  const secure = offer.media.find((m) => m.port !== 0 && isSecureProto(m.proto));
-  if (secure) {
-    throw new SdpOfferError(488, `SRTP (${secure.proto}) is not supported; offer RTP/AVP`);
+export function checkOffer(offer: SdpSession, srtp = SRTP_OFFERED_OVER_TLS): void {
+  const active = offer.media.filter((m) => m.port !== 0 && m.type.toLowerCase() === "audio");
+  const secure = active.find((m) => isSecureProto(m.proto));
+  const plain = active.find((m) => !isSecureProto(m.proto));
+  if (secure && srtp.mode === "off") {
+    throw new SdpOfferError(
+      488,
+      `SRTP (${secure.proto}) is off here (rtp.srtp.mode); offer RTP/AVP`,
+    );
   }
-  if (!offer.media.some(recordable)) {
-    throw new SdpOfferError(488, "No recordable audio stream (PCMU, PCMA or opus over RTP/AVP)");
+  if (plain && srtp.mode === "required") {
+    throw new SdpOfferError(
+      488,
+      `SRTP is required here (rtp.srtp.mode required); offer RTP/SAVP with a=crypto, not ${plain.proto}`,
+    );
   }
+  if (secure && !srtp.sdesAllowed && !active.some((m) => recordable(m, srtp))) {
+    throw new SdpOfferError(
+      488,
+      `SDES keys (${secure.proto}) are accepted only over SIP/TLS (RFC 4568 §8.3; rtp.srtp.allowOverPlainSip)`,
+    );
+  }
+  if (!active.some((m) => recordable(m, srtp))) {
+    throw new SdpOfferError(
+      488,
+      "No recordable audio stream (PCMU, PCMA or opus over RTP/AVP, or RTP/SAVP with a supported a=crypto suite)",
+    );
+  }
+}
+
+/** The stream's SRTP keys: the previous ones when the SRC kept its crypto line. */
+function streamCrypto(
+  m: SdpMedia,
+  prev: AnsweredStream | undefined,
+): { srtp: SrtpKeys | null; localCrypto: string | null } {
+  if (!isSecureProto(m.proto)) return { srtp: null, localCrypto: null };
+  const chosen = chooseCrypto(cryptoLines(m))!;
+  if (prev?.srtp && prev.localCrypto && prev.srtp.sameKey(chosen.remote)) {
+    return { srtp: prev.srtp, localCrypto: prev.localCrypto };
+  }
+  return { srtp: chosen.remote, localCrypto: answerCrypto(chosen) };
 }
 
 /**
@@ -153,14 +217,15 @@ export function checkOffer(offer: SdpSession): void {
  */
 export function buildAnswer(opts: AnswerOptions): Answer {
   const { offer, ports } = opts;
-  checkOffer(offer);
+  const policy = opts.srtp ?? SRTP_OFFERED_OVER_TLS;
+  checkOffer(offer, policy);
   const prev = new Map((opts.previous?.streams ?? []).map((s) => [s.index, s]));
   const fresh: number[] = [];
   const streams: AnsweredStream[] = [];
   const media: SdpMedia[] = [];
   for (const [index, m] of offer.media.entries()) {
     const { codec, te } = chooseCodec(mediaFormats(m));
-    const usable = recordable(m);
+    const usable = recordable(m, policy);
     const offeredDirection = mediaDirection(offer, m);
     const label = attributeValue(m.attributes, "label") ?? null;
     const mid = attributeValue(m.attributes, "mid") ?? null;
@@ -177,6 +242,8 @@ export function buildAnswer(opts: AnswerOptions): Answer {
         telephoneEventPt: null,
         offeredDirection,
         direction: "inactive",
+        srtp: null,
+        localCrypto: null,
       });
       media.push(refused(m));
       continue;
@@ -194,11 +261,13 @@ export function buildAnswer(opts: AnswerOptions): Answer {
     const sending = offeredDirection === "sendonly" || offeredDirection === "sendrecv";
     const direction: SdpDirection = opts.record && sending ? "recvonly" : "inactive";
     const chosen = [codec!, ...(te ? [te] : [])];
+    const keys = streamCrypto(m, prev.get(index));
     const attributes: SdpAttribute[] = [
       ...(label !== null ? [{ name: "label", value: label }] : []),
       ...(mid !== null ? [{ name: "mid", value: mid }] : []),
       ...chosen.flatMap(formatAttributes),
       ...m.attributes.filter((a) => a.name.toLowerCase() === "ptime"),
+      ...(keys.localCrypto !== null ? [{ name: "crypto", value: keys.localCrypto }] : []),
       { name: direction, value: null },
     ];
     media.push({
@@ -220,6 +289,7 @@ export function buildAnswer(opts: AnswerOptions): Answer {
       telephoneEventPt: te?.pt ?? null,
       offeredDirection,
       direction,
+      ...keys,
     });
   }
   const kept = new Set(streams.map((s) => s.port));

@@ -123,6 +123,12 @@ export class SrtpKeys {
     return this.#keySalt.slice();
   }
 
+  /** Same suite and key bytes (the SRC kept its key in a re-offer). */
+  sameKey(other: SrtpKeys): boolean {
+    const a = this.#keySalt, b = other.#keySalt;
+    return this.suite === other.suite && a.length === b.length && a.every((x, i) => x === b[i]);
+  }
+
   toJSON(): { suite: SrtpSuite; key: string } {
     return { suite: this.suite, key: "<redacted>" };
   }

@@ -139,7 +139,7 @@ Deno.test("buildAnswer() on a re-offer keeps ports, bumps o= version and release
   assert.deepEqual(again.released, [40002]);
 });
 
-Deno.test("buildAnswer() refuses RTP/SAVP with 488 and a Warning, never as AVP", () => {
+Deno.test("buildAnswer() refuses RTP/SAVP with 488 and a Warning when rtp.srtp is off, never as AVP", () => {
   const offer = parseSdp(OFFER.replace("20000 RTP/AVP", "20000 RTP/SAVP"));
   assert.throws(
     () =>
@@ -150,6 +150,7 @@ Deno.test("buildAnswer() refuses RTP/SAVP with 488 and a Warning, never as AVP",
         ports: pool(),
         previous: null,
         sessionId: "1",
+        srtp: { mode: "off", sdesAllowed: true },
       }),
     (e) => e instanceof SdpOfferError && e.status === 488 && /SRTP \(RTP\/SAVP\)/.test(e.warning),
   );
