@@ -1,6 +1,6 @@
 /**
  * Search at scale: seeds 1,000,000 recordings (with partitions, metadata, an org tree
- * of agents) into a temp database and times filtered first pages and next pages
+ * of agents, 3% transferred to a second agent) into a temp database and times filtered first pages and next pages
  * through the web UI's own query path (searchRecordings + the access WHERE), as an
  * admin and as a supervisor limited by partitions and org subtree. Prints JSON.
  *
@@ -98,6 +98,14 @@ async function seed(path: string) {
   const mdIns = raw.prepare(
     "INSERT INTO recording_metadata (recording_id, key, value) VALUES (?, ?, ?)",
   );
+  // The first agent's row comes from the recordings insert trigger; 3% of calls were
+  // transferred to a second agent a minute in.
+  const leftIns = raw.prepare(
+    "UPDATE recording_agents SET left_ms = 60000 WHERE recording_id = ? AND agent_id = ?",
+  );
+  const joinIns = raw.prepare(
+    "INSERT OR IGNORE INTO recording_agents (recording_id, agent_id, joined_ms) VALUES (?, ?, 60000)",
+  );
   const t0 = Date.parse("2026-11-29T00:00:00Z");
   for (let i = 0; i < ROWS; i++) {
     const rid = `r${String(i).padStart(8, "0")}`;
@@ -123,6 +131,10 @@ async function seed(path: string) {
     );
     partIns.run(rid, p1);
     if (p2 !== p1) partIns.run(rid, p2);
+    if (r() < 0.03) {
+      leftIns.run(rid, agent);
+      joinIns.run(rid, `ag${Math.floor(r() * 1000)}`);
+    }
     mdIns.run(rid, "UCID", `U${i}`);
     mdIns.run(rid, "campaign", `camp${Math.floor(r() * 50)}`);
     if (i % 100_000 === 99_999) {

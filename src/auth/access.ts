@@ -9,8 +9,9 @@
  * 2. partitions (when `scope.partitions`): the principal has `*`, or shares at least one
  *    partition with the recording (GRECORD_PARTITIONS and rule partitions, stored in
  *    recording_partitions). A recording without partitions is seen only through `*`;
- * 3. hierarchy (when `scope.hierarchy`), any of:
- *    - own: the principal's agent id is the recording's agent id (agents may play their
+ * 3. hierarchy (when `scope.hierarchy`), for ANY agent on the recording (the first, and
+ *    each agent a transfer brought in — recording_agents), any of:
+ *    - own: the principal's agent id is that agent's id (agents may play their
  *      own recordings if their role grants `recording.play`; the shipped agent role
  *      does not);
  *    - subtree: the recording's agent sits in the principal's org unit or below it. The
@@ -53,6 +54,8 @@ export interface RecordingFacts {
   agentId: string | null;
   /** Org path of the recording's agent, null when the agent is in no unit. */
   agentOrgPath: string | null;
+  /** Further agents on the recording (brought in by transfers), with their org paths. */
+  otherAgents?: readonly { agentId: string; agentOrgPath: string | null }[];
 }
 
 /** The access rule for one recording (see the module doc). */
@@ -67,10 +70,15 @@ export function canAccessRecording(
     if (!r.partitions.some((x) => p.partitions.includes(x))) return false;
   }
   if (scope.hierarchy) {
-    const own = p.agentId !== null && p.agentId === r.agentId;
-    const subtree = p.orgPath !== null && r.agentOrgPath !== null &&
-      r.agentOrgPath.startsWith(p.orgPath);
-    const unplaced = p.orgRoot && r.agentOrgPath === null;
+    const agents = [
+      ...(r.agentId !== null ? [{ agentId: r.agentId, agentOrgPath: r.agentOrgPath }] : []),
+      ...(r.otherAgents ?? []),
+    ];
+    const own = p.agentId !== null && agents.some((a) => a.agentId === p.agentId);
+    const subtree = p.orgPath !== null &&
+      agents.some((a) => a.agentOrgPath !== null && a.agentOrgPath.startsWith(p.orgPath!));
+    const unplaced = p.orgRoot &&
+      (agents.length === 0 || agents.some((a) => a.agentOrgPath === null));
     if (!own && !subtree && !unplaced) return false;
   }
   return true;

@@ -7,6 +7,11 @@
  *  3. streams follow their sending participant (participantstreamassoc); streams with
  *     no association go by label order: first = customer.
  * `leftRole` (config recorder.leftChannel) puts that role on the left.
+ *
+ * Mid-call (a transfer), roles are never reassigned by who left or joined: a participant
+ * already on the call keeps the role it had (`previous`, matched by id or AoR), and a
+ * newcomer is the agent when a known customer is still on the call — the customer is
+ * the one who stays, the agent is the one transferred to.
  */
 import type { SessionInfo } from "./session.ts";
 
@@ -37,10 +42,37 @@ function isAgent(p: SessionInfo["participants"][number], ids: string[]): boolean
   return ids.some((id) => user === id || user.endsWith(id) || name.includes(id));
 }
 
-/** Assigns roles and channels for a session. */
+/** Roles that stick mid-call: earlier participants' roles, and newcomers after a transfer. */
+function stickyRoles(
+  session: SessionInfo,
+  fresh: Map<string, "customer" | "agent">,
+  previous: readonly AssignedParticipant[],
+  agentIds: string[],
+): void {
+  const prior = new Map<string, "customer" | "agent">();
+  for (const p of previous) {
+    if (p.role === "unknown") continue;
+    prior.set(`id:${p.id}`, p.role);
+    if (p.aor) prior.set(`aor:${p.aor}`, p.role);
+  }
+  const priorOf = (p: SessionInfo["participants"][number]) =>
+    prior.get(`id:${p.id}`) ?? (p.aor ? prior.get(`aor:${p.aor}`) : undefined);
+  const customerStays = session.participants.some((p) => priorOf(p) === "customer");
+  for (const p of session.participants) {
+    const before = priorOf(p);
+    if (before) fresh.set(p.id, before);
+    else if (customerStays || (agentIds.length && isAgent(p, agentIds))) fresh.set(p.id, "agent");
+  }
+}
+
+/**
+ * Assigns roles and channels for a session; `previous` is the call's assignment before
+ * this update (mid-call), whose roles stick.
+ */
 export function assignChannels(
   session: SessionInfo,
   leftRole: "customer" | "agent",
+  previous: readonly AssignedParticipant[] = [],
 ): ChannelAssignment {
   const md = session.metadata;
   const ids = [md.agentId, md.dn, md.AgentID, md.agentid].filter((v): v is string => !!v)
@@ -56,6 +88,7 @@ export function assignChannels(
       roles.set(p.id, (first !== outbound) ? "customer" : "agent");
     });
   }
+  if (previous.length) stickyRoles(session, roles, previous, ids);
   const channelOf = (role: "customer" | "agent"): 0 | 1 => role === leftRole ? 0 : 1;
   const streams = new Map<string, 0 | 1>();
   for (const p of session.participants) {

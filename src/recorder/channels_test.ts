@@ -57,3 +57,48 @@ Deno.test("assignChannels() falls back to label order without associations", () 
   assert.equal(a.streams.get("1"), 0);
   assert.equal(a.streams.get("2"), 1);
 });
+
+Deno.test("assignChannels() keeps roles through a transfer: the departed agent is never the customer", () => {
+  const before = assignChannels(session({ metadata: { agentId: "4711" } }), "customer");
+  // After the transfer the SRC lists the customer, the old agent (not yet disassociated)
+  // and the new agent 4712, and its metadata names 4712 as the agent.
+  const after = session({
+    streams: [
+      { label: "10", port: 40000, codecs: [] },
+      { label: "20", port: 40002, codecs: [] },
+      { label: "30", port: 40004, codecs: [] },
+    ],
+    participants: [
+      { id: "p1", aor: "tel:+15551230001", name: "Customer", sends: ["10"] },
+      { id: "p2", aor: "sip:4711@pbx.example.com", name: "Agent Smith", sends: [] },
+      { id: "p3", aor: "sip:4712@pbx.example.com", name: "Agent Jones", sends: ["30"] },
+    ],
+    metadata: { agentId: "4712" },
+  });
+  const a = assignChannels(after, "customer", before.participants);
+  assert.deepEqual(a.participants.map((p) => [p.id, p.role]), [
+    ["p1", "customer"],
+    ["p2", "agent"],
+    ["p3", "agent"],
+  ]);
+  assert.equal(a.streams.get("10"), 0);
+  assert.equal(a.streams.get("30"), 1, "the new agent's stream on the agent channel");
+  // Without the earlier roles, the metadata alone would call the old agent a customer.
+  const fresh = assignChannels(after, "customer");
+  assert.equal(fresh.participants[1].role, "customer");
+});
+
+Deno.test("assignChannels() makes a newcomer the agent when the customer stays, without agent ids", () => {
+  const before = assignChannels(session(), "customer");
+  const after = session({
+    participants: [
+      { id: "p3", aor: "sip:bob@pbx.example.com", name: null, sends: ["20"] },
+      { id: "p1", aor: "tel:+15551230001", name: "Customer", sends: ["10"] },
+    ],
+  });
+  const a = assignChannels(after, "customer", before.participants);
+  assert.deepEqual(a.participants.map((p) => [p.id, p.role, p.channel]), [
+    ["p3", "agent", 1],
+    ["p1", "customer", 0],
+  ]);
+});

@@ -7,6 +7,7 @@ import type { Service } from "../service.ts";
 import type { ActiveCall, CallControl, PauseRequest } from "../call_control.ts";
 import { ensureSpool } from "../store/queries/recording_writes.ts";
 import { assignChannels } from "./channels.ts";
+import { attributeTransfer } from "./transfer_attribution.ts";
 import { type CallFacts, callFacts } from "./call_facts.ts";
 import { type CallDecision, decideCall, storeDecision } from "./decision.ts";
 import type { EncoderBacklog } from "./media_protocol.ts";
@@ -169,7 +170,18 @@ export class RecorderService implements Service, CallControl {
       }
     }
     if (a.recordingId && a.assignment) {
-      const assignment = assignChannels(session, this.#deps.config.recorder.leftChannel);
+      const left = this.#deps.config.recorder.leftChannel;
+      const assignment = assignChannels(session, left, a.assignment.participants);
+      if (transfer) {
+        await attributeTransfer(this.#deps.store.db, this.#deps.log, {
+          recordingId: a.recordingId,
+          before: a.assignment,
+          after: assignment,
+          agentId: a.facts.fields.agentId,
+          at: this.#now(),
+        });
+      }
+      a.assignment = assignment;
       this.#engine.update(
         a.recordingId,
         captureStreams(session, assignment, this.#deps.config.rtp),

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { AuditLog } from "../audit/audit_log.ts";
 import { resolveConfig } from "../config.ts";
 import { migrate, openStore, type Store } from "../store/db.ts";
-import { RecorderService } from "./recorder_service.ts";
+import { RecorderService, type RuleSource } from "./recorder_service.ts";
+import { buildRuleSet } from "../rules/mod.ts";
 import type { SessionInfo, SessionParticipant } from "./session.ts";
 import { FakeEngine, FakeTimers, type LogLine, memoryLog } from "./recorder_test_util.ts";
 
@@ -55,12 +56,22 @@ interface Box {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-async function box(): Promise<Box> {
+/** Rules that record every call in source mode (the customer side, through transfers). */
+function sourceRules(): RuleSource {
+  const built = buildRuleSet([{
+    name: "source.yaml",
+    text: "version: 1\nrules:\n  - id: all\n    then: {record: true, mode: source}\n",
+  }]);
+  if (!built.ok) throw new Error(JSON.stringify(built.errors));
+  return { current: () => built.ruleSet };
+}
+
+async function box(rules: RuleSource | null = null): Promise<Box> {
   const dir = await Deno.makeTempDir({ prefix: "selrec-recorder-" });
   const config = resolveConfig(
     {
       dataDir: dir,
-      recorder: { recordAll: true, maxPauseSeconds: 30 },
+      recorder: { recordAll: rules === null, maxPauseSeconds: 30 },
       rtp: { noMediaSeconds: 10 },
     },
     {},
@@ -77,7 +88,7 @@ async function box(): Promise<Box> {
     audit: new AuditLog(store.db, { now: () => clock.now() }),
     log: memoryLog(lines),
     engine,
-    rules: null,
+    rules,
     now: () => clock.now(),
     timers: clock,
   });
@@ -258,6 +269,43 @@ Deno.test({
     await b.recorder.ended("t1", "bye");
     const recs = rows(b.store, "SELECT state FROM recordings WHERE call_id = ?", before.callId);
     assert.deepEqual(recs.map((r) => r.state), ["complete", "complete"]);
+  },
+});
+
+Deno.test({
+  ...TEST,
+  name: "RecorderService keeps one recording through a source-mode transfer and adds the new agent",
+  async fn() {
+    await using b = await box(sourceRules());
+    await b.recorder.started(session("s1"));
+    const call = b.recorder.findActiveCall("ucid-s1")!;
+    const rec = call.recordingId!;
+    b.clock.advance(30_000);
+    await b.recorder.updated(session("s1", AGENT_9, "agent9"));
+    assert.equal(b.recorder.findActiveCall(call.callId)!.recordingId, rec, "same recording");
+    assert.equal(b.recorder.activeCallForAgent("agent9")?.callId, call.callId);
+    const people = rows(
+      b.store,
+      "SELECT participant_key, role, channel, joined_ms, left_ms FROM participants " +
+        "WHERE recording_id = ? ORDER BY joined_ms, participant_key",
+      rec,
+    );
+    assert.deepEqual(people, [
+      { participant_key: "p1", role: "customer", channel: 0, joined_ms: 0, left_ms: null },
+      { participant_key: "p2", role: "agent", channel: 1, joined_ms: 0, left_ms: 30_000 },
+      { participant_key: "p3", role: "agent", channel: 1, joined_ms: 30_000, left_ms: null },
+    ]);
+    const agents = rows(
+      b.store,
+      "SELECT agent_id, joined_ms, left_ms FROM recording_agents WHERE recording_id = ? " +
+        "ORDER BY joined_ms",
+      rec,
+    );
+    assert.deepEqual(agents, [
+      { agent_id: "agent7", joined_ms: 0, left_ms: 30_000 },
+      { agent_id: "agent9", joined_ms: 30_000, left_ms: null },
+    ]);
+    await b.recorder.ended("s1", "bye");
   },
 });
 

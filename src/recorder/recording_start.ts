@@ -65,7 +65,9 @@ export class RecordingStart {
     await Deno.mkdir(join(spoolDir, day), { recursive: true });
     a.recordingId = id;
     a.path = join(spoolDir, rel);
-    a.assignment = assignChannels(a.session, config.recorder.leftChannel);
+    // Mid-call (after a transfer) the roles the call had stick.
+    const previous = a.assignment?.participants;
+    a.assignment = assignChannels(a.session, config.recorder.leftChannel, previous);
     return { id, rel, now, assignment: a.assignment };
   }
 

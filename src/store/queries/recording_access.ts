@@ -24,14 +24,30 @@ export type RecordingWhere = (
 const FALSE = sql<SqlBool>`0 = 1`;
 const TRUE = sql<SqlBool>`1 = 1`;
 
-/** SQL for the org path of `recordings.agent_id` (agents table first, then users). */
-export const agentOrgPathSql = sql<string | null>`COALESCE(
+/** SQL for the org path of the agent `agentId` names (agents table first, then users). */
+function orgPathSql(agentId: ReturnType<typeof sql.ref>) {
+  return sql<string | null>`COALESCE(
   (SELECT ou.path FROM agents a JOIN org_units ou ON ou.id = a.org_unit_id
-    WHERE a.agent_id = recordings.agent_id),
+    WHERE a.agent_id = ${agentId}),
   (SELECT ou.path FROM users u JOIN org_units ou ON ou.id = u.org_unit_id
-    WHERE u.agent_id = recordings.agent_id ORDER BY u.id LIMIT 1))`;
+    WHERE u.agent_id = ${agentId} ORDER BY u.id LIMIT 1))`;
+}
 
-/** The recordings `viewer` sees, as a WHERE (none for a null viewer). */
+/** SQL: some agent on the recording (recording_agents) satisfies `cond`. */
+function someAgent(cond: (agentId: ReturnType<typeof sql.ref>) => Expression<SqlBool>) {
+  return sql<SqlBool>`EXISTS (SELECT 1 FROM recording_agents ra
+    WHERE ra.recording_id = recordings.id AND ${cond(sql.ref("ra.agent_id"))})`;
+}
+
+/** SQL: the recording has no agent at all. */
+const NO_AGENT = sql<SqlBool>`NOT EXISTS (SELECT 1 FROM recording_agents ra
+  WHERE ra.recording_id = recordings.id)`;
+
+/**
+ * The recordings `viewer` sees, as a WHERE (none for a null viewer). The hierarchy check
+ * holds when ANY agent on the recording (recording_agents: the first one and everyone a
+ * transfer brought in) is the viewer or in the viewer's subtree.
+ */
 export function recordingVisibleWhere(viewer: RecordingViewer | null): RecordingWhere {
   return (eb) => {
     if (viewer === null) return FALSE;
@@ -47,11 +63,18 @@ export function recordingVisibleWhere(viewer: RecordingViewer | null): Recording
     const h = viewer.hierarchy;
     if (h !== null) {
       const any: Expression<SqlBool>[] = [];
-      if (h.agentId !== null) any.push(eb("recordings.agent_id", "=", h.agentId));
-      if (h.orgPath !== null) {
-        any.push(sql<SqlBool>`substr(${agentOrgPathSql}, 1, ${h.orgPath.length}) = ${h.orgPath}`);
+      const { agentId, orgPath } = h;
+      if (agentId !== null) any.push(someAgent((a) => sql<SqlBool>`${a} = ${agentId}`));
+      if (orgPath !== null) {
+        any.push(
+          someAgent((a) =>
+            sql<SqlBool>`substr(${orgPathSql(a)}, 1, ${orgPath.length}) = ${orgPath}`
+          ),
+        );
       }
-      if (h.orgRoot) any.push(sql<SqlBool>`${agentOrgPathSql} IS NULL`);
+      if (h.orgRoot) {
+        any.push(NO_AGENT, someAgent((a) => sql<SqlBool>`${orgPathSql(a)} IS NULL`));
+      }
       if (any.length === 0) return FALSE;
       parts.push(eb.or(any));
     }
@@ -80,16 +103,30 @@ export async function recordingVisibleSearchWhere(
   return (eb) => {
     const base = partitionsOnly(eb);
     const any: Expression<SqlBool>[] = [];
-    if (h.agentId !== null) any.push(eb("recordings.agent_id", "=", h.agentId));
-    // Unary `+` keeps these lists from steering SQLite onto the agent index: the page
-    // query should walk the (started_at, id) index and stop after one page.
+    const { agentId } = h;
+    if (agentId !== null) {
+      any.push(eb(
+        "recordings.id",
+        "in",
+        eb.selectFrom("recording_agents").select("recording_agents.recording_id")
+          .where("recording_agents.agent_id", "=", agentId),
+      ));
+    }
+    // Unary `+` keeps these lists from steering SQLite onto an agent index: the page
+    // query should walk the (started_at, id) index and stop after one page. The first
+    // agent's column is checked before the per-row probe of the recording's agents.
     const list = (ids: string[]) => sql.join(ids.map((id) => sql`${id}`));
-    if (inSubtree.length) any.push(sql<SqlBool>`+recordings.agent_id IN (${list(inSubtree)})`);
+    if (inSubtree.length) {
+      any.push(
+        sql<SqlBool>`+recordings.agent_id IN (${list(inSubtree)})`,
+        someAgent((a) => sql<SqlBool>`+${a} IN (${list(inSubtree)})`),
+      );
+    }
     if (h.orgRoot) {
-      any.push(eb.or([
-        eb("recordings.agent_id", "is", null),
-        placed.length ? sql<SqlBool>`+recordings.agent_id NOT IN (${list(placed)})` : TRUE,
-      ]));
+      any.push(
+        NO_AGENT,
+        placed.length ? someAgent((a) => sql<SqlBool>`+${a} NOT IN (${list(placed)})`) : TRUE,
+      );
     }
     if (any.length === 0) return FALSE;
     return eb.and([base, eb.or(any)]);
@@ -97,7 +134,7 @@ export async function recordingVisibleSearchWhere(
 }
 
 /**
- * Every placed agent id with its org path, mirroring {@link agentOrgPathSql}: the agents
+ * Every placed agent id with its org path, mirroring the org-path SQL: the agents
  * table first, else the first user carrying that agent id.
  */
 export async function agentOrgPaths(db: Db): Promise<Map<string, string>> {

@@ -69,7 +69,15 @@ function filterWhere(f: RecordingFilter): Where {
     if (!f.includeDeleted) c.push(eb("recordings.state", "not in", ["deleted", "purged"]));
     if (f.from) c.push(eb("recordings.started_at", ">=", f.from));
     if (f.to) c.push(eb("recordings.started_at", "<", f.to));
-    if (f.agentId) c.push(eb("recordings.agent_id", "=", f.agentId));
+    if (f.agentId) {
+      // Every agent who took part (transfers add agents), not only the first.
+      c.push(eb(
+        "recordings.id",
+        "in",
+        eb.selectFrom("recording_agents").select("recording_agents.recording_id")
+          .where("recording_agents.agent_id", "=", f.agentId),
+      ));
+    }
     if (f.customerId) c.push(eb("recordings.customer_id", "=", f.customerId));
     if (f.ani) c.push(eb("recordings.ani", "=", f.ani));
     if (f.dnis) c.push(eb("recordings.dnis", "=", f.dnis));
@@ -245,10 +253,10 @@ export function decodeCursor(text: string | undefined): Cursor | null {
 
 /** Everything the recording page shows besides the row itself. */
 export async function recordingDetail(db: Db, rec: Recording) {
-  const [participants, streams, metadata, pauses, gaps, decisions, call, partitions] = await Promise
-    .all([
+  const [participants, streams, metadata, pauses, gaps, decisions, call, partitions, agents] =
+    await Promise.all([
       db.selectFrom("participants").selectAll().where("recording_id", "=", rec.id)
-        .orderBy("channel").execute(),
+        .orderBy("joined_ms").orderBy("channel").execute(),
       db.selectFrom("streams").selectAll().where("recording_id", "=", rec.id).orderBy("id")
         .execute(),
       db.selectFrom("recording_metadata").selectAll().where("recording_id", "=", rec.id)
@@ -262,6 +270,8 @@ export async function recordingDetail(db: Db, rec: Recording) {
       db.selectFrom("calls").selectAll().where("id", "=", rec.call_id).executeTakeFirst(),
       db.selectFrom("recording_partitions").select("partition").where("recording_id", "=", rec.id)
         .execute(),
+      db.selectFrom("recording_agents").selectAll().where("recording_id", "=", rec.id)
+        .orderBy("joined_ms").orderBy("agent_id").execute(),
     ]);
   return {
     participants,
@@ -272,6 +282,7 @@ export async function recordingDetail(db: Db, rec: Recording) {
     decisions,
     call,
     partitions: partitions.map((p) => p.partition),
+    agents,
   };
 }
 

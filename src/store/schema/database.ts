@@ -2,6 +2,7 @@ import type { CallTable, QuotaChargeTable, RuleDecisionTable } from "./calls.ts"
 import type {
   GapTable,
   ParticipantTable,
+  RecordingAgentTable,
   PauseTable,
   RecordingMetadataTable,
   RecordingPartitionTable,
@@ -29,6 +30,7 @@ export interface Database {
   recordings: RecordingTable;
   recording_partitions: RecordingPartitionTable;
   participants: ParticipantTable;
+  recording_agents: RecordingAgentTable;
   streams: StreamTable;
   recording_metadata: RecordingMetadataTable;
   pauses: PauseTable;

@@ -65,6 +65,18 @@ export interface RecordingPartitionTable {
   partition: string;
 }
 
+/**
+ * An agent on a recording with their span in ms from the recording's start (migration
+ * 0009): the first agent from 0, each agent a transfer brings in from when they joined;
+ * `left_ms` null while they stay. Search by agent and the hierarchy check read these.
+ */
+export interface RecordingAgentTable {
+  recording_id: string;
+  agent_id: string;
+  joined_ms: number;
+  left_ms: number | null;
+}
+
 /** A participant from RFC 7865 metadata, with the channel it was mixed to. */
 export interface ParticipantTable {
   id: Generated<number>;
