@@ -46,6 +46,34 @@ const archiveTarget = z.strictObject({
   }).prefault({ type: "local" }),
 });
 
+/** Peer-name patterns for mutual TLS: a DNS name (`*.` one label), or an IP address. */
+const peerName = z.string().regex(
+  /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$|^[0-9a-fA-F:.]+$/,
+  "expected a DNS name (optionally *.domain) or an IP address",
+);
+
+/** `sip.tls`: the TLS listener, its certificate, and client-certificate checks (mTLS). */
+const sipTls = z.strictObject({
+  port: port.default(5061),
+  /** PEM certificate chain and key; re-read on change or SIGHUP (new handshakes only). */
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+  /** PEM CA bundle client certificates must chain to. */
+  caFile: z.string().min(1).optional(),
+  /** `optional`: a peer may send no certificate, but one it sends must verify. */
+  verifyClient: z.enum(["none", "optional", "required"]).default("none"),
+  /** Names a client certificate must carry (SAN DNS/IP, else CN); empty = any verified. */
+  allowedPeerNames: z.array(peerName).default([]),
+  /** Refuse SIP over UDP and TCP with 403 (TLS required). */
+  required: z.boolean().default(false),
+}).refine((t) => t.verifyClient === "none" || t.caFile !== undefined, {
+  message: "verifyClient optional/required needs caFile (the CA client certificates chain to)",
+  path: ["caFile"],
+}).refine((t) => t.allowedPeerNames.length === 0 || t.verifyClient !== "none", {
+  message: "allowedPeerNames needs verifyClient optional or required",
+  path: ["allowedPeerNames"],
+});
+
 /** The zod schema of selrec.yaml. */
 export const ConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default("./data"),
@@ -77,6 +105,8 @@ export const ConfigSchema = z.strictObject({
       /** Close a connection whose started message is not complete after this long. */
       headerTimeoutSeconds: z.number().min(1).default(10),
     }).prefault({}),
+    /** SIP over TLS (RFC 3261 §26): absent = no TLS listener. */
+    tls: sipTls.optional(),
     /** Audio streams one INVITE may open; more is refused with 488 (each takes 2 ports). */
     maxStreamsPerSession: z.number().int().min(1).max(64).default(4),
     /** SIP header → metadata key, for plain (non-SIPREC) forks and metadata-less INVITEs. */

@@ -1,5 +1,6 @@
 /**
- * SIP over TCP (RFC 3261 §18.3): messages framed by Content-Length, responses sent
+ * SIP over TCP (RFC 3261 §18.3), and over TLS through the same code (§26.2; the TLS
+ * handshake lives in transport_tls.ts): messages framed by Content-Length, responses sent
  * back over the connection the request came on (§18.2.2). A framing error answers
  * 400/513 when it can and closes that connection only.
  *
@@ -17,6 +18,21 @@ import { SipStreamFramer } from "./stream_framer.ts";
 
 const READ_BYTES = 16_384;
 const PONG = new Uint8Array([0x0d, 0x0a]);
+
+/** A connected byte stream: a `Deno.Conn`, or a TLS socket behind an adapter. */
+export interface StreamConn {
+  readonly remoteAddr: Deno.Addr;
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+/** Where connections come from: `Deno.listen`, or the TLS listener (transport_tls.ts). */
+export interface StreamListener {
+  readonly addr: Deno.Addr;
+  accept(): Promise<StreamConn>;
+  close(): void;
+}
 
 /** Connection limits (`sip.tcp.*`). */
 export interface TcpLimits {
@@ -53,6 +69,10 @@ export interface TcpOptions {
   maxBytes?: number;
   limits?: Partial<TcpLimits>;
   log?: Logger;
+  /** Accept from this listener instead of a plain TCP one (SIP over TLS). */
+  listener?: StreamListener;
+  /** What peers' `PeerAddress.transport` says (default `tcp`). */
+  transport?: "tcp" | "tls";
 }
 
 /** Counters of the TCP transport. */
@@ -69,7 +89,7 @@ export interface TcpStats {
 }
 
 interface Conn {
-  conn: Deno.Conn;
+  conn: StreamConn;
   source: string;
   lastActivity: number;
   /** When the message now being received started; null between messages. */
@@ -80,7 +100,8 @@ interface Conn {
 /** A TCP SIP listener with its open connections. */
 export class TcpTransport implements AsyncDisposable {
   readonly port: number;
-  #listener: Deno.Listener;
+  #listener: StreamListener;
+  #transport: "tcp" | "tls";
   #conns = new Map<string, Conn>();
   #perSource = new Map<string, number>();
   #tasks = new Set<Promise<void>>();
@@ -103,7 +124,8 @@ export class TcpTransport implements AsyncDisposable {
   };
 
   constructor(hostname: string, port: number, handlers: TcpHandlers, options: TcpOptions = {}) {
-    this.#listener = Deno.listen({ hostname, port, transport: "tcp" });
+    this.#listener = options.listener ?? Deno.listen({ hostname, port, transport: "tcp" });
+    this.#transport = options.transport ?? "tcp";
     this.port = (this.#listener.addr as Deno.NetAddr).port;
     this.#handlers = handlers;
     this.#maxBytes = options.maxBytes ?? 65_535;
@@ -127,7 +149,7 @@ export class TcpTransport implements AsyncDisposable {
   async #acceptLoop(): Promise<void> {
     const backoff = new AcceptBackoff();
     while (!this.#closed) {
-      let conn: Deno.Conn;
+      let conn: StreamConn;
       try {
         conn = await this.#listener.accept();
       } catch (error) {
@@ -136,13 +158,18 @@ export class TcpTransport implements AsyncDisposable {
         const { delayMs, first } = backoff.failed();
         if (first) {
           const exhausted = isDescriptorExhaustion(error);
-          this.#log?.warn("sip tcp accept failing; backing off", { error, exhausted });
+          this.#log?.warn(`sip ${this.#transport} accept failing; backing off`, {
+            error,
+            exhausted,
+          });
         }
         await this.#sleep(delayMs);
         continue;
       }
       const burst = backoff.succeeded();
-      if (burst) this.#log?.warn("sip tcp accept recovered", { ...burst, port: this.port });
+      if (burst) {
+        this.#log?.warn(`sip ${this.#transport} accept recovered`, { ...burst, port: this.port });
+      }
       this.#admit(conn);
     }
   }
@@ -162,9 +189,13 @@ export class TcpTransport implements AsyncDisposable {
   }
 
   /** Caps and allowlist at accept; a refused connection is closed at once. */
-  #admit(conn: Deno.Conn): void {
+  #admit(conn: StreamConn): void {
     const addr = conn.remoteAddr as Deno.NetAddr;
-    const from: PeerAddress = { transport: "tcp", hostname: addr.hostname, port: addr.port };
+    const from: PeerAddress = {
+      transport: this.#transport,
+      hostname: addr.hostname,
+      port: addr.port,
+    };
     let refusal: string | null = null;
     if (this.#handlers.admit && !this.#handlers.admit(from)) {
       this.#stats.refusedSource++;
@@ -179,7 +210,7 @@ export class TcpTransport implements AsyncDisposable {
     if (refusal !== null) {
       const held = this.#notices.pass(`${addr.hostname}|${refusal}`);
       if (held !== null) {
-        this.#log?.warn("sip tcp connection refused", {
+        this.#log?.warn(`sip ${this.#transport} connection refused`, {
           source: addr.hostname,
           reason: refusal,
           refusedSinceLastLine: held,
@@ -193,7 +224,7 @@ export class TcpTransport implements AsyncDisposable {
     this.#tasks.add(task);
   }
 
-  async #serve(conn: Deno.Conn, from: PeerAddress): Promise<void> {
+  async #serve(conn: StreamConn, from: PeerAddress): Promise<void> {
     const key = `${from.hostname}:${from.port}`;
     const rec: Conn = {
       conn,
@@ -293,13 +324,13 @@ export class TcpTransport implements AsyncDisposable {
   }
 }
 
-function closeQuietly(conn: Deno.Conn): void {
+function closeQuietly(conn: StreamConn): void {
   try {
     conn.close();
   } catch { /* already closed */ }
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+async function writeAll(conn: StreamConn, bytes: Uint8Array): Promise<void> {
   let off = 0;
   while (off < bytes.length) off += await conn.write(bytes.subarray(off));
 }
