@@ -136,6 +136,15 @@ export const ConfigSchema = z.strictObject({
     sourcePolicy: z.enum(SOURCE_POLICIES).default("offer"),
     /** SBC media networks (CIDRs) for the `networks` policy. */
     mediaNetworks: z.array(cidr).default([]),
+    /**
+     * SRTP with SDES keys (RFC 3711, RFC 4568): `off` refuses RTP/SAVP offers (488),
+     * `offered` takes RTP or SRTP, `required` refuses plain RTP (488). Keys arrive in the
+     * SDP, so they are taken only over SIP/TLS unless `allowOverPlainSip` (RFC 4568 §8.3).
+     */
+    srtp: z.strictObject({
+      mode: z.enum(["off", "offered", "required"]).default("offered"),
+      allowOverPlainSip: z.boolean().default(false),
+    }).prefault({}),
   }).prefault({}).refine((r) => r.sourcePolicy !== "networks" || r.mediaNetworks.length > 0, {
     message: "sourcePolicy networks needs at least one CIDR in mediaNetworks",
     path: ["mediaNetworks"],

@@ -38,7 +38,7 @@ export type RefusalCheck = () => string | null;
 /** What the SIP service works with. */
 export interface SipServiceDeps {
   sip: Config["sip"];
-  rtp: Pick<Config["rtp"], "ports">;
+  rtp: Pick<Config["rtp"], "ports" | "srtp">;
   log: Logger;
   metrics: Pick<Metrics, "register">;
   /** Decides offers and records the sessions. */
@@ -81,6 +81,7 @@ export function sipService(deps: SipServiceDeps) {
         maxMessageBytes: cfg.sip.maxMessageBytes,
         retryAfter: cfg.sip.retryAfterSeconds,
         maxStreamsPerSession: cfg.sip.maxStreamsPerSession,
+        srtp: cfg.rtp.srtp,
         allowFrom: cfg.sip.allowFrom,
         invitesPerSecondPerSource: cfg.sip.invitesPerSecondPerSource,
         inviteBurstPerSource: cfg.sip.inviteBurstPerSource,

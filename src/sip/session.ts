@@ -8,6 +8,7 @@ import type { PeerAddress } from "./dialog.ts";
 import type { RecordingMetadata } from "./metadata.ts";
 import type { AnsweredStream, StreamCodec } from "./sdp_answer.ts";
 import type { SdpDirection } from "./sdp.ts";
+import type { SrtpKeys } from "./sdp_crypto.ts";
 
 /** One recorded stream. Only accepted streams (non-zero port) are listed. */
 export interface StreamInfo {
@@ -32,6 +33,8 @@ export interface StreamInfo {
   offeredDirection: SdpDirection;
   /** Ids of the participants sending on this stream. */
   participantIds: string[];
+  /** SRTP (SDES) key the SRC sends with, or null for plain RTP. Never printed. */
+  srtp: SrtpKeys | null;
 }
 
 /** One participant; `sends`/`receives` are stream labels. */
@@ -93,7 +96,7 @@ export type EndReason = "bye" | "cancel" | "timeout" | "error" | "shutdown";
 export interface SessionChanges {
   streamsAdded: string[];
   streamsRemoved: string[];
-  /** Streams whose codec, payload type or port changed. */
+  /** Streams whose codec, payload type, port or SRTP key changed. */
   streamsChanged: string[];
   participants: boolean;
   metadata: boolean;
@@ -174,6 +177,7 @@ export function streamsOf(
       direction: s.direction,
       offeredDirection: s.offeredDirection,
       participantIds: participants.filter((p) => p.sends.includes(label)).map((p) => p.id),
+      srtp: s.srtp,
     };
   });
 }
@@ -188,7 +192,8 @@ export function isPaused(streams: StreamInfo[]): boolean {
 export function diffSessions(a: RecordingSession, b: RecordingSession): SessionChanges {
   const before = new Map(a.streams.map((s) => [s.label, s]));
   const after = new Map(b.streams.map((s) => [s.label, s]));
-  const sig = (s: StreamInfo) => `${s.port}/${s.codec.name}/${s.codec.pt}/${s.codec.clockRate}`;
+  const sig = (s: StreamInfo) =>
+    `${s.port}/${s.codec.name}/${s.codec.pt}/${s.codec.clockRate}/${s.srtp?.generation ?? 0}`;
   return {
     streamsAdded: [...after.keys()].filter((l) => !before.has(l)),
     streamsRemoved: [...before.keys()].filter((l) => !after.has(l)),

@@ -65,6 +65,8 @@ export interface SiprecOptions {
   retryAfter?: number;
   /** Active audio streams one offer may hold (`sip.maxStreamsPerSession`); more → 488. */
   maxStreamsPerSession?: number;
+  /** `rtp.srtp`: off | offered | required, and SDES keys over plain SIP (default no). */
+  srtp?: { mode: "off" | "offered" | "required"; allowOverPlainSip: boolean };
   /** Addresses/CIDRs allowed to send SIP (`sip.allowFrom`); empty or absent: any. */
   allowFrom?: readonly string[];
   /** New INVITEs per second per source address; over it → 503 (0: no limit). */

@@ -21,6 +21,7 @@ import {
   checkOffer,
   type PortAllocator,
   SdpOfferError,
+  type SrtpPolicy,
 } from "./sdp_answer.ts";
 import type { HeaderMap } from "./metadata_headers.ts";
 import type { Logger } from "../log.ts";
@@ -78,6 +79,33 @@ function warning(host: string, text: string): [string, string] {
   return ["Warning", `399 ${host} "${text.replace(/"/g, "'").slice(0, 200)}"`];
 }
 
+/** The SRTP policy for an offer that came over `transport` (keys need TLS, RFC 4568 §8.3). */
+function srtpPolicy(options: SessionOptions, transport: string): SrtpPolicy {
+  const { mode = "offered", allowOverPlainSip = false } = options.srtp ?? {};
+  return { mode, sdesAllowed: transport === "tls" || allowOverPlainSip };
+}
+
+/** {@link checkOffer} under `rtp.srtp`; SDES keys refused over plain SIP get a log line. */
+function checkSecureOffer(
+  options: SessionOptions,
+  sdp: Parameters<typeof checkOffer>[0],
+  req: SipRequest,
+  transport: string,
+): void {
+  try {
+    checkOffer(sdp, srtpPolicy(options, transport));
+  } catch (error) {
+    if (error instanceof SdpOfferError && error.warning.includes("RFC 4568 §8.3")) {
+      options.log?.warn("SRTP offer refused: SDES keys need SIP over TLS", {
+        transport,
+        rule: "rtp.srtp.allowOverPlainSip",
+        callId: req.headers.get("Call-ID") ?? "",
+      });
+    }
+    throw error;
+  }
+}
+
 /** The options of the SRS core that sessions read (see SiprecOptions in srs_core.ts). */
 export interface SessionOptions {
   host: string;
@@ -88,6 +116,8 @@ export interface SessionOptions {
   prepare?: (session: RecordingSession) => Promise<void>;
   retryAfter?: number;
   maxStreamsPerSession?: number;
+  /** `rtp.srtp`: SRTP mode, and whether SDES keys may come over UDP/TCP SIP. */
+  srtp?: { mode: SrtpPolicy["mode"]; allowOverPlainSip: boolean };
 }
 
 /**
@@ -150,7 +180,7 @@ export class SessionTable {
     try {
       body = readBody(req);
       if (!body.sdp) throw new SdpOfferError(488, "An SDP offer is required in the INVITE");
-      checkOffer(body.sdp);
+      checkSecureOffer(this.#core.options, body.sdp, req, from.transport);
       checkStreamCount(body.sdp, this.#core.options.maxStreamsPerSession);
     } catch (error) {
       if (error instanceof SdpOfferError) {
@@ -233,6 +263,7 @@ export class SessionTable {
         ports: options.ports,
         previous: null,
         sessionId: String(Date.now()),
+        srtp: srtpPolicy(options, call.from.transport),
       });
       call.answer = { origin: a.sdp.origin, streams: a.streams, sdp: serializeSdp(a.sdp) };
     } catch (error) {
@@ -360,6 +391,7 @@ export class SessionTable {
             ports: this.#core.options.ports,
             previous: call.answer,
             sessionId: call.answer?.origin.sessId ?? "1",
+            srtp: srtpPolicy(this.#core.options, call.from.transport),
           });
           for (const p of a.released) this.#core.options.ports.release(p);
           call.answer = { origin: a.sdp.origin, streams: a.streams, sdp: serializeSdp(a.sdp) };
