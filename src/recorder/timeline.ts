@@ -145,13 +145,7 @@ export class Timeline {
       pos = start;
     } else s = prev;
     if (ts > s.lastTs) s.lastTs = ts;
-    if (pos - s.end > GAP_MS * SAMPLES_PER_MS) {
-      this.#gaps.push({
-        channel,
-        startMs: s.end / SAMPLES_PER_MS,
-        endMs: pos / SAMPLES_PER_MS,
-      });
-    }
+    if (pos - s.end > GAP_MS * SAMPLES_PER_MS) this.#noteGap(channel, s.end, pos);
     if (pos + length <= this.#emitted) {
       this.#stats.lateDropped++;
       return false;
@@ -168,6 +162,28 @@ export class Timeline {
     s.end = Math.max(s.end, pos + length);
     this.#maxEnd = Math.max(this.#maxEnd, pos + length);
     return true;
+  }
+
+  /**
+   * Records the silence from `from` to `to` (samples) on `channel` as gaps, leaving out
+   * paused spans: a pause (SRC `a=inactive`, agent, API) is never a gap. Only the parts
+   * outside pauses that are longer than {@link GAP_MS} count.
+   */
+  #noteGap(channel: 0 | 1, from: number, to: number): void {
+    let at = from;
+    const pieces: [number, number][] = [];
+    for (const p of this.#pauses) {
+      const end = p.end ?? Infinity;
+      if (end <= at || p.start >= to) continue;
+      if (p.start > at) pieces.push([at, p.start]);
+      at = Math.max(at, end);
+      if (at >= to) break;
+    }
+    if (at < to) pieces.push([at, to]);
+    for (const [a, b] of pieces) {
+      if (b - a <= GAP_MS * SAMPLES_PER_MS) continue;
+      this.#gaps.push({ channel, startMs: a / SAMPLES_PER_MS, endMs: b / SAMPLES_PER_MS });
+    }
   }
 
   /** Starts a pause now: audio from here on is digital silence until {@link resume}. */

@@ -96,6 +96,35 @@ Deno.test("Timeline records gaps longer than 2 s on a channel", () => {
   assert.equal(tl.gaps[0].endMs, 3500);
 });
 
+Deno.test("Timeline never counts a 40 s pause as a gap, on either channel", () => {
+  const tl = new Timeline(100);
+  // Both legs talk for 1 s; the SRC pauses (a=inactive) for 40 s, both legs go silent;
+  // media resumes with the RTP clock run on.
+  feed(tl, "a", 0, 0, 1000, 1);
+  feed(tl, "b", 1, 0, 1000, 2);
+  tl.drain(1000);
+  tl.pause(1000);
+  for (let t = 1250; t <= 41_000; t += 250) tl.drain(t);
+  tl.resume(41_000);
+  feed(tl, "a", 0, 41_000, 1000, 1, 1000 + 41_000 * 8);
+  feed(tl, "b", 1, 41_000, 1000, 2, 1000 + 41_000 * 8);
+  assert.deepEqual(tl.gaps, []);
+  assert.deepEqual(tl.pauses, [{ startMs: 1000, endMs: 41_000 }]);
+  assert.ok(tl.drain(42_000, true)!.length > 0, "audio after the pause is kept");
+});
+
+Deno.test("Timeline still records the silence outside a pause as a gap", () => {
+  const tl = new Timeline(100);
+  feed(tl, "a", 0, 0, 1000, 1);
+  tl.drain(1000);
+  tl.pause(1000);
+  tl.resume(5000);
+  // Silent 4 s more after the pause ended: that part is a gap, the pause is not.
+  for (let t = 1250; t <= 9000; t += 250) tl.drain(t);
+  feed(tl, "a", 0, 9000, 500, 1, 1000 + 9000 * 8);
+  assert.deepEqual(tl.gaps, [{ channel: 0, startMs: 5000, endMs: 9000 }]);
+});
+
 Deno.test("Timeline keeps audio contiguous across many ring wraps", () => {
   const tl = new Timeline(100);
   const out: number[] = [];
