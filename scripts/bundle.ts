@@ -107,6 +107,9 @@ exec "$here/bin/deno" run --cached-only --frozen -A --config "$here/app/deno.jso
 `,
   );
   await Deno.chmod(join(stage, "bin/selrec"), 0o755);
+  // Some npm packages ship files readable by their owner only; the service user must
+  // read every file of the bundle.
+  await run("chmod", ["-R", "a+rX,go-w", stage]);
   const tarball = join(outDir, `${name}.tar.gz`);
   await run("tar", ["-C", outDir, "-czf", tarball, basename(stage)]);
   const size = (await Deno.stat(tarball)).size;
