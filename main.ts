@@ -6,6 +6,7 @@
 import { runCli } from "./src/cli/command.ts";
 import { commands } from "./src/cli/commands.ts";
 import { openBox } from "./box.ts";
+import { serviceUserGuard } from "./src/cli/run_as.ts";
 
 const enc = new TextEncoder();
 
@@ -20,6 +21,7 @@ if (import.meta.main) {
     readStdin,
     env: Deno.env.toObject(),
     isTty: Deno.stdout.isTerminal(),
+    beforeRun: serviceUserGuard(Deno.args),
   });
   Deno.exit(code);
 }

@@ -96,6 +96,10 @@ export const ConfigSchema = z.strictObject({
     invitesPerSecondPerSource: z.number().min(0).default(20),
     /** New INVITEs a source may send at once after a quiet spell. */
     inviteBurstPerSource: z.number().int().min(1).default(40),
+    /** RFC 4028 session interval we ask for / lower a longer one to (seconds). */
+    sessionExpires: z.number().int().min(1).default(1800),
+    /** Smallest Session-Expires we accept (less → 422 + Min-SE). RFC 4028's floor is 90. */
+    minSE: z.number().int().min(1).default(90),
     tcp: z.strictObject({
       /** Open SIP/TCP connections overall (also kept under a quarter of the descriptor limit). */
       maxConnections: z.number().int().min(1).default(1024),
@@ -128,6 +132,8 @@ export const ConfigSchema = z.strictObject({
     ports: portRange.prefault("20000-29999"),
     jitterBufferMs: z.number().int().min(0).max(2000).default(100),
     noMediaSeconds: z.number().int().min(1).default(10),
+    /** After media started: no RTP/RTCP on any stream this long ends the call (BYE). */
+    inactivitySeconds: z.number().min(0.5).default(60),
     /**
      * Who may send a stream's RTP/RTCP: `offer` (the offered address and port),
      * `offer-address` (any port of it), `signalling` (also the SIP peer's address),
@@ -216,7 +222,13 @@ export const ConfigSchema = z.strictObject({
     reserveBytes: z.number().int().min(0).default(1_073_741_824),
     archiveAfter: duration.optional(),
     purgeAfter: duration.optional(),
-    retentionClasses: z.record(z.string(), duration).default({ qa: "90d", compliance: "7y" }),
+    /** Named retentions rules can set; the defaults cover the shipped rules' classes. */
+    retentionClasses: z.record(z.string(), duration).default({
+      qa: "90d",
+      standard: "1y",
+      long: "3y",
+      compliance: "7y",
+    }),
     deleteFromArchive: z.boolean().default(false),
     loopInterval: duration.default("15m"),
     copyTimeout: duration.default("10m"),
@@ -331,20 +343,36 @@ export interface LoadedConfig {
   source: string;
 }
 
+/** The installed box's config, read when no other is given and it exists. */
+export const SYSTEM_CONFIG = "/etc/selrec/selrec.yaml";
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Finds and loads the config: `file` (from --config), else `$SELREC_CONFIG`, else
- * `./selrec.yaml` if present, else built-in defaults.
+ * Finds and loads the config, first found wins: `file` (from --config), else
+ * `$SELREC_CONFIG`, else `./selrec.yaml` if present, else `systemConfig`
+ * (/etc/selrec/selrec.yaml) if present, else built-in defaults.
  */
 export async function loadConfig(
   file: string | undefined,
   env: Record<string, string | undefined>,
+  systemConfig = SYSTEM_CONFIG,
 ): Promise<LoadedConfig> {
   let path = file ?? env.SELREC_CONFIG;
   if (!path) {
-    try {
-      await Deno.stat("selrec.yaml");
-      path = "selrec.yaml";
-    } catch {
+    path = (await exists("selrec.yaml"))
+      ? "selrec.yaml"
+      : (await exists(systemConfig))
+      ? systemConfig
+      : undefined;
+    if (!path) {
       return { config: resolveConfig({}, env, "built-in defaults"), source: "built-in defaults" };
     }
   }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ConfigError, parseConfigYaml, redactConfig, resolveConfig } from "./config.ts";
+import { join } from "node:path";
+import { ConfigError, loadConfig, parseConfigYaml, redactConfig, resolveConfig } from "./config.ts";
 
 Deno.test("resolveConfig() gives the embedded defaults with no file", () => {
   const c = resolveConfig({}, {}, "built-in defaults");
@@ -122,4 +123,31 @@ Deno.test("resolveConfig() checks the RTP source policy and its media networks",
   assert.match(problems({ rtp: { mediaNetworks: ["10.0.0.0/33"] } }), /rtp\.mediaNetworks\.0/);
   assert.match(problems({ rtp: { sourcePolicy: "networks" } }), /rtp\.mediaNetworks: .*CIDR/);
   assert.match(problems({ sip: { maxStreamsPerSession: 0 } }), /sip\.maxStreamsPerSession/);
+});
+
+Deno.test("loadConfig() order: --config, $SELREC_CONFIG, ./selrec.yaml, the system config, defaults", async () => {
+  const dir = await Deno.makeTempDir();
+  const cwd = Deno.cwd();
+  try {
+    const write = async (name: string, dataDir: string) => {
+      await Deno.writeTextFile(join(dir, name), `dataDir: ${dataDir}\n`);
+      return join(dir, name);
+    };
+    const system = await write("system.yaml", "/from/system");
+    const env = await write("env.yaml", "/from/env");
+    const flag = await write("flag.yaml", "/from/flag");
+    Deno.chdir(dir);
+    const dataDir = async (file: string | undefined, e: Record<string, string>, sys: string) =>
+      (await loadConfig(file, e, sys)).config.dataDir;
+    assert.equal(await dataDir(undefined, {}, join(dir, "absent.yaml")), "./data");
+    assert.equal(await dataDir(undefined, {}, system), "/from/system");
+    await write("selrec.yaml", "/from/cwd");
+    assert.equal(await dataDir(undefined, {}, system), "/from/cwd");
+    assert.equal(await dataDir(undefined, { SELREC_CONFIG: env }, system), "/from/env");
+    assert.equal(await dataDir(flag, { SELREC_CONFIG: env }, system), "/from/flag");
+    assert.equal((await loadConfig(undefined, {}, system)).source, "selrec.yaml");
+  } finally {
+    Deno.chdir(cwd);
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -3,7 +3,7 @@ import { ConfigError, parseConfigYaml, redactConfig, resolveConfig } from "../co
 import { VERSION } from "../version.ts";
 import { stringify } from "yaml";
 import type { Command } from "./command.ts";
-import { configFor, storeFor } from "./context.ts";
+import { configFor, createStoreFor } from "./context.ts";
 import { appliedMigrations } from "../store/db.ts";
 
 export const versionCommand: Command = {
@@ -29,7 +29,7 @@ export const migrateCommand: Command = {
   async run(args, io) {
     const loaded = await configFor(args, io);
     if (!loaded) return 2;
-    await using store = await storeFor(loaded);
+    await using store = await createStoreFor(loaded);
     const rows = await appliedMigrations(store.db);
     io.stdout(
       args.values.json

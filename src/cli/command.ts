@@ -11,6 +11,11 @@ export interface CliIO {
   readStdin(): Promise<string>;
   env: Record<string, string | undefined>;
   isTty: boolean;
+  /**
+   * Run before a command: returns an exit code when the command ran elsewhere (re-run as
+   * the service user) or must not run, null to run it here. main.ts supplies it.
+   */
+  beforeRun?(cmd: Command, args: CliArgs, io: CliIO): Promise<number | null>;
 }
 
 /** Parsed values and positionals of one command invocation. */
@@ -37,6 +42,14 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/** Raised to end a command with `code`, printing `message` on stderr (no usage). */
+export class CliExit extends Error {
+  override name = "CliExit";
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
 /** Options every command accepts. */
 export const COMMON_OPTIONS: ParseArgsOptionsConfig = {
   help: { type: "boolean", short: "h" },
@@ -55,7 +68,8 @@ function usageOf(cmd: Command): string {
     "",
     "Options:",
     ...opts,
-    "  --config FILE, -c FILE   config file (else $SELREC_CONFIG, else ./selrec.yaml, else defaults)",
+    "  --config FILE, -c FILE   config file (else $SELREC_CONFIG, else ./selrec.yaml,",
+    "                           else /etc/selrec/selrec.yaml, else built-in defaults)",
     "  --help, -h               show this help",
   ].join("\n");
 }
@@ -117,8 +131,14 @@ export async function runCli(commands: Command[], argv: string[], io: CliIO): Pr
     return 0;
   }
   try {
+    const elsewhere = io.beforeRun ? await io.beforeRun(cmd, args, io) : null;
+    if (elsewhere !== null) return elsewhere;
     return await cmd.run(args, io);
   } catch (err) {
+    if (err instanceof CliExit) {
+      io.stderr(err.message + "\n");
+      return err.code;
+    }
     if (err instanceof UsageError) {
       io.stderr(`selrec ${cmd.path.join(" ")}: ${err.message}\n\n${usageOf(cmd)}\n`);
       return 2;

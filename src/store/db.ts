@@ -43,10 +43,15 @@ export function openStore(path: string, options: { readOnly?: boolean } = {}): S
   return { db, raw, path, close, [Symbol.asyncDispose]: close };
 }
 
+/** The database file of a data directory. */
+export function databasePath(dataDir: string): string {
+  return join(dataDir, "selrec.db");
+}
+
 /** Opens (creating the directory) and migrates `selrec.db` in the data directory. */
 export async function openDataStore(dataDir: string): Promise<Store> {
   await Deno.mkdir(dataDir, { recursive: true });
-  const store = openStore(join(dataDir, "selrec.db"));
+  const store = openStore(databasePath(dataDir));
   try {
     await migrate(store.db);
     return store;

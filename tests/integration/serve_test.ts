@@ -81,6 +81,10 @@ Deno.test("CLI: config check exits 2 naming every bad field of the file", async 
 Deno.test("CLI: user add, list, passwd and disable work against the data dir", async () => {
   const dir = await Deno.makeTempDir();
   const env = { SELREC_DATA_DIR: dir };
+  const before = await cli(["user", "list"], env);
+  assert.equal(before.code, 2, "no database yet: only serve and migrate create one");
+  assert.match(before.stderr, /no database at .*selrec\.db .*is this the right config\?/);
+  assert.equal((await cli(["migrate"], env)).code, 0);
   const add = await cli(
     ["user", "add", "sue", "--role", "supervisor", "--partitions", "sales,emea", "--json"],
     env,

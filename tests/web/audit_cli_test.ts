@@ -159,6 +159,7 @@ Deno.test({
       }
     };
     try {
+      assert.equal((await selrec(dir, ["migrate"])).code, 0, "only migrate creates the database");
       for (const c of CASES) {
         await t.step(c.name, async () => {
           const before = lastSeq();
