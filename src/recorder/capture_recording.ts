@@ -6,6 +6,7 @@
  */
 import { UdpCapture } from "../rtp/udp_capture.ts";
 import { sourceFilter } from "../rtp/source_policy.ts";
+import { applySrtp, closeSrtp, srtpReport, type StreamSrtp } from "./capture_srtp.ts";
 import { StreamReceiver } from "./stream_receiver.ts";
 import type { OpusDecodeFn, PayloadCodec } from "./stream_receiver.ts";
 import { Timeline } from "./timeline.ts";
@@ -30,6 +31,8 @@ export interface CaptureRecording {
   journal: SpillJournal;
   closed: boolean;
   mediaSeen: Set<string>;
+  /** SRTP receivers of the streams that are SRTP. */
+  srtp: StreamSrtp;
 }
 
 /** Per-stream socket counters that outlive the sockets. */
@@ -72,6 +75,7 @@ export function newCaptureRecording(o: NewRecordingOptions): CaptureRecording {
     }),
     closed: false,
     mediaSeen: new Set(),
+    srtp: new Map(),
   };
 }
 
@@ -96,6 +100,7 @@ export async function bindStreams(
 ): Promise<number[]> {
   const ports: number[] = [];
   for (const s of streams) {
+    applySrtp(rec.srtp, s);
     const codecs = new Map<number, PayloadCodec>(s.codecs);
     const spec = JSON.stringify(s.sources ?? null);
     const sources = s.sources ? sourceFilter(s.sources) : null;
@@ -124,12 +129,18 @@ export async function bindStreams(
         sources,
         // The packet path: no allocation, never throws (StreamReceiver counts and drops).
         onRtp: (bytes, arrivalMs) => {
-          rx.receive(bytes, arrivalMs);
+          // SRTP: authenticated and decrypted in place, or dropped and counted.
+          const srtp = rec.srtp.get(rx.key)?.rx;
+          const n = srtp ? srtp.rtp(bytes, arrivalMs) : bytes.length;
+          if (n < 0) return;
+          rx.receive(n === bytes.length ? bytes : bytes.subarray(0, n), arrivalMs);
           if (!rec.mediaSeen.has(rx.key)) {
             rec.mediaSeen.add(rx.key);
             o.onFirstPacket(rec.id, rx.key);
           }
         },
+        // SRTCP is authenticated too (a forged report is counted, never trusted).
+        onRtcp: (bytes, arrivalMs) => void rec.srtp.get(rx.key)?.rx.rtcp(bytes, arrivalMs),
       });
     } catch (err) {
       throw new Error(
@@ -165,6 +176,7 @@ export function retireCapture(rec: CaptureRecording, key: string, capture: UdpCa
 export function closeSockets(rec: CaptureRecording): void {
   for (const [key, c] of rec.captures) retireCapture(rec, key, c);
   rec.captures.clear();
+  closeSrtp(rec.srtp);
 }
 
 /** Closed plus live counters of one stream's sockets. */
@@ -188,6 +200,7 @@ export function captureReport(rec: CaptureRecording): CaptureReport {
       foreignPackets: c.foreign,
       rtcpPackets: c.rtcpPackets,
       oversizePackets: c.oversize,
+      ...srtpReport(rec.srtp, k),
     };
   }
   return {

@@ -6,6 +6,7 @@
 import type { PayloadCodec, StreamReport } from "./stream_receiver.ts";
 import type { GapSpan, PauseSpan, TimelineStats } from "./timeline.ts";
 import type { SourceSpec } from "../rtp/source_policy.ts";
+import type { SrtpProfileName } from "../rtp/srtp_ffi.ts";
 
 /** One negotiated stream to capture. */
 export interface CaptureStream {
@@ -16,6 +17,11 @@ export interface CaptureStream {
   codecs: [number, PayloadCodec][];
   /** Who may send to it (rtp.sourcePolicy); absent: anyone, latched to the first. */
   sources?: SourceSpec;
+  /**
+   * SRTP (SDES): the SRC's master key || salt, for the capture worker only (wiped there
+   * once libsrtp has it); `generation` changes with every new key. Absent: plain RTP.
+   */
+  srtp?: { suite: SrtpProfileName; keySalt: Uint8Array; generation: number };
 }
 
 /** File settings an encoder needs for one recording. */

@@ -26,6 +26,8 @@ export function captureStreams(
       signalling: session.signallingAddress ?? null,
       networks: rtp.mediaNetworks,
     },
+    ...(s.srtp &&
+      { srtp: { suite: s.srtp.suite, keySalt: s.srtp.keySalt(), generation: s.srtp.generation } }),
   }));
 }
 

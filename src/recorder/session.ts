@@ -3,6 +3,8 @@
  * was signalled (SIPREC, a plain RTP fork with X-headers, or the call API).
  */
 
+import type { SrtpKeys } from "../sip/sdp_crypto.ts";
+
 /** One negotiated media stream. */
 export interface SessionStream {
   /** SDP a=label (RFC 4574), or the m-line index when absent. */
@@ -13,6 +15,8 @@ export interface SessionStream {
   codecs: { pt: number; name: "PCMU" | "PCMA" | "opus" | "telephone-event"; clockRate: number }[];
   /** Where the offer said the stream's RTP and RTCP come from (absent: not signalled). */
   remote?: { address: string; port: number; rtcpAddress: string; rtcpPort: number };
+  /** SRTP: the SRC's SDES key (prints as its suite only); absent or null: plain RTP. */
+  srtp?: SrtpKeys | null;
 }
 
 /** A participant from RFC 7865 metadata (or headers). */

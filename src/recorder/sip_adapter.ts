@@ -37,6 +37,7 @@ function streamOf(s: StreamInfo): SessionStream {
       rtcpAddress: s.remoteRtcpAddr,
       rtcpPort: s.remoteRtcpPort,
     },
+    srtp: s.srtp,
   };
 }
 

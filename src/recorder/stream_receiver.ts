@@ -30,6 +30,10 @@ export interface StreamReport extends StreamStatsSnapshot {
   foreignPackets?: number;
   rtcpPackets?: number;
   oversizePackets?: number;
+  /** SRTP streams: suite, packets failing authentication, packets refused as replays. */
+  srtpSuite?: string;
+  srtpAuthFailures?: number;
+  srtpReplays?: number;
   /** Timeline channel the stream was mixed to. */
   channel?: number;
   unknownPayload: number;
