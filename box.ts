@@ -73,6 +73,7 @@ async function buildBox(config: Config, store: Store, options: BoxOptions): Prom
     log,
     rules: config.rules,
     recordAll: config.recorder.recordAll,
+    retentionClasses: Object.keys(config.storage.retentionClasses),
   });
   const engine = await MediaEngine.start({
     listen: config.rtp.listen,
