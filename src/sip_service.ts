@@ -11,8 +11,6 @@ import { SiprecServer } from "./sip/srs.ts";
 import { PortPool } from "./rtp/port_pool.ts";
 import { counter, type Metrics } from "./metrics.ts";
 import { openFileLimit, sipTcpLimits } from "./sip_limits.ts";
-import { AddressFilter } from "./sip/admission.ts";
-import { openSipTls, type SipTls, tlsMetrics } from "./sip_tls.ts";
 import {
   connectRecorder,
   offerInfo,
@@ -57,26 +55,15 @@ export function sipService(deps: SipServiceDeps) {
   const cfg = { sip: deps.sip, rtp: deps.rtp };
   const pool = new PortPool({ min: cfg.rtp.ports.min, max: cfg.rtp.ports.max });
   let server: SiprecServer | null = null;
-  let tls: SipTls | null = null;
   const service: Service & { server(): SiprecServer | null } = {
     name: "sip",
-    async start() {
+    start() {
       const host = cfg.sip.advertisedAddress ?? defaultAdvertisedAddress(cfg.sip.listen);
-      if (cfg.sip.tls) {
-        const allow = new AddressFilter(cfg.sip.allowFrom);
-        tls = await openSipTls(cfg.sip.tls, {
-          hostname: cfg.sip.listen,
-          admit: (h) => allow.allows(h),
-          limits: sipTcpLimits(cfg.sip.tcp, openFileLimit()),
-        }, log.child({ component: "sip" }));
-      }
       server = SiprecServer.create({
         host,
         bindHost: cfg.sip.listen,
         udpPort: cfg.sip.port,
         tcpPort: cfg.sip.port,
-        tlsListener: tls?.listener,
-        tlsRequired: cfg.sip.tls?.required ?? false,
         ports: {
           // No bind probe here: the capture worker's bind in `prepare` is the check, and
           // a port it cannot bind answers 503 (a probe that binds and closes races it).
@@ -98,6 +85,8 @@ export function sipService(deps: SipServiceDeps) {
         allowFrom: cfg.sip.allowFrom,
         invitesPerSecondPerSource: cfg.sip.invitesPerSecondPerSource,
         inviteBurstPerSource: cfg.sip.inviteBurstPerSource,
+        sessionExpires: cfg.sip.sessionExpires,
+        minSE: cfg.sip.minSE,
         tcp: sipTcpLimits(cfg.sip.tcp, openFileLimit(), log.child({ component: "sip" })),
         log: log.child({ component: "sip" }),
         admit: () => {
@@ -125,6 +114,8 @@ export function sipService(deps: SipServiceDeps) {
         recorder,
         log.child({ component: "recorder" }),
       );
+      // Media stopped (rtp.inactivitySeconds): BYE, and the session ends as media-timeout.
+      recorder.onHangup((key, reason) => server?.hangup(key, reason));
       metrics.register(() => {
         const st = server!.stats();
         return [
@@ -181,18 +172,16 @@ export function sipService(deps: SipServiceDeps) {
       log.info("SIP listening", {
         udp: server.udpPort,
         tcp: server.tcpPort,
-        tls: server.tlsPort,
         advertised: host,
         rtpPorts: `${cfg.rtp.ports.min}-${cfg.rtp.ports.max}`,
       });
-      if (tls) metrics.register(() => tlsMetrics(server!.stats()));
+      return Promise.resolve();
     },
     drain() {
       server?.drain();
       return Promise.resolve();
     },
     async stop() {
-      tls?.close();
       await server?.close();
     },
     server: () => server,

@@ -39,6 +39,8 @@ export const recordingsListCommand: Command = {
         r.flag_one_way ? "one-way" : "",
         r.flag_paused ? "paused" : "",
         r.flag_foreign_media ? "foreign-media" : "",
+        r.flag_session_expired ? "session-expired" : "",
+        r.flag_media_timeout ? "media-timeout" : "",
       ].filter(Boolean).join(","),
     }));
     if (args.values.json) io.stdout(JSON.stringify(rows) + "\n");
@@ -108,7 +110,7 @@ export const recordingsShowCommand: Command = {
       `  rule       ${rec.rule_id ?? "-"}   mode ${rec.mode ?? "-"}   partitions ${
         out.partitions || "-"
       }`,
-      `  flags      interrupted=${rec.flag_interrupted} no-media=${rec.flag_no_media} one-way=${rec.flag_one_way} paused=${rec.flag_paused} gaps=${rec.flag_gaps} foreign-media=${rec.flag_foreign_media}`,
+      `  flags      interrupted=${rec.flag_interrupted} no-media=${rec.flag_no_media} one-way=${rec.flag_one_way} paused=${rec.flag_paused} gaps=${rec.flag_gaps} foreign-media=${rec.flag_foreign_media} session-expired=${rec.flag_session_expired} media-timeout=${rec.flag_media_timeout}`,
       "participants:",
       ...participants.map((p) =>
         `  ${p.role.padEnd(8)} ch${p.channel ?? "-"} ${p.aor ?? ""} ${p.name ?? ""}`

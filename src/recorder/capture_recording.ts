@@ -33,6 +33,12 @@ export interface CaptureRecording {
   mediaSeen: Set<string>;
   /** SRTP receivers of the streams that are SRTP. */
   srtp: StreamSrtp;
+  /** Arrival time of the newest RTP or RTCP packet of any stream; 0 before the first. */
+  lastActivity: number;
+  /** Paused (agent, API or SRC `a=inactive`): silence is expected, not inactivity. */
+  paused: boolean;
+  /** `idle` was reported; cleared when media comes back. */
+  idleReported: boolean;
 }
 
 /** Per-stream socket counters that outlive the sockets. */
@@ -76,6 +82,9 @@ export function newCaptureRecording(o: NewRecordingOptions): CaptureRecording {
     closed: false,
     mediaSeen: new Set(),
     srtp: new Map(),
+    lastActivity: 0,
+    paused: false,
+    idleReported: false,
   };
 }
 
@@ -134,13 +143,18 @@ export async function bindStreams(
           const n = srtp ? srtp.rtp(bytes, arrivalMs) : bytes.length;
           if (n < 0) return;
           rx.receive(n === bytes.length ? bytes : bytes.subarray(0, n), arrivalMs);
+          rec.lastActivity = arrivalMs;
           if (!rec.mediaSeen.has(rx.key)) {
             rec.mediaSeen.add(rx.key);
             o.onFirstPacket(rec.id, rx.key);
           }
         },
-        // SRTCP is authenticated too (a forged report is counted, never trusted).
-        onRtcp: (bytes, arrivalMs) => void rec.srtp.get(rx.key)?.rx.rtcp(bytes, arrivalMs),
+        // RTCP alone keeps a call alive too (a one-way or silence-suppressed leg).
+        // SRTCP is authenticated first (a forged report is counted, never trusted).
+        onRtcp: (bytes, arrivalMs) => {
+          if ((rec.srtp.get(rx.key)?.rx.rtcp(bytes, arrivalMs) ?? 0) < 0) return;
+          if (rec.lastActivity !== 0) rec.lastActivity = arrivalMs;
+        },
       });
     } catch (err) {
       throw new Error(

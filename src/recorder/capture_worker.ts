@@ -39,6 +39,8 @@ class CaptureState {
   #post: (msg: FromCapture) => void;
   #listen = "0.0.0.0";
   #depthMs = 100;
+  /** Started media silent this long is reported `idle` (0: never). */
+  #inactivityMs = 0;
   #encoders: MessagePort[] = [];
   /** Recordings capturing now. */
   #recs = new Map<string, CaptureRecording>();
@@ -85,6 +87,7 @@ class CaptureState {
   onInit(msg: Msg<"init">): void {
     this.#listen = msg.listen;
     this.#depthMs = msg.depthMs;
+    this.#inactivityMs = msg.inactivityMs ?? 0;
     this.#encoders = msg.encoders;
     this.#spills = this.#encoders.map(() => 0);
     this.#journalErrors = this.#encoders.map(() => 0);
@@ -135,11 +138,19 @@ class CaptureState {
   }
 
   onPause(msg: Msg<"pause">): void {
-    this.#recs.get(msg.rec)?.timeline.pause(clock());
+    const rec = this.#recs.get(msg.rec);
+    if (!rec) return;
+    rec.timeline.pause(clock());
+    rec.paused = true;
   }
 
   onResume(msg: Msg<"resume">): void {
-    this.#recs.get(msg.rec)?.timeline.resume(clock());
+    const rec = this.#recs.get(msg.rec);
+    if (!rec) return;
+    rec.timeline.resume(clock());
+    rec.paused = false;
+    // The inactivity clock starts again at the resume: a pause is not silence.
+    if (rec.lastActivity !== 0) rec.lastActivity = Math.max(rec.lastActivity, clock());
   }
 
   /** Lingers, drains the sockets, flushes the last batch and reports the recording. */
@@ -182,9 +193,26 @@ class CaptureState {
     this.#untrackWhenDone(rec);
   }
 
-  /** Every TICK_MS: one batch per open recording. */
+  /** Every TICK_MS: one batch per open recording, and the inactivity check. */
   onTick(): void {
-    for (const rec of this.#recs.values()) this.#flush(rec, false);
+    const now = clock();
+    for (const rec of this.#recs.values()) {
+      this.#flush(rec, false);
+      this.#checkIdle(rec, now);
+    }
+  }
+
+  /** Started, unpaused media with no RTP or RTCP for `inactivityMs`: report it once. */
+  #checkIdle(rec: CaptureRecording, now: number): void {
+    if (this.#inactivityMs <= 0 || rec.lastActivity === 0 || rec.paused) return;
+    const silentMs = now - rec.lastActivity;
+    if (silentMs < this.#inactivityMs) {
+      rec.idleReported = false;
+      return;
+    }
+    if (rec.idleReported) return;
+    rec.idleReported = true;
+    this.#post({ t: "idle", rec: rec.id, silentMs });
   }
 
   /** Every STATS_MS: live reports and the encoders' backlog. */

@@ -67,6 +67,8 @@ export async function finishClosed(
       oneWay: streams.length >= 2 && withMedia.length > 0 && channelsWithMedia.size === 1,
       interrupted,
       foreignMedia: streams.some(([, s]) => (s.foreignPackets ?? 0) > 0),
+      sessionExpired: reason === "session-expired",
+      mediaTimeout: reason === "media-timeout",
     },
   };
 }

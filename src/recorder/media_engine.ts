@@ -50,6 +50,8 @@ export interface MediaEngineOptions {
   encoders: number;
   /** Bytes all files together may hold in memory while the disk refuses writes. */
   writeBufferBytes?: number;
+  /** `rtp.inactivitySeconds` in ms: started media silent this long → `onIdle`. */
+  inactivityMs?: number;
 }
 
 /** Per-recording options of {@link MediaEngine.open}. */
@@ -80,6 +82,8 @@ export class MediaEngine implements AsyncDisposable {
   #encoderPriority = "unknown";
   /** Called once per stream when its first packet arrives. */
   onMedia: (rec: string, key: string) => void = () => {};
+  /** Set by the recorder: media of `rec` stopped (`inactivityMs` without RTP or RTCP). */
+  onIdle: (rec: string, silentMs: number) => void = () => {};
   /** Called when an encoder fails a file mid-recording (disk full, I/O error). */
   onFileError: (rec: string, error: string, code?: string) => void = () => {};
   /** Called with every backlog report of the capture worker (about every 5 s). */
@@ -143,7 +147,13 @@ export class MediaEngine implements AsyncDisposable {
     }
     const engine = new MediaEngine(capture, encoders);
     engine.#post(
-      { t: "init", listen: options.listen, depthMs: options.depthMs, encoders: ports },
+      {
+        t: "init",
+        listen: options.listen,
+        depthMs: options.depthMs,
+        encoders: ports,
+        inactivityMs: options.inactivityMs,
+      },
       ports,
     );
     const started = await Promise.all(ready);
@@ -183,6 +193,9 @@ export class MediaEngine implements AsyncDisposable {
         return;
       case "media":
         this.onMedia(msg.rec, msg.key);
+        return;
+      case "idle":
+        this.onIdle(msg.rec, msg.silentMs);
         return;
       case "stats":
         for (const r of msg.reports) this.#live.set(r.rec, r);

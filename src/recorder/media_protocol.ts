@@ -54,7 +54,14 @@ export interface BacklogOptions {
 
 /** main → capture. */
 export type ToCapture =
-  | { t: "init"; listen: string; depthMs: number; encoders: MessagePort[] }
+  | {
+    t: "init";
+    listen: string;
+    depthMs: number;
+    encoders: MessagePort[];
+    /** No RTP/RTCP on any stream this long, after the first packet: report `idle`. */
+    inactivityMs?: number;
+  }
   | {
     t: "open";
     rec: string;
@@ -103,6 +110,8 @@ export type FromCapture =
   | { t: "opened"; rec: string; ports: number[] }
   | { t: "open-failed"; rec: string; error: string }
   | { t: "media"; rec: string; key: string }
+  /** Media had started and nothing (RTP or RTCP) came for `silentMs`; sent once. */
+  | { t: "idle"; rec: string; silentMs: number }
   | { t: "closed"; report: CaptureReport }
   | { t: "stats"; reports: CaptureReport[]; backlog: EncoderBacklog[] };
 

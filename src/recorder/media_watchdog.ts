@@ -2,6 +2,9 @@
  * The no-media watchdog: `rtp.noMediaSeconds` after a recording's ports open, a call
  * whose streams have sent no packet is warned about once (and shown as `noMedia` in the
  * active-calls view, counted in `/metrics`); the flag clears when media arrives.
+ * Media that started and then stopped (`rtp.inactivitySeconds` without RTP or RTCP on
+ * any stream, reported by the capture worker) ends the call: its hangup listeners (the
+ * SIP side) send BYE and end the session as `media-timeout`.
  */
 import type { Logger } from "../log.ts";
 import type { Active, ActiveCalls } from "./active_calls.ts";
@@ -21,6 +24,7 @@ export interface MediaWatchdogDeps {
 /** Watches each recording for its first RTP packet. */
 export class MediaWatchdog {
   #deps: MediaWatchdogDeps;
+  #hangups = new Set<(key: string, reason: "media-timeout") => void>();
 
   constructor(deps: MediaWatchdogDeps) {
     this.#deps = deps;
@@ -48,6 +52,23 @@ export class MediaWatchdog {
     if (!a.noMedia) return;
     a.noMedia = false;
     this.#deps.log.info("media arrived", { call: a.callId, recording: rec });
+  }
+
+  /** Adds a listener asked to end a session whose media stopped. */
+  onHangup(listener: (key: string, reason: "media-timeout") => void): void {
+    this.#hangups.add(listener);
+  }
+
+  /** Media of recording `rec` stopped for `silentMs` (not paused): end the call. */
+  mediaIdle(rec: string, silentMs: number): void {
+    const a = this.#deps.calls.byRecording(rec);
+    if (!a || a.closing || a.pausedAt) return;
+    this.#deps.log.warn("media stopped: ending the call (rtp.inactivitySeconds)", {
+      call: a.callId,
+      recording: rec,
+      silentMs: Math.round(silentMs),
+    });
+    for (const hangup of this.#hangups) hangup(a.session.key, "media-timeout");
   }
 
   #check(a: Active): void {

@@ -79,5 +79,6 @@ export function wireRecorder(deps: RecorderDeps, spoolId: () => number): Recorde
   };
   engine.onBacklog = (backlog) => alarms.onBacklog(backlog);
   engine.onMedia = (rec) => watchdog.mediaArrived(rec);
+  engine.onIdle = (rec, silentMs) => watchdog.mediaIdle(rec, silentMs);
   return { timers, spoolDir, counts, calls, pauses, watchdog, begin, finish };
 }

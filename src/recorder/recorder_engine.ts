@@ -11,6 +11,8 @@ import type { CaptureStream, EncoderBacklog, FileSpec } from "./media_protocol.t
 export interface RecorderEngine {
   /** Set by the recorder: the first packet of a stream of `rec` arrived. */
   onMedia: (rec: string, key: string) => void;
+  /** Set by the recorder: media of `rec` started and then stopped (`rtp.inactivitySeconds`). */
+  onIdle: (rec: string, silentMs: number) => void;
   /** Set by the recorder: an encoder failed the file of `rec` mid-recording. */
   onFileError: (rec: string, error: string, code?: string) => void;
   /** Set by the recorder: a backlog report (about every 5 s). */

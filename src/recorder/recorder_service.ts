@@ -19,7 +19,7 @@ import { type ActiveCalls, newActive } from "./active_calls.ts";
 import { captureStreams } from "./media_spec.ts";
 import type { PauseControl } from "./pause_control.ts";
 import type { RecorderEngine } from "./recorder_engine.ts";
-import { type RecorderDeps, wireRecorder } from "./recorder_deps.ts";
+import { type RecorderDeps, type RecorderParts, wireRecorder } from "./recorder_deps.ts";
 import { drainCalls, logEngineStats } from "./recorder_drain.ts";
 import type { RecordingFinish } from "./recording_finish.ts";
 import type { RecordingStart } from "./recording_start.ts";
@@ -44,6 +44,7 @@ export class RecorderService implements Service, CallControl {
   #pauses: PauseControl;
   #begin: RecordingStart;
   #finish: RecordingFinish;
+  #watchdog: RecorderParts["watchdog"];
 
   constructor(deps: RecorderDeps) {
     this.#deps = deps;
@@ -57,6 +58,7 @@ export class RecorderService implements Service, CallControl {
     this.#pauses = parts.pauses;
     this.#begin = parts.begin;
     this.#finish = parts.finish;
+    this.#watchdog = parts.watchdog;
   }
 
   async start(): Promise<void> {
@@ -85,6 +87,14 @@ export class RecorderService implements Service, CallControl {
       load: this.#engine.encoderLoad(),
       backlog: this.#engine.backlog(),
     });
+  }
+
+  /**
+   * Adds a listener asked to end a session from our side (its media stopped for
+   * `rtp.inactivitySeconds`): the SIP side sends BYE and reports the end.
+   */
+  onHangup(listener: (key: string, reason: "media-timeout") => void): void {
+    this.#watchdog.onHangup(listener);
   }
 
   /** Sessions in progress. */

@@ -92,6 +92,7 @@ export interface FakeRecording {
 /** Media engine fake: no workers, sockets or files; remembers every call made to it. */
 export class FakeEngine implements RecorderEngine {
   onMedia: (rec: string, key: string) => void = () => {};
+  onIdle: (rec: string, silentMs: number) => void = () => {};
   onFileError: (rec: string, error: string, code?: string) => void = () => {};
   onBacklog: (backlog: EncoderBacklog[]) => void = () => {};
   readonly backend = "fake";

@@ -10,7 +10,7 @@ import type { Logger } from "../log.ts";
 /** What the SIP side calls on the recorder: the decision and the session events. */
 export type SessionRecorder = Pick<
   RecorderService,
-  "decide" | "started" | "updated" | "srcPaused" | "srcResumed" | "ended"
+  "decide" | "started" | "updated" | "srcPaused" | "srcResumed" | "ended" | "onHangup"
 >;
 
 const CODEC_NAMES: Record<string, SessionStream["codecs"][number]["name"]> = {

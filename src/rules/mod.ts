@@ -18,7 +18,6 @@ export {
 export {
   buildRuleSet,
   formatRuleError,
-  type LoadOptions,
   type LoadResult,
   loadRules,
   parseRuleFile,

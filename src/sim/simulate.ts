@@ -12,12 +12,7 @@ import { callProfile } from "./call_profile.ts";
 import type { LatenessSummary } from "./lateness.ts";
 import { seededRandom } from "./rng.ts";
 import { PACKET_MS, RtpPacer } from "./rtp_pacer.ts";
-import {
-  type HostPort,
-  openSipChannel,
-  type SimTransport,
-  type TlsClientOptions,
-} from "./sip_channel.ts";
+import { type HostPort, openSipChannel } from "./sip_channel.ts";
 import { SipClient, type SipClientStats } from "./sip_client.ts";
 
 /** Inputs of {@link runSimulation}. */
@@ -29,9 +24,7 @@ export interface SimulationOptions extends CallEvents {
   rate: number;
   /** Media seconds per call. */
   duration: number;
-  transport?: SimTransport;
-  /** For `transport: "tls"`: the CA to trust and an optional client certificate. */
-  tls?: TlsClientOptions;
+  transport?: "udp" | "tcp";
   seed?: number;
   /** 440 Hz customer / 880 Hz agent instead of speech. */
   tones?: boolean;
@@ -52,7 +45,7 @@ export interface SimulationOptions extends CallEvents {
 /** The run report (`selrec simulate --json` prints it). */
 export interface SimulationReport {
   target: string;
-  transport: SimTransport;
+  transport: "udp" | "tcp";
   callsRequested: number;
   rate: number;
   durationS: number;
@@ -153,7 +146,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
   const byes = new Map<string, () => void>();
   const client: SipClient = new SipClient({
     send: (bytes) => channel.send(bytes),
-    reliable: transport !== "udp",
+    reliable: transport === "tcp",
     timers: realTimers,
     onRequest(req) {
       if (req.method === "OPTIONS") return 200;
@@ -165,7 +158,6 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
   });
   const channel = await openSipChannel({
     transport,
-    tls: o.tls,
     target,
     localHost,
     onMessage: (bytes) => client.receive(bytes),
@@ -224,7 +216,7 @@ function summarize(
   r: {
     seed: number;
     law: Law;
-    transport: SimTransport;
+    transport: "udp" | "tcp";
     startedAt: string;
     t0: number;
     calls: CallReport[];

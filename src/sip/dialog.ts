@@ -94,6 +94,19 @@ export class Dialog {
 
   /** A BYE from us (§15.1.1): Route from the route set, Request-URI the remote target. */
   buildBye(via: string, contact: string): SipRequest {
+    return this.buildRequest("BYE", via, contact);
+  }
+
+  /**
+   * A request of ours inside the dialog (§12.2.1.1): a new local CSeq, Route from the
+   * route set, Request-URI the remote target (BYE, and UPDATE refreshes of RFC 4028).
+   */
+  buildRequest(
+    method: string,
+    via: string,
+    contact: string,
+    extra: [string, string][] = [],
+  ): SipRequest {
     this.localCSeq = Math.max(this.localCSeq, 1) + 1;
     const headers = new SipHeaders([
       ["Via", via],
@@ -101,12 +114,13 @@ export class Dialog {
       ["From", `${this.localParty};tag=${this.localTag}`],
       ["To", this.remoteParty],
       ["Call-ID", this.callId],
-      ["CSeq", `${this.localCSeq} BYE`],
+      ["CSeq", `${this.localCSeq} ${method}`],
       ["Contact", contact],
+      ...extra,
     ]);
     // UAS route set is the Record-Route list in order (§12.1.1).
     for (const r of this.routeSet) headers.append("Route", r);
-    return { kind: "request", method: "BYE", uri: this.remoteTarget, headers, body: "" };
+    return { kind: "request", method, uri: this.remoteTarget, headers, body: "" };
   }
 }
 

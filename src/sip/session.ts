@@ -89,8 +89,19 @@ export interface RecordingSession extends SessionBase {
   paused: boolean;
 }
 
-/** Why a session ended. `cancel`/`error` may end an offer that never started. */
-export type EndReason = "bye" | "cancel" | "timeout" | "error" | "shutdown";
+/**
+ * Why a session ended. `cancel`/`error` may end an offer that never started;
+ * `session-expired`: no RFC 4028 refresh in time; `media-timeout`: the recorder asked
+ * (no RTP/RTCP for `rtp.inactivitySeconds`). We sent BYE for both.
+ */
+export type EndReason =
+  | "bye"
+  | "cancel"
+  | "timeout"
+  | "error"
+  | "shutdown"
+  | "session-expired"
+  | "media-timeout";
 
 /** What changed in a `session-updated` event (labels). */
 export interface SessionChanges {

@@ -28,6 +28,7 @@ import {
   type TransactionEnd,
 } from "./transaction.ts";
 import { SessionTable } from "./srs_sessions.ts";
+import { type ClientTransactionEnd, NonInviteClientTransaction } from "./client_transaction.ts";
 
 /** Result of the `admit` hook. */
 export type Admission = { ok: true } | {
@@ -73,6 +74,10 @@ export interface SiprecOptions {
   invitesPerSecondPerSource?: number;
   /** How many new INVITEs a source may send at once after a quiet spell. */
   inviteBurstPerSource?: number;
+  /** RFC 4028 interval we ask for (`sip.sessionExpires`, seconds; default 1800). */
+  sessionExpires?: number;
+  /** Smallest Session-Expires we accept (`sip.minSE`, seconds; default 90); less → 422. */
+  minSE?: number;
   /** `sip.tls.required`: requests over UDP/TCP get 403 naming the rule. */
   tlsRequired?: boolean;
 }
@@ -83,7 +88,7 @@ export const ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO";
 export const ACCEPT =
   "application/sdp, multipart/mixed, application/rs-metadata+xml, application/rs-metadata";
 /** Option tags we support (RFC 7866 §6.1.1). */
-export const SUPPORTED = "siprec";
+export const SUPPORTED = "siprec, timer";
 
 /** Counters for monitoring. */
 export interface SipStats {
@@ -96,6 +101,10 @@ export interface SipStats {
   refusedSource: number;
   /** New INVITEs answered 503: their source is over its rate. */
   rateLimited: number;
+  /** Requests we sent (BYE, UPDATE refresh), retransmissions included. */
+  requestsSent: number;
+  /** Our requests that got no response before Timer F. */
+  requestTimeouts: number;
   /** Requests refused for their transport: plain SIP under `sip.tls.required`, sips: not over TLS. */
   refusedTransport: number;
 }
@@ -116,6 +125,17 @@ export function transactionKey(req: SipRequest, method = req.method): string {
   return `2543|${ids.callId}|${ids.fromTag}|${seq}|${via.host}:${via.port ?? ""}|${m}`;
 }
 
+/** Client transaction key (§17.1.3): the top Via's branch and the CSeq method. */
+function clientKey(via: string | undefined, method: string): string {
+  let branch = "";
+  try {
+    branch = parseVia(via ?? "").params.get("branch") ?? "";
+  } catch {
+    // no usable Via: matches nothing
+  }
+  return `${branch}|${method.toUpperCase()}`;
+}
+
 /** Socket-free SRS core. */
 export class SiprecCore {
   readonly options: SiprecOptions;
@@ -123,6 +143,7 @@ export class SiprecCore {
   readonly sessions: SessionTable;
   #send: SendFn;
   #txs = new Map<string, ServerTx>();
+  #clientTxs = new Map<string, NonInviteClientTransaction>();
   #stats: SipStats = {
     received: 0,
     malformed: 0,
@@ -131,6 +152,8 @@ export class SiprecCore {
     responsesSent: 0,
     refusedSource: 0,
     rateLimited: 0,
+    requestsSent: 0,
+    requestTimeouts: 0,
     refusedTransport: 0,
   };
   #draining = false;
@@ -212,7 +235,7 @@ export class SiprecCore {
       this.#malformed(bytes, from, error);
       return;
     }
-    if (msg.kind === "response") return; // responses to our BYEs need no action
+    if (msg.kind === "response") return this.#response(msg);
     try {
       this.#request(msg, from);
     } catch (error) {
@@ -222,6 +245,40 @@ export class SiprecCore {
         this.#complain(from, "sip request failed", { error, method: msg.method }, "error");
       }
     }
+  }
+
+  /**
+   * Sends a request of ours (BYE, UPDATE) in a non-INVITE client transaction
+   * (§17.1.2): retransmitted on Timer E over UDP until answered or Timer F.
+   */
+  request(
+    req: SipRequest,
+    to: PeerAddress,
+    onEnd: (end: ClientTransactionEnd) => void = () => {},
+  ): void {
+    const key = clientKey(req.headers.get("Via"), req.method);
+    const tx = new NonInviteClientTransaction({
+      request: req,
+      reliable: to.transport !== "udp",
+      timers: this.timers,
+      send: (r) => {
+        this.#send(serializeSipMessage(r), to);
+        this.#stats.requestsSent++;
+      },
+      onEnd: (end) => {
+        if (end.kind === "timeout") this.#stats.requestTimeouts++;
+        onEnd(end);
+      },
+      onTerminated: () => this.#clientTxs.delete(key),
+    });
+    this.#clientTxs.set(key, tx);
+    tx.start();
+  }
+
+  /** §17.1.3: a response matches the client transaction of its top Via branch and method. */
+  #response(res: SipResponse): void {
+    const method = parseCSeq(res.headers.get("CSeq")).method;
+    this.#clientTxs.get(clientKey(res.headers.getAll("Via")[0], method))?.receiveResponse(res);
   }
 
   /** A log line about bad input from `from`, at most once a minute per source. */
@@ -404,5 +461,7 @@ export class SiprecCore {
   close(): void {
     for (const tx of [...this.#txs.values()]) tx.terminate();
     this.#txs.clear();
+    for (const tx of [...this.#clientTxs.values()]) tx.terminate();
+    this.#clientTxs.clear();
   }
 }

@@ -51,6 +51,21 @@ import type {
   NonInviteServerTransaction,
   TransactionEnd,
 } from "./transaction.ts";
+import type { ClientTransactionEnd } from "./client_transaction.ts";
+import {
+  negotiateSessionTimer,
+  SessionTimer,
+  sessionTimerHeaders,
+  type TimerNegotiation,
+} from "./session_timer.ts";
+import type { Timers } from "./timers.ts";
+import {
+  buildLateOffer,
+  type LateOffer,
+  lateOfferedStreams,
+  lateOfferLabels,
+  offerAsPrevious,
+} from "./late_offer.ts";
 
 interface Call {
   id: string;
@@ -68,11 +83,18 @@ interface Call {
   mapped: Record<string, string>;
   record: boolean;
   done: boolean;
+  /** RFC 4028: what the last 2xx said, and the running timer. */
+  timerNeg: TimerNegotiation;
+  timer: SessionTimer;
+  /** Our offer in the 2xx to an INVITE without SDP, until the ACK answers it. */
+  lateOffer: LateOffer | null;
 }
 
 type Reply = (status: number, options?: ResponseOptions) => void;
 
 const ALLOW_VALUE = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO";
+/** Option tags a request may require of us (RFC 7866 siprec, RFC 4028 timer). */
+const REQUIRE_OK = new Set(["siprec", "timer"]);
 const SDP = "application/sdp";
 
 function warning(host: string, text: string): [string, string] {
@@ -118,6 +140,8 @@ export interface SessionOptions {
   maxStreamsPerSession?: number;
   /** `rtp.srtp`: SRTP mode, and whether SDES keys may come over UDP/TCP SIP. */
   srtp?: { mode: SrtpPolicy["mode"]; allowOverPlainSip: boolean };
+  sessionExpires?: number;
+  minSE?: number;
 }
 
 /**
@@ -128,6 +152,9 @@ export interface SessionHost {
   readonly options: SessionOptions;
   refusal(): { retryAfter: number; reason: string } | null;
   sendTo(msg: SipRequest | SipResponse, to: PeerAddress): void;
+  /** Sends a request of ours in a client transaction (retransmitted over UDP). */
+  request(req: SipRequest, to: PeerAddress, onEnd?: (end: ClientTransactionEnd) => void): void;
+  readonly timers: Timers;
   contact(transport: SipTransport, sips?: boolean): string;
   via(transport: SipTransport): string;
 }
@@ -165,7 +192,7 @@ export class SessionTable {
     const host = this.#core.options.host;
     const fail: Reply = (status, o = {}) =>
       tx.respond(createResponse(req, status, { toTag: localTag, ...o }));
-    const unsupported = req.headers.tokens("Require").filter((t) => t !== "siprec");
+    const unsupported = req.headers.tokens("Require").filter((t) => !REQUIRE_OK.has(t));
     if (unsupported.length > 0) {
       return fail(420, { headers: [["Unsupported", unsupported.join(", ")]] });
     }
@@ -176,12 +203,16 @@ export class SessionTable {
         headers: [["Retry-After", String(refusal.retryAfter)]],
       });
     }
+    const timerNeg = this.#negotiateTimer(req, fail);
+    if (!timerNeg) return;
     let body: ParsedBody;
     try {
       body = readBody(req);
-      if (!body.sdp) throw new SdpOfferError(488, "An SDP offer is required in the INVITE");
-      checkSecureOffer(this.#core.options, body.sdp, req, from.transport);
-      checkStreamCount(body.sdp, this.#core.options.maxStreamsPerSession);
+      // No SDP: a late offer (RFC 3261 §13.2.1), we offer in the 2xx.
+      if (body.sdp) {
+        checkSecureOffer(this.#core.options, body.sdp, req, from.transport);
+        checkStreamCount(body.sdp, this.#core.options.maxStreamsPerSession);
+      }
     } catch (error) {
       if (error instanceof SdpOfferError) {
         return fail(error.status, { headers: [warning(host, error.warning)] });
@@ -192,6 +223,7 @@ export class SessionTable {
       throw error;
     }
     const call = this.#newCall(req, tx, from, body, localTag);
+    call.timerNeg = timerNeg;
     this.#calls.add(call);
     this.#byTx.set(tx, call);
     this.#answerInitial(req, call, body, fail).catch((error) => {
@@ -213,20 +245,21 @@ export class SessionTable {
     const { metadata, mapped } = offerMetadata(req, body, this.#core.options.headerMap ?? {});
     const meta = mergeMetadata(null, metadata);
     const participants = participantsOf(meta);
+    const isSiprec = isSiprecRequest(req, body.metadata !== null);
     const offer: SessionOffer = {
       id,
       sessionId: meta.sessions[0]?.id || callId,
       callId,
-      isSiprec: isSiprecRequest(req, body.metadata !== null),
+      isSiprec,
       participants,
       metadata: flatMetadata(meta, callId, mapped),
       metadataXml: body.metadataXml,
       source: from,
-      streams: offeredStreams(body.sdp!),
+      streams: body.sdp ? offeredStreams(body.sdp) : lateOfferedStreams(lateOfferLabels(isSiprec)),
       headers: req.headers,
     };
     if (body.metadataError) offer.metadata.metadataError = body.metadataError;
-    return {
+    const call: Call = {
       id,
       callId,
       localTag,
@@ -242,7 +275,63 @@ export class SessionTable {
       mapped,
       record: true,
       done: false,
+      timerNeg: { kind: "none" },
+      lateOffer: null,
+      timer: new SessionTimer({
+        timers: this.#core.timers,
+        onExpired: () => this.#expired(call),
+        onRefreshDue: () => this.#refresh(call),
+      }),
     };
+    return call;
+  }
+
+  /** RFC 4028 §9 for an INVITE or UPDATE; null when answered (422, 400). */
+  #negotiateTimer(req: SipRequest, reply: Reply): TimerNegotiation | null {
+    const { sessionExpires = 1800, minSE = 90, host } = this.#core.options;
+    try {
+      const n = negotiateSessionTimer(req.headers, { sessionExpires, minSE });
+      if (n.kind !== "too-small") return n;
+      reply(422, { headers: [["Min-SE", String(n.minSE)]] });
+    } catch (error) {
+      if (!(error instanceof SipParseError)) throw error;
+      reply(400, { headers: [warning(host, error.message)] });
+    }
+    return null;
+  }
+
+  /** No refresh came in time (RFC 4028 §10): BYE, and the session ends. */
+  #expired(call: Call): void {
+    if (call.done) return;
+    this.#core.options.log?.warn("sip session expired: no refresh in time (RFC 4028)", {
+      callId: call.callId,
+      seconds: call.timerNeg.kind === "use" ? call.timerNeg.seconds : 0,
+    });
+    this.#bye(call);
+    this.end(call, "session-expired");
+  }
+
+  /**
+   * We are the refresher (RFC 4028 §10): an UPDATE without a body at half the interval.
+   * Its 2xx restarts the timer; 405/501 (no UPDATE there) leaves the session to RTP
+   * inactivity; 408/481 or no answer ends it (RFC 3261 §12.2.1.2).
+   */
+  #refresh(call: Call): void {
+    if (call.done || !call.dialog || call.timerNeg.kind !== "use") return;
+    const { seconds } = call.timerNeg;
+    const t = call.from.transport;
+    const req = call.dialog.buildRequest("UPDATE", this.#core.via(t), this.#core.contact(t), [
+      ["Session-Expires", `${seconds};refresher=uas`],
+      ["Supported", "timer"],
+    ]);
+    this.#core.request(req, call.dialog.peer, (end) => {
+      if (call.done) return;
+      const status = end.kind === "response" ? end.status : 408;
+      if (status < 300) return call.timer.refreshed(seconds, "uas");
+      if (status === 405 || status === 501) return call.timer.stop();
+      if (status === 408 || status === 481) this.#expired(call);
+      else call.timer.refreshed(seconds, "uas");
+    });
   }
 
   async #answerInitial(req: SipRequest, call: Call, body: ParsedBody, fail: Reply): Promise<void> {
@@ -255,6 +344,7 @@ export class SessionTable {
       return this.end(call, "error");
     }
     if (call.done || call.tx.state !== "proceeding") return;
+    if (!body.sdp) return this.#offerLate(req, call, fail);
     try {
       const a = buildAnswer({
         offer: body.sdp!,
@@ -314,10 +404,15 @@ export class SessionTable {
       headers: [
         ["Contact", this.#core.contact(call.from.transport, /^sips:/i.test(req.uri))],
         ["Allow", ALLOW_VALUE],
-        ["Supported", "siprec"],
+        ["Supported", "siprec, timer"],
+        ...sessionTimerHeaders(call.timerNeg),
       ],
       body: sdp === null ? undefined : { contentType: SDP, text: sdp },
     }));
+    // RFC 4028 §10: the timer (re)starts with each 2xx carrying Session-Expires.
+    const n = call.timerNeg;
+    if (n.kind === "use") call.timer.refreshed(n.seconds, n.refresher);
+    else call.timer.stop();
   }
 
   #snapshot(call: Call, paused: boolean): RecordingSession {
@@ -356,9 +451,12 @@ export class SessionTable {
     if (dialog.inviteInProgress) return reply(500, { headers: [["Retry-After", "2"]] });
     // §14.2 / RFC 6337 §3.1: an offer/answer still in flight (2xx not ACKed) → 491.
     if (dialog.awaitingAck) return reply(491);
+    const timerNeg = this.#negotiateTimer(req, reply);
+    if (!timerNeg) return;
     tx.respond(createResponse(req, 100));
     const result = this.#reoffer(call, req);
     if (result.status !== 200) return reply(result.status, result.options);
+    call.timerNeg = timerNeg; // a 2xx to a re-INVITE is a refresh (RFC 4028 §10)
     call.tx = tx;
     this.#byTx.set(tx, call);
     dialog.awaitingAck = true;
@@ -435,6 +533,63 @@ export class SessionTable {
     if (!call?.dialog) return;
     call.tx.receiveAck();
     call.dialog.awaitingAck = false;
+    if (call.lateOffer) {
+      this.#answerLate(req, call, call.lateOffer).catch((error) => {
+        this.#core.options.log?.error("siprec late answer failed", { error, callId: call.callId });
+        this.#bye(call);
+        this.end(call, "error");
+      });
+    }
+  }
+
+  /** Late offer (RFC 3261 §13.2.1): our offer goes in the 2xx; the ACK brings the answer. */
+  #offerLate(req: SipRequest, call: Call, fail: Reply): void {
+    const { options } = this.#core;
+    try {
+      call.lateOffer = buildLateOffer({
+        host: options.host,
+        labels: call.offer.streams.map((s) => s.label),
+        record: call.record,
+        ports: options.ports,
+        sessionId: String(Date.now()),
+      });
+    } catch (error) {
+      if (!(error instanceof SdpOfferError)) throw error;
+      fail(error.status, { headers: [["Retry-After", String(options.retryAfter ?? 30)]] });
+      return this.end(call, "error");
+    }
+    const dialog = new Dialog(req, call.localTag, call.from);
+    call.dialog = dialog;
+    this.#byDialog.set(dialog.key, call);
+    this.#ok(req, call, call.lateOffer.sdp);
+    dialog.awaitingAck = true;
+  }
+
+  /**
+   * The ACK's answer to our late offer: the streams are known, the session starts and
+   * the recorder binds its ports. No usable answer: BYE (§13.2.1 leaves no other way).
+   */
+  async #answerLate(ack: SipRequest, call: Call, offer: LateOffer): Promise<void> {
+    const { options } = this.#core;
+    const sdp = readBody(ack).sdp;
+    if (!sdp || sdp.media.length !== offer.ports.length) {
+      throw new SdpOfferError(488, "The ACK carries no answer matching our offer");
+    }
+    const a = buildAnswer({
+      offer: sdp,
+      address: options.host,
+      record: call.record,
+      ports: options.ports,
+      previous: offerAsPrevious(offer),
+      sessionId: offer.origin.sessId,
+    });
+    for (const p of a.released) options.ports.release(p);
+    call.lateOffer = null;
+    call.answer = { origin: a.sdp.origin, streams: a.streams, sdp: serializeSdp(a.sdp) };
+    call.lastOfferOrigin = `${sdp.origin.sessId}/${sdp.origin.sessVersion}`;
+    call.session = this.#snapshot(call, false);
+    this.events.emit("session-started", { session: call.session });
+    if (options.prepare && !call.done) await options.prepare(call.session);
   }
 
   /** BYE, UPDATE and INFO inside a dialog. */
@@ -455,8 +610,11 @@ export class SessionTable {
           req.body.trim() !== "";
         // RFC 3311 §5.2: an UPDATE offer while an INVITE offer/answer is pending → 491.
         if (hasSdp && (call.dialog.inviteInProgress || call.dialog.awaitingAck)) return reply(491);
+        const timerNeg = this.#negotiateTimer(req, reply);
+        if (!timerNeg) return;
         const result = this.#reoffer(call, req);
         if (result.status !== 200) return reply(result.status, result.options);
+        call.timerNeg = timerNeg; // so is a 2xx to an UPDATE (RFC 4028 §10)
         return this.#ok(req, call, result.sdp, tx);
       }
     }
@@ -487,7 +645,8 @@ export class SessionTable {
     if (!call.dialog) return;
     const t = call.from.transport;
     const sips = /^sips:/i.test(call.dialog.remoteTarget);
-    this.#core.sendTo(
+    // A client transaction: retransmitted over UDP until answered (RFC 3261 §17.1.2).
+    this.#core.request(
       call.dialog.buildBye(this.#core.via(t), this.#core.contact(t, sips)),
       call.dialog.peer,
     );
@@ -497,6 +656,8 @@ export class SessionTable {
   end(call: Call, reason: EndReason): void {
     if (call.done) return;
     call.done = true;
+    call.timer.stop();
+    for (const p of call.lateOffer?.ports ?? []) if (p !== 0) this.#core.options.ports.release(p);
     for (const s of call.answer?.streams ?? []) {
       if (s.port !== 0) this.#core.options.ports.release(s.port);
     }
@@ -509,6 +670,18 @@ export class SessionTable {
       reason,
       session: call.session,
     });
+  }
+
+  /**
+   * Ends a running session from our side (the recorder saw no media): BYE, then the
+   * session ends with `reason`. False when no such session runs.
+   */
+  hangup(id: string, reason: EndReason): boolean {
+    const call = [...this.#calls].find((c) => c.id === id && c.session !== null);
+    if (!call || call.done) return false;
+    this.#bye(call);
+    this.end(call, reason);
+    return true;
   }
 
   /** Shutdown: 503 to pending offers, BYE to answered sessions, all end as `shutdown`. */

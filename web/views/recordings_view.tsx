@@ -18,6 +18,8 @@ export function flagWords(r: Recording): string[] {
   if (r.flag_paused) out.push("paused");
   if (r.flag_gaps) out.push("gaps");
   if (r.flag_foreign_media) out.push("foreign media");
+  if (r.flag_session_expired) out.push("session expired");
+  if (r.flag_media_timeout) out.push("media timeout");
   if (r.legal_hold) out.push("legal hold");
   if (r.state !== "complete") out.push(r.state);
   return out;
@@ -74,6 +76,8 @@ export function RecordingsPage(props: {
         <Text name="max_s" label="Max s" type="number" q={q} />
         <Flag name="interrupted" label="Interrupted" q={q} />
         <Flag name="no_media" label="No media" q={q} />
+        <Flag name="session_expired" label="Session expired" q={q} />
+        <Flag name="media_timeout" label="Media timeout" q={q} />
         <Flag name="one_way" label="One-way" q={q} />
         <Flag name="paused" label="Paused" q={q} />
         <Flag name="hold" label="Legal hold" q={q} />

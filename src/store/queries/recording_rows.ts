@@ -98,6 +98,8 @@ export type RecentRecording =
     | "flag_one_way"
     | "flag_paused"
     | "flag_foreign_media"
+    | "flag_session_expired"
+    | "flag_media_timeout"
   >
   & { partitions: string[] };
 
@@ -120,6 +122,8 @@ export async function listRecentRecordings(
     "flag_one_way",
     "flag_paused",
     "flag_foreign_media",
+    "flag_session_expired",
+    "flag_media_timeout",
     sql<string>`(SELECT json_group_array(partition) FROM (SELECT partition
       FROM recording_partitions p WHERE p.recording_id = recordings.id ORDER BY partition))`
       .as("partitions"),

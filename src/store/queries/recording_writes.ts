@@ -305,7 +305,14 @@ export interface RecordingEnd {
     userId: number | null;
   }[];
   gaps: { channel: number; startMs: number; endMs: number }[];
-  flags: { noMedia: boolean; oneWay: boolean; interrupted: boolean; foreignMedia: boolean };
+  flags: {
+    noMedia: boolean;
+    oneWay: boolean;
+    interrupted: boolean;
+    foreignMedia: boolean;
+    sessionExpired?: boolean;
+    mediaTimeout?: boolean;
+  };
 }
 
 /** Marks a recording finished, with its stats, pauses and gaps, in one transaction (or the caller's). */
@@ -322,6 +329,8 @@ export async function finalizeRecording(db: Db, e: RecordingEnd): Promise<void> 
       flag_one_way: e.flags.oneWay ? 1 : 0,
       flag_interrupted: e.flags.interrupted ? 1 : 0,
       flag_foreign_media: e.flags.foreignMedia ? 1 : 0,
+      flag_session_expired: e.flags.sessionExpired ? 1 : 0,
+      flag_media_timeout: e.flags.mediaTimeout ? 1 : 0,
       flag_paused: e.pauses.length > 0 ? 1 : 0,
       flag_gaps: e.gaps.length,
     }).where("id", "=", e.id).execute();

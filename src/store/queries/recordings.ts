@@ -32,6 +32,8 @@ export interface RecordingFilter {
   maxDurationMs?: number;
   interrupted?: boolean;
   noMedia?: boolean;
+  sessionExpired?: boolean;
+  mediaTimeout?: boolean;
   oneWay?: boolean;
   paused?: boolean;
   legalHold?: boolean;
@@ -99,6 +101,8 @@ function filterWhere(f: RecordingFilter): Where {
     };
     flag(f.interrupted, "recordings.flag_interrupted");
     flag(f.noMedia, "recordings.flag_no_media");
+    flag(f.sessionExpired, "recordings.flag_session_expired");
+    flag(f.mediaTimeout, "recordings.flag_media_timeout");
     flag(f.oneWay, "recordings.flag_one_way");
     flag(f.paused, "recordings.flag_paused");
     flag(f.legalHold, "recordings.legal_hold");

@@ -49,6 +49,10 @@ export interface RecordingTable {
   flag_gaps: number;
   /** Media from a source the RTP source policy refused was dropped (migration 0007). */
   flag_foreign_media: Generated<number>;
+  /** No RFC 4028 session refresh in time; we sent BYE (migration 0011). */
+  flag_session_expired: Generated<number>;
+  /** Media stopped for `rtp.inactivitySeconds`; we sent BYE (migration 0011). */
+  flag_media_timeout: Generated<number>;
   deleted_at: string | null;
   delete_reason: string | null;
   created_at: string;
