@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 DENO_VERSION=2.9.6
 TOOLS="${SELREC_TOOLS_DIR:-$HOME/.cache/selrec/deno-$DENO_VERSION}"
 DENO="$TOOLS/node_modules/@deno/linux-x64-glibc/deno"
-APT_PEERS=(sip-tester chromium sox opus-tools ffmpeg tshark shellcheck bindfs fuse3 libopus0 faketime systemd util-linux)
+APT_PEERS=(sip-tester chromium sox opus-tools ffmpeg tshark shellcheck bindfs fuse3 libopus0 faketime systemd util-linux libsrtp2-1 python3-pylibsrtp openssl curl)
+# The Dockerfile linter (tests/appliance/dockerfile_test.ts), from npm like Deno.
+DOCKERFILELINT_DIR="${SELREC_DOCKERFILELINT_DIR:-$HOME/.cache/selrec/dockerfilelint}"
 
 install_deno() {
   if [ ! -x "$DENO" ]; then
@@ -34,6 +36,12 @@ install_peers() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
 }
 
+install_linters() {
+  [ -x "$DOCKERFILELINT_DIR/node_modules/.bin/dockerfilelint" ] && return 0
+  mkdir -p "$DOCKERFILELINT_DIR"
+  npm install --prefix "$DOCKERFILELINT_DIR" --no-audit --no-fund --loglevel=error dockerfilelint@1.8.0 >&2
+}
+
 run_tests() {
   # The import and SQL boundaries (see README, Architecture) fail CI before any test runs.
   "$DENO" task boundaries >&2
@@ -51,7 +59,7 @@ run_tests() {
 
 case "${1:-}" in
   start) install_deno; exec "$DENO" task start ;;
-  test) shift; install_deno; install_peers; run_tests "$@" ;;
+  test) shift; install_deno; install_peers; install_linters; run_tests "$@" ;;
   deno) shift; install_deno; exec "$DENO" "$@" ;;
   *) echo "usage: scripts/dev.sh start|test|deno ARGS" >&2; exit 2 ;;
 esac
