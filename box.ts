@@ -11,7 +11,8 @@ import type { Config } from "./src/config.ts";
 import type { Logger } from "./src/log.ts";
 import { App } from "./src/app.ts";
 import { Lifecycle } from "./src/lifecycle.ts";
-import type { Service } from "./src/service.ts";
+import { type Service, StartupError } from "./src/service.ts";
+import { claimDataDir } from "./src/serve_lock.ts";
 import { dbAnswers, openDataStore, type Store } from "./src/store/db.ts";
 import { ReadPool } from "./src/store/read_pool.ts";
 import { AuditLog } from "./src/audit/audit_log.ts";
@@ -43,12 +44,19 @@ export interface BoxOptions {
  * builds every service of `serve`. Throws `StartupError` for a broken rule set.
  */
 export async function openBox(config: Config, options: BoxOptions): Promise<App> {
-  const store = await openDataStore(config.dataDir);
+  await Deno.mkdir(config.dataDir, { recursive: true });
+  // The pid file comes first: no migration of a database another serve is using.
+  const release = await claimDataDir(config.dataDir).catch((err) => {
+    throw new StartupError((err as Error).message);
+  });
+  let store: Store | null = null;
   try {
+    store = await openDataStore(config.dataDir);
     await ensureFirstAdmin(store.db, options.log, options.adminPassword);
-    return await buildBox(config, store, options);
+    return await buildBox(config, store, options, release);
   } catch (err) {
-    await store.close();
+    await store?.close();
+    await release();
     throw err;
   }
 }
@@ -62,7 +70,12 @@ function closing(name: string, close: () => unknown): Service {
   };
 }
 
-async function buildBox(config: Config, store: Store, options: BoxOptions): Promise<App> {
+async function buildBox(
+  config: Config,
+  store: Store,
+  options: BoxOptions,
+  releaseDataDir: () => Promise<void>,
+): Promise<App> {
   const { log } = options;
   const now = options.now ?? Date.now;
   const lifecycle = new Lifecycle({ now, dbAnswers: () => dbAnswers(store.raw) });
@@ -73,6 +86,7 @@ async function buildBox(config: Config, store: Store, options: BoxOptions): Prom
     log,
     rules: config.rules,
     recordAll: config.recorder.recordAll,
+    retentionClasses: Object.keys(config.storage.retentionClasses),
   });
   const engine = await MediaEngine.start({
     listen: config.rtp.listen,
@@ -110,6 +124,7 @@ async function buildBox(config: Config, store: Store, options: BoxOptions): Prom
   // row the others wrote; storage starts before SIP, so refusal() is right from the
   // first INVITE; read connections stop after the web server that uses them.
   const order: Service[] = [
+    closing("pid file", releaseDataDir),
     closing("store", () => store.close()),
     auditCheckpointService({ audit: config.audit, dataDir: config.dataDir, db: store.db, log }),
     storage,

@@ -50,8 +50,11 @@ have_systemd() { [ -n "${SELREC_SYSTEMCTL:-}" ] || { [ -z "$root" ] && [ -d /run
 cli() {
   local bundle=$1
   shift
-  runuser -u "$user" -- env SELREC_CONFIG="$etc/selrec.yaml" HOME="$data" \
-    "$bundle/bin/selrec" "$@"
+  (
+    umask 0027 # as the unit's UMask=
+    runuser -u "$user" -- env SELREC_CONFIG="$etc/selrec.yaml" HOME="$data" \
+      "$bundle/bin/selrec" "$@"
+  )
 }
 
 ensure_user() {

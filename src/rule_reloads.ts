@@ -60,12 +60,14 @@ export async function openRules(
   deps: Omit<RuleReloadDeps, "dir"> & {
     rules: Pick<Config["rules"], "dir">;
     recordAll: boolean;
+    /** Retention class names (config storage.retentionClasses) rules may name. */
+    retentionClasses: readonly string[];
   },
 ): Promise<RulesService | null> {
   if (deps.recordAll) return null;
   const dir = deps.rules.dir;
   try {
-    const rules = await RulesService.open(dir);
+    const rules = await RulesService.open(dir, { retentionClasses: deps.retentionClasses });
     watchRuleReloads({ audit: deps.audit, log: deps.log, dir }, rules);
     return rules;
   } catch (err) {

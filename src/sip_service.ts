@@ -11,6 +11,8 @@ import { SiprecServer } from "./sip/srs.ts";
 import { PortPool } from "./rtp/port_pool.ts";
 import { counter, type Metrics } from "./metrics.ts";
 import { openFileLimit, sipTcpLimits } from "./sip_limits.ts";
+import { AddressFilter } from "./sip/admission.ts";
+import { openSipTls, type SipTls, tlsMetrics } from "./sip_tls.ts";
 import {
   connectRecorder,
   offerInfo,
@@ -55,15 +57,26 @@ export function sipService(deps: SipServiceDeps) {
   const cfg = { sip: deps.sip, rtp: deps.rtp };
   const pool = new PortPool({ min: cfg.rtp.ports.min, max: cfg.rtp.ports.max });
   let server: SiprecServer | null = null;
+  let tls: SipTls | null = null;
   const service: Service & { server(): SiprecServer | null } = {
     name: "sip",
-    start() {
+    async start() {
       const host = cfg.sip.advertisedAddress ?? defaultAdvertisedAddress(cfg.sip.listen);
+      if (cfg.sip.tls) {
+        const allow = new AddressFilter(cfg.sip.allowFrom);
+        tls = await openSipTls(cfg.sip.tls, {
+          hostname: cfg.sip.listen,
+          admit: (h) => allow.allows(h),
+          limits: sipTcpLimits(cfg.sip.tcp, openFileLimit()),
+        }, log.child({ component: "sip" }));
+      }
       server = SiprecServer.create({
         host,
         bindHost: cfg.sip.listen,
         udpPort: cfg.sip.port,
         tcpPort: cfg.sip.port,
+        tlsListener: tls?.listener,
+        tlsRequired: cfg.sip.tls?.required ?? false,
         ports: {
           // No bind probe here: the capture worker's bind in `prepare` is the check, and
           // a port it cannot bind answers 503 (a probe that binds and closes races it).
@@ -172,16 +185,18 @@ export function sipService(deps: SipServiceDeps) {
       log.info("SIP listening", {
         udp: server.udpPort,
         tcp: server.tcpPort,
+        tls: server.tlsPort,
         advertised: host,
         rtpPorts: `${cfg.rtp.ports.min}-${cfg.rtp.ports.max}`,
       });
-      return Promise.resolve();
+      if (tls) metrics.register(() => tlsMetrics(server!.stats()));
     },
     drain() {
       server?.drain();
       return Promise.resolve();
     },
     async stop() {
+      tls?.close();
       await server?.close();
     },
     server: () => server,

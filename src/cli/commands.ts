@@ -15,6 +15,7 @@ import { tokenAddCommand, tokenListCommand, tokenRevokeCommand } from "./token_c
 import { rulesCheckCommand, rulesSimulateCommand, rulesTestCommand } from "./rules_commands.ts";
 import { simulateCommand } from "./simulate_command.ts";
 import { STORAGE_COMMANDS } from "./storage_commands.ts";
+import { backupCommand, restoreCommand } from "./backup_commands.ts";
 
 /** The command table main.ts dispatches over; `serve` runs the box `openBox` builds. */
 export function commands(openBox: OpenBox): Command[] {
@@ -37,6 +38,8 @@ export function commands(openBox: OpenBox): Command[] {
     rulesSimulateCommand,
     ...AUDIT_COMMANDS,
     ...STORAGE_COMMANDS,
+    backupCommand,
+    restoreCommand,
     simulateCommand,
     versionCommand,
   ];

@@ -27,17 +27,28 @@ export interface RulesOut {
 export const META_HELP = `--meta keys: ${BUILTIN_FIELDS.join(", ")}, data.KEY, or any other
 attached-data key as is (e.g. GRECORD_PARTITIONS=a,b). Quotas count as unused.`;
 
-async function load(dir: string, out: RulesOut): Promise<RuleSet | null> {
-  const r = await loadRules(dir);
+async function load(
+  dir: string,
+  out: RulesOut,
+  retentionClasses?: readonly string[],
+): Promise<RuleSet | null> {
+  const r = await loadRules(dir, { retentionClasses });
   if (r.ok) return r.ruleSet;
   for (const e of r.errors) out.stderr(formatRuleError(e) + "\n");
   out.stderr(`${r.errors.length} error${r.errors.length === 1 ? "" : "s"} in ${dir}\n`);
   return null;
 }
 
-/** `rules check [DIR]`: exit 2 listing every error, else a summary of the rules in order. */
-export async function rulesCheck(dir: string, out: RulesOut): Promise<number> {
-  const rs = await load(dir, out);
+/**
+ * `rules check [DIR]`: exit 2 listing every error, else a summary of the rules in order.
+ * With `retentionClasses` (the config's), a rule naming another class is an error.
+ */
+export async function rulesCheck(
+  dir: string,
+  out: RulesOut,
+  retentionClasses?: readonly string[],
+): Promise<number> {
+  const rs = await load(dir, out, retentionClasses);
   if (!rs) return 2;
   const d = rs.defaults;
   out.stdout(

@@ -30,11 +30,11 @@ function testOptions(extra: Partial<RulesTestOptions> = {}): RulesTestOptions {
 }
 
 /** Runs `selrec rules …` through the command frame with a config naming the shipped rules. */
-async function selrecRules(argv: string[]) {
+async function selrecRules(argv: string[], extraConfig = "") {
   const dir = await Deno.makeTempDir();
   try {
     const config = join(dir, "selrec.yaml");
-    await Deno.writeTextFile(config, `rules:\n  dir: ${SHIPPED}\n  salt: x\n`);
+    await Deno.writeTextFile(config, `rules:\n  dir: ${SHIPPED}\n  salt: x\n${extraConfig}`);
     const t = io();
     const code = await runCli([rulesCheckCommand, rulesTestCommand], ["rules", ...argv], {
       ...t.io,
@@ -153,6 +153,29 @@ Deno.test("selrec rules check reads the config's dir and refuses extra arguments
   assert.equal(flag.code, 2);
   assert.match(flag.err, /Unknown option '--bogus'/);
 });
+
+Deno.test(
+  "selrec rules check refuses a rule naming a retention class the config lacks",
+  FS,
+  async () => {
+    const r = await selrecRules(
+      ["check"],
+      "storage:\n  retentionClasses: {standard: 1y, qa: 90d}\n",
+    );
+    assert.equal(r.code, 2, r.out);
+    assert.match(
+      r.err,
+      /20-vip\.yaml:\d+:1: rule "vip-all": rules\[0\]\.then\.retention: Unknown retention class "long": storage\.retentionClasses defines qa, standard\n/,
+    );
+    assert.match(r.err, /1 error in /);
+    const defaults = await selrecRules(["check"], "storage:\n  retentionClasses: {long: 3y}\n");
+    assert.equal(defaults.code, 2);
+    assert.match(
+      defaults.err,
+      /00-defaults\.yaml:45:1: defaults\.retention: Unknown retention class "standard": storage\.retentionClasses defines long\n/,
+    );
+  },
+);
 
 Deno.test("metaToCall() routes built-ins, data.KEY and bare keys", () => {
   assert.deepEqual(metaToCall("k", ["dn=1001", "data.BU=Sales", "GRECORD_PARTITIONS=a=b"]), {

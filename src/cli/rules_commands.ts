@@ -20,7 +20,8 @@ export const rulesCheckCommand: Command = {
     const loaded = await configFor(args, io);
     if (!loaded) return 2;
     if (extraArguments(args, 1, io)) return 1;
-    return await rulesCheck(args.positionals[0] ?? loaded.config.rules.dir, io);
+    const dir = args.positionals[0] ?? loaded.config.rules.dir;
+    return await rulesCheck(dir, io, Object.keys(loaded.config.storage.retentionClasses));
   },
 };
 

@@ -17,9 +17,10 @@ export function simulationOptionsFrom(values: Record<string, unknown>): Simulati
   const target = values.target;
   if (typeof target !== "string") throw new UsageError("--target HOST:PORT is required");
   const transport = (values.transport ?? "udp") as string;
-  if (transport !== "udp" && transport !== "tcp") {
-    throw new UsageError(`--transport must be udp or tcp, got "${transport}"`);
+  if (transport !== "udp" && transport !== "tcp" && transport !== "tls") {
+    throw new UsageError(`--transport must be udp, tcp or tls, got "${transport}"`);
   }
+  const tls = tlsOptionsFrom(values, transport);
   const codec = (values.codec ?? "pcmu") as string;
   if (codec !== "pcmu" && codec !== "pcma") {
     throw new UsageError(`--codec must be pcmu or pcma, got "${codec}"`);
@@ -42,6 +43,7 @@ export function simulationOptionsFrom(values: Record<string, unknown>): Simulati
     rate,
     duration,
     transport,
+    ...(tls ? { tls } : {}),
     codec,
     seed: num(values, "seed", 1),
     tones: values.tones === true,
@@ -51,6 +53,31 @@ export function simulationOptionsFrom(values: Record<string, unknown>): Simulati
     localHost: values.local as string | undefined,
     sockets: num(values, "sockets"),
     tickMs: num(values, "tick-ms"),
+  };
+}
+
+/** `--ca FILE` (required for tls) and `--cert FILE --key FILE` (mutual TLS), read as PEM. */
+function tlsOptionsFrom(
+  values: Record<string, unknown>,
+  transport: string,
+): SimulationOptions["tls"] | undefined {
+  const [ca, cert, key] = [values.ca, values.cert, values.key] as (string | undefined)[];
+  if (transport !== "tls") {
+    if (ca || cert || key) throw new UsageError("--ca, --cert and --key need --transport tls");
+    return undefined;
+  }
+  if (!ca) throw new UsageError("--transport tls needs --ca FILE (the CA of the SRS certificate)");
+  if (!!cert !== !!key) throw new UsageError("--cert and --key go together");
+  const read = (flag: string, path: string) => {
+    try {
+      return Deno.readTextFileSync(path);
+    } catch (error) {
+      throw new UsageError(`--${flag}: cannot read "${path}": ${(error as Error).message}`);
+    }
+  };
+  return {
+    caCerts: [read("ca", ca)],
+    ...(cert && key ? { cert: read("cert", cert), key: read("key", key) } : {}),
   };
 }
 
@@ -97,6 +124,9 @@ export const simulateCommand: Command = {
     rate: { type: "string" },
     duration: { type: "string" },
     transport: { type: "string" },
+    ca: { type: "string" },
+    cert: { type: "string" },
+    key: { type: "string" },
     seed: { type: "string" },
     codec: { type: "string" },
     tones: { type: "boolean" },
@@ -116,6 +146,8 @@ export const simulateCommand: Command = {
     "(re-INVITE adding a participant at --transfer-at S), then BYE. Defaults: --calls 1",
     "--rate 10 (calls/s) --duration 10 (s) --transport udp --codec pcmu --seed 1.",
     "--local HOST sets the address to bind and advertise; --sockets N the RTP socket pool.",
+    "--transport tls needs --ca FILE (PEM CA of the SRS certificate; the target host must be",
+    "a name or address in it); --cert FILE --key FILE present a client certificate (mTLS).",
     "Ctrl-C ends running calls with BYE. Exit 1 when any call failed.",
   ].join("\n"),
   async run(args, io) {

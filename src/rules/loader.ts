@@ -100,11 +100,36 @@ export function parseRuleFile(
   return { ok: true, parsed: { file: r.data, ruleLines } };
 }
 
+/** What a load checks beyond the files themselves. */
+export interface LoadOptions {
+  /**
+   * The retention class names the box defines (config `storage.retentionClasses`); when
+   * given, a rule or the defaults naming any other class is an error. The rules leaf
+   * does not read config: callers pass the names.
+   */
+  retentionClasses?: readonly string[];
+}
+
+function unknownClass(name: string, known: readonly string[]): string {
+  const list = known.length ? [...known].sort().join(", ") : "(none)";
+  return `Unknown retention class "${name}": storage.retentionClasses defines ${list}`;
+}
+
+/** The 1-based line of the first `retention:` key in a file's text (1 when absent). */
+function retentionLine(text: string): number {
+  const i = text.split("\n").findIndex((l) => /^\s*retention\s*:/.test(l));
+  return i < 0 ? 1 : i + 1;
+}
+
 /**
  * Builds a rule set from file texts, in the given order. Pure. `defaults` may be set in
- * one file only; rule ids must be unique across files.
+ * one file only; rule ids must be unique across files; with
+ * `options.retentionClasses`, every retention named must be one of them.
  */
-export function buildRuleSet(sources: readonly RuleSource[]): LoadResult {
+export function buildRuleSet(
+  sources: readonly RuleSource[],
+  options: LoadOptions = {},
+): LoadResult {
   const errors: RuleError[] = [];
   const parsed: { name: string; p: ParsedFile }[] = [];
   for (const s of sources) {
@@ -148,6 +173,29 @@ export function buildRuleSet(sources: readonly RuleSource[]): LoadResult {
       }
       seen.set(input.id, source);
       rules.push(resolveRule(input, defaults, source));
+      const named = input.then?.retention;
+      const known = options.retentionClasses;
+      if (known && typeof named === "string" && !known.includes(named)) {
+        errors.push({
+          file: name,
+          line: p.ruleLines[i],
+          col: 1,
+          path: `rules[${i}].then.retention`,
+          ruleId: input.id,
+          message: unknownClass(named, known),
+        });
+      }
+    });
+  }
+  const known = options.retentionClasses;
+  if (known && defaults.retention !== null && !known.includes(defaults.retention)) {
+    const from = sources.find((s) => s.name === defaultsFrom);
+    errors.push({
+      file: defaultsFrom ?? "(built-in defaults)",
+      line: from ? retentionLine(from.text) : 0,
+      col: 1,
+      path: "defaults.retention",
+      message: unknownClass(defaults.retention, known),
     });
   }
   if (errors.length > 0) return { ok: false, errors };
@@ -177,7 +225,7 @@ export function isRuleFileName(name: string): boolean {
  * Loads every rule file in `dir` in name order (hidden files skipped). File names in
  * errors and rule sources are `dir` joined with the file name.
  */
-export async function loadRules(dir: string): Promise<LoadResult> {
+export async function loadRules(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
   const names: string[] = [];
   try {
     for await (const e of Deno.readDir(dir)) {
@@ -212,7 +260,7 @@ export async function loadRules(dir: string): Promise<LoadResult> {
       });
     }
   }
-  const r = buildRuleSet(sources);
+  const r = buildRuleSet(sources, options);
   if (errors.length > 0) return { ok: false, errors: [...errors, ...(r.ok ? [] : r.errors)] };
   return r;
 }

@@ -18,6 +18,7 @@ export {
 export {
   buildRuleSet,
   formatRuleError,
+  type LoadOptions,
   type LoadResult,
   loadRules,
   parseRuleFile,

@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import {
   formatRuleError,
   isRuleFileName,
+  type LoadOptions,
   type LoadResult,
   loadRules,
   type RuleError,
@@ -34,6 +35,8 @@ export interface RulesServiceOptions {
   debounceMs?: number;
   /** Watch the directory (default true); false gives a service reloaded only by `reload()`. */
   watch?: boolean;
+  /** Retention class names the config defines; a rule naming another is refused. */
+  retentionClasses?: readonly string[];
 }
 
 /** Reload counters and the last failure, for metrics and the health page. */
@@ -58,6 +61,7 @@ export class RulesService implements AsyncDisposable {
   #current: RuleSet;
   #stats: RulesStats;
   #debounceMs: number;
+  #load: LoadOptions;
   #watcher: Deno.FsWatcher | null = null;
   #loop: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -70,6 +74,7 @@ export class RulesService implements AsyncDisposable {
     this.#dir = dir;
     this.#current = ruleSet;
     this.#debounceMs = opts.debounceMs ?? 200;
+    this.#load = { retentionClasses: opts.retentionClasses };
     this.#stats = {
       dir,
       fingerprint: ruleSet.fingerprint,
@@ -82,7 +87,7 @@ export class RulesService implements AsyncDisposable {
 
   /** Loads `dir` and starts watching it. Throws {@link RulesLoadError} if the rules are invalid. */
   static async open(dir: string, opts: RulesServiceOptions = {}): Promise<RulesService> {
-    const r = await loadRules(dir);
+    const r = await loadRules(dir, { retentionClasses: opts.retentionClasses });
     if (!r.ok) throw new RulesLoadError(dir, r.errors);
     const svc = new RulesService(dir, r.ruleSet, opts);
     if (opts.watch ?? true) svc.#startWatching();
@@ -119,7 +124,7 @@ export class RulesService implements AsyncDisposable {
   }
 
   async #reloadOnce(): Promise<LoadResult> {
-    const r = await loadRules(this.#dir);
+    const r = await loadRules(this.#dir, this.#load);
     if (this.#closed) return r;
     if (!r.ok) {
       this.#stats.reloadErrors++;

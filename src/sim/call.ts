@@ -68,7 +68,7 @@ export interface CallContext {
   law: Law;
   srs: string;
   src: string;
-  transport: "udp" | "tcp";
+  transport: "udp" | "tcp" | "tls";
   mediaHost: string;
   targetHost: string;
   /** Local ports of the RTP socket pool (the offer's m= ports). */

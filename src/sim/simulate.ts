@@ -12,7 +12,12 @@ import { callProfile } from "./call_profile.ts";
 import type { LatenessSummary } from "./lateness.ts";
 import { seededRandom } from "./rng.ts";
 import { PACKET_MS, RtpPacer } from "./rtp_pacer.ts";
-import { type HostPort, openSipChannel } from "./sip_channel.ts";
+import {
+  type HostPort,
+  openSipChannel,
+  type SimTransport,
+  type TlsClientOptions,
+} from "./sip_channel.ts";
 import { SipClient, type SipClientStats } from "./sip_client.ts";
 
 /** Inputs of {@link runSimulation}. */
@@ -24,7 +29,9 @@ export interface SimulationOptions extends CallEvents {
   rate: number;
   /** Media seconds per call. */
   duration: number;
-  transport?: "udp" | "tcp";
+  transport?: SimTransport;
+  /** For `transport: "tls"`: the CA to trust and an optional client certificate. */
+  tls?: TlsClientOptions;
   seed?: number;
   /** 440 Hz customer / 880 Hz agent instead of speech. */
   tones?: boolean;
@@ -45,7 +52,7 @@ export interface SimulationOptions extends CallEvents {
 /** The run report (`selrec simulate --json` prints it). */
 export interface SimulationReport {
   target: string;
-  transport: "udp" | "tcp";
+  transport: SimTransport;
   callsRequested: number;
   rate: number;
   durationS: number;
@@ -146,7 +153,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
   const byes = new Map<string, () => void>();
   const client: SipClient = new SipClient({
     send: (bytes) => channel.send(bytes),
-    reliable: transport === "tcp",
+    reliable: transport !== "udp",
     timers: realTimers,
     onRequest(req) {
       if (req.method === "OPTIONS") return 200;
@@ -158,6 +165,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
   });
   const channel = await openSipChannel({
     transport,
+    tls: o.tls,
     target,
     localHost,
     onMessage: (bytes) => client.receive(bytes),
@@ -216,7 +224,7 @@ function summarize(
   r: {
     seed: number;
     law: Law;
-    transport: "udp" | "tcp";
+    transport: SimTransport;
     startedAt: string;
     t0: number;
     calls: CallReport[];

@@ -1,6 +1,6 @@
 /**
- * The load client's SIP socket: one UDP socket or one TCP connection to the SRS,
- * shared by every simulated call. Errors are reported, never thrown from the loops.
+ * The load client's SIP socket: one UDP socket, or one TCP or TLS connection to the
+ * SRS, shared by every simulated call. Errors are reported, never thrown from the loops.
  */
 import { SipStreamFramer } from "../sip/stream_framer.ts";
 import { UdpTransport } from "../sip/transport_udp.ts";
@@ -11,9 +11,19 @@ export interface HostPort {
   port: number;
 }
 
+/** Transports the client speaks. */
+export type SimTransport = "udp" | "tcp" | "tls";
+
+/** TLS client settings (PEM text): the CA to trust, and a client certificate for mTLS. */
+export interface TlsClientOptions {
+  caCerts: string[];
+  cert?: string;
+  key?: string;
+}
+
 /** A connected SIP channel to one SRS. */
 export interface SipChannel extends AsyncDisposable {
-  readonly transport: "udp" | "tcp";
+  readonly transport: SimTransport;
   /** Our address as written into Via and Contact. */
   readonly local: HostPort;
   send(bytes: Uint8Array): void;
@@ -22,7 +32,9 @@ export interface SipChannel extends AsyncDisposable {
 
 /** Options of {@link openSipChannel}. */
 export interface SipChannelOptions {
-  transport: "udp" | "tcp";
+  transport: SimTransport;
+  /** For `tls` (RFC 3261 §26.2): trust and client certificate. */
+  tls?: TlsClientOptions;
   target: HostPort;
   /** Address to bind (UDP) and advertise. */
   localHost: string;
@@ -30,7 +42,7 @@ export interface SipChannelOptions {
   onError(error: unknown): void;
 }
 
-/** Opens a UDP socket or connects over TCP (RFC 3261 §18.1.1). */
+/** Opens a UDP socket or connects over TCP or TLS (RFC 3261 §18.1.1, §26.2). */
 export async function openSipChannel(o: SipChannelOptions): Promise<SipChannel> {
   if (o.transport === "udp") {
     const udp = new UdpTransport(o.localHost, 0, (bytes) => o.onMessage(bytes), o.onError);
@@ -43,21 +55,31 @@ export async function openSipChannel(o: SipChannelOptions): Promise<SipChannel> 
       [Symbol.asyncDispose]: () => udp.close(),
     };
   }
+  if (o.transport === "tls") {
+    const conn = await Deno.connectTls({
+      ...o.target,
+      caCerts: o.tls?.caCerts ?? [],
+      ...(o.tls?.cert && o.tls.key ? { cert: o.tls.cert, key: o.tls.key } : {}),
+    } as Deno.ConnectTlsOptions);
+    await conn.handshake();
+    return new TcpChannel(conn, o, "tls");
+  }
   const conn = await Deno.connect({ ...o.target, transport: "tcp" });
-  return new TcpChannel(conn, o);
+  return new TcpChannel(conn, o, "tcp");
 }
 
 class TcpChannel implements SipChannel {
-  readonly transport = "tcp" as const;
+  readonly transport: "tcp" | "tls";
   readonly local: HostPort;
-  #conn: Deno.TcpConn;
+  #conn: Deno.Conn;
   #writes: Promise<void> = Promise.resolve();
   #reader: Promise<void>;
   #closed = false;
   #onError: (error: unknown) => void;
 
-  constructor(conn: Deno.TcpConn, o: SipChannelOptions) {
+  constructor(conn: Deno.Conn, o: SipChannelOptions, transport: "tcp" | "tls") {
     this.#conn = conn;
+    this.transport = transport;
     this.#onError = o.onError;
     this.local = { hostname: o.localHost, port: (conn.localAddr as Deno.NetAddr).port };
     this.#reader = this.#read(o.onMessage);
@@ -75,7 +97,9 @@ class TcpChannel implements SipChannel {
         return;
       }
       if (n === null) {
-        if (!this.#closed) this.#onError(new Error("SIP TCP connection closed by the SRS"));
+        if (!this.#closed) {
+          this.#onError(new Error(`SIP ${this.transport} connection closed by the SRS`));
+        }
         return;
       }
       for (const item of framer.push(buf.subarray(0, n))) {

@@ -30,6 +30,7 @@ case ${args[0]:-} in
     read -r -a exec <<<"$(setting ExecStart)"
     workdir=$root$(setting WorkingDirectory)
     cd "$workdir"
+    umask "$(setting UMask)"
     setsid setpriv --reuid="$user" --regid="$user" --init-groups -- \
       env SELREC_CONFIG="$root/etc/selrec/selrec.yaml" HOME="$workdir" \
       "$root${exec[0]}" "${exec[@]:1}" >>"$state/service.log" 2>&1 </dev/null &

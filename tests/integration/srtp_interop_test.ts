@@ -1,0 +1,272 @@
+/**
+ * SRTP (SDES) against the real `selrec serve`, with media from a sender that shares no
+ * code with ours: Debian's python3-pylibsrtp (tests/helpers/srtp_send.py). A SIPREC
+ * offer with two RTP/SAVP streams is answered with our crypto lines; the recording
+ * holds each tone on its channel for the call's length; forged and replayed packets
+ * are counted per stream and not heard; `rtp.srtp.mode: required` refuses a plain RTP
+ * offer with 488; and no key we sent appears anywhere the box writes: data dir files
+ * (database bytes included), the server's log output, /metrics, `recordings show`.
+ */
+import assert from "node:assert/strict";
+import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
+import { dominantTone } from "../helpers/audio.ts";
+import { recordEverythingRules, ROOT, startServer } from "../helpers/server.ts";
+import { query, waitFor } from "../helpers/db.ts";
+
+const PYTHON = "/usr/bin/python3";
+const SUITE = "AES_CM_128_HMAC_SHA1_80";
+const enc = new TextEncoder(), dec = new TextDecoder();
+
+function offerSdp(keys: string[] | null, from = [31000, 31002]): string {
+  const m = (port: number, label: string, key: string | null) => [
+    `m=audio ${port} ${key ? "RTP/SAVP" : "RTP/AVP"} 0`,
+    "a=rtpmap:0 PCMU/8000",
+    ...(key ? [`a=crypto:1 ${SUITE} inline:${key}`] : []),
+    `a=label:${label}`,
+    "a=sendonly",
+  ];
+  return [
+    "v=0",
+    "o=src 1 1 IN IP4 127.0.0.1",
+    "s=SIPREC",
+    "c=IN IP4 127.0.0.1",
+    "t=0 0",
+    ...m(from[0], "10", keys?.[0] ?? null),
+    ...m(from[1], "20", keys?.[1] ?? null),
+  ].join("\r\n") + "\r\n";
+}
+
+const METADATA = `<?xml version="1.0" encoding="UTF-8"?>
+<recording xmlns="urn:ietf:params:xml:ns:recording:1"><datamode>complete</datamode>
+<session session_id="srtp-1"><sipSessionID>srtp-1</sipSessionID></session>
+<participant participant_id="caller"><nameID aor="sip:alice@example.com"/></participant>
+<participant participant_id="callee"><nameID aor="sip:bob@example.com"/></participant>
+<stream stream_id="st10" session_id="srtp-1"><label>10</label></stream>
+<stream stream_id="st20" session_id="srtp-1"><label>20</label></stream>
+<participantstreamassoc participant_id="caller"><send>st10</send></participantstreamassoc>
+<participantstreamassoc participant_id="callee"><send>st20</send></participantstreamassoc>
+</recording>`;
+
+/** A small SIP UA over UDP: requests of one dialog, final responses back. */
+class Ua {
+  sock = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+  me = (this.sock.addr as Deno.NetAddr).port;
+  toTag = "";
+  cseq = 0;
+  constructor(readonly sipPort: number, readonly callId: string) {}
+
+  async request(method: string, body = "", type = "application/sdp"): Promise<string> {
+    const cseq = method === "ACK" ? this.cseq : ++this.cseq;
+    const msg = [
+      `${method} sip:srs@127.0.0.1:${this.sipPort} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${this.me};branch=z9hG4bK-${crypto.randomUUID()};rport`,
+      `From: <sip:src@127.0.0.1:${this.me}>;tag=src`,
+      `To: <sip:srs@127.0.0.1:${this.sipPort}>${this.toTag ? `;tag=${this.toTag}` : ""}`,
+      `Call-ID: ${this.callId}`,
+      `CSeq: ${cseq} ${method}`,
+      `Contact: <sip:src@127.0.0.1:${this.me}>;+sip.src`,
+      "Max-Forwards: 70",
+      ...(method === "INVITE" ? ["Require: siprec"] : []),
+      ...(body ? [`Content-Type: ${type}`] : []),
+      `Content-Length: ${enc.encode(body).length}`,
+      "",
+      body,
+    ].join("\r\n");
+    const to = { transport: "udp" as const, hostname: "127.0.0.1", port: this.sipPort };
+    await this.sock.send(enc.encode(msg), to);
+    if (method === "ACK") return "";
+    while (true) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const [bytes] = await Promise.race([
+        this.sock.receive(),
+        new Promise<never>((_, no) => timer = setTimeout(() => no(new Error(method)), 5000)),
+      ]).finally(() => clearTimeout(timer));
+      const text = dec.decode(bytes);
+      if (/^SIP\/2\.0 1\d\d/.test(text)) continue;
+      this.toTag ||= /^To:.*;tag=([^;\r\n]+)/mi.exec(text)?.[1] ?? "";
+      return text;
+    }
+  }
+
+  invite(sdp: string): Promise<string> {
+    const body = [
+      "--b",
+      "Content-Type: application/sdp",
+      "",
+      sdp,
+      "--b",
+      "Content-Type: application/rs-metadata+xml",
+      "Content-Disposition: recording-session",
+      "",
+      METADATA,
+      "--b--",
+      "",
+    ].join("\r\n");
+    return this.request("INVITE", body, "multipart/mixed;boundary=b");
+  }
+}
+
+const b64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
+
+async function cli(dataDir: string, ...args: string[]): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}main.ts`, ...args],
+    env: { SELREC_DATA_DIR: dataDir, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, dec.decode(out.stderr));
+  return dec.decode(out.stdout);
+}
+
+/** Every file under `dir`, as bytes (the database, its WAL, recordings, journals…). */
+async function* filesUnder(dir: string): AsyncGenerator<[string, Uint8Array]> {
+  for await (const e of Deno.readDir(dir)) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory) yield* filesUnder(p);
+    else if (e.isFile) yield [p, await Deno.readFile(p)];
+  }
+}
+
+function contains(hay: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+Deno.test({
+  name:
+    "SRTP SIPREC call from pylibsrtp is recorded right; forgeries counted; no key kept anywhere",
+  sanitizeResources: true,
+  sanitizeOps: true,
+  async fn() {
+    const rules = await recordEverythingRules();
+    const config = await Deno.makeTempFile({ suffix: ".yaml" });
+    await Deno.writeTextFile(
+      config,
+      "rtp:\n  srtp:\n    mode: required\n    allowOverPlainSip: true\n",
+    );
+    const server = await startServer({ configFile: config, env: { SELREC_RULES_DIR: rules } });
+    const dbPath = `${server.dataDir}/selrec.db`;
+    const keys = [0, 1].map(() => crypto.getRandomValues(new Uint8Array(30)));
+    const ua = new Ua(server.sipPort, `srtp-${crypto.randomUUID()}@test`);
+    const plainUa = new Ua(server.sipPort, `plain-${crypto.randomUUID()}@test`);
+    try {
+      const refused = await plainUa.invite(offerSdp(null));
+      assert.match(refused, /^SIP\/2\.0 488/);
+      assert.match(refused, /^Warning: 399 .*SRTP is required/m);
+      await plainUa.request("ACK");
+
+      // The SRC's media ports (rtp.sourcePolicy offer): free now, bound by the sender.
+      const from = [0, 1].map(() => {
+        const s = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+        s.close();
+        return (s.addr as Deno.NetAddr).port;
+      });
+      const ok = await ua.invite(offerSdp(keys.map(b64), from));
+      assert.match(ok, /^SIP\/2\.0 200/, ok);
+      const answered = [...ok.matchAll(/^m=audio (\d+) RTP\/SAVP 0/gm)].map((m) => Number(m[1]));
+      const ours = [...ok.matchAll(/^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:(\S+)/gm)];
+      assert.equal(answered.length, 2, ok);
+      assert.equal(ours.length, 2, "one crypto line of ours per stream");
+      for (const k of keys) {
+        assert.ok(!ok.includes(b64(k)), "our answer never echoes the SRC's key");
+      }
+      await ua.request("ACK");
+
+      const sender = await new Deno.Command(PYTHON, {
+        args: [
+          `${ROOT}tests/helpers/srtp_send.py`,
+          JSON.stringify({
+            host: "127.0.0.1",
+            suite: SUITE,
+            durationMs: 4000,
+            attackEvery: 50,
+            legs: [
+              { port: answered[0], from: from[0], key: b64(keys[0]), hz: 440 },
+              { port: answered[1], from: from[1], key: b64(keys[1]), hz: 880 },
+            ],
+          }),
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.ok(sender.success, dec.decode(sender.stderr));
+      const sent: { sent: number; forged: number; replayed: number }[] = JSON.parse(
+        dec.decode(sender.stdout),
+      );
+      assert.match(await ua.request("BYE"), /^SIP\/2\.0 200/);
+
+      const rec = await waitFor("the finished recording", () => {
+        const r = query<{ id: string; state: string; path: string }>(
+          dbPath,
+          "SELECT id, state, path FROM recordings",
+        )[0];
+        return r && r.state !== "recording" ? r : null;
+      });
+      assert.equal(rec.state, "complete");
+      const stats = query<{ label: string; stats: string }>(
+        dbPath,
+        "SELECT label, stats FROM streams ORDER BY label",
+      ).map((r) => JSON.parse(r.stats));
+      for (const [i, s] of stats.entries()) {
+        assert.equal(s.srtpSuite, SUITE);
+        assert.equal(s.srtpAuthFailures, sent[i].forged, `stream ${i} forged packets counted`);
+        assert.equal(s.srtpReplays, sent[i].replayed, `stream ${i} replays counted`);
+        assert.ok(sent[i].forged >= 3 && s.received === sent[i].sent, JSON.stringify(s));
+      }
+      const audio = await decodeOggOpus(
+        await Deno.readFile(`${server.dataDir}/recordings/${rec.path}`),
+      );
+      const [left, right] = audio.channelData;
+      const seconds = left.length / 48000;
+      assert.ok(seconds > 3.7 && seconds < 4.6, `duration ${seconds} s`);
+      const mid = (ch: Float32Array) => ch.subarray(500 * 48, 3500 * 48);
+      assert.equal(dominantTone(mid(left), 48000, 440, 880), 440, "caller's tone on the left");
+      assert.equal(dominantTone(mid(right), 48000, 440, 880), 880, "callee's tone on the right");
+
+      // No key anywhere: raw bytes, base64 and hex of every key in the offer.
+      const show = await cli(server.dataDir, "recordings", "show", rec.id);
+      assert.match(show, /label 10/);
+      const token = JSON.parse(
+        await cli(
+          server.dataDir,
+          "token",
+          "add",
+          "--name",
+          "k",
+          "--scope",
+          "system.manage",
+          "--user",
+          "admin",
+          "--json",
+        ),
+      ).token;
+      const metrics = await (await fetch(`${server.httpUrl}/metrics`, {
+        headers: { Authorization: `Bearer ${token}` },
+      })).text();
+      const texts = { log: server.output(), show, metrics };
+      const hex = (k: Uint8Array) => Array.from(k, (x) => x.toString(16).padStart(2, "0")).join("");
+      const needles = keys.flatMap((k) => [k, enc.encode(b64(k)), enc.encode(hex(k))]);
+      for (const [name, text] of Object.entries(texts)) {
+        for (const n of needles) assert.ok(!contains(enc.encode(text), n), `a key in ${name}`);
+      }
+      let files = 0;
+      for await (const [path, bytes] of filesUnder(server.dataDir)) {
+        files++;
+        for (const n of needles) assert.ok(!contains(bytes, n), `a key in ${path}`);
+      }
+      assert.ok(files >= 3, "database, WAL and the recording were searched");
+      assert.ok(!/inline:(?!<redacted>)/.test(server.output()), "no inline: key in the log");
+    } finally {
+      ua.sock.close();
+      plainUa.sock.close();
+      assert.equal(await server.stop(), 0);
+      await Deno.remove(server.dataDir, { recursive: true });
+      await Deno.remove(rules, { recursive: true });
+      await Deno.remove(config);
+    }
+  },
+});
