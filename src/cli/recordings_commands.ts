@@ -95,7 +95,13 @@ export const recordingsShowCommand: Command = {
       metadata: Object.fromEntries(metadata.map((m) => [m.key, m.value])),
       pauses: pauses.map((p) => ({ ...p })),
       gaps: gaps.map((g) => ({ ...g })),
-      decision: decision ? { ...decision, trace: JSON.parse(decision.trace) } : null,
+      decision: decision
+        ? {
+          ...decision,
+          partitions: decision.partitions.join(","),
+          trace: JSON.parse(decision.trace),
+        }
+        : null,
     };
     if (args.values.json) {
       io.stdout(JSON.stringify(out, null, 2) + "\n");

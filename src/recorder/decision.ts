@@ -16,7 +16,7 @@ import {
   type RuleSet,
 } from "../rules/mod.ts";
 import type { Db, Store } from "../store/db.ts";
-import { chargeQuota, insertDecision, quotaUsed } from "../store/queries/recording_writes.ts";
+import { chargeQuota, insertDecision, quotaUsed } from "../store/queries/decisions.ts";
 import type { CallFacts } from "./call_facts.ts";
 
 /** A rule decision for a call (the rules engine's, or record-all's). */
@@ -102,8 +102,9 @@ export function decideByRules(
 export type DecisionOrigin = "siprec" | "update" | "api";
 
 /**
- * Stores a decision with its trace and, when it records, charges its quotas (idempotent
- * per scope and call key). `db` may be the caller's transaction.
+ * Stores a decision with its trace and its partitions (as rows) and, when it records,
+ * charges its quotas (idempotent per scope and call key). `db` may be the caller's
+ * transaction.
  */
 export async function storeDecision(
   db: Db,

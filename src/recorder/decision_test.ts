@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { migrate, openStore, type Store } from "../store/db.ts";
+import { listDecisionPartitions } from "../store/queries/decisions.ts";
 import { buildRuleSet, type RuleSet } from "../rules/mod.ts";
 import { callFacts } from "./call_facts.ts";
 import { decideByRules, decideCall, type DecisionDeps, storeDecision } from "./decision.ts";
@@ -64,8 +65,10 @@ function apiSession(ucid: string, attachedData: Record<string, string>): Session
 }
 
 async function storedDecisions(store: Store) {
-  return (await store.db.selectFrom("rule_decisions").selectAll().orderBy("id").execute())
-    .map((r) => ({ ...r }));
+  const rows = await store.db.selectFrom("rule_decisions").selectAll().orderBy("id").execute();
+  return await Promise.all(
+    rows.map(async (r) => ({ ...r, partitions: await listDecisionPartitions(store.db, r.id) })),
+  );
 }
 
 async function charges(store: Store) {
@@ -97,7 +100,7 @@ Deno.test("decideCall() in record-all mode parses the call's partitions with the
   );
   await storeDecision(store.db, { callId: null, origin: "siprec", facts, decision: d });
   const [row] = await storedDecisions(store);
-  assert.equal(row.partitions, "emea,sales");
+  assert.deepEqual(row.partitions, ["emea", "sales"]);
   assert.equal(row.ruleset_version, "recordAll");
   assert.equal(row.evaluated_at, NOW.toISOString());
   assert.deepEqual(await charges(store), []);
@@ -174,7 +177,7 @@ Deno.test("the decision API's path and the SIPREC path store the same decision a
   assert.equal(sipRow.origin, "siprec");
   assert.equal(apiRow.origin, "api");
   assert.deepEqual({ ...apiRow, origin: "siprec" }, sipRow);
-  assert.equal(sipRow.partitions, "emea,vip,vip-desk,bu-Sales".split(",").sort().join(","));
+  assert.deepEqual(sipRow.partitions, ["emea", "vip", "vip-desk", "bu-Sales"].sort());
   assert.deepEqual(await charges(api), await charges(sip));
   assert.equal((await charges(sip)).length, 1);
 });

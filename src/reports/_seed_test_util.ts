@@ -155,7 +155,6 @@ export async function seedReports(
         origin,
         record: rules.some((x) => x.outcome === "matched") ? 1 : 0,
         rule_id: null,
-        partitions: "",
         trace: JSON.stringify({
           rules: rules.map((x) => ({
             id: x.id,

@@ -2,12 +2,12 @@
  * Report scoping: a report counts only what its reader may see, by the same access rule
  * as search (src/auth/access.ts — the permission, partition overlap and org subtree).
  * Recording reports filter on the search WHERE itself; the selective-ratio report, whose
- * calls mostly have no recording, applies the pure rule to each distinct (agent,
- * partitions) of its decisions — the facts a recording of that call would carry.
+ * calls mostly have no recording, applies the rule to its decisions' facts (the call's
+ * agent and the decision's partition rows) — those a recording of that call would carry.
  */
 import type { Db } from "../store/db.ts";
 import type { RecordingWhere } from "../store/queries/recording_access.ts";
-import { type DecisionFacts, decisionFactsInRange } from "../store/queries/reports.ts";
+import { decisionAgentsInRange, type DecisionScope } from "../store/queries/reports.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Permission } from "../auth/permissions.ts";
 import {
@@ -15,6 +15,7 @@ import {
   agentOrgPath,
   canAccessRecording,
   recordingSearchWhere,
+  recordingViewer,
 } from "../auth/access.ts";
 
 /**
@@ -51,28 +52,26 @@ export async function reportAccess(
 }
 
 /**
- * The (agent, partitions) of the decisions in [from, to) that the reader may see: those a
- * recording of that call would carry pass the access rule. Null without `access` (all).
+ * The rule decisions in [from, to) the reader may count: those a recording of that call
+ * would be visible with. The rule splits into its halves: the org half decided per
+ * distinct agent of the range by {@link canAccessRecording} itself, the partition half
+ * (the reader's partitions, as for search) matched in SQL against the decision's
+ * partition rows. Null without `access` (all).
  */
-export async function visibleDecisionFacts(
+export async function visibleDecisionScope(
   db: Db,
   access: ReportAccess | undefined,
   range: { from: string; to: string },
-): Promise<DecisionFacts[] | null> {
+): Promise<DecisionScope | null> {
   if (!access) return null;
-  const rows = await decisionFactsInRange(db, range);
-  const paths = new Map<string | null, string | null>();
-  const visible: DecisionFacts[] = [];
-  for (const r of rows) {
-    if (!paths.has(r.agent)) paths.set(r.agent, await agentOrgPath(db, r.agent));
-    const facts = {
-      partitions: r.partitions.split(",").filter(Boolean),
-      agentId: r.agent,
-      agentOrgPath: paths.get(r.agent) ?? null,
-    };
-    if (canAccessRecording(access.principal, facts, REPORT_VISIBILITY, access.scope)) {
-      visible.push(r);
-    }
+  const { principal, scope } = access;
+  const viewer = recordingViewer(principal, REPORT_VISIBILITY, scope);
+  if (viewer === null) return { agents: [], partitions: [] };
+  const agents: (string | null)[] = [];
+  const orgOnly = { ...scope, partitions: false };
+  for (const agent of await decisionAgentsInRange(db, range)) {
+    const facts = { partitions: [], agentId: agent, agentOrgPath: await agentOrgPath(db, agent) };
+    if (canAccessRecording(principal, facts, REPORT_VISIBILITY, orgOnly)) agents.push(agent);
   }
-  return visible;
+  return { agents, partitions: viewer.partitions };
 }

@@ -14,7 +14,7 @@ import {
   spoolBytesInScope,
 } from "../store/queries/reports.ts";
 import { daysIn, percent, type ReportParams } from "./params.ts";
-import { visibleDecisionFacts } from "./scope.ts";
+import { visibleDecisionScope } from "./scope.ts";
 
 /** One rule of {@link selectiveRatio}. */
 export interface SelectiveRatioRow {
@@ -38,7 +38,7 @@ export async function selectiveRatio(
   params: ReportParams,
   targets: Readonly<Record<string, number>> = {},
 ): Promise<SelectiveRatioRow[]> {
-  const visible = await visibleDecisionFacts(db, params.access, params);
+  const visible = await visibleDecisionScope(db, params.access, params);
   const rows = await ruleSamplingOutcomes(db, params, visible);
   return rows.map((r) => ({
     ruleId: r.ruleId,

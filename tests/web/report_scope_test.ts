@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Harness } from "./harness.ts";
 import { addOrgUnit, upsertAgent } from "../../src/store/queries/org_units.ts";
+import { insertDecision } from "../../src/store/queries/decisions.ts";
 import { principalForUser } from "../../src/auth/principal.ts";
 import { findReport } from "../../src/reports/catalog.ts";
 import { reportAccess } from "../../src/reports/scope.ts";
@@ -20,7 +21,9 @@ const RANGE = { from: "2026-03-01T00:00:00.000Z", to: "2026-03-02T00:00:00.000Z"
  * Recordings: r1 ag-a/p1, r2 ag-a/p2, r3 ag-b/p1, r4 ag-b/p2, r5 ag-a/p1, r6 ag-x/p1
  * (ag-x is in no unit: only the root sees it). Visible: supA r1 r5; supB r3 r4; admin all.
  * Decisions (no recordings needed): ag-a/p1 matched, ag-a/p1 not-sampled, ag-b/p2
- * matched, ag-x/p1 not-sampled.
+ * matched, ag-x/p1 not-sampled, ag-a/p2+p3 matched (no reader shares a partition but
+ * the admin), ag-b/p1+p3 not-sampled (supB shares p1). Counted: supA 2 (1 recorded),
+ * supB 2 (1), admin 6 (3).
  */
 async function seed(h: Harness) {
   const db = h.services.store.db;
@@ -41,11 +44,13 @@ async function seed(h: Harness) {
   for (const [id, agentId, p] of recs) {
     await h.recording(id, { agentId, partitions: [p], file: false, seconds: 1 });
   }
-  const decisions: [string, string, string][] = [
-    ["ag-a", "p1", "matched"],
-    ["ag-a", "p1", "not-sampled"],
-    ["ag-b", "p2", "matched"],
-    ["ag-x", "p1", "not-sampled"],
+  const decisions: [string, string[], string][] = [
+    ["ag-a", ["p1"], "matched"],
+    ["ag-a", ["p1"], "not-sampled"],
+    ["ag-b", ["p2"], "matched"],
+    ["ag-x", ["p1"], "not-sampled"],
+    ["ag-a", ["p2", "p3"], "matched"],
+    ["ag-b", ["p1", "p3"], "not-sampled"],
   ];
   for (const [i, [agentId, partitions, outcome]] of decisions.entries()) {
     await db.insertInto("calls").values({
@@ -56,19 +61,19 @@ async function seed(h: Harness) {
       agent_id: agentId,
       metadata: "{}",
     } as never).execute();
-    await db.insertInto("rule_decisions").values({
-      call_id: `dc${i}`,
-      call_key: `dk${i}`,
-      evaluated_at: "2026-03-01T08:00:00.000Z",
+    await insertDecision(db, {
+      callId: `dc${i}`,
+      callKey: `dk${i}`,
+      at: new Date("2026-03-01T08:00:00.000Z"),
       origin: "siprec",
-      record: outcome === "matched" ? 1 : 0,
-      rule_id: "sample",
+      record: outcome === "matched",
+      ruleId: "sample",
       mode: "destination",
       partitions,
       retention: null,
-      trace: JSON.stringify({ rules: [{ id: "sample", outcome, sample: { percent: 50 } }] }),
-      ruleset_version: "v1",
-    }).execute();
+      trace: { rules: [{ id: "sample", outcome, sample: { percent: 50 } }] },
+      rulesetVersion: "v1",
+    });
   }
 }
 
@@ -109,8 +114,8 @@ Deno.test({
       return r ? [r.evaluated, r.recorded] : [];
     };
     assert.deepEqual(await ratio("supA"), [2, 1]);
-    assert.deepEqual(await ratio("supB"), [1, 1]);
-    assert.deepEqual(await ratio("admin"), [4, 2]);
+    assert.deepEqual(await ratio("supB"), [2, 1]);
+    assert.deepEqual(await ratio("admin"), [6, 3]);
 
     const used = async (u: string) => (await run(h, u, "storage")).at(-1)!.addedBytes;
     const size = (await h.services.store.db.selectFrom("recordings").select("size_bytes")

@@ -97,3 +97,38 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "0010 keeps every decision's partitions as rows and drops the comma string",
+  FS,
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await using store = openStore(`${dir}/selrec.db`);
+      const migrator = new Migrator({
+        db: store.db,
+        provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
+      });
+      const names = Object.keys(MIGRATIONS).sort();
+      const before = names[names.indexOf("0010_decision_partitions_rows") - 1];
+      assert.equal((await migrator.migrateTo(before)).error, undefined);
+      const raw = store.raw;
+      const insert = raw.prepare(`INSERT INTO rule_decisions (id, call_key, evaluated_at,
+      origin, record, partitions, trace, ruleset_version)
+      VALUES (?, 'k', 't', 'api', 1, ?, '{}', 'v1')`);
+      insert.run(1, " emea,sales ,,vip");
+      insert.run(2, "p1");
+      insert.run(3, "");
+      await migrate(store.db);
+      const rows = raw.prepare(
+        "SELECT decision_id, partition FROM decision_partitions ORDER BY 1, 2",
+      ).all().map((r) => `${r.decision_id}:${r.partition}`);
+      assert.deepEqual(rows, ["1:emea", "1:sales", "1:vip", "2:p1"]);
+      const columns = raw.prepare("SELECT name FROM pragma_table_info('rule_decisions')").all()
+        .map((c) => c.name);
+      assert.ok(columns.includes("trace") && !columns.includes("partitions"), columns.join(","));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -12,6 +12,7 @@ import * as m0006 from "./0006_search_order_indexes.ts";
 import * as m0007 from "./0007_foreign_media.ts";
 import * as m0008 from "./0008_recording_partitions_rows.ts";
 import * as m0009 from "./0009_recording_agents.ts";
+import * as m0010 from "./0010_decision_partitions_rows.ts";
 import * as m0011 from "./0011_liveness_flags.ts";
 
 /** All migrations by name, applied in name order. */
@@ -25,5 +26,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0007_foreign_media": m0007,
   "0008_recording_partitions_rows": m0008,
   "0009_recording_agents": m0009,
+  "0010_decision_partitions_rows": m0010,
   "0011_liveness_flags": m0011,
 };

@@ -6,6 +6,7 @@
 import { sql } from "kysely";
 import type { Db } from "../db.ts";
 import type { Recording, RecordingState } from "../schema/recordings.ts";
+import { latestCallDecision } from "./decisions.ts";
 
 /** True when a recording row with this id exists (whatever its state). */
 export async function recordingExists(db: Db, id: string): Promise<boolean> {
@@ -152,8 +153,7 @@ export async function recordingShowData(db: Db, id: string) {
       .execute(),
     db.selectFrom("gaps").selectAll().where("recording_id", "=", id).orderBy("start_ms")
       .execute(),
-    db.selectFrom("rule_decisions").selectAll().where("call_id", "=", rec.call_id)
-      .orderBy("id", "desc").executeTakeFirst(),
+    latestCallDecision(db, rec.call_id),
     listRecordingPartitions(db, id),
   ]);
   return { rec, location, participants, streams, metadata, pauses, gaps, decision, partitions };

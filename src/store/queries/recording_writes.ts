@@ -1,10 +1,10 @@
 /**
- * Writes of the recorder: calls, decisions, recordings with their participants,
- * streams, metadata and partitions, and the one-transaction finalize. The call row and
+ * Writes of the recorder: calls, recordings with their participants, streams, metadata
+ * and partitions, and the one-transaction finalize (decisions and quota charges are in
+ * decisions.ts). The call row and
  * the recording row are built here only ({@link callRow}, {@link recordingRow}), for new
  * calls and for recordings adopted by the recovery sweep alike.
  */
-import type { DatabaseSync } from "node:sqlite";
 import type { Insertable } from "kysely";
 import type { Db } from "../db.ts";
 import type { CallTable, RecordingTable } from "../schema.ts";
@@ -157,63 +157,6 @@ export async function ensureSpool(db: Db, path: string): Promise<number> {
 /** Inserts the row of a new call. */
 export async function insertCall(db: Db, call: CallStart): Promise<void> {
   await db.insertInto("calls").values(callRow(call)).execute();
-}
-
-/** Stores one rule evaluation with its trace. */
-export async function insertDecision(db: Db, d: {
-  callId: string | null;
-  callKey: string;
-  origin: string;
-  record: boolean;
-  ruleId: string | null;
-  mode: string | null;
-  partitions: string[];
-  retention: string | null;
-  trace: unknown;
-  rulesetVersion: string;
-  at: Date;
-}): Promise<void> {
-  await db.insertInto("rule_decisions").values({
-    call_id: d.callId,
-    call_key: d.callKey,
-    evaluated_at: d.at.toISOString(),
-    origin: d.origin,
-    record: d.record ? 1 : 0,
-    rule_id: d.ruleId,
-    mode: d.mode,
-    partitions: d.partitions.join(","),
-    retention: d.retention,
-    trace: JSON.stringify(d.trace),
-    ruleset_version: d.rulesetVersion,
-  }).execute();
-}
-
-/**
- * Quota usage read synchronously (the rules evaluator is synchronous): recorded calls
- * charged to `scope`, not counting `callKey` itself.
- */
-export function quotaUsed(raw: DatabaseSync, scope: string, callKey = ""): number {
-  const row = raw.prepare(
-    "SELECT count(*) AS n FROM quota_charges WHERE scope = ? AND call_key != ?",
-  ).get(scope, callKey) as { n: number };
-  return Number(row.n);
-}
-
-/** Charges a recorded call to its quota scopes (idempotent per scope and call). */
-export async function chargeQuota(
-  db: Db,
-  callKey: string,
-  charges: { scope: string; periodStart: Date }[],
-  at: Date,
-): Promise<void> {
-  for (const c of charges) {
-    await db.insertInto("quota_charges").values({
-      scope: c.scope,
-      call_key: callKey,
-      period_start: c.periodStart.toISOString(),
-      charged_at: at.toISOString(),
-    }).onConflict((oc) => oc.doNothing()).execute();
-  }
 }
 
 /** A new recording with everything known at its start. */

@@ -30,10 +30,15 @@ export interface ReportQuery {
   access?: { recordings: RecordingWhere };
 }
 
-/** An (agent, partitions) pair of rule decisions, as stored (partitions comma-joined). */
-export interface DecisionFacts {
-  agent: string | null;
-  partitions: string;
+/**
+ * The rule decisions a reader may count: those on a call of one of `agents` (the call's
+ * `agent_id`, null for none) that, unless `partitions` is null, carry one of `partitions`
+ * (decision_partitions rows).
+ */
+export interface DecisionScope {
+  agents: readonly (string | null)[];
+  /** Null: no partition check (the reader has `*`, or partitions are not scoped). */
+  partitions: readonly string[] | null;
 }
 
 /** The filter columns, in the order their conditions are written. */
@@ -201,25 +206,32 @@ export async function reviewCoverageByTeam(db: Db, q: ReportQuery): Promise<Team
   return rows;
 }
 
-/** The distinct (agent, partitions) of the rule decisions evaluated in [from, to). */
-export async function decisionFactsInRange(
+/** The distinct agents (calls.agent_id) of the rule decisions evaluated in [from, to). */
+export async function decisionAgentsInRange(
   db: Db,
   range: { from: string; to: string },
-): Promise<DecisionFacts[]> {
-  const { rows } = await sql<DecisionFacts>`
-    SELECT DISTINCT c.agent_id AS agent, d.partitions AS partitions
+): Promise<(string | null)[]> {
+  const { rows } = await sql<{ agent: string | null }>`
+    SELECT DISTINCT c.agent_id AS agent
     FROM rule_decisions d LEFT JOIN calls c ON c.id = d.call_id
     WHERE d.evaluated_at >= ${range.from} AND d.evaluated_at < ${range.to}`.execute(db);
-  return rows;
+  return rows.map((r) => r.agent);
 }
 
-/** `AND` over rule_decisions alias `d`: only decisions with one of the `visible` facts. */
-function decisionScopeSql(visible: readonly DecisionFacts[] | null): RawBuilder<unknown> {
-  if (visible === null) return sql``;
-  if (visible.length === 0) return sql`AND 0 = 1`;
-  const pairs = visible.map((v) => sql`(${v.agent ?? ""}, ${v.partitions})`);
-  return sql`AND (COALESCE((SELECT c.agent_id FROM calls c WHERE c.id = d.call_id), ''),
-    d.partitions) IN (VALUES ${sql.join(pairs)})`;
+/**
+ * `AND` over rule_decisions alias `d`: only decisions in `scope` (null: all). The
+ * partition check probes decision_partitions' primary key (decision_id, partition).
+ */
+function decisionScopeSql(scope: DecisionScope | null): RawBuilder<unknown> {
+  if (scope === null) return sql``;
+  const { agents, partitions } = scope;
+  if (agents.length === 0 || partitions?.length === 0) return sql`AND 0 = 1`;
+  const agentList = sql.join(agents.map((a) => sql`${a ?? ""}`));
+  const partitionCheck = partitions === null ? sql`` : sql`AND EXISTS (SELECT 1
+    FROM decision_partitions dp WHERE dp.decision_id = d.id
+      AND dp.partition IN (${sql.join(partitions.map((p) => sql`${p}`))}))`;
+  return sql`AND COALESCE((SELECT c.agent_id FROM calls c WHERE c.id = d.call_id), '')
+    IN (${agentList}) ${partitionCheck}`;
 }
 
 /** One rule of {@link ruleSamplingOutcomes}. */
@@ -235,13 +247,13 @@ export interface RuleOutcomes {
 
 /**
  * Per rule, from each call's latest non-simulated decision in range: calls that reached
- * its sampling step and calls it matched. `visible` limits the decisions to those facts
- * (null: all).
+ * its sampling step and calls it matched. `visible` limits the decisions to the reader's
+ * scope (null: all).
  */
 export async function ruleSamplingOutcomes(
   db: Db,
   q: Omit<ReportQuery, "access">,
-  visible: readonly DecisionFacts[] | null,
+  visible: DecisionScope | null,
 ): Promise<RuleOutcomes[]> {
   const f = q.filters;
   const callFilter = f && (f.businessUnit || f.agentId || f.customerType || f.language)

@@ -40,12 +40,21 @@ export interface RuleDecisionTable {
   record: number;
   rule_id: string | null;
   mode: string | null;
-  partitions: string;
   retention: string | null;
   trace: string;
   ruleset_version: string;
 }
 export type RuleDecision = Selectable<RuleDecisionTable>;
+
+/**
+ * A rule decision's partitions (GRECORD_PARTITIONS and rule partitions), the only place
+ * they are stored (the `rule_decisions.partitions` string went in migration 0010); the
+ * reports' scope filter matches them against the reader's.
+ */
+export interface DecisionPartitionTable {
+  decision_id: number;
+  partition: string;
+}
 
 /** A recorded call charged against a quota scope (rule × key × period). */
 export interface QuotaChargeTable {

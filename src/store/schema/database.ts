@@ -1,9 +1,14 @@
-import type { CallTable, QuotaChargeTable, RuleDecisionTable } from "./calls.ts";
+import type {
+  CallTable,
+  DecisionPartitionTable,
+  QuotaChargeTable,
+  RuleDecisionTable,
+} from "./calls.ts";
 import type {
   GapTable,
   ParticipantTable,
-  RecordingAgentTable,
   PauseTable,
+  RecordingAgentTable,
   RecordingMetadataTable,
   RecordingPartitionTable,
   RecordingTable,
@@ -26,6 +31,7 @@ import type { AlarmTable, ArchiveJobTable, SettingTable, StorageLocationTable } 
 export interface Database {
   calls: CallTable;
   rule_decisions: RuleDecisionTable;
+  decision_partitions: DecisionPartitionTable;
   quota_charges: QuotaChargeTable;
   recordings: RecordingTable;
   recording_partitions: RecordingPartitionTable;
