@@ -229,7 +229,17 @@ export const ConfigSchema = z.strictObject({
       long: "3y",
       compliance: "7y",
     }),
-    deleteFromArchive: z.boolean().default(false),
+    /**
+     * What a purge removes once a recording's retention is over (legal hold blocks both):
+     * `box` takes it off the box and its UI (a tombstone and an audit row stay; an archive
+     * copy is left to the customer's own lifecycle); `everywhere` deletes the archive copy
+     * too.
+     */
+    purge: z.strictObject({
+      scope: z.enum(["box", "everywhere"]).default("box"),
+    }).prefault({}),
+    /** Deprecated alias of `purge.scope` (true = everywhere); `config check` warns. */
+    deleteFromArchive: z.boolean().optional(),
     loopInterval: duration.default("15m"),
     copyTimeout: duration.default("10m"),
     targets: z.array(archiveTarget).default([]),
@@ -328,6 +338,7 @@ export function resolveConfig(
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
   const cfg = result.data;
+  applyDeprecatedAliases(cfg, merged, source);
   const s = cfg.storage;
   if (!(s.warnPercent <= s.highPercent && s.highPercent <= s.criticalPercent)) {
     throw new ConfigError(source, [
@@ -335,6 +346,36 @@ export function resolveConfig(
     ]);
   }
   return cfg;
+}
+
+/**
+ * Maps `storage.deleteFromArchive` (deprecated) onto `storage.purge.scope`; a file that
+ * sets both to different answers is refused.
+ */
+function applyDeprecatedAliases(cfg: Config, raw: RawConfig, source: string): void {
+  const s = cfg.storage;
+  if (s.deleteFromArchive === undefined) return;
+  const alias = s.deleteFromArchive ? "everywhere" : "box";
+  const storage = raw.storage as { purge?: { scope?: unknown } } | undefined;
+  if (storage?.purge?.scope !== undefined && storage.purge.scope !== alias) {
+    throw new ConfigError(source, [
+      `storage.deleteFromArchive: ${s.deleteFromArchive} contradicts storage.purge.scope: ` +
+      `${s.purge.scope}; remove the deprecated deleteFromArchive`,
+    ]);
+  }
+  s.purge.scope = alias;
+}
+
+/** Warnings about a valid config (deprecated keys), for `config check` and `serve`. */
+export function configWarnings(cfg: Config): string[] {
+  const out: string[] = [];
+  if (cfg.storage.deleteFromArchive !== undefined) {
+    out.push(
+      "storage.deleteFromArchive is deprecated: use storage.purge.scope: " +
+        `${cfg.storage.purge.scope} (true = everywhere, false = box)`,
+    );
+  }
+  return out;
 }
 
 /** Where the config came from, for `config check` and the startup log. */

@@ -8,8 +8,9 @@
  * - With archiving configured (any target), nothing unarchived is ever purged.
  * - An expired, unarchived recording on a box without archiving loses its local copy and
  *   keeps a tombstone (`purged`).
- * - An expired, archived recording is deleted from the archive only with
- *   `storage.deleteFromArchive`; by default the customer owns the archive's lifecycle.
+ * - An expired, archived recording always leaves the box (tombstone, gone from the UI).
+ *   `storage.purge.scope: box` (default) leaves its archive copy to the customer's own
+ *   lifecycle; `everywhere` deletes the archive copy too.
  * - Expiry is `created + retentionClasses[class]`, else `created + purgeAfter`; a class the
  *   config does not know, or no purgeAfter, means "keep". A stored `expires_at` later than
  *   that wins (the recorder fixed it when the call ended; a policy never shortens it).
@@ -29,7 +30,8 @@ export interface PolicyConfig {
   archiveAfterMs: number;
   purgeAfterMs: number | null;
   retentionMs: Record<string, number>;
-  deleteFromArchive: boolean;
+  /** `storage.purge.scope`: whether a purge also deletes the archive copy. */
+  purgeScope: "box" | "everywhere";
 }
 
 /** Builds a {@link PolicyConfig} from `config.storage`. */
@@ -41,7 +43,7 @@ export function policyConfig(storage: Config["storage"]): PolicyConfig {
     retentionMs: Object.fromEntries(
       Object.entries(storage.retentionClasses).map(([k, v]) => [k, parseDuration(v)]),
     ),
-    deleteFromArchive: storage.deleteFromArchive,
+    purgeScope: storage.purge.scope,
   };
 }
 
@@ -58,8 +60,11 @@ export interface RecordingFacts {
   hasHash?: boolean;
 }
 
-/** Where a purge removes the file from, or `none`. */
-export type PurgeAction = "none" | "local" | "archive";
+/**
+ * What a purge does, or `none`: `local` removes the spool file, `box` only tombstones an
+ * archived recording (its archive copy stays), `archive` deletes the archive copy too.
+ */
+export type PurgeAction = "none" | "local" | "box" | "archive";
 
 /** The policy's verdict for one recording. */
 export interface Verdict {
@@ -100,7 +105,7 @@ export function decide(
     (options.pressure === true || now - f.createdAt >= cfg.archiveAfterMs);
   let purge: PurgeAction = "none";
   if (live && !f.legalHold && !options.purgeSuspended && expiresAt !== null && now >= expiresAt) {
-    if (f.archived) purge = cfg.deleteFromArchive ? "archive" : "none";
+    if (f.archived) purge = cfg.purgeScope === "everywhere" ? "archive" : "box";
     else purge = cfg.archiving ? "none" : "local";
   }
   return { archive, purge, expiresAt };

@@ -10,7 +10,7 @@ import {
   type RecordingFacts,
 } from "./policy.ts";
 import type { RecordingState } from "../store/schema/recordings.ts";
-import { ConfigSchema } from "../config.ts";
+import { ConfigError, ConfigSchema, configWarnings, resolveConfig } from "../config.ts";
 
 const DAY = 86_400_000;
 const T0 = Date.parse("2026-01-01T00:00:00Z");
@@ -20,7 +20,7 @@ const base: PolicyConfig = {
   archiveAfterMs: 0,
   purgeAfterMs: 30 * DAY,
   retentionMs: { qa: 90 * DAY, compliance: 7 * 365 * DAY },
-  deleteFromArchive: false,
+  purgeScope: "box",
 };
 
 const facts = (over: Partial<RecordingFacts> = {}): RecordingFacts => ({
@@ -48,11 +48,24 @@ Deno.test("decide() never purges an unarchived recording while archiving is conf
   assert.equal(v.archive, true);
 });
 
-Deno.test("decide() deletes an expired archived recording only with deleteFromArchive", () => {
+Deno.test("decide() takes an expired archived recording off the box in scope box, keeping the archive copy", () => {
   const cfg = { ...base, archiving: true };
   const f = facts({ archived: true });
-  assert.equal(decide(f, T0 + 31 * DAY, cfg).purge, "none");
-  assert.equal(decide(f, T0 + 31 * DAY, { ...cfg, deleteFromArchive: true }).purge, "archive");
+  assert.equal(decide(f, T0 + 30 * DAY - 1, cfg).purge, "none");
+  assert.equal(decide(f, T0 + 31 * DAY, cfg).purge, "box");
+  assert.equal(decide(f, T0 + 31 * DAY, { ...cfg, purgeScope: "everywhere" }).purge, "archive");
+});
+
+Deno.test("decide() lets legal hold and the clock guard block both purge scopes", () => {
+  for (const purgeScope of ["box", "everywhere"] as const) {
+    const cfg = { ...base, archiving: true, purgeScope };
+    const late = T0 + 10 * 365 * DAY;
+    assert.equal(decide(facts({ archived: true, legalHold: true }), late, cfg).purge, "none");
+    assert.equal(
+      decide(facts({ archived: true }), late, cfg, { purgeSuspended: true }).purge,
+      "none",
+    );
+  }
 });
 
 Deno.test("decide() keeps a recording whose retention class the config does not know", () => {
@@ -88,6 +101,20 @@ Deno.test("policyConfig() parses the configured durations", () => {
   assert.equal(cfg.archiveAfterMs, DAY);
   assert.equal(cfg.purgeAfterMs, 30 * DAY);
   assert.equal(cfg.retentionMs.qa, 90 * DAY);
+});
+
+Deno.test("storage.deleteFromArchive maps onto purge.scope with a warning; a contradiction is refused", () => {
+  const of = (storage: Record<string, unknown>) => resolveConfig({ storage }, {}, "t.yaml");
+  assert.equal(of({}).storage.purge.scope, "box");
+  assert.deepEqual(configWarnings(of({})), []);
+  assert.equal(of({ deleteFromArchive: true }).storage.purge.scope, "everywhere");
+  assert.equal(of({ deleteFromArchive: false }).storage.purge.scope, "box");
+  assert.match(configWarnings(of({ deleteFromArchive: true }))[0], /deprecated.*purge\.scope/);
+  assert.throws(
+    () => of({ deleteFromArchive: true, purge: { scope: "box" } }),
+    (e: unknown) => e instanceof ConfigError && /contradicts storage\.purge\.scope/.test(e.message),
+  );
+  assert.throws(() => of({ purge: { scope: "archive" } }), ConfigError);
 });
 
 Deno.test("checkClock() suspends on a forward jump of more than a day not explained by uptime", () => {
@@ -126,7 +153,7 @@ const arbConfig = fc.record({
     qa: fc.integer({ min: 0, max: 365 * DAY }),
     compliance: fc.integer({ min: 0, max: 8 * 365 * DAY }),
   }),
-  deleteFromArchive: fc.boolean(),
+  purgeScope: fc.constantFrom("box" as const, "everywhere" as const),
 });
 
 function expectedPurged(
@@ -145,8 +172,7 @@ function expectedPurged(
     if (now < r.createdAt + keep) continue;
     if (r.expiresAt != null && now < r.expiresAt) continue;
     if (!r.archived && cfg.archiving) continue;
-    if (r.archived && !cfg.deleteFromArchive) continue;
-    out.set(r.id, r.archived ? "archive" : "local");
+    out.set(r.id, r.archived ? (cfg.purgeScope === "everywhere" ? "archive" : "box") : "local");
   }
   return out;
 }

@@ -5,7 +5,9 @@
  * clock error. Then, per the policy: expired recordings get a `purged` tombstone with their
  * `recording.purge` audit row in one transaction, and only after the commit is the file
  * removed (a crash in between leaves a tombstone with a file, which the next pass sweeps).
- * Archive copies are removed only with `storage.deleteFromArchive`, through the copy worker.
+ * Archive copies are removed only with `storage.purge.scope: everywhere`, through the copy
+ * worker; with `box` (default) an archived recording leaves the box and its UI (tombstone,
+ * audit row) and its archive copy is left to the customer's own lifecycle.
  */
 import { join } from "node:path";
 import type { AuditInput } from "../audit/audit_log.ts";
@@ -188,7 +190,8 @@ class FileRemover implements AsyncDisposable {
 /** Files of tombstones from the last week that a crash (or a down target) left behind. */
 async function sweep(host: StorageHost, remover: FileRemover, now: number): Promise<void> {
   const since = new Date(now - 7 * 86_400_000).toISOString();
-  const rows = await purgedSince(host.store.db, since, host.config.storage.deleteFromArchive);
+  const everywhere = host.config.storage.purge.scope === "everywhere";
+  const rows = await purgedSince(host.store.db, since, everywhere);
   for (const r of rows) await remover.remove(r);
 }
 
@@ -215,7 +218,7 @@ export async function runPurge(host: StorageHost, opts: PurgeOptions = {}): Prom
   await using remover = new FileRemover(host);
   for (const [i, { rec, action }] of due.entries()) {
     if (await tombstone(host, rec, action, opts, new Date(now))) {
-      const removed = await remover.remove(rec);
+      const removed = action === "box" || await remover.remove(rec);
       result.items.push({ id: rec.id, action, outcome: "purged" });
       result.purged++;
       if (!removed) {

@@ -1,5 +1,11 @@
 /** `version`, `migrate` and `config check`. */
-import { ConfigError, parseConfigYaml, redactConfig, resolveConfig } from "../config.ts";
+import {
+  ConfigError,
+  configWarnings,
+  parseConfigYaml,
+  redactConfig,
+  resolveConfig,
+} from "../config.ts";
 import { VERSION } from "../version.ts";
 import { stringify } from "yaml";
 import type { Command } from "./command.ts";
@@ -45,7 +51,8 @@ export const configCheckCommand: Command = {
   summary: "Validate a config file and print the effective config with secrets redacted",
   usage: "[FILE] [--json]",
   options: { json: { type: "boolean" } },
-  help: "Exit 2 listing every bad field with its path and the file.",
+  help: "Exit 2 listing every bad field with its path and the file; deprecated keys are " +
+    "warned about on stderr (exit 0).",
   async run(args, io) {
     const file = args.positionals[0];
     let effective;
@@ -68,6 +75,7 @@ export const configCheckCommand: Command = {
       effective = loaded.config;
       source = loaded.source;
     }
+    for (const w of configWarnings(effective)) io.stderr(`warning: ${source}: ${w}\n`);
     const shown = redactConfig(effective);
     io.stdout(
       args.values.json
