@@ -196,8 +196,10 @@ Deno.test({
     b.clock.advance(1);
     assert.equal(b.recorder.findActiveCall(quiet.callId)!.noMedia, true);
     assert.equal(b.recorder.findActiveCall(talking.callId)!.noMedia, false);
-    const noMedia = () =>
-      b.recorder.metrics().find((s) => s.name === "recordings_no_media_total")!.value;
+    const noMedia = () => {
+      const s = b.recorder.metrics().find((s) => s.name === "recordings_no_media_total")!;
+      return "value" in s ? s.value : NaN;
+    };
     assert.equal(noMedia(), 1);
     const warned = b.lines.filter((l) => l.level === "warn" && /^no media/.test(l.msg));
     assert.deepEqual(warned.map((l) => l.fields?.call), [quiet.callId]);
