@@ -16,6 +16,7 @@ import { rulesCheckCommand, rulesSimulateCommand, rulesTestCommand } from "./rul
 import { simulateCommand } from "./simulate_command.ts";
 import { STORAGE_COMMANDS } from "./storage_commands.ts";
 import { backupCommand, restoreCommand } from "./backup_commands.ts";
+import { doctorCommand } from "./doctor_commands.ts";
 
 /** The command table main.ts dispatches over; `serve` runs the box `openBox` builds. */
 export function commands(openBox: OpenBox): Command[] {
@@ -40,6 +41,7 @@ export function commands(openBox: OpenBox): Command[] {
     ...STORAGE_COMMANDS,
     backupCommand,
     restoreCommand,
+    doctorCommand,
     simulateCommand,
     versionCommand,
   ];

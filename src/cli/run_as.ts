@@ -10,19 +10,10 @@
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError, loadConfig } from "../config.ts";
 import type { CliArgs, CliIO, Command } from "./command.ts";
-
-/** The account the service runs as (`$SELREC_SERVICE_USER` overrides, for tests). */
-export const SERVICE_USER = "selrec";
+import { type Account, lookupAccount, SERVICE_USER } from "../accounts.ts";
 
 /** Commands that never touch the data directory: they run as whoever calls them. */
-const ANYONE = new Set(["version", "config check", "simulate", "rules check"]);
-
-/** A passwd entry. */
-export interface Account {
-  name: string;
-  uid: number;
-  gid: number;
-}
+const ANYONE = new Set(["version", "config check", "simulate", "rules check", "doctor"]);
 
 /** What {@link runAsDecision} looks at. */
 export interface RunAsFacts {
@@ -65,23 +56,6 @@ export function runAsDecision(f: RunAsFacts): RunAs {
       `Run: runuser -u ${u} -- selrec ${quoted.join(" ")}\n` +
       `  or: sudo -u ${u} selrec ${quoted.join(" ")}`,
   };
-}
-
-async function run(cmd: string, args: string[]): Promise<string | null> {
-  try {
-    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output();
-    return out.success ? new TextDecoder().decode(out.stdout) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Looks up an account with `getent passwd`; null when there is none. */
-export async function lookupAccount(name: string): Promise<Account | null> {
-  const line = (await run("getent", ["passwd", name]))?.trim();
-  const f = line?.split(":");
-  if (!f || f.length < 4) return null;
-  return { name: f[0], uid: Number(f[2]), gid: Number(f[3]) };
 }
 
 async function onPath(tool: string, path: string | undefined): Promise<boolean> {
