@@ -1,6 +1,15 @@
 /** `selrec simulate`: the built-in SIPREC client for demos and load tests. */
-import { type Command, table, UsageError } from "./command.ts";
+import { CliExit, type Command, table, UsageError } from "./command.ts";
 import { runSimulation, type SimulationOptions, type SimulationReport } from "../sim/simulate.ts";
+import { parseSimSuite, SIM_SRTP_SUITES } from "../sim/srtp_legs.ts";
+import { loadLibSrtp } from "../rtp/srtp_ffi.ts";
+import type { SrtpSuite } from "../sip/sdp_crypto.ts";
+
+/** Why an SRS may refuse `--srtp` over UDP/TCP, and the two ways out. */
+export const SRTP_OVER_PLAIN_SIP_NOTE =
+  "--srtp puts the SRTP master keys in the SDP; the recorder takes SDES keys only over " +
+  "SIP/TLS (RFC 4568 §8.3) and answers 488 otherwise. Use --transport tls --ca FILE, or " +
+  "set rtp.srtp.allowOverPlainSip: true on the recorder (a trusted network only).";
 
 function num(values: Record<string, unknown>, name: string, fallback?: number): number | undefined {
   const v = values[name];
@@ -21,6 +30,7 @@ export function simulationOptionsFrom(values: Record<string, unknown>): Simulati
     throw new UsageError(`--transport must be udp, tcp or tls, got "${transport}"`);
   }
   const tls = tlsOptionsFrom(values, transport);
+  const srtp = srtpSuiteFrom(values.srtp);
   const codec = (values.codec ?? "pcmu") as string;
   if (codec !== "pcmu" && codec !== "pcma") {
     throw new UsageError(`--codec must be pcmu or pcma, got "${codec}"`);
@@ -44,6 +54,7 @@ export function simulationOptionsFrom(values: Record<string, unknown>): Simulati
     duration,
     transport,
     ...(tls ? { tls } : {}),
+    ...(srtp ? { srtp } : {}),
     codec,
     seed: num(values, "seed", 1),
     tones: values.tones === true,
@@ -54,6 +65,15 @@ export function simulationOptionsFrom(values: Record<string, unknown>): Simulati
     sockets: num(values, "sockets"),
     tickMs: num(values, "tick-ms"),
   };
+}
+
+function srtpSuiteFrom(value: unknown): SrtpSuite | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseSimSuite(String(value));
+  } catch {
+    throw new UsageError(`--srtp must be one of ${SIM_SRTP_SUITES.join(", ")}, got "${value}"`);
+  }
 }
 
 /** `--ca FILE` (required for tls) and `--cert FILE --key FILE` (mutual TLS), read as PEM. */
@@ -108,9 +128,21 @@ export function formatReport(r: SimulationReport): string {
     `${r.packets.sendErrors}, expected per leg ${r.packets.expectedPerLeg}`,
     `pacing lateness: p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms, ` +
     `≥20 ms ${l.over20Ms} of ${l.count}`,
+    ...srtpLines(r),
     `sip: sent ${r.sip.sent}, retransmissions ${r.sip.retransmissions}, timeouts ${r.sip.timeouts}`,
     `elapsed ${(r.elapsedMs / 1000).toFixed(1)} s`,
   ].join("\n") + "\n";
+}
+
+function srtpLines(r: SimulationReport): string[] {
+  if (!r.srtp) return [];
+  const refused = r.calls.filter((c) => c.status === 488).length;
+  return [
+    `srtp: ${r.srtp} on every leg, protect errors ${r.packets.protectErrors}`,
+    ...(refused > 0 && r.transport !== "tls"
+      ? [`${refused} calls got 488: ${SRTP_OVER_PLAIN_SIP_NOTE}`]
+      : []),
+  ];
 }
 
 /** The command; exits 1 when any call failed (rejected calls are not failures). */
@@ -124,6 +156,7 @@ export const simulateCommand: Command = {
     rate: { type: "string" },
     duration: { type: "string" },
     transport: { type: "string" },
+    srtp: { type: "string" },
     ca: { type: "string" },
     cert: { type: "string" },
     key: { type: "string" },
@@ -148,10 +181,23 @@ export const simulateCommand: Command = {
     "--local HOST sets the address to bind and advertise; --sockets N the RTP socket pool.",
     "--transport tls needs --ca FILE (PEM CA of the SRS certificate; the target host must be",
     "a name or address in it); --cert FILE --key FILE present a client certificate (mTLS).",
+    `--srtp SUITE sends SRTP (RTP/SAVP, one SDES key per leg; ${SIM_SRTP_SUITES.join(", ")}).`,
+    "The recorder takes SDES keys only over TLS: use it with --transport tls, or set",
+    "rtp.srtp.allowOverPlainSip: true on the recorder. Needs libsrtp2 (Debian libsrtp2-1).",
     "Ctrl-C ends running calls with BYE. Exit 1 when any call failed.",
   ].join("\n"),
   async run(args, io) {
     const options = simulationOptionsFrom(args.values);
+    if (options.srtp) {
+      try {
+        loadLibSrtp();
+      } catch (error) {
+        throw new CliExit(2, `selrec simulate: ${(error as Error).message}`);
+      }
+      if (options.transport !== "tls") {
+        io.stderr(`selrec simulate: note: ${SRTP_OVER_PLAIN_SIP_NOTE}\n`);
+      }
+    }
     const abort = new AbortController();
     const onSignal = () => abort.abort();
     Deno.addSignalListener("SIGINT", onSignal);

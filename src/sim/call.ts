@@ -19,6 +19,8 @@ import {
 import { type Random, randomInt } from "./rng.ts";
 import { createLeg, type Leg, PACKET_MS, type RtpPacer } from "./rtp_pacer.ts";
 import type { SipClient } from "./sip_client.ts";
+import { newSimSrtpKey, type SimSrtpKey } from "./srtp_legs.ts";
+import type { SrtpSuite } from "../sip/sdp_crypto.ts";
 
 /** What became of one call. */
 export interface CallReport {
@@ -50,6 +52,8 @@ export interface LegReport {
   /** Packet slots not sent while paused or refused. */
   skipped: number;
   sendErrors: number;
+  /** Packets libsrtp refused to protect (SRTP legs only). */
+  protectErrors: number;
   maxLateMs: number;
 }
 
@@ -69,6 +73,8 @@ export interface CallContext {
   srs: string;
   src: string;
   transport: "udp" | "tcp" | "tls";
+  /** SRTP suite of every leg (RTP/SAVP with SDES keys), or plain RTP when absent. */
+  srtp?: SrtpSuite;
   mediaHost: string;
   targetHost: string;
   /** Local ports of the RTP socket pool (the offer's m= ports). */
@@ -86,7 +92,13 @@ export interface CallContext {
 
 const LABELS = ["1", "2"] as const;
 
-function offerOf(ctx: CallContext, p: CallProfile, legSockets: number[], transferred: boolean) {
+function offerOf(
+  ctx: CallContext,
+  p: CallProfile,
+  legSockets: number[],
+  transferred: boolean,
+  keys: SimSrtpKey[] | null,
+) {
   const participants: OfferParticipant[] = [
     {
       id: "customer",
@@ -113,6 +125,7 @@ function offerOf(ctx: CallContext, p: CallProfile, legSockets: number[], transfe
       port: ctx.socketPorts[legSockets[i]],
       codec: ctx.law === "pcmu" ? "PCMU" : "PCMA",
       direction,
+      ...(keys ? { proto: "RTP/SAVP", crypto: keys[i].crypto } : {}),
     })),
     participants,
     sessionId: p.sessionId,
@@ -172,10 +185,12 @@ export async function runCall(
   });
   const legs: Leg[] = [];
   const ended = new AbortController();
+  // One SDES key per leg for the whole call (re-offers repeat it: RFC 4568 §7.1.4).
+  const keys = ctx.srtp ? LABELS.map(() => newSimSrtpKey(ctx.srtp!)) : null;
   try {
     const t0 = ctx.clock();
     const res = await ctx.client.request(
-      initialInvite(d, offerOf(ctx, profile, legSockets, false)("sendonly", 1), rng),
+      initialInvite(d, offerOf(ctx, profile, legSockets, false, keys)("sendonly", 1), rng),
       (r) => report.provisional.push(r.status),
     );
     report.status = res.status;
@@ -198,6 +213,7 @@ export async function runCall(
         clip: i === 0 ? audio.customer : audio.agent,
         frame: audio.startFrame,
         remaining: Math.round(ctx.durationMs / PACKET_MS),
+        srtp: keys?.[i].sender() ?? null,
       }, start));
     });
     applyAnswer(ctx, report, legs, res, true);
@@ -206,7 +222,7 @@ export async function runCall(
     await Promise.race([
       media,
       hungUp,
-      runEvents(ctx, d, report, legs, profile, legSockets, start, rng, ended.signal),
+      runEvents(ctx, d, report, legs, profile, legSockets, keys, start, rng, ended.signal),
     ]);
     await Promise.race([media, hungUp]);
     if (!report.remoteBye) report.bye = (await ctx.client.request(bye(d, rng))).status;
@@ -216,7 +232,10 @@ export async function runCall(
   } finally {
     ctx.signal?.removeEventListener("abort", stop);
     ended.abort();
-    for (const leg of legs) ctx.pacer.stop(leg);
+    for (const leg of legs) {
+      ctx.pacer.stop(leg);
+      leg.srtp?.close();
+    }
     unregister();
     ctx.client.forget(profile.callId);
   }
@@ -226,6 +245,7 @@ export async function runCall(
     sent: l.sent,
     skipped: l.skipped,
     sendErrors: l.sendErrors,
+    protectErrors: l.protectErrors,
     maxLateMs: Math.round(l.maxLateMs * 10) / 10,
   }));
   return report;
@@ -256,6 +276,7 @@ async function runEvents(
   legs: Leg[],
   profile: CallProfile,
   legSockets: number[],
+  keys: SimSrtpKey[] | null,
   start: number,
   rng: Random,
   signal: AbortSignal,
@@ -284,7 +305,7 @@ async function runEvents(
     else paused = e.kind === "pause";
     // RFC 7866 §8.1.4: the SRC stops forwarding media when it pauses.
     for (const leg of legs) leg.paused = paused;
-    const offer = offerOf(ctx, profile, legSockets, transferred)(
+    const offer = offerOf(ctx, profile, legSockets, transferred, keys)(
       paused ? "inactive" : "sendonly",
       ++version,
     );

@@ -2,9 +2,11 @@
  * One timer-driven loop paces every RTP leg of every simulated call: each tick sends
  * all packets that are due by the wall clock (catching up in a burst if the loop ran
  * late) and records how late each went out. A per-packet or per-call timer would
- * cost far more at 500 calls × 2 legs × 50 packets/s.
+ * cost far more at 500 calls × 2 legs × 50 packets/s. SRTP legs are written into
+ * buffers the pacer keeps and protected there in place (no allocation per packet).
  */
 import { serializeRtpPacket } from "../rtp/packet.ts";
+import { SRTP_OK, type SrtpContext } from "../rtp/srtp_ffi.ts";
 import { FRAME_SAMPLES, frameOf } from "./audio.ts";
 import { LatenessHistogram } from "./lateness.ts";
 
@@ -29,6 +31,8 @@ export interface Leg {
   timestamp: number;
   clip: Uint8Array;
   frame: number;
+  /** libsrtp outbound session of an SRTP leg (RFC 3711), null for plain RTP. */
+  srtp: SrtpContext | null;
   /** Packets still to send (counting paused slots). */
   remaining: number;
   /** performance.now() time the next packet is due. */
@@ -40,6 +44,8 @@ export interface Leg {
   /** Slots skipped while paused (timestamp advanced, nothing sent). */
   skipped: number;
   sendErrors: number;
+  /** Packets srtp_protect refused (not sent). */
+  protectErrors: number;
   maxLateMs: number;
   /** Resolved when `remaining` reaches 0 or the leg is stopped. */
   done: Promise<void>;
@@ -47,24 +53,27 @@ export interface Leg {
 }
 
 /** Fields to create a leg with; the rest start at zero. */
-export type LegInit = Pick<
-  Leg,
-  | "target"
-  | "socket"
-  | "payloadType"
-  | "ssrc"
-  | "seq"
-  | "timestamp"
-  | "clip"
-  | "frame"
-  | "remaining"
->;
+export type LegInit =
+  & Pick<
+    Leg,
+    | "target"
+    | "socket"
+    | "payloadType"
+    | "ssrc"
+    | "seq"
+    | "timestamp"
+    | "clip"
+    | "frame"
+    | "remaining"
+  >
+  & Partial<Pick<Leg, "srtp">>;
 
 /** Creates a leg due to send its first packet at `start`. */
 export function createLeg(init: LegInit, start: number): Leg {
   let finish = () => {};
   const done = new Promise<void>((r) => finish = r);
   return {
+    srtp: null,
     ...init,
     nextDue: start,
     paused: false,
@@ -72,6 +81,7 @@ export function createLeg(init: LegInit, start: number): Leg {
     sent: 0,
     skipped: 0,
     sendErrors: 0,
+    protectErrors: 0,
     maxLateMs: 0,
     done,
     finish,
@@ -91,7 +101,16 @@ interface Due {
   due: number;
 }
 
-/** Sends one datagram through socket `socket` of the pool. */
+/** RTP fixed header length (RFC 3550 §5.1). */
+const RTP_HEADER = 12;
+/** Largest SRTP trailer: a 16-byte GCM tag (RFC 7714 §5.1); HMAC-SHA1-80 adds 10. */
+const SRTP_TAG_ROOM = 16;
+const SRTP_BUFFER_BYTES = 1500;
+
+/**
+ * Sends one datagram through socket `socket` of the pool. SRTP `bytes` live in a buffer
+ * the pacer reuses on a later tick: they are valid until the returned promise settles.
+ */
 export type SendFn = (bytes: Uint8Array, socket: number, to: LegTarget) => Promise<unknown>;
 
 /**
@@ -106,6 +125,9 @@ export class RtpPacer {
   #running = false;
   #loop: Promise<void> | null = null;
   #ticks = 0;
+  /** SRTP packet buffers; a tick's sends are all settled before the next reuses them. */
+  #buffers: Uint8Array[] = [];
+  #used = 0;
 
   constructor(send: SendFn, clock: () => number = () => performance.now()) {
     this.#send = send;
@@ -139,6 +161,7 @@ export class RtpPacer {
    */
   async tick(): Promise<void> {
     this.#ticks++;
+    this.#used = 0;
     const now = this.#clock();
     const due: Due[] = [];
     const finished: Leg[] = [];
@@ -170,7 +193,7 @@ export class RtpPacer {
       leg.skipped++;
       leg.marker = true;
     } else {
-      const bytes = serializeRtpPacket({
+      const bytes = leg.srtp ? this.#protected(leg, leg.srtp) : serializeRtpPacket({
         payloadType: leg.payloadType,
         sequenceNumber: leg.seq,
         timestamp: leg.timestamp,
@@ -178,7 +201,7 @@ export class RtpPacer {
         marker: leg.marker,
         payload: frameOf(leg.clip, leg.frame),
       });
-      out = { leg, bytes, target: leg.target, due: leg.nextDue };
+      if (bytes) out = { leg, bytes, target: leg.target, due: leg.nextDue };
       leg.marker = false;
       leg.seq = (leg.seq + 1) & 0xffff;
       leg.sent++;
@@ -188,6 +211,33 @@ export class RtpPacer {
     leg.remaining--;
     leg.nextDue += PACKET_MS;
     return out;
+  }
+
+  /**
+   * The leg's next packet written into a pooled buffer and SRTP-protected in place
+   * (RFC 3711 §3.3); null (counted) when libsrtp refuses it.
+   */
+  #protected(leg: Leg, srtp: SrtpContext): Uint8Array | null {
+    const buf = this.#buffers[this.#used] ??= new Uint8Array(SRTP_BUFFER_BYTES);
+    const payload = frameOf(leg.clip, leg.frame);
+    const len = RTP_HEADER + payload.length;
+    if (len + SRTP_TAG_ROOM > buf.length) {
+      leg.protectErrors++;
+      return null;
+    }
+    buf[0] = 0x80; // V=2, no padding, extension or CSRC
+    buf[1] = (leg.marker ? 0x80 : 0) | (leg.payloadType & 0x7f);
+    buf[2] = (leg.seq >> 8) & 0xff;
+    buf[3] = leg.seq & 0xff;
+    writeUint32(buf, 4, leg.timestamp);
+    writeUint32(buf, 8, leg.ssrc);
+    buf.set(payload, RTP_HEADER);
+    if (srtp.protect(buf, len) !== SRTP_OK) {
+      leg.protectErrors++;
+      return null;
+    }
+    this.#used++;
+    return buf.subarray(0, srtp.length);
   }
 
   /** Run the loop every `tickMs` of wall clock (≥ 1 ms apart) until {@link RtpPacer.close}. */
@@ -211,4 +261,11 @@ export class RtpPacer {
     await this.#loop;
     for (const leg of [...this.#legs]) this.stop(leg);
   }
+}
+
+function writeUint32(buf: Uint8Array, at: number, v: number): void {
+  buf[at] = (v >>> 24) & 0xff;
+  buf[at + 1] = (v >>> 16) & 0xff;
+  buf[at + 2] = (v >>> 8) & 0xff;
+  buf[at + 3] = v & 0xff;
 }

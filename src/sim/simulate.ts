@@ -19,6 +19,7 @@ import {
   type TlsClientOptions,
 } from "./sip_channel.ts";
 import { SipClient, type SipClientStats } from "./sip_client.ts";
+import type { SrtpSuite } from "../sip/sdp_crypto.ts";
 
 /** Inputs of {@link runSimulation}. */
 export interface SimulationOptions extends CallEvents {
@@ -32,6 +33,11 @@ export interface SimulationOptions extends CallEvents {
   transport?: SimTransport;
   /** For `transport: "tls"`: the CA to trust and an optional client certificate. */
   tls?: TlsClientOptions;
+  /**
+   * Send SRTP with this suite (RTP/SAVP offers with one SDES key per leg). The SRS takes
+   * SDES keys only over TLS unless its `rtp.srtp.allowOverPlainSip` is set (RFC 4568 §8.3).
+   */
+  srtp?: SrtpSuite;
   seed?: number;
   /** 440 Hz customer / 880 Hz agent instead of speech. */
   tones?: boolean;
@@ -53,6 +59,8 @@ export interface SimulationOptions extends CallEvents {
 export interface SimulationReport {
   target: string;
   transport: SimTransport;
+  /** SRTP suite of every leg, or null for plain RTP. */
+  srtp: SrtpSuite | null;
   callsRequested: number;
   rate: number;
   durationS: number;
@@ -73,7 +81,14 @@ export interface SimulationReport {
     reinvitesSent: number;
     reinvitesOk: number;
   };
-  packets: { sent: number; skipped: number; sendErrors: number; expectedPerLeg: number };
+  packets: {
+    sent: number;
+    skipped: number;
+    sendErrors: number;
+    /** SRTP packets libsrtp refused to protect (not sent). */
+    protectErrors: number;
+    expectedPerLeg: number;
+  };
   /** Send time minus due time over every RTP packet. */
   lateness: LatenessSummary;
   pacerTicks: number;
@@ -185,6 +200,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
     srs: `${hostForUri(target.hostname)}:${target.port}`,
     src: `${hostForUri(localHost)}:${channel.local.port}`,
     transport,
+    srtp: o.srtp,
     mediaHost: localHost,
     targetHost: target.hostname,
     socketPorts: sockets.map((s) => (s.addr as Deno.NetAddr).port),
@@ -239,6 +255,7 @@ function summarize(
   return {
     target: o.target,
     transport: r.transport,
+    srtp: o.srtp ?? null,
     callsRequested: o.calls,
     rate: o.rate,
     durationS: o.duration,
@@ -263,6 +280,7 @@ function summarize(
       sent: legSum((l) => l.sent),
       skipped: legSum((l) => l.skipped),
       sendErrors: legSum((l) => l.sendErrors),
+      protectErrors: legSum((l) => l.protectErrors),
       expectedPerLeg: Math.round((o.duration * 1000) / PACKET_MS),
     },
     lateness: r.pacer.lateness.summary(),

@@ -15,8 +15,10 @@ export interface OfferStream {
   port: number;
   codec?: "PCMU" | "PCMA" | "opus";
   direction?: "sendonly" | "inactive" | "sendrecv";
-  /** SRTP profile, to exercise the 488 path. */
+  /** Media profile (default RTP/AVP); RTP/SAVP with `crypto` for SRTP. */
   proto?: string;
+  /** SDES `a=crypto` value (RFC 4568 §9.1), e.g. `1 AES_CM_128_HMAC_SHA1_80 inline:…`. */
+  crypto?: string;
 }
 
 /** One participant and the labels of the streams it sends/receives. */
@@ -73,6 +75,7 @@ export function buildSiprecSdp(o: SiprecOfferOptions): string {
       `a=rtpmap:${c.pt} ${c.map}`,
       "a=rtpmap:101 telephone-event/8000",
       "a=fmtp:101 0-15",
+      ...(s.crypto ? [`a=crypto:${s.crypto}`] : []),
       `a=label:${s.label}`,
       `a=${s.direction ?? "sendonly"}`,
     );
