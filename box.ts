@@ -52,7 +52,7 @@ export async function openBox(config: Config, options: BoxOptions): Promise<App>
   let store: Store | null = null;
   try {
     store = await openDataStore(config.dataDir);
-    await ensureFirstAdmin(store.db, options.log, options.adminPassword);
+    await ensureFirstAdmin(store.db, options.log, options.adminPassword, config.dataDir);
     return await buildBox(config, store, options, release);
   } catch (err) {
     await store?.close();

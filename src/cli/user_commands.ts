@@ -2,6 +2,7 @@
  * `user add|list|passwd|disable|enable`. Each change commits with its audit entry
  * (actor `cli`, the OS user), as the admin pages do.
  */
+import { removeInitialPassword } from "../auth/first_admin.ts";
 import { hashPassword, passwordProblem, randomPassword } from "../auth/password.ts";
 import {
   addUser,
@@ -180,6 +181,7 @@ export const userPasswdCommand: Command = {
       io.stderr(`no user named "${name}"\n`);
       return 1;
     }
+    if (name === "admin") await removeInitialPassword(loaded.config.dataDir);
     io.stdout(`password changed for ${name}\n${generated ? `password: ${password}\n` : ""}`);
     return 0;
   },

@@ -24,7 +24,13 @@ Deno.test({
       lines.some((l) => l.msg === "web UI listening" && l.url.startsWith("http://127.0.0.1:")),
     );
     const admin = lines.find((l) => /first user admin/.test(l.msg));
-    assert.ok(admin && typeof admin.password === "string" && admin.password.length >= 12);
+    const file = `${server.dataDir}/initial-admin-password`;
+    assert.equal(admin?.passwordFile, file, "the log names the file");
+    assert.equal(admin?.level, "warn");
+    assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+    const password = /^password: (\S+)$/m.exec(await Deno.readTextFile(file))![1];
+    assert.ok(password.length >= 12);
+    assert.ok(!server.output().includes(password), "the password is not in the log");
     assert.ok(lines.some((l) => l.msg === "stopped"));
     await Deno.remove(server.dataDir, { recursive: true });
   },

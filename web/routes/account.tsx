@@ -3,6 +3,7 @@
  * whose password was generated or reset by an admin (`must_change_password`) are sent
  * here before anything else ({@link requirePasswordChange}).
  */
+import { removeInitialPassword } from "../../src/auth/first_admin.ts";
 import { Hono } from "hono";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context.ts";
@@ -113,6 +114,7 @@ export function accountRoutes(): Hono<AppEnv> {
         details: { forced },
       }, tx);
     });
+    if (user.username === "admin") await removeInitialPassword(svc.config.dataDir);
     return c.redirect("/", 303);
   });
   return r;
