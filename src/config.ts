@@ -196,6 +196,13 @@ export const ConfigSchema = z.strictObject({
     dir: z.string().default("./rules"),
     salt: z.string().default("selrec"),
   }).prefault({}),
+  decisions: z.strictObject({
+    /**
+     * How long a decision from `POST /api/v1/decisions` binds the SIPREC call with one of
+     * its keys (UCID, Call-ID, SIPREC session id); 0 = advisory only (the rules decide).
+     */
+    bindSeconds: z.number().int().min(0).max(86_400).default(600),
+  }).prefault({}),
   auth: z.strictObject({
     sessionIdle: duration.default("15m"),
     sessionAbsolute: duration.default("12h"),

@@ -22,8 +22,11 @@ export type { Principal };
  * nothing runs them (no recorder in route tests, no rules in record-all mode).
  */
 export interface WebServices {
-  /** The config slices routes read: HTTP limits, auth policy, the rules dir and salt. */
-  config: Pick<Config, "http" | "auth" | "rules" | "dataDir">;
+  /**
+   * The config slices routes read: HTTP limits, auth policy, the rules dir and salt, how
+   * long API decisions bind.
+   */
+  config: Pick<Config, "http" | "auth" | "rules" | "dataDir" | "decisions">;
   store: Pick<Store, "db" | "raw" | "path">;
   audit: AuditLog;
   log: Logger;

@@ -22,7 +22,7 @@ import { realTimers, type Timers } from "./timers.ts";
 /** What the recorder works with (the composition root builds it). */
 export interface RecorderDeps {
   /** The slices of config the recorder reads. */
-  config: Pick<Config, "dataDir" | "recorder" | "rtp" | "rules" | "storage">;
+  config: Pick<Config, "dataDir" | "recorder" | "rtp" | "rules" | "storage" | "decisions">;
   /** The database (`raw` for the synchronous quota read in the decision). */
   store: Pick<Store, "db" | "raw">;
   audit: AuditLog;

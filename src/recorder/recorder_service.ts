@@ -105,7 +105,9 @@ export class RecorderService implements Service, CallControl {
   /** The rule decision for a new session (called before the SIP answer). */
   decide(session: SessionInfo): CallDecision {
     const facts = callFacts(session);
-    const decision = decideCall(this.#deps, facts, this.#now());
+    // An API decision for any of the call's keys binds it (decisions.bindSeconds).
+    const keys = [facts.fields.ucid, session.sessionId, session.sipCallId, facts.callKey];
+    const decision = decideCall(this.#deps, facts, this.#now(), keys);
     this.#decided.set(session.key, { facts, decision });
     return decision;
   }

@@ -99,7 +99,9 @@ export class RecordingStart {
         recorded: decision.record,
         metadata: facts.data,
       });
-      await storeDecision(tx, { callId, origin: "siprec", facts, decision });
+      // A plain fork (no SIPREC in the offer) is stored as such, not as SIPREC.
+      const origin = session.source === "fork" ? "fork" : "siprec";
+      await storeDecision(tx, { callId, origin, facts, decision });
       if (plan) await this.#insertRecording(a, plan, tx);
     });
   }

@@ -2,8 +2,10 @@
  * `POST /api/v1/decisions`: the decision block a routing strategy calls before
  * TRouteCall. Authenticated by an API token with the `decisions` scope; the body is
  * zod-validated and a 400 names the bad field. The decision goes the recorder's path
- * (src/recorder/decision.ts): its trace is stored, and a positive decision charges the
- * rule's quotas once per call.
+ * (src/recorder/decision.ts): its trace is stored, a positive decision charges the
+ * rule's quotas once per call, and the decision binds the SIPREC call that arrives with
+ * one of the request's keys (ucid, callId, siprecSessionId) within
+ * `decisions.bindSeconds`.
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -13,7 +15,7 @@ import { bearerToken } from "../../src/auth/api_tokens.ts";
 import { sha256Hex } from "../../src/auth/password.ts";
 import { findLiveToken, parseScopes, touchToken } from "../../src/store/queries/tokens.ts";
 import { callFacts } from "../../src/recorder/call_facts.ts";
-import { decideByRules, storeDecision } from "../../src/recorder/decision.ts";
+import { decideByRules, storeApiDecision } from "../../src/recorder/decision.ts";
 
 /** Token scope that grants this API (not a user permission). */
 export const DECISIONS_SCOPE = "decisions";
@@ -75,7 +77,14 @@ export function decisionRoutes(): Hono<AppEnv> {
       store: svc.store,
       now: new Date(),
     });
-    await storeDecision(svc.store.db, { callId: null, origin: "api", facts, decision: d });
+    const bindSeconds = svc.config.decisions.bindSeconds;
+    await storeApiDecision(svc.store.db, {
+      facts,
+      decision: d,
+      keys: [req.ucid, req.siprecSessionId, req.callId],
+      token: { id: token.id, name: token.name },
+      bindSeconds,
+    });
     return c.json({
       callKey: facts.callKey,
       record: d.record,
@@ -86,6 +95,9 @@ export function decisionRoutes(): Hono<AppEnv> {
       allowPause: d.allowPause,
       format: d.format,
       trace: d.trace,
+      bindsUntil: bindSeconds > 0
+        ? new Date(d.at.getTime() + bindSeconds * 1000).toISOString()
+        : null,
     });
   });
   return r;

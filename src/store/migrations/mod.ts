@@ -14,6 +14,7 @@ import * as m0008 from "./0008_recording_partitions_rows.ts";
 import * as m0009 from "./0009_recording_agents.ts";
 import * as m0010 from "./0010_decision_partitions_rows.ts";
 import * as m0011 from "./0011_liveness_flags.ts";
+import * as m0013 from "./0013_decision_bindings.ts";
 
 /** All migrations by name, applied in name order. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0009_recording_agents": m0009,
   "0010_decision_partitions_rows": m0010,
   "0011_liveness_flags": m0011,
+  "0013_decision_bindings": m0013,
 };

@@ -56,6 +56,20 @@ export interface DecisionPartitionTable {
   partition: string;
 }
 
+/**
+ * An API decision bound to one of the call's keys (migration 0013) until the SIPREC call
+ * with that key arrives; `outcome` is the decision as JSON (queries/decision_bindings.ts).
+ */
+export interface DecisionBindingTable {
+  id: Generated<number>;
+  key: string;
+  decided_at: string;
+  decision_id: number;
+  token_id: number | null;
+  token_name: string | null;
+  outcome: string;
+}
+
 /** A recorded call charged against a quota scope (rule × key × period). */
 export interface QuotaChargeTable {
   scope: string;

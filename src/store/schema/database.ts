@@ -1,5 +1,6 @@
 import type {
   CallTable,
+  DecisionBindingTable,
   DecisionPartitionTable,
   QuotaChargeTable,
   RuleDecisionTable,
@@ -32,6 +33,7 @@ export interface Database {
   calls: CallTable;
   rule_decisions: RuleDecisionTable;
   decision_partitions: DecisionPartitionTable;
+  decision_bindings: DecisionBindingTable;
   quota_charges: QuotaChargeTable;
   recordings: RecordingTable;
   recording_partitions: RecordingPartitionTable;
