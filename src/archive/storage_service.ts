@@ -37,6 +37,15 @@ export interface StorageService extends Service {
   runNow(): Promise<void>;
 }
 
+/**
+ * How loud a watermark move is logged: into critical (new recordings are refused) is an
+ * error, up into warn or high a warning, and any move down is info.
+ */
+export function watermarkLogLevel(from: Level, to: Level): "info" | "warn" | "error" {
+  if (LEVELS.indexOf(to) <= LEVELS.indexOf(from)) return "info";
+  return to === "critical" ? "error" : "warn";
+}
+
 /** Builds the storage service for `host` (config, log, audit and database). */
 export function storageService(
   host: StorageHost,
@@ -66,7 +75,8 @@ export function storageService(
     level = spool.level;
     reason = "error" in spool ? `cannot measure the spool: ${spool.error}` : spool.reason;
     if (level !== before) {
-      log.info("storage watermark", { from: before, to: level, percent: percentOf(spool) });
+      const fields = { from: before, to: level, percent: percentOf(spool) };
+      log[watermarkLogLevel(before, level)]("storage watermark", fields);
       if (LEVELS.indexOf(level) > LEVELS.indexOf(before) && LEVELS.indexOf(level) >= 2) {
         void runNow();
       }

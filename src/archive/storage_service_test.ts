@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { storageBox } from "./_test_util.ts";
-import { storageService } from "./storage_service.ts";
+import { storageService, watermarkLogLevel } from "./storage_service.ts";
+import { createLogger } from "../log.ts";
 import { selrec } from "./_test_util.ts";
 import { openAlarms } from "../store/queries/alarms.ts";
 import { WATERMARK_ALARM } from "./status.ts";
@@ -33,5 +34,39 @@ Deno.test({
     assert.equal((await openAlarms(box.store.db, WATERMARK_ALARM)).length, 0);
     await svc.stop();
     await Deno.remove(target, { recursive: true });
+  },
+});
+
+Deno.test("watermarkLogLevel() logs a rise into critical as an error, into warn/high as a warning", () => {
+  assert.equal(watermarkLogLevel("ok", "critical"), "error");
+  assert.equal(watermarkLogLevel("high", "critical"), "error");
+  assert.equal(watermarkLogLevel("ok", "high"), "warn");
+  assert.equal(watermarkLogLevel("ok", "warn"), "warn");
+  assert.equal(watermarkLogLevel("critical", "ok"), "info");
+  assert.equal(watermarkLogLevel("critical", "high"), "info");
+});
+
+Deno.test({
+  name: "storageService() logs the move to critical storage at error level",
+  sanitizeOps: true,
+  sanitizeResources: true,
+  async fn() {
+    await using box = await storageBox({ quota: 10_000 });
+    await box.addRecording({ bytes: 9_900 });
+    const lines: { level: string; msg: string; to?: string }[] = [];
+    const log = createLogger({
+      level: "info",
+      format: "json",
+      write: (line) => lines.push(JSON.parse(line)),
+    });
+    const svc = storageService({ ...box.host, log }, {
+      diskPollMs: 3_600_000,
+      loopIntervalMs: 3_600_000,
+    });
+    await svc.start();
+    assert.equal(svc.level(), "critical");
+    const moves = lines.filter((l) => l.msg === "storage watermark");
+    assert.deepEqual(moves.map((l) => [l.level, l.to]), [["error", "critical"]]);
+    await svc.stop();
   },
 });
