@@ -10,6 +10,7 @@ import type { Service } from "./service.ts";
 import { SiprecServer } from "./sip/srs.ts";
 import { PortPool } from "./rtp/port_pool.ts";
 import { counter, type Metrics } from "./metrics.ts";
+import { SipMetrics } from "./sip_metrics.ts";
 import { openFileLimit, sipTcpLimits } from "./sip_limits.ts";
 import { AddressFilter } from "./sip/admission.ts";
 import { openSipTls, type SipTls, tlsMetrics } from "./sip_tls.ts";
@@ -57,6 +58,7 @@ export function sipService(deps: SipServiceDeps) {
   const cfg = { sip: deps.sip, rtp: deps.rtp };
   const pool = new PortPool({ min: cfg.rtp.ports.min, max: cfg.rtp.ports.max });
   let server: SiprecServer | null = null;
+  const sipMetrics = new SipMetrics();
   let tls: SipTls | null = null;
   const service: Service & { server(): SiprecServer | null } = {
     name: "sip",
@@ -102,6 +104,7 @@ export function sipService(deps: SipServiceDeps) {
         minSE: cfg.sip.minSE,
         tcp: sipTcpLimits(cfg.sip.tcp, openFileLimit(), log.child({ component: "sip" })),
         log: log.child({ component: "sip" }),
+        observe: sipMetrics.observer,
         admit: () => {
           if (!accepting()) {
             return {
@@ -129,6 +132,7 @@ export function sipService(deps: SipServiceDeps) {
       );
       // Media stopped (rtp.inactivitySeconds): BYE, and the session ends as media-timeout.
       recorder.onHangup((key, reason) => server?.hangup(key, reason));
+      metrics.register(() => sipMetrics.samples());
       metrics.register(() => {
         const st = server!.stats();
         return [

@@ -12,6 +12,7 @@ import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { Service } from "./service.ts";
 import { AcceptBackoff, isDescriptorExhaustion } from "./sip/accept_backoff.ts";
+import { bindContext } from "./net/bind_error.ts";
 
 /** A reopened listener that lives this long ends the failure burst. */
 const STABLE_MS = 10_000;
@@ -51,7 +52,10 @@ export function webServer(deps: WebServerDeps, handler: Handler): Service & { ur
     try {
       server = pem ? Deno.serve({ ...options, ...pem }, handler) : Deno.serve(options, handler);
     } catch (error) {
-      if (boundPort === 0) throw error; // the first bind fails start(): a real config error
+      // The first bind fails start(): a real config error.
+      if (boundPort === 0) {
+        throw bindContext(error, "HTTP", tls ? "TLS" : "TCP", host, options.port);
+      }
       return failed(error);
     }
     boundPort = server.addr.port;

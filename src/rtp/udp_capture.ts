@@ -8,6 +8,7 @@
  * throws out of the loop: handler errors are counted.
  */
 import type { SourceFilter } from "./source_policy.ts";
+import { bindContext } from "../net/bind_error.ts";
 
 /** Receives one datagram. `bytes` is only valid during the call: copy to keep it. */
 export type DatagramHandler = (bytes: Uint8Array, arrivalMs: number, from: Deno.NetAddr) => void;
@@ -91,14 +92,19 @@ export class UdpCapture {
   static open(opts: UdpCaptureOptions): UdpCapture {
     const cap = new UdpCapture(opts);
     const hostname = opts.hostname ?? "0.0.0.0";
-    const rtp = Deno.listenDatagram({ transport: "udp", hostname, port: opts.port });
+    let rtp: Deno.DatagramConn;
+    try {
+      rtp = Deno.listenDatagram({ transport: "udp", hostname, port: opts.port });
+    } catch (e) {
+      throw bindContext(e, "RTP", "UDP", hostname, opts.port);
+    }
     cap.#conns.push(rtp);
     if (opts.rtcp ?? true) {
       try {
         cap.#conns.push(Deno.listenDatagram({ transport: "udp", hostname, port: opts.port + 1 }));
       } catch (e) {
         rtp.close();
-        throw e;
+        throw bindContext(e, "RTCP", "UDP", hostname, opts.port + 1);
       }
     }
     cap.#loops.push(cap.#loop(cap.#conns[0], false, opts.onRtp));

@@ -54,6 +54,8 @@ export interface SiprecOptions {
   log?: Logger;
   /** Per new INVITE and OPTIONS: refuse with 503 (storage critical, draining…). */
   admit?: () => Admission;
+  /** Monitoring hooks; called synchronously, must not throw. */
+  observe?: SipObserver;
   /** Record or not; `record: false` answers every stream `inactive`. */
   decide?: (offer: SessionOffer) => Promise<{ record: boolean }>;
   /**
@@ -89,6 +91,14 @@ export const ACCEPT =
   "application/sdp, multipart/mixed, application/rs-metadata+xml, application/rs-metadata";
 /** Option tags we support (RFC 7866 §6.1.1). */
 export const SUPPORTED = "siprec, timer";
+
+/** Per-event hooks for monitoring (histograms and labelled counters live outside the leaf). */
+export interface SipObserver {
+  /** A server transaction's first final response: method and seconds since the request. */
+  transaction?(method: string, seconds: number): void;
+  /** A response sent (retransmissions included): the CSeq method and status code. */
+  response?(method: string, status: number): void;
+}
 
 /** Counters for monitoring. */
 export interface SipStats {
@@ -213,7 +223,10 @@ export class SiprecCore {
   sendTo(msg: SipRequest | SipResponse, to: PeerAddress): void {
     try {
       this.#send(serializeSipMessage(msg), to);
-      if (msg.kind === "response") this.#stats.responsesSent++;
+      if (msg.kind === "response") {
+        this.#stats.responsesSent++;
+        this.#observeResponse(msg);
+      }
     } catch (error) {
       this.#stats.dropped++;
       this.options.log?.warn("sip send failed", { error, to });
@@ -383,13 +396,34 @@ export class SiprecCore {
     }
   }
 
+  #observeResponse(res: SipResponse): void {
+    const hook = this.options.observe?.response;
+    if (!hook) return;
+    try {
+      hook(parseCSeq(res.headers.get("CSeq")).method.toUpperCase(), res.status);
+    } catch {
+      // a response without a usable CSeq is not counted
+    }
+  }
+
   #newTx(req: SipRequest, from: PeerAddress, key: string, invite: boolean): ServerTx {
+    const started = this.timers.now();
+    let timed = false;
     const opts = {
       request: req,
       reliable: from.transport !== "udp",
       timers: this.timers,
       // §18.2.2 / RFC 3581: back to the real source, never to what the Via claims.
-      send: (res: SipResponse) => this.sendTo(res, from),
+      send: (res: SipResponse) => {
+        if (!timed && res.status >= 200) {
+          timed = true;
+          this.options.observe?.transaction?.(
+            req.method.toUpperCase(),
+            (this.timers.now() - started) / 1000,
+          );
+        }
+        this.sendTo(res, from);
+      },
       onTerminated: (end: TransactionEnd) => {
         this.#txs.delete(key);
         if (invite) this.sessions.inviteTerminated(tx as InviteServerTransaction, end);

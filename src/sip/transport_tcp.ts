@@ -15,6 +15,7 @@ import { AcceptBackoff, isDescriptorExhaustion } from "./accept_backoff.ts";
 import { OncePer } from "./admission.ts";
 import type { PeerAddress } from "./dialog.ts";
 import { SipStreamFramer } from "./stream_framer.ts";
+import { bindContext } from "../net/bind_error.ts";
 
 const READ_BYTES = 16_384;
 const PONG = new Uint8Array([0x0d, 0x0a]);
@@ -124,7 +125,11 @@ export class TcpTransport implements AsyncDisposable {
   };
 
   constructor(hostname: string, port: number, handlers: TcpHandlers, options: TcpOptions = {}) {
-    this.#listener = options.listener ?? Deno.listen({ hostname, port, transport: "tcp" });
+    try {
+      this.#listener = options.listener ?? Deno.listen({ hostname, port, transport: "tcp" });
+    } catch (err) {
+      throw bindContext(err, "SIP", "TCP", hostname, port);
+    }
     this.#transport = options.transport ?? "tcp";
     this.port = (this.#listener.addr as Deno.NetAddr).port;
     this.#handlers = handlers;

@@ -19,6 +19,7 @@ import type { Logger } from "../log.ts";
 import { OncePer } from "./admission.ts";
 import { certificateNames, peerNameAllowed } from "./tls_peer.ts";
 import type { StreamConn, StreamListener } from "./transport_tcp.ts";
+import { bindContext } from "../net/bind_error.ts";
 
 /** Certificate material (PEM text). */
 export interface TlsMaterial {
@@ -93,7 +94,10 @@ export class TlsListener implements StreamListener {
       handshakeTimeout: opts.handshakeTimeoutMs,
     });
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      server.once(
+        "error",
+        (err) => reject(bindContext(err, "SIP", "TLS", opts.hostname, opts.port)),
+      );
       server.listen(opts.port, opts.hostname, () => {
         server.off("error", reject);
         resolve();

@@ -3,6 +3,7 @@
  * preallocated buffer; the loop never dies on bad input (the core counts and drops).
  */
 import type { PeerAddress } from "./dialog.ts";
+import { bindContext } from "../net/bind_error.ts";
 
 /** Largest datagram we read; bigger ones are truncated by the kernel and fail to parse. */
 const BUFFER_BYTES = 65_535;
@@ -21,7 +22,11 @@ export class UdpTransport implements AsyncDisposable {
     onMessage: (bytes: Uint8Array, from: PeerAddress) => void,
     onError: (error: unknown) => void = () => {},
   ) {
-    this.#conn = Deno.listenDatagram({ hostname, port, transport: "udp" });
+    try {
+      this.#conn = Deno.listenDatagram({ hostname, port, transport: "udp" });
+    } catch (err) {
+      throw bindContext(err, "SIP", "UDP", hostname, port);
+    }
     this.port = (this.#conn.addr as Deno.NetAddr).port;
     this.#onError = onError;
     this.#loop = this.#run(onMessage);
