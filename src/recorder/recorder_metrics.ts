@@ -12,8 +12,40 @@ export interface RecorderCounts {
   interrupted: number;
   fileErrors: number;
   notRecorded: number;
+  /** Calls not recorded, by {@link notRecordedReason}. */
+  notRecordedBy?: Record<string, number>;
   /** Recordings the no-media watchdog warned about. */
   noMedia: number;
+}
+
+/** Why a call was not recorded, as a small fixed set of metric label values. */
+export type NotRecordedReason = "rule" | "quota-exhausted" | "not-sampled" | "no-rule-matched";
+
+/**
+ * The reason label of a decision not to record: a rule said so (`rule`, e.g. an
+ * exclusion), or no rule took the call because its quota was used up, its sample missed
+ * the call, or nothing matched (the default).
+ */
+export function notRecordedReason(
+  d: { ruleId: string | null; trace: unknown },
+): NotRecordedReason {
+  if (d.ruleId !== null) return "rule";
+  const rules = (d.trace as { rules?: { outcome?: string }[] } | null)?.rules;
+  const outcomes = Array.isArray(rules) ? rules.map((r) => r?.outcome) : [];
+  if (outcomes.includes("quota-exhausted")) return "quota-exhausted";
+  if (outcomes.includes("not-sampled")) return "not-sampled";
+  return "no-rule-matched";
+}
+
+/** Counts a call not recorded, in total and by reason. */
+export function countNotRecorded(
+  c: RecorderCounts,
+  d: { ruleId: string | null; trace: unknown },
+): void {
+  c.notRecorded++;
+  const reason = notRecordedReason(d);
+  const by = c.notRecordedBy ??= {};
+  by[reason] = (by[reason] ?? 0) + 1;
 }
 
 /** What {@link recorderSamples} reads. */
@@ -38,7 +70,11 @@ export function recorderSamples(s: RecorderSnapshot): Sample[] {
     counter("recordings_finished_total", "Recordings finished", c.interrupted, {
       state: "interrupted",
     }),
-    counter("calls_not_recorded_total", "Calls the rules decided not to record", c.notRecorded),
+    ...Object.entries(c.notRecordedBy ?? {}).sort().map(([reason, n]) =>
+      counter("calls_not_recorded_total", "Calls the rules decided not to record, by reason", n, {
+        reason,
+      })
+    ),
     counter("recording_file_errors_total", "Encoder file write failures", c.fileErrors),
     counter(
       "recordings_no_media_total",

@@ -1,12 +1,25 @@
 import assert from "node:assert/strict";
 import { prometheusText } from "../metrics.ts";
-import { recorderSamples } from "./recorder_metrics.ts";
+import {
+  countNotRecorded,
+  notRecordedReason,
+  type RecorderCounts,
+  recorderSamples,
+} from "./recorder_metrics.ts";
 
 Deno.test("recorderSamples() exports calls, counters and per-encoder load and backlog", () => {
   const text = prometheusText(recorderSamples({
     active: 3,
     paused: 1,
-    counts: { started: 10, complete: 7, interrupted: 1, fileErrors: 0, notRecorded: 4, noMedia: 2 },
+    counts: {
+      started: 10,
+      complete: 7,
+      interrupted: 1,
+      fileErrors: 0,
+      notRecorded: 4,
+      notRecordedBy: { rule: 1, "not-sampled": 3 },
+      noMedia: 2,
+    },
     load: [{
       busyMs: 900,
       encodeMs: 500,
@@ -31,7 +44,8 @@ Deno.test("recorderSamples() exports calls, counters and per-encoder load and ba
       "selrec_calls_active 3",
       "selrec_calls_paused 1",
       'selrec_recordings_finished_total{state="interrupted"} 1',
-      "selrec_calls_not_recorded_total 4",
+      'selrec_calls_not_recorded_total{reason="not-sampled"} 3',
+      'selrec_calls_not_recorded_total{reason="rule"} 1',
       "selrec_recordings_no_media_total 2",
       'selrec_encoder_audio_seconds_total{worker="0"} 10',
       'selrec_encoder_busy_seconds_total{worker="0"} 0.5',
@@ -42,4 +56,31 @@ Deno.test("recorderSamples() exports calls, counters and per-encoder load and ba
       'selrec_encoder_spills_total{worker="0"} 5',
     ]
   ) assert.ok(text.includes(`${line}\n`), `${line}\n---\n${text}`);
+});
+
+Deno.test("notRecordedReason() tells a rule's no from quota, sampling and no match", () => {
+  const trace = (...outcomes: string[]) => ({ rules: outcomes.map((outcome) => ({ outcome })) });
+  assert.equal(notRecordedReason({ ruleId: "exclude-hr", trace: trace("matched") }), "rule");
+  assert.equal(
+    notRecordedReason({ ruleId: null, trace: trace("not-sampled", "quota-exhausted") }),
+    "quota-exhausted",
+  );
+  assert.equal(notRecordedReason({ ruleId: null, trace: trace("not-sampled") }), "not-sampled");
+  assert.equal(
+    notRecordedReason({ ruleId: null, trace: trace("conditions-failed") }),
+    "no-rule-matched",
+  );
+  assert.equal(notRecordedReason({ ruleId: null, trace: null }), "no-rule-matched");
+  const c: RecorderCounts = {
+    started: 0,
+    complete: 0,
+    interrupted: 0,
+    fileErrors: 0,
+    notRecorded: 0,
+    noMedia: 0,
+  };
+  countNotRecorded(c, { ruleId: null, trace: trace("not-sampled") });
+  countNotRecorded(c, { ruleId: null, trace: trace("not-sampled") });
+  assert.equal(c.notRecorded, 2);
+  assert.deepEqual(c.notRecordedBy, { "not-sampled": 2 });
 });

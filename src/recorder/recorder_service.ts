@@ -14,7 +14,7 @@ import type { EncoderBacklog } from "./media_protocol.ts";
 import type { SessionInfo } from "./session.ts";
 import { recoverySweep } from "./recovery.ts";
 import type { Sample } from "../metrics.ts";
-import { type RecorderCounts, recorderSamples } from "./recorder_metrics.ts";
+import { countNotRecorded, type RecorderCounts, recorderSamples } from "./recorder_metrics.ts";
 import { type ActiveCalls, newActive } from "./active_calls.ts";
 import { captureStreams } from "./media_spec.ts";
 import type { PauseControl } from "./pause_control.ts";
@@ -149,7 +149,7 @@ export class RecorderService implements Service, CallControl {
       throw err;
     }
     this.#active.set(session.key, active);
-    if (!plan) this.#counts.notRecorded++;
+    if (!plan) countNotRecorded(this.#counts, decision);
   }
 
   /** Mid-call update: new streams or codecs, or new participants (a transfer). */
