@@ -23,6 +23,11 @@ const cidr = z.string().refine((text) => {
   }
 }, { message: "expected an address or CIDR such as 10.20.0.0/16" });
 const percent = z.number().min(0).max(100);
+const reasonCodes = z.array(
+  z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "expected a lowercase code such as quality-review"),
+).min(1).refine((codes) => new Set(codes).size === codes.length, {
+  message: "expected each code once",
+});
 
 const portRange = z.string().transform((text, ctx) => {
   const m = /^(\d+)\s*-\s*(\d+)$/.exec(text.trim());
@@ -181,6 +186,14 @@ export const ConfigSchema = z.strictObject({
     }).prefault({}),
     /** Which participant role goes on the left channel. */
     leftChannel: z.enum(["customer", "agent"]).default("customer"),
+    /** Reason codes an agent or the API may give for a pause (web and API pause/resume). */
+    pauseReasonCodes: reasonCodes.default([
+      "payment-card",
+      "personal-data",
+      "health-data",
+      "off-record",
+      "other",
+    ]),
     encoderWorkers: z.number().int().min(0).max(64).default(0),
     pageIntervalMs: z.number().int().min(100).max(1000).default(1000),
     fsyncIntervalMs: z.number().int().min(100).max(2000).default(2000),
@@ -195,6 +208,19 @@ export const ConfigSchema = z.strictObject({
   rules: z.strictObject({
     dir: z.string().default("./rules"),
     salt: z.string().default("selrec"),
+  }).prefault({}),
+  web: z.strictObject({
+    /** Reason codes a user must give to export, play, hold or delete a recording. */
+    actionReasonCodes: reasonCodes.default([
+      "quality-review",
+      "customer-complaint",
+      "customer-request",
+      "legal-request",
+      "investigation",
+      "training",
+      "retention-policy",
+      "other",
+    ]),
   }).prefault({}),
   decisions: z.strictObject({
     /**

@@ -24,9 +24,11 @@ export type { Principal };
 export interface WebServices {
   /**
    * The config slices routes read: HTTP limits, auth policy, the rules dir and salt, how
-   * long API decisions bind.
+   * long API decisions bind, the reason codes of actions and pauses.
    */
-  config: Pick<Config, "http" | "auth" | "rules" | "dataDir" | "decisions">;
+  config: Pick<Config, "http" | "auth" | "rules" | "dataDir" | "decisions" | "web"> & {
+    recorder: Pick<Config["recorder"], "pauseReasonCodes">;
+  };
   store: Pick<Store, "db" | "raw" | "path">;
   audit: AuditLog;
   log: Logger;

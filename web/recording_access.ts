@@ -14,17 +14,19 @@ import {
 } from "../src/store/queries/recording_rows.ts";
 import { auditDenied, clientIp } from "./middleware/authenticate.ts";
 
-/** Reason codes offered for actions on recordings. */
-export const REASON_CODES = [
-  "quality-review",
-  "customer-complaint",
-  "customer-request",
-  "legal-request",
-  "investigation",
-  "training",
-  "retention-policy",
-  "other",
-] as const;
+/**
+ * `code` if it is one of `codes` (config `web.actionReasonCodes` or
+ * `recorder.pauseReasonCodes`); else a 400 naming `field` and listing the valid codes.
+ */
+export function checkReasonCode(field: string, code: unknown, codes: readonly string[]): string {
+  if (typeof code !== "string" || !codes.includes(code)) {
+    const what = typeof code === "string" && code !== ""
+      ? `unknown reason code "${code}"`
+      : "a reason code is required";
+    httpError(400, `${field}: ${what}; valid codes: ${codes.join(", ")}`);
+  }
+  return code;
+}
 
 /**
  * The recording `id` if the principal may do `permission` on it; else a 404. Refusing an
@@ -102,13 +104,17 @@ export async function auditRecording(
   };
 }
 
-/** Reads and checks `reason_code` and `reason_text` from a parsed body; 400 when bad. */
-export function readReason(body: Record<string, unknown>): { code: string; text: string } {
-  const code = typeof body.reason_code === "string" ? body.reason_code : "";
+/**
+ * Reads and checks `reason_code` (one of config `web.actionReasonCodes`) and
+ * `reason_text` from a parsed body; 400 when bad.
+ */
+export function readReason(
+  c: Context<AppEnv>,
+  body: Record<string, unknown>,
+): { code: string; text: string } {
+  const codes = c.get("services").config.web.actionReasonCodes;
+  const code = checkReasonCode("reason_code", body.reason_code, codes);
   const text = typeof body.reason_text === "string" ? body.reason_text.trim() : "";
-  if (!(REASON_CODES as readonly string[]).includes(code)) {
-    httpError(400, "a reason code is required");
-  }
   if (text.length < 3 || text.length > 500) {
     httpError(400, "a reason text of 3-500 characters is required");
   }

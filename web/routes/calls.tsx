@@ -15,18 +15,9 @@ import { canAccessRecording } from "../../src/auth/access.ts";
 import { agentOrgPath } from "../../src/store/queries/recording_access.ts";
 import { findRecordingCustomer } from "../../src/store/queries/recording_rows.ts";
 import { httpError } from "../http_error.ts";
-import { auditActor } from "../recording_access.ts";
+import { auditActor, checkReasonCode } from "../recording_access.ts";
 import { CsrfField, Layout } from "../views/layout.tsx";
 import { pageContext } from "../views/page.ts";
-
-/** Reason codes for pausing a recording. */
-export const PAUSE_REASONS = [
-  "payment-card",
-  "personal-data",
-  "health-data",
-  "off-record",
-  "other",
-] as const;
 
 function control(c: Context<AppEnv>) {
   const cc = c.get("services").callControl;
@@ -38,13 +29,11 @@ async function pauseOrResume(
   c: Context<AppEnv>,
   call: ActiveCall,
   op: "pause" | "resume",
-  reasonCode: unknown,
+  field: string,
+  given: unknown,
 ) {
-  if (
-    typeof reasonCode !== "string" || !(PAUSE_REASONS as readonly string[]).includes(reasonCode)
-  ) {
-    httpError(400, "a reason code is required");
-  }
+  const codes = c.get("services").config.recorder.pauseReasonCodes;
+  const reasonCode = checkReasonCode(field, given, codes);
   if (!call.allowPause) httpError(409, "pausing is not enabled for this call");
   const p = c.get("principal")!;
   const svc = c.get("services");
@@ -91,7 +80,7 @@ function ownCall(c: Context<AppEnv>, idOrKey?: string): ActiveCall | null {
   return call && call.agentId === p.agentId ? call : null;
 }
 
-function CallBox(props: { call: ActiveCall | null; csrf?: string }) {
+function CallBox(props: { call: ActiveCall | null; csrf?: string; reasonCodes: string[] }) {
   const call = props.call;
   const state = call ? (call.paused ? "Recording paused" : "Recording") : "No active call";
   return (
@@ -108,7 +97,7 @@ function CallBox(props: { call: ActiveCall | null; csrf?: string }) {
               <form method="post" action={call.paused ? "/agent/resume" : "/agent/pause"}>
                 <CsrfField token={props.csrf} />
                 <select name="reason_code" required>
-                  {PAUSE_REASONS.map((r) => <option key={r} value={r}>{r}</option>)}
+                  {props.reasonCodes.map((r) => <option key={r} value={r}>{r}</option>)}
                 </select>
                 <button type="submit" id={call.paused ? "resume" : "pause"}>
                   {call.paused ? "Resume" : "Pause"}
@@ -132,7 +121,11 @@ export function callRoutes(): Hono<AppEnv> {
       <Layout title="My call" ctx={pageContext(c)} scripts={["agent.js"]}>
         {!c.get("principal")!.agentId && <p class="error">Your user has no agent id.</p>}
         {!c.get("services").callControl && <p class="error">Call control is not available.</p>}
-        <CallBox call={call} csrf={c.get("session")?.csrfToken} />
+        <CallBox
+          call={call}
+          csrf={c.get("session")?.csrfToken}
+          reasonCodes={c.get("services").config.recorder.pauseReasonCodes}
+        />
       </Layout>,
     );
   });
@@ -146,7 +139,7 @@ export function callRoutes(): Hono<AppEnv> {
       const call = ownCall(c);
       if (!call) httpError(404, "no active call");
       const body = await c.req.parseBody();
-      await pauseOrResume(c, call, op, body.reason_code);
+      await pauseOrResume(c, call, op, "reason_code", body.reason_code);
       return c.redirect("/agent", 303);
     });
   }
@@ -210,7 +203,8 @@ export function callApiRoutes(): Hono<AppEnv> {
       const body: Record<string, unknown> = type.startsWith("application/json")
         ? await c.req.json().catch(() => httpError(400, "body is not JSON"))
         : await c.req.parseBody();
-      await pauseOrResume(c, call, op, body.reasonCode ?? body.reason_code);
+      const given = body.reasonCode ?? body.reason_code;
+      await pauseOrResume(c, call, op, "reasonCode", given);
       const after = control(c).findActiveCall(call.callId);
       return c.json({ callId: call.callId, paused: after?.paused ?? op === "pause" });
     });

@@ -21,7 +21,7 @@ export function recordingActionRoutes(): Hono<AppEnv> {
   r.post("/:id/delete", requirePermission("recording.delete", { notFound: true }), async (c) => {
     const svc = c.get("services");
     const rec = await visibleRecording(c, c.req.param("id"), "recording.delete");
-    const reason = readReason(await c.req.parseBody());
+    const reason = readReason(c, await c.req.parseBody());
     if (rec.legal_hold) httpError(409, "the recording is on legal hold");
     if (rec.state === "deleted" || rec.state === "purged") httpError(409, "already deleted");
     if (rec.state === "recording") httpError(409, "the recording is still in progress");
@@ -48,7 +48,7 @@ export function recordingActionRoutes(): Hono<AppEnv> {
     const svc = c.get("services");
     const rec = await visibleRecording(c, c.req.param("id"), "recording.hold");
     const body = await c.req.parseBody();
-    const reason = readReason(body);
+    const reason = readReason(c, body);
     const on = body.on === "1";
     const fields = await auditRecording(c, rec, {
       legalHold: { from: rec.legal_hold === 1, to: on },

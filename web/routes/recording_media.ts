@@ -175,7 +175,7 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
   r.post("/:id/export", requirePermission("recording.export", { notFound: true }), async (c) => {
     const rec = await visibleRecording(c, c.req.param("id"), "recording.export");
     const body = await c.req.parseBody();
-    const reason = readReason(body);
+    const reason = readReason(c, body);
     const format = body.format === "wav" ? "wav" : "ogg";
     const path = await recordingFile(c, rec);
     await c.get("services").audit.append({

@@ -115,7 +115,16 @@ export function recordingRoutes(): Hono<AppEnv> {
     });
     const p = c.get("principal")!;
     const canPlay = p.permissions.has("recording.play");
-    return c.html(<RecordingPage ctx={pageContext(c)} rec={rec} d={d} canPlay={canPlay} />);
+    const reasonCodes = c.get("services").config.web.actionReasonCodes;
+    return c.html(
+      <RecordingPage
+        ctx={pageContext(c)}
+        rec={rec}
+        d={d}
+        canPlay={canPlay}
+        reasonCodes={reasonCodes}
+      />,
+    );
   });
   return r;
 }

@@ -1,19 +1,17 @@
 /**
  * The recording page: player with waveform and channel solo, metadata, participants,
- * decision trace, stream stats, pauses/gaps, and the reasoned actions the user may take.
+ * the agents with their spans, decision trace, stream stats, pauses/gaps, and the reasoned actions the user may take.
  */
 import type { Recording } from "../../src/store/schema/recordings.ts";
 import type { RecordingDetail } from "../../src/store/queries/recordings.ts";
 import { CsrfField, Layout, type PageContext } from "./layout.tsx";
 import { flagWords, fmtDuration } from "./recordings_view.tsx";
-import { REASON_CODES } from "../recording_access.ts";
-
-function Reason() {
+function Reason(props: { codes: readonly string[] }) {
   return (
     <>
       <select name="reason_code" required>
         <option value="">Reason…</option>
-        {REASON_CODES.map((r) => <option key={r} value={r}>{r}</option>)}
+        {props.codes.map((r) => <option key={r} value={r}>{r}</option>)}
       </select>
       <input name="reason_text" required minlength={3} maxlength={500} placeholder="Why" />
     </>
@@ -33,6 +31,44 @@ function Kv(props: { rows: [string, string | number | null | undefined][] }) {
   );
 }
 
+/** The agents on the recording (a transfer adds one) with their spans. */
+function Agents(props: { agents: RecordingDetail["agents"] }) {
+  if (props.agents.length === 0) return null;
+  return (
+    <section class="agents">
+      <h2>Agents</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Agent</th>
+            <th>Joined</th>
+            <th>Left</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.agents.map((a) => (
+            <tr key={`${a.agent_id}@${a.joined_ms}`}>
+              <td>{a.agent_id}</td>
+              <td>{fmtDuration(a.joined_ms)}</td>
+              <td>{a.left_ms === null ? "to the end" : fmtDuration(a.left_ms)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** "decided by API at T by token N" when the decision was the API's, else null. */
+function apiDecisionText(trace: string): string | null {
+  try {
+    const t = JSON.parse(trace);
+    return t?.decidedBy === "api" && typeof t.text === "string" ? t.text : null;
+  } catch {
+    return null;
+  }
+}
+
 function Trace(props: { trace: string }) {
   let text = props.trace;
   try {
@@ -43,7 +79,12 @@ function Trace(props: { trace: string }) {
   return <pre class="trace">{text}</pre>;
 }
 
-function Actions(props: { rec: Recording; can: (p: string) => boolean; csrf?: string }) {
+function Actions(props: {
+  rec: Recording;
+  can: (p: string) => boolean;
+  csrf?: string;
+  reasonCodes: readonly string[];
+}) {
   const { rec, can } = props;
   const base = `/recordings/${encodeURIComponent(rec.id)}`;
   return (
@@ -56,7 +97,7 @@ function Actions(props: { rec: Recording; can: (p: string) => boolean; csrf?: st
             <option value="ogg">Ogg Opus</option>
             <option value="wav">WAV</option>
           </select>
-          <Reason />
+          <Reason codes={props.reasonCodes} />
           <button type="submit">Download</button>
         </form>
       )}
@@ -64,7 +105,7 @@ function Actions(props: { rec: Recording; can: (p: string) => boolean; csrf?: st
         <form method="post" action={`${base}/hold`}>
           <CsrfField token={props.csrf} />
           <input type="hidden" name="on" value={rec.legal_hold ? "0" : "1"} />
-          <Reason />
+          <Reason codes={props.reasonCodes} />
           <button type="submit">
             {rec.legal_hold ? "Release legal hold" : "Place legal hold"}
           </button>
@@ -73,7 +114,7 @@ function Actions(props: { rec: Recording; can: (p: string) => boolean; csrf?: st
       {can("recording.delete") && !rec.legal_hold && (
         <form method="post" action={`${base}/delete`}>
           <CsrfField token={props.csrf} />
-          <Reason />
+          <Reason codes={props.reasonCodes} />
           <button type="submit" class="danger">Delete recording</button>
         </form>
       )}
@@ -109,6 +150,8 @@ export function RecordingPage(props: {
   rec: Recording;
   d: RecordingDetail;
   canPlay: boolean;
+  /** Config `web.actionReasonCodes`, offered in the actions' forms. */
+  reasonCodes: readonly string[];
 }) {
   const { rec, d } = props;
   const can = (p: string) => props.ctx.principal?.permissions.has(p as never) ?? false;
@@ -193,6 +236,7 @@ export function RecordingPage(props: {
           </tbody>
         </table>
       </section>
+      <Agents agents={d.agents} />
       <section>
         <h2>Pauses and gaps</h2>
         <ul class="spans">
@@ -246,12 +290,15 @@ export function RecordingPage(props: {
             <summary>
               {x.evaluated_at} {x.origin}: {x.record ? "record" : "do not record"} by rule{" "}
               {x.rule_id ?? "(none)"} (rules {x.ruleset_version})
+              {apiDecisionText(x.trace) ? ` — ${apiDecisionText(x.trace)}` : ""}
             </summary>
             <Trace trace={x.trace} />
           </details>
         ))}
       </section>
-      {rec.state !== "deleted" && <Actions rec={rec} can={can} csrf={props.ctx.csrfToken} />}
+      {rec.state !== "deleted" && (
+        <Actions rec={rec} can={can} csrf={props.ctx.csrfToken} reasonCodes={props.reasonCodes} />
+      )}
     </Layout>
   );
 }
