@@ -2,7 +2,7 @@
  * The recorder's `/metrics` samples from a snapshot of its state: calls in progress,
  * lifetime counters, and each encoder worker's load and backlog.
  */
-import { counter, gauge, type Sample } from "../metrics.ts";
+import { counter, gauge, Histogram, type Sample } from "../metrics.ts";
 import type { EncoderBacklog, EncoderLoad } from "./media_engine.ts";
 
 /** Lifetime counters the recorder keeps. */
@@ -14,6 +14,8 @@ export interface RecorderCounts {
   notRecorded: number;
   /** Calls not recorded, by {@link notRecordedReason}. */
   notRecordedBy?: Record<string, number>;
+  /** Each finished stream's RFC 3550 interarrival jitter (ms), for the histogram. */
+  streamJitterMs?: Histogram;
   /** Recordings the no-media watchdog warned about. */
   noMedia: number;
 }
@@ -48,6 +50,28 @@ export function countNotRecorded(
   by[reason] = (by[reason] ?? 0) + 1;
 }
 
+/** Upper bounds (ms) of the per-stream jitter histogram. */
+export const JITTER_BUCKETS_MS = [1, 2, 5, 10, 20, 30, 50, 100, 200, 500] as const;
+
+/**
+ * Counts a finished recording by its state and observes the jitter of each of its
+ * streams that received packets.
+ */
+export function countFinished(
+  c: RecorderCounts,
+  end: {
+    state: "complete" | "interrupted";
+    streamStats: Record<string, { stats: unknown }>;
+  },
+): void {
+  c[end.state]++;
+  const h = c.streamJitterMs ??= new Histogram(JITTER_BUCKETS_MS);
+  for (const { stats } of Object.values(end.streamStats)) {
+    const s = stats as { received?: number; jitterMs?: number } | null;
+    if (s && (s.received ?? 0) > 0 && typeof s.jitterMs === "number") h.observe(s.jitterMs);
+  }
+}
+
 /** What {@link recorderSamples} reads. */
 export interface RecorderSnapshot {
   active: number;
@@ -76,6 +100,10 @@ export function recorderSamples(s: RecorderSnapshot): Sample[] {
       })
     ),
     counter("recording_file_errors_total", "Encoder file write failures", c.fileErrors),
+    (c.streamJitterMs ?? new Histogram(JITTER_BUCKETS_MS)).sample(
+      "rtp_stream_jitter_milliseconds",
+      "RFC 3550 interarrival jitter of each finished stream",
+    ),
     counter(
       "recordings_no_media_total",
       "Recordings with no RTP on any stream rtp.noMediaSeconds after they started",

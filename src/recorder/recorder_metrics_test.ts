@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { prometheusText } from "../metrics.ts";
 import {
+  countFinished,
   countNotRecorded,
   notRecordedReason,
   type RecorderCounts,
@@ -83,4 +84,40 @@ Deno.test("notRecordedReason() tells a rule's no from quota, sampling and no mat
   countNotRecorded(c, { ruleId: null, trace: trace("not-sampled") });
   assert.equal(c.notRecorded, 2);
   assert.deepEqual(c.notRecordedBy, { "not-sampled": 2 });
+});
+
+Deno.test("countFinished() counts the state and puts each stream's jitter in the histogram", () => {
+  const c: RecorderCounts = {
+    started: 2,
+    complete: 0,
+    interrupted: 0,
+    fileErrors: 0,
+    notRecorded: 0,
+    noMedia: 0,
+  };
+  countFinished(c, {
+    state: "complete",
+    streamStats: {
+      customer: { stats: { received: 300, jitterMs: 1.5 } },
+      agent: { stats: { received: 300, jitterMs: 42 } },
+      silent: { stats: { received: 0, jitterMs: 0 } },
+    },
+  });
+  countFinished(c, { state: "interrupted", streamStats: {} });
+  assert.equal(c.complete, 1);
+  assert.equal(c.interrupted, 1);
+  const text = prometheusText(
+    recorderSamples({ active: 0, paused: 0, counts: c, load: [], backlog: [] }),
+  );
+  for (
+    const line of [
+      "# TYPE selrec_rtp_stream_jitter_milliseconds histogram",
+      'selrec_rtp_stream_jitter_milliseconds_bucket{le="1"} 0',
+      'selrec_rtp_stream_jitter_milliseconds_bucket{le="2"} 1',
+      'selrec_rtp_stream_jitter_milliseconds_bucket{le="50"} 2',
+      'selrec_rtp_stream_jitter_milliseconds_bucket{le="+Inf"} 2',
+      "selrec_rtp_stream_jitter_milliseconds_sum 43.5",
+      "selrec_rtp_stream_jitter_milliseconds_count 2",
+    ]
+  ) assert.ok(text.includes(`${line}\n`), `${line}\n---\n${text}`);
 });

@@ -18,7 +18,7 @@ import { finishClosed } from "./finalize.ts";
 import type { MediaWatchdog } from "./media_watchdog.ts";
 import type { PauseControl } from "./pause_control.ts";
 import type { RecorderEngine } from "./recorder_engine.ts";
-import type { RecorderCounts } from "./recorder_metrics.ts";
+import { countFinished, type RecorderCounts } from "./recorder_metrics.ts";
 
 /** What {@link RecordingFinish} works with. */
 export interface RecordingFinishDeps {
@@ -73,7 +73,7 @@ export class RecordingFinish {
     a.recordingId = null;
     const closed = await engine.close(id);
     const end = await finishClosed(id, path, closed, a.pauses, reason, this.#deps.now());
-    counts[end.state]++;
+    countFinished(counts, end);
     return { ...end, path: end.path.slice(spoolDir.length + 1) };
   }
 
