@@ -200,6 +200,11 @@ export const ConfigSchema = z.strictObject({
     maxPauseSeconds: z.number().int().min(1).default(180),
     drainTimeoutSeconds: z.number().int().min(0).default(30),
     /**
+     * Longest recording file: a longer call continues in a new recording linked to the
+     * previous one (same call, next segment number), with no audio lost between them.
+     */
+    maxSegmentSeconds: z.number().min(1).default(14_400),
+    /**
      * Audio all recordings together may hold in memory while the disk refuses writes
      * (full, I/O error); past it, audio is lost (stored as silence) and flagged as a gap.
      */

@@ -31,6 +31,12 @@ export interface Active {
   /** Raised `rtp.noMediaSeconds` after the media opened with none seen. */
   noMedia: boolean;
   noMediaTimer: number | null;
+  /** Segment number of the current recording, from 1 (`recorder.maxSegmentSeconds`). */
+  segment: number;
+  /** The timer that rolls the recording to its next segment. */
+  segmentTimer: number | null;
+  /** A segment roll in progress (the end of the recording waits for it). */
+  rolling: Promise<void> | null;
 }
 
 /** A call just answered: not recording yet, not paused, no media seen. */
@@ -56,6 +62,9 @@ export function newActive(
     mediaSeen: false,
     noMedia: false,
     noMediaTimer: null,
+    segment: 1,
+    segmentTimer: null,
+    rolling: null,
   };
 }
 

@@ -2,7 +2,9 @@
  * One recording inside the capture worker: its timeline, its stream receivers and the
  * UDP sockets feeding them, its bounded queue to the encoder and its spill journal.
  * Sockets are bound per stream (a re-offer that moves a port retires the old one);
- * a retired socket's counters are kept for the recording's final report.
+ * a retired socket's counters are kept for the recording's final report. A segment roll
+ * ({@link rollSegment}) gives the same capture a new recording id, journal and file from
+ * a sample boundary; its reports then cover the segment only.
  */
 import { UdpCapture } from "../rtp/udp_capture.ts";
 import { sourceFilter } from "../rtp/source_policy.ts";
@@ -12,7 +14,14 @@ import type { OpusDecodeFn, PayloadCodec } from "./stream_receiver.ts";
 import { Timeline } from "./timeline.ts";
 import { BacklogGate, backlogLimits, DEFAULT_BACKLOG_MS } from "./backlog_gate.ts";
 import { JOURNAL_SUFFIX, SpillJournal } from "./spill_journal.ts";
-import type { BacklogOptions, CaptureReport, CaptureStream, FileSpec } from "./media_protocol.ts";
+import type {
+  BacklogOptions,
+  CaptureReport,
+  CaptureStream,
+  FileSpec,
+  ToEncoder,
+} from "./media_protocol.ts";
+import type { GapSpan, PauseSpan } from "./timeline.ts";
 
 /** A recording the capture worker is capturing, or closing. */
 export interface CaptureRecording {
@@ -39,6 +48,12 @@ export interface CaptureRecording {
   paused: boolean;
   /** `idle` was reported; cleared when media comes back. */
   idleReported: boolean;
+  /** Timeline sample where the current segment (file) starts; 0 before any roll. */
+  segmentStart: number;
+  /** Index of the timeline's first pause that reaches into the current segment. */
+  pauseBase: number;
+  /** Ids of earlier segments whose encoder acks may still arrive. */
+  formerIds: string[];
 }
 
 /** Per-stream socket counters that outlive the sockets. */
@@ -72,20 +87,64 @@ export function newCaptureRecording(o: NewRecordingOptions): CaptureRecording {
     closedCounts: new Map(),
     encoder: o.encoder,
     gate: new BacklogGate(backlogLimits(highMs, lowMs)),
-    journal: new SpillJournal({
-      rec: o.id,
-      path: o.file.path + JOURNAL_SUFFIX,
-      send: (m, transfer) => o.port.postMessage(m, transfer ?? []),
-      syncIntervalMs: o.file.syncIntervalMs,
-      onError: o.onJournalError,
-    }),
+    journal: newJournal(o.id, o.file, o.port, o.onJournalError),
     closed: false,
     mediaSeen: new Set(),
     srtp: new Map(),
     lastActivity: 0,
     paused: false,
     idleReported: false,
+    segmentStart: 0,
+    pauseBase: 0,
+    formerIds: [],
   };
+}
+
+/** A recording's spill journal beside its file, posting to its encoder's port. */
+function newJournal(
+  id: string,
+  file: FileSpec,
+  port: MessagePort,
+  onError: () => void,
+): SpillJournal {
+  return new SpillJournal({
+    rec: id,
+    path: file.path + JOURNAL_SUFFIX,
+    send: (m, transfer) => port.postMessage(m, transfer ?? []),
+    syncIntervalMs: file.syncIntervalMs,
+    onError,
+  });
+}
+
+/** What {@link rollSegment} needs besides the recording. */
+export interface RollOptions {
+  next: string;
+  file: FileSpec;
+  /** The recording's encoder port (the new journal posts to it). */
+  port: MessagePort;
+  onJournalError: () => void;
+}
+
+/**
+ * Moves a capture to its next segment at the current batch boundary (everything the
+ * timeline emitted so far, journal included, went to the old file already): tells the
+ * encoder to roll, and returns the old segment's report. From here the recording is
+ * `next`, with its own journal; sockets, receivers, timeline and queue stay.
+ */
+export function rollSegment(rec: CaptureRecording, o: RollOptions): CaptureReport {
+  const end = rec.timeline.emittedSamples;
+  const report = captureReport(rec, end);
+  const roll: ToEncoder = { t: "roll", rec: rec.id, next: o.next, file: o.file };
+  rec.journal.send(roll);
+  rec.journal.close();
+  rec.formerIds.push(rec.id);
+  rec.id = o.next;
+  rec.journal = newJournal(o.next, o.file, o.port, o.onJournalError);
+  rec.segmentStart = end;
+  // A pause running at the roll continues in the new segment (from its start).
+  const pauses = rec.timeline.pauses;
+  rec.pauseBase = rec.timeline.paused ? pauses.length - 1 : pauses.length;
+  return report;
 }
 
 /** Where and how {@link bindStreams} binds sockets. */
@@ -204,8 +263,12 @@ function counts(rec: CaptureRecording, key: string): CaptureCounts {
   };
 }
 
-/** The recording's statistics: per stream, timeline, gaps, pauses and backlog. */
-export function captureReport(rec: CaptureRecording): CaptureReport {
+/**
+ * The current segment's statistics: per stream (since the capture began), timeline,
+ * gaps and pauses (in ms from the segment's start, cut at `end` samples when given),
+ * and backlog.
+ */
+export function captureReport(rec: CaptureRecording, end?: number): CaptureReport {
   const streams: CaptureReport["streams"] = {};
   for (const [k, rx] of rec.receivers) {
     const c = counts(rec, k);
@@ -221,9 +284,17 @@ export function captureReport(rec: CaptureRecording): CaptureReport {
     rec: rec.id,
     streams,
     timeline: rec.timeline.stats,
-    gaps: [...rec.timeline.gaps],
-    pauses: rec.timeline.pauses,
-    emittedMs: rec.timeline.emittedSamples / 8,
+    gaps: segmentGaps(
+      rec.timeline.gaps,
+      rec.segmentStart / 8,
+      end === undefined ? Infinity : end / 8,
+    ),
+    pauses: segmentPauses(
+      rec.timeline.pauses.slice(rec.pauseBase),
+      rec.segmentStart / 8,
+      end === undefined ? null : end / 8,
+    ),
+    emittedMs: ((end ?? rec.timeline.emittedSamples) - rec.segmentStart) / 8,
     backlog: {
       queuedMs: rec.gate.queuedSamples / 8,
       journaledMs: rec.gate.journaledSamples / 8,
@@ -231,4 +302,32 @@ export function captureReport(rec: CaptureRecording): CaptureReport {
       maxMs: rec.gate.toJSON().maxBacklogSamples / 8,
     },
   };
+}
+
+/** Gaps overlapping [fromMs, toMs), cut to it and shifted to start at `fromMs`. */
+export function segmentGaps(gaps: readonly GapSpan[], fromMs: number, toMs: number): GapSpan[] {
+  return gaps.filter((g) => g.endMs > fromMs && g.startMs < toMs).map((g) => ({
+    channel: g.channel,
+    startMs: Math.max(g.startMs, fromMs) - fromMs,
+    endMs: Math.min(g.endMs, toMs) - fromMs,
+  }));
+}
+
+/**
+ * Pauses shifted to a segment starting at `fromMs`; with `toMs` (a segment that ended)
+ * one still running is cut there.
+ */
+export function segmentPauses(
+  pauses: readonly PauseSpan[],
+  fromMs: number,
+  toMs: number | null,
+): PauseSpan[] {
+  return pauses.map((p) => {
+    const end = p.endMs ?? toMs;
+    const startMs = Math.min(Math.max(p.startMs, fromMs), toMs ?? Infinity);
+    return {
+      startMs: startMs - fromMs,
+      endMs: end === null ? null : Math.max(end, startMs) - fromMs,
+    };
+  });
 }

@@ -15,6 +15,7 @@ import {
   captureReport,
   closeSockets,
   newCaptureRecording,
+  rollSegment,
 } from "./capture_recording.ts";
 import type { EncoderAck, EncoderBacklog, FromCapture, ToCapture } from "./media_protocol.ts";
 
@@ -72,6 +73,8 @@ class CaptureState {
         return this.onOpen(msg);
       case "update":
         return this.onUpdate(msg);
+      case "roll":
+        return this.onRoll(msg);
       case "pause":
         return this.onPause(msg);
       case "resume":
@@ -137,6 +140,27 @@ class CaptureState {
     if (rec) await this.#bind(rec, msg.streams).catch(() => {});
   }
 
+  /**
+   * Segment roll at a batch boundary: the audio due now (and any journal) goes to the old
+   * file, everything after to the new one; capture itself never stops.
+   */
+  onRoll(msg: Msg<"roll">): void {
+    const rec = this.#recs.get(msg.rec);
+    if (!rec) return;
+    this.#flush(rec, false);
+    if (rec.gate.journaledSamples > 0) this.#replay(rec);
+    const report = rollSegment(rec, {
+      next: msg.next,
+      file: msg.file,
+      port: this.#encoders[rec.encoder],
+      onJournalError: () => this.#journalErrors[rec.encoder]++,
+    });
+    this.#recs.delete(msg.rec);
+    this.#recs.set(rec.id, rec);
+    this.#tracked.set(rec.id, rec);
+    this.#post({ t: "rolled", report });
+  }
+
   onPause(msg: Msg<"pause">): void {
     const rec = this.#recs.get(msg.rec);
     if (!rec) return;
@@ -183,6 +207,7 @@ class CaptureState {
     rec.journal.close();
     this.#recs.delete(rec.id);
     this.#tracked.delete(rec.id);
+    for (const id of rec.formerIds) this.#tracked.delete(id);
   }
 
   /** An encoder encoded a batch or a replay of this recording. */
@@ -271,7 +296,10 @@ class CaptureState {
 
   /** Forgets a closed recording once the encoder has acknowledged all of its audio. */
   #untrackWhenDone(rec: CaptureRecording): void {
-    if (rec.closed && rec.gate.backlogSamples === 0) this.#tracked.delete(rec.id);
+    if (rec.closed && rec.gate.backlogSamples === 0) {
+      this.#tracked.delete(rec.id);
+      for (const id of rec.formerIds) this.#tracked.delete(id);
+    }
   }
 
   #backlog(): EncoderBacklog[] {
@@ -284,7 +312,8 @@ class CaptureState {
       spills: this.#spills[i],
       journalErrors: this.#journalErrors[i],
     }));
-    for (const rec of this.#tracked.values()) {
+    // A rolled recording is tracked under each of its segment ids: count it once.
+    for (const rec of new Set(this.#tracked.values())) {
       const b = out[rec.encoder];
       b.queuedSeconds += rec.gate.queuedSamples / 8000;
       b.journaledSeconds += rec.gate.journaledSamples / 8000;

@@ -233,26 +233,71 @@ function enqueue(rec: string, f: OpenFile, job: () => Promise<void>): void {
   });
 }
 
+/** Finishes a file whose audio is all written: sync, hash, rename, and report it. */
+async function finishFile(rec: string, f: OpenFile): Promise<void> {
+  const done = await untilDiskTakes(() => f.file.finish());
+  noteStalls(f);
+  const lost = done.lostSpans ?? [];
+  for (const s of lost) lostMs += s.endMs - s.startMs;
+  // Every journaled span was replayed before "end" (or "roll") and is now in the file.
+  if (f.journal) await Deno.remove(f.journal).catch(() => {});
+  releaseEncoder(f);
+  if (files.get(rec) === f) files.delete(rec);
+  post({ t: "finished", rec, ...done, lostSpans: lost });
+}
+
+/** Registers a file about to begin; `after` orders its opening behind another file's jobs. */
+function beginFile(
+  rec: string,
+  spec: FileSpec,
+  after = Promise.resolve(),
+  rest = (): Int16Array => {
+    return new Int16Array(0);
+  },
+): void {
+  const pending: OpenFile = {
+    file: null as unknown as OpusRecordingFile,
+    encoder: null,
+    rest: new Int16Array(0),
+    chain: after,
+    failed: false,
+    delayMs: Math.max(0, spec.testEncodeDelayMs ?? 0),
+    stallsSeen: 0,
+  };
+  files.set(rec, pending);
+  enqueue(rec, pending, async () => {
+    const opened = await untilDiskTakes(() => begin(rec, spec));
+    pending.file = opened.file;
+    pending.encoder = opened.encoder;
+    pending.rest = rest();
+  });
+}
+
+/**
+ * Segment roll: the old file gets its whole frames and is finished; the samples short of
+ * a frame open the next file, so no sample is dropped or padded at the join.
+ */
+function roll(msg: Extract<ToEncoder, { t: "roll" }>): void {
+  const f = files.get(msg.rec);
+  let carried: Int16Array = new Int16Array(0);
+  if (f) {
+    enqueue(msg.rec, f, async () => {
+      carried = f.rest;
+      f.rest = new Int16Array(0);
+      await finishFile(msg.rec, f);
+    });
+  }
+  beginFile(msg.next, msg.file, f?.chain, () => carried);
+}
+
 function onCapture(msg: ToEncoder): void {
   switch (msg.t) {
-    case "begin": {
-      const pending: OpenFile = {
-        file: null as unknown as OpusRecordingFile,
-        encoder: null,
-        rest: new Int16Array(0),
-        chain: Promise.resolve(),
-        failed: false,
-        delayMs: Math.max(0, msg.file.testEncodeDelayMs ?? 0),
-        stallsSeen: 0,
-      };
-      files.set(msg.rec, pending);
-      enqueue(msg.rec, pending, async () => {
-        const opened = await untilDiskTakes(() => begin(msg.rec, msg.file));
-        pending.file = opened.file;
-        pending.encoder = opened.encoder;
-      });
+    case "begin":
+      beginFile(msg.rec, msg.file);
       return;
-    }
+    case "roll":
+      roll(msg);
+      return;
     case "pcm": {
       const f = files.get(msg.rec);
       if (!f) return;
@@ -274,15 +319,7 @@ function onCapture(msg: ToEncoder): void {
       if (!f) return;
       enqueue(msg.rec, f, async () => {
         await write(f, new Int16Array(0), true);
-        const done = await untilDiskTakes(() => f.file.finish());
-        noteStalls(f);
-        const lost = done.lostSpans ?? [];
-        for (const s of lost) lostMs += s.endMs - s.startMs;
-        // Every journaled span was replayed before "end" and is now in the synced file.
-        if (f.journal) await Deno.remove(f.journal).catch(() => {});
-        releaseEncoder(f);
-        files.delete(msg.rec);
-        post({ t: "finished", rec: msg.rec, ...done, lostSpans: lost });
+        await finishFile(msg.rec, f);
       });
       return;
     }

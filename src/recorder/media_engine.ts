@@ -202,7 +202,8 @@ export class MediaEngine implements AsyncDisposable {
         this.#backlog = msg.backlog;
         this.onBacklog(this.backlog());
         return;
-      case "closed": {
+      case "closed":
+      case "rolled": {
         this.#live.delete(msg.report.rec);
         const p = this.#pending.get(msg.report.rec);
         if (!p) return;
@@ -273,6 +274,24 @@ export class MediaEngine implements AsyncDisposable {
       this.#pending.delete(rec);
       throw err;
     }
+  }
+
+  /**
+   * Ends the file of `rec` at a batch boundary and goes on in `next`'s file on the same
+   * sockets (a new segment; no sample lost or doubled). From now on the recording is
+   * `next` for every other method. Resolves when the old segment's file is finished.
+   */
+  roll(rec: string, next: string, file: FileSpec): Promise<ClosedRecording> {
+    let p = this.#pending.get(rec);
+    if (!p) {
+      p = {};
+      this.#pending.set(rec, p);
+    }
+    p.closed ??= Promise.withResolvers<ClosedRecording>();
+    this.#pending.set(next, {});
+    this.#post({ t: "roll", rec, next, file });
+    this.#settle(rec, p);
+    return p.closed.promise;
   }
 
   /** Adds streams or changes codecs mid-call. */

@@ -71,6 +71,12 @@ export type ToCapture =
     backlog?: BacklogOptions;
   }
   | { t: "update"; rec: string; streams: CaptureStream[] }
+  /**
+   * Segment roll: at the next batch boundary the audio of `rec` stops going to its file
+   * and goes to `next`'s (same sockets, timeline and encoder); `rec` is finished and
+   * reported as `rolled`, and `next` is the recording's id from then on.
+   */
+  | { t: "roll"; rec: string; next: string; file: FileSpec }
   | { t: "pause"; rec: string }
   | { t: "resume"; rec: string }
   | { t: "close"; rec: string }
@@ -113,6 +119,8 @@ export type FromCapture =
   /** Media had started and nothing (RTP or RTCP) came for `silentMs`; sent once. */
   | { t: "idle"; rec: string; silentMs: number }
   | { t: "closed"; report: CaptureReport }
+  /** The segment `report.rec` ended at a roll (its figures are the segment's). */
+  | { t: "rolled"; report: CaptureReport }
   | { t: "stats"; reports: CaptureReport[]; backlog: EncoderBacklog[] };
 
 /** capture → encoder (over a MessagePort; ordered per recording). */
@@ -125,6 +133,11 @@ export type ToEncoder =
    */
   | { t: "replay"; rec: string; path: string; offset: number; bytes: number }
   | { t: "end"; rec: string }
+  /**
+   * Finish the file of `rec` with its whole frames, and begin `next`'s file with the
+   * samples left over, so every sample goes to exactly one file (no padding between).
+   */
+  | { t: "roll"; rec: string; next: string; file: FileSpec }
   | { t: "abandon"; rec: string };
 
 /** encoder → capture (backpressure accounting): a PCM batch or a replay was encoded. */

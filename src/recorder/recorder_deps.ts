@@ -17,6 +17,7 @@ import type { RecorderEngine } from "./recorder_engine.ts";
 import type { RecorderCounts } from "./recorder_metrics.ts";
 import { RecordingFinish } from "./recording_finish.ts";
 import { RecordingStart } from "./recording_start.ts";
+import { SegmentRoll, SegmentTimer } from "./segment_roll.ts";
 import { realTimers, type Timers } from "./timers.ts";
 
 /** What the recorder works with (the composition root builds it). */
@@ -45,6 +46,7 @@ export interface RecorderParts {
   watchdog: MediaWatchdog;
   begin: RecordingStart;
   finish: RecordingFinish;
+  segments: SegmentRoll;
 }
 
 /**
@@ -69,9 +71,13 @@ export function wireRecorder(deps: RecorderDeps, spoolId: () => number): Recorde
   const pauses = new PauseControl({ engine, timers, log, audit, maxPauseSeconds });
   const { noMediaSeconds } = config.rtp;
   const watchdog = new MediaWatchdog({ calls, timers, log, counts, noMediaSeconds });
-  const shared = { engine, db, log, now, spoolDir, counts, watchdog };
+  const { maxSegmentSeconds } = config.recorder;
+  // The timer's callback reaches the roll built below (it fires only once a call runs).
+  const timer = new SegmentTimer({ timers, maxSegmentSeconds, due: (a) => void roll.roll(a) });
+  const shared = { engine, db, log, now, spoolDir, counts, watchdog, segments: timer };
   const begin = new RecordingStart({ ...shared, config, spoolId });
   const finish = new RecordingFinish({ ...shared, pauses });
+  const roll = new SegmentRoll({ engine, begin, finish, timer, log });
   const alarms = new BacklogAlarms({ engine, db, log, now, writeBufferBytes });
   engine.onFileError = (rec, error, code) => {
     counts.fileErrors++;
@@ -80,5 +86,5 @@ export function wireRecorder(deps: RecorderDeps, spoolId: () => number): Recorde
   engine.onBacklog = (backlog) => alarms.onBacklog(backlog);
   engine.onMedia = (rec) => watchdog.mediaArrived(rec);
   engine.onIdle = (rec, silentMs) => watchdog.mediaIdle(rec, silentMs);
-  return { timers, spoolDir, counts, calls, pauses, watchdog, begin, finish };
+  return { timers, spoolDir, counts, calls, pauses, watchdog, begin, finish, segments: roll };
 }

@@ -1,6 +1,6 @@
 /**
- * What the recorder uses of the media engine: open, update, pause, resume, close and
- * abandon a recording; read encoder load and backlog; hear of first media, file errors
+ * What the recorder uses of the media engine: open, roll, update, pause, resume, close
+ * and abandon a recording; read encoder load and backlog; hear of first media, file errors
  * and backlog reports. {@link MediaEngine} is the real one (workers, sockets, files);
  * the recorder's unit test drives a fake.
  */
@@ -26,6 +26,11 @@ export interface RecorderEngine {
     file: FileSpec,
     options?: OpenOptions,
   ): Promise<number[]>;
+  /**
+   * Segment roll: the file of `rec` ends at a batch boundary and capture goes on into
+   * `next`'s file (same sockets); resolves with the finished old segment.
+   */
+  roll(rec: string, next: string, file: FileSpec): Promise<ClosedRecording>;
   /** Adds streams or changes codecs mid-call. */
   update(rec: string, streams: CaptureStream[]): void;
   pause(rec: string): void;

@@ -156,6 +156,8 @@ export class RecorderService implements Service, CallControl {
   async updated(session: SessionInfo): Promise<void> {
     const a = this.#active.get(session.key);
     if (!a) return;
+    // A segment roll in progress finishes first (the new segment's rows must exist).
+    if (a.rolling) await a.rolling;
     const before = new Set(a.session.participants.map((p) => p.aor ?? p.id));
     const transfer = session.participants.some((p) => !before.has(p.aor ?? p.id));
     a.session = session;

@@ -156,6 +156,28 @@ export class FakeEngine implements RecorderEngine {
 
   close(rec: string): Promise<ClosedRecording> {
     this.calls.push(`close ${rec}`);
+    return Promise.resolve(this.#closed(rec));
+  }
+
+  /** Ends `rec` now and goes on as `next` (same streams and media; a running pause goes on). */
+  roll(rec: string, next: string, file: FileSpec): Promise<ClosedRecording> {
+    this.calls.push(`roll ${rec} ${next}`);
+    const r = this.#rec(rec);
+    const running = r.pauses.at(-1)?.endMs === null;
+    const closed = this.#closed(rec);
+    for (const p of closed.report.pauses) p.endMs ??= closed.report.emittedMs;
+    this.recordings.set(next, {
+      streams: r.streams,
+      file,
+      openedAt: this.#clock.now().getTime(),
+      pauses: running ? [{ startMs: 0, endMs: null }] : [],
+      media: new Set(r.media),
+      closed: false,
+    });
+    return Promise.resolve(closed);
+  }
+
+  #closed(rec: string): ClosedRecording {
     const r = this.#rec(rec);
     r.closed = true;
     const durationMs = this.#ms(rec);
@@ -182,18 +204,18 @@ export class FakeEngine implements RecorderEngine {
         lastPacketAt: null,
       };
     }
-    return Promise.resolve({
+    return {
       report: {
         rec,
         streams,
         timeline: { placedSamples: 0, lateDropped: 0, aheadDropped: 0, reanchors: 0 },
         gaps: [],
-        pauses: r.pauses,
+        pauses: r.pauses.map((p) => ({ ...p })),
         emittedMs: durationMs,
         backlog: { queuedMs: 0, journaledMs: 0, spills: 0, maxMs: 0 },
       },
       file: { ok: true, path: r.file.path, sha256: "f".repeat(64), bytes: 1000, durationMs },
-    });
+    };
   }
 
   abandon(rec: string): void {

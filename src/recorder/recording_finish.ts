@@ -19,6 +19,9 @@ import type { MediaWatchdog } from "./media_watchdog.ts";
 import type { PauseControl } from "./pause_control.ts";
 import type { RecorderEngine } from "./recorder_engine.ts";
 import { countFinished, type RecorderCounts } from "./recorder_metrics.ts";
+import type { ClosedRecording } from "./media_engine.ts";
+import type { PauseMeta } from "./pause_control.ts";
+import type { SegmentTimer } from "./segment_roll.ts";
 
 /** What {@link RecordingFinish} works with. */
 export interface RecordingFinishDeps {
@@ -32,6 +35,7 @@ export interface RecordingFinishDeps {
   counts: RecorderCounts;
   pauses: Pick<PauseControl, "cancel">;
   watchdog: Pick<MediaWatchdog, "disarm">;
+  segments: Pick<SegmentTimer, "disarm">;
 }
 
 /** Finishes recordings and stores their end. */
@@ -63,18 +67,44 @@ export class RecordingFinish {
     this.#logFinished(end);
   }
 
+  /** Stores the end of a segment the engine rolled over (the call goes on in the next). */
+  async finishSegment(
+    id: string,
+    path: string,
+    closed: ClosedRecording,
+    pauses: PauseMeta[],
+  ): Promise<void> {
+    const end = await this.#ended(id, path, closed, pauses, "segment");
+    await this.#storeWrite(() => finalizeRecording(this.#deps.db, end));
+    this.#logFinished(end);
+  }
+
   /** Stops capture and finishes the file; returns what the store must record, or null. */
   async #close(a: Active, reason: string): Promise<RecordingEnd | null> {
+    // A segment roll in progress finishes first: its rows exist before this end's.
+    if (a.rolling) await a.rolling;
     const id = a.recordingId, path = a.path;
     if (!id || !path) return null;
-    const { engine, pauses, watchdog, counts, spoolDir } = this.#deps;
+    const { engine, pauses, watchdog, segments } = this.#deps;
     pauses.cancel(a);
     watchdog.disarm(a);
+    segments.disarm(a);
     a.recordingId = null;
     const closed = await engine.close(id);
-    const end = await finishClosed(id, path, closed, a.pauses, reason, this.#deps.now());
-    countFinished(counts, end);
-    return { ...end, path: end.path.slice(spoolDir.length + 1) };
+    return await this.#ended(id, path, closed, a.pauses, reason);
+  }
+
+  /** The finalize record of a closed file (counted as complete or interrupted). */
+  async #ended(
+    id: string,
+    path: string,
+    closed: ClosedRecording,
+    pauses: PauseMeta[],
+    reason: string,
+  ): Promise<RecordingEnd> {
+    const end = await finishClosed(id, path, closed, pauses, reason, this.#deps.now());
+    countFinished(this.#deps.counts, end);
+    return { ...end, path: end.path.slice(this.#deps.spoolDir.length + 1) };
   }
 
   /** Runs a store write again while it fails on a full disk (a finalize is never lost). */

@@ -10,19 +10,24 @@ import { parseDuration } from "../duration.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { createRecording, insertCall, inTransaction } from "../store/queries/recording_writes.ts";
+import { carrySegmentAgents } from "../store/queries/recording_segments.ts";
 import type { Active } from "./active_calls.ts";
 import { assignChannels, type ChannelAssignment } from "./channels.ts";
 import { storeDecision } from "./decision.ts";
 import { captureStreams, fileSpec } from "./media_spec.ts";
+import type { FileSpec } from "./media_protocol.ts";
 import type { MediaWatchdog } from "./media_watchdog.ts";
 import type { RecorderEngine } from "./recorder_engine.ts";
 import type { RecorderCounts } from "./recorder_metrics.ts";
+import type { SegmentTimer } from "./segment_roll.ts";
 
 /** A recording about to start: chosen before its ports are bound and its rows written. */
 export interface RecordingPlan {
   id: string;
   /** The file's path relative to the spool directory. */
   rel: string;
+  /** The file's full path. */
+  path: string;
   now: Date;
   assignment: ChannelAssignment;
 }
@@ -45,6 +50,8 @@ export interface RecordingStartDeps {
   /** The recorder's counters (`started` is counted here). */
   counts: RecorderCounts;
   watchdog: Pick<MediaWatchdog, "arm">;
+  /** Starts the timer of the recording's first segment. */
+  segments: Pick<SegmentTimer, "arm">;
 }
 
 /** Plans, opens and stores the start of recordings. */
@@ -57,31 +64,57 @@ export class RecordingStart {
 
   /** Picks the next recording's id, file and channels for the active call (no rows yet). */
   async plan(a: Active): Promise<RecordingPlan> {
-    const { spoolDir, config } = this.#deps;
+    const { config } = this.#deps;
+    const { id, rel, path, now } = await this.#place(a);
+    a.recordingId = id;
+    a.path = path;
+    a.segment = 1;
+    // Mid-call (after a transfer) the roles the call had stick.
+    const previous = a.assignment?.participants;
+    a.assignment = assignChannels(a.session, config.recorder.leftChannel, previous);
+    return { id, rel, path, now, assignment: a.assignment };
+  }
+
+  /** A new id and file (its day directory made) for the call's next recording. */
+  async #place(a: Active): Promise<Omit<RecordingPlan, "assignment">> {
     const id = crypto.randomUUID();
     const now = this.#deps.now();
     const day = now.toISOString().slice(0, 10).replaceAll("-", "/");
     const rel = `${day}/${id}.${a.decision.format === "wav" ? "wav" : "ogg"}`;
-    await Deno.mkdir(join(spoolDir, day), { recursive: true });
-    a.recordingId = id;
-    a.path = join(spoolDir, rel);
-    // Mid-call (after a transfer) the roles the call had stick.
-    const previous = a.assignment?.participants;
-    a.assignment = assignChannels(a.session, config.recorder.leftChannel, previous);
-    return { id, rel, now, assignment: a.assignment };
+    await Deno.mkdir(join(this.#deps.spoolDir, day), { recursive: true });
+    return { id, rel, path: join(this.#deps.spoolDir, rel), now };
+  }
+
+  /** The next segment's id and file, with the current channels (the call is not changed). */
+  async nextSegment(a: Active): Promise<RecordingPlan> {
+    return { ...await this.#place(a), assignment: a.assignment! };
+  }
+
+  /** The file settings of the call's current recording. */
+  segmentFile(a: Active): FileSpec {
+    const file = { id: a.recordingId!, path: a.path!, format: a.decision.format };
+    return fileSpec(file, a.session, a.assignment!, this.#deps.config.recorder);
+  }
+
+  /** A new segment's rows, linked to `previousId`, with the agents still on the call. */
+  async storeSegment(a: Active, plan: RecordingPlan, previousId: string): Promise<void> {
+    await inTransaction(this.#deps.db, async (tx) => {
+      await this.#insertRecording(a, plan, tx, { number: a.segment, previousId });
+      await carrySegmentAgents(tx, previousId, plan.id);
+    });
   }
 
   /** Binds the planned recording's RTP ports and starts its file; throws when a bind fails. */
   async openMedia(a: Active): Promise<void> {
-    const { rtp, recorder } = this.#deps.config;
+    const { rtp } = this.#deps.config;
     const id = a.recordingId!, assignment = a.assignment!;
-    const file = { id, path: a.path!, format: a.decision.format };
     await this.#deps.engine.open(
       id,
       captureStreams(a.session, assignment, rtp),
-      fileSpec(file, a.session, assignment, recorder),
+      this.segmentFile(a),
     );
     this.#deps.watchdog.arm(a);
+    this.#deps.segments.arm(a);
   }
 
   /** The call, its decision and (when recording) the recording's rows, in one commit. */
@@ -124,7 +157,12 @@ export class RecordingStart {
   }
 
   /** Writes a planned recording's rows (in `db`, maybe a transaction). */
-  async #insertRecording(a: Active, plan: RecordingPlan, db: Db): Promise<void> {
+  async #insertRecording(
+    a: Active,
+    plan: RecordingPlan,
+    db: Db,
+    segment?: { number: number; previousId: string },
+  ): Promise<void> {
     const { storage } = this.#deps.config;
     const { id, rel, now, assignment } = plan;
     const { decision, session } = a;
@@ -142,6 +180,7 @@ export class RecordingStart {
         fields: a.facts.fields,
         decision,
         expiresAt: keepFor ? new Date(now.getTime() + parseDuration(keepFor)) : null,
+        segment,
       },
       partitions: decision.partitions,
       participants: assignment.participants.map((p) => ({ key: p.id, ...p })),

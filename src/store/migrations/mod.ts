@@ -14,7 +14,9 @@ import * as m0008 from "./0008_recording_partitions_rows.ts";
 import * as m0009 from "./0009_recording_agents.ts";
 import * as m0010 from "./0010_decision_partitions_rows.ts";
 import * as m0011 from "./0011_liveness_flags.ts";
+import * as m0012 from "./0012_recording_segments.ts";
 import * as m0013 from "./0013_decision_bindings.ts";
+import * as m0014 from "./0014_identity.ts";
 
 /** All migrations by name, applied in name order. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -29,5 +31,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0009_recording_agents": m0009,
   "0010_decision_partitions_rows": m0010,
   "0011_liveness_flags": m0011,
+  "0012_recording_segments": m0012,
   "0013_decision_bindings": m0013,
+  "0014_identity": m0014,
 };

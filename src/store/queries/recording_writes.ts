@@ -74,6 +74,8 @@ export interface RecordingStart {
     allowPause: boolean;
   } | null;
   expiresAt: Date | null;
+  /** A later segment of a long call: its number and the segment it continues. */
+  segment?: { number: number; previousId: string };
 }
 
 /** The recording row of a recording that has just started (state `recording`). */
@@ -116,6 +118,8 @@ export function recordingRow(r: RecordingStart): Insertable<RecordingTable> {
     deleted_at: null,
     delete_reason: null,
     created_at: startedAt,
+    segment: r.segment?.number ?? 1,
+    previous_recording_id: r.segment?.previousId ?? null,
   };
 }
 

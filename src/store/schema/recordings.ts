@@ -53,6 +53,10 @@ export interface RecordingTable {
   flag_session_expired: Generated<number>;
   /** Media stopped for `rtp.inactivitySeconds`; we sent BYE (migration 0011). */
   flag_media_timeout: Generated<number>;
+  /** Segment number within the call's chain of segments, from 1 (migration 0012). */
+  segment: Generated<number>;
+  /** The segment this one continues (`recorder.maxSegmentSeconds`); null for the first. */
+  previous_recording_id: string | null;
   deleted_at: string | null;
   delete_reason: string | null;
   created_at: string;
