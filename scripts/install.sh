@@ -46,6 +46,16 @@ systemctl_cmd() {
 }
 have_systemd() { [ -n "${SELREC_SYSTEMCTL:-}" ] || { [ -z "$root" ] && [ -d /run/systemd/system ]; }; }
 
+# SRTP (rtp.srtp) decrypts through the host's libsrtp2 (Debian libsrtp2-1, loaded by FFI).
+# Plain RTP works without it, so a missing library is a warning with the apt command.
+check_libsrtp() {
+  # Whole outputs, not `| grep -q`: an early grep exit fails the pipe under pipefail.
+  [ "$(dpkg-query -W -f='${Status}' libsrtp2-1 2>/dev/null)" = "install ok installed" ] && return 0
+  case "$(ldconfig -p 2>/dev/null)" in *"libsrtp2.so.1 "*) return 0 ;; esac
+  say "warning: libsrtp2.so.1 is missing: SRTP calls (rtp.srtp) cannot be recorded until" \
+    "you run: apt-get install libsrtp2-1"
+}
+
 # Runs a bundle's CLI as the service user against the installed config.
 cli() {
   local bundle=$1
@@ -253,6 +263,7 @@ install_or_upgrade() {
   [ -x "$here/bin/selrec" ] || die "$here is not an unpacked selrec bundle (no bin/selrec)"
   local upgrade=0 was_active=0 backup=""
   [ -x "$opt/bin/selrec" ] && upgrade=1
+  check_libsrtp
   ensure_user
   ensure_dirs
   ensure_tls
