@@ -12,101 +12,19 @@ import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
 import { dominantTone } from "../helpers/audio.ts";
 import { recordEverythingRules, ROOT, startServer } from "../helpers/server.ts";
 import { query, waitFor } from "../helpers/db.ts";
+import {
+  b64,
+  contains,
+  filesUnder,
+  freeUdpPorts,
+  keyNeedles,
+  offerSdp,
+  PYTHON,
+  SUITE,
+  Ua,
+} from "../helpers/srtp_ua.ts";
 
-const PYTHON = "/usr/bin/python3";
-const SUITE = "AES_CM_128_HMAC_SHA1_80";
 const enc = new TextEncoder(), dec = new TextDecoder();
-
-function offerSdp(keys: string[] | null, from = [31000, 31002]): string {
-  const m = (port: number, label: string, key: string | null) => [
-    `m=audio ${port} ${key ? "RTP/SAVP" : "RTP/AVP"} 0`,
-    "a=rtpmap:0 PCMU/8000",
-    ...(key ? [`a=crypto:1 ${SUITE} inline:${key}`] : []),
-    `a=label:${label}`,
-    "a=sendonly",
-  ];
-  return [
-    "v=0",
-    "o=src 1 1 IN IP4 127.0.0.1",
-    "s=SIPREC",
-    "c=IN IP4 127.0.0.1",
-    "t=0 0",
-    ...m(from[0], "10", keys?.[0] ?? null),
-    ...m(from[1], "20", keys?.[1] ?? null),
-  ].join("\r\n") + "\r\n";
-}
-
-const METADATA = `<?xml version="1.0" encoding="UTF-8"?>
-<recording xmlns="urn:ietf:params:xml:ns:recording:1"><datamode>complete</datamode>
-<session session_id="srtp-1"><sipSessionID>srtp-1</sipSessionID></session>
-<participant participant_id="caller"><nameID aor="sip:alice@example.com"/></participant>
-<participant participant_id="callee"><nameID aor="sip:bob@example.com"/></participant>
-<stream stream_id="st10" session_id="srtp-1"><label>10</label></stream>
-<stream stream_id="st20" session_id="srtp-1"><label>20</label></stream>
-<participantstreamassoc participant_id="caller"><send>st10</send></participantstreamassoc>
-<participantstreamassoc participant_id="callee"><send>st20</send></participantstreamassoc>
-</recording>`;
-
-/** A small SIP UA over UDP: requests of one dialog, final responses back. */
-class Ua {
-  sock = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
-  me = (this.sock.addr as Deno.NetAddr).port;
-  toTag = "";
-  cseq = 0;
-  constructor(readonly sipPort: number, readonly callId: string) {}
-
-  async request(method: string, body = "", type = "application/sdp"): Promise<string> {
-    const cseq = method === "ACK" ? this.cseq : ++this.cseq;
-    const msg = [
-      `${method} sip:srs@127.0.0.1:${this.sipPort} SIP/2.0`,
-      `Via: SIP/2.0/UDP 127.0.0.1:${this.me};branch=z9hG4bK-${crypto.randomUUID()};rport`,
-      `From: <sip:src@127.0.0.1:${this.me}>;tag=src`,
-      `To: <sip:srs@127.0.0.1:${this.sipPort}>${this.toTag ? `;tag=${this.toTag}` : ""}`,
-      `Call-ID: ${this.callId}`,
-      `CSeq: ${cseq} ${method}`,
-      `Contact: <sip:src@127.0.0.1:${this.me}>;+sip.src`,
-      "Max-Forwards: 70",
-      ...(method === "INVITE" ? ["Require: siprec"] : []),
-      ...(body ? [`Content-Type: ${type}`] : []),
-      `Content-Length: ${enc.encode(body).length}`,
-      "",
-      body,
-    ].join("\r\n");
-    const to = { transport: "udp" as const, hostname: "127.0.0.1", port: this.sipPort };
-    await this.sock.send(enc.encode(msg), to);
-    if (method === "ACK") return "";
-    while (true) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const [bytes] = await Promise.race([
-        this.sock.receive(),
-        new Promise<never>((_, no) => timer = setTimeout(() => no(new Error(method)), 5000)),
-      ]).finally(() => clearTimeout(timer));
-      const text = dec.decode(bytes);
-      if (/^SIP\/2\.0 1\d\d/.test(text)) continue;
-      this.toTag ||= /^To:.*;tag=([^;\r\n]+)/mi.exec(text)?.[1] ?? "";
-      return text;
-    }
-  }
-
-  invite(sdp: string): Promise<string> {
-    const body = [
-      "--b",
-      "Content-Type: application/sdp",
-      "",
-      sdp,
-      "--b",
-      "Content-Type: application/rs-metadata+xml",
-      "Content-Disposition: recording-session",
-      "",
-      METADATA,
-      "--b--",
-      "",
-    ].join("\r\n");
-    return this.request("INVITE", body, "multipart/mixed;boundary=b");
-  }
-}
-
-const b64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
 
 async function cli(dataDir: string, ...args: string[]): Promise<string> {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -117,23 +35,6 @@ async function cli(dataDir: string, ...args: string[]): Promise<string> {
   }).output();
   assert.ok(out.success, dec.decode(out.stderr));
   return dec.decode(out.stdout);
-}
-
-/** Every file under `dir`, as bytes (the database, its WAL, recordings, journals…). */
-async function* filesUnder(dir: string): AsyncGenerator<[string, Uint8Array]> {
-  for await (const e of Deno.readDir(dir)) {
-    const p = `${dir}/${e.name}`;
-    if (e.isDirectory) yield* filesUnder(p);
-    else if (e.isFile) yield [p, await Deno.readFile(p)];
-  }
-}
-
-function contains(hay: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return true;
-  }
-  return false;
 }
 
 Deno.test({
@@ -160,11 +61,7 @@ Deno.test({
       await plainUa.request("ACK");
 
       // The SRC's media ports (rtp.sourcePolicy offer): free now, bound by the sender.
-      const from = [0, 1].map(() => {
-        const s = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
-        s.close();
-        return (s.addr as Deno.NetAddr).port;
-      });
+      const from = freeUdpPorts(2);
       const ok = await ua.invite(offerSdp(keys.map(b64), from));
       assert.match(ok, /^SIP\/2\.0 200/, ok);
       const answered = [...ok.matchAll(/^m=audio (\d+) RTP\/SAVP 0/gm)].map((m) => Number(m[1]));
@@ -248,8 +145,7 @@ Deno.test({
         headers: { Authorization: `Bearer ${token}` },
       })).text();
       const texts = { log: server.output(), show, metrics };
-      const hex = (k: Uint8Array) => Array.from(k, (x) => x.toString(16).padStart(2, "0")).join("");
-      const needles = keys.flatMap((k) => [k, enc.encode(b64(k)), enc.encode(hex(k))]);
+      const needles = keyNeedles(keys);
       for (const [name, text] of Object.entries(texts)) {
         for (const n of needles) assert.ok(!contains(enc.encode(text), n), `a key in ${name}`);
       }
