@@ -69,8 +69,15 @@ export function wireRecorder(deps: RecorderDeps, spoolId: () => number): Recorde
   };
   const calls = new ActiveCalls(maxPauseSeconds);
   const pauses = new PauseControl({ engine, timers, log, audit, maxPauseSeconds });
-  const { noMediaSeconds } = config.rtp;
-  const watchdog = new MediaWatchdog({ calls, timers, log, counts, noMediaSeconds });
+  const { noMediaSeconds, inactivitySeconds } = config.rtp;
+  const watchdog = new MediaWatchdog({
+    calls,
+    timers,
+    log,
+    counts,
+    noMediaSeconds,
+    inactivitySeconds,
+  });
   const { maxSegmentSeconds } = config.recorder;
   // The timer's callback reaches the roll built below (it fires only once a call runs).
   const timer = new SegmentTimer({ timers, maxSegmentSeconds, due: (a) => void roll.roll(a) });

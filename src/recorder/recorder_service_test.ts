@@ -167,8 +167,9 @@ Deno.test({
     await using b = await box();
     await b.recorder.started(session("k1"));
     const call = b.recorder.findActiveCall("ucid-k1")!;
+    const waiting = b.clock.pending;
     await b.recorder.srcPaused("k1");
-    assert.equal(b.clock.pending, 1, "only the no-media watchdog waits");
+    assert.equal(b.clock.pending, waiting, "an SRC pause sets no auto-resume timer");
     b.clock.advance(300_000);
     assert.equal(b.recorder.findActiveCall(call.callId)!.paused, true);
     await b.recorder.srcResumed("k1");
@@ -210,6 +211,34 @@ Deno.test({
     await b.recorder.ended("quiet", "bye");
     await b.recorder.ended("talking", "bye");
     assert.equal(b.clock.pending, 0);
+  },
+});
+
+Deno.test({
+  ...TEST,
+  name:
+    "RecorderService asks the SIP side to hang up a call whose media never starts within rtp.inactivitySeconds",
+  async fn() {
+    // Issue 19: an ACKed session whose BYE was lost (no session timer, no RTP) stayed
+    // `recording` for ever; media that never starts now ends the call like media that stops.
+    await using b = await box();
+    const hangups: string[] = [];
+    b.recorder.onHangup((key, reason) => hangups.push(`${key}:${reason}`));
+    await b.recorder.started(session("silent"));
+    await b.recorder.started(session("talking", AGENT_9, "agent9"));
+    const talking = b.recorder.activeCallForAgent("agent9")!;
+    b.clock.advance(5_000);
+    b.engine.media(talking.recordingId!, "1");
+    b.clock.advance(54_999);
+    assert.deepEqual(hangups, []);
+    b.clock.advance(1);
+    assert.deepEqual(hangups, ["silent:media-timeout"]);
+    assert.ok(b.lines.some((l) => /^no media since the call started/.test(l.msg)));
+    await b.recorder.ended("silent", "media-timeout");
+    await b.recorder.ended("talking", "bye");
+    assert.equal(b.clock.pending, 0);
+    const states = rows(b.store, "SELECT state FROM recordings WHERE state = 'recording'");
+    assert.deepEqual(states, []);
   },
 });
 

@@ -2,8 +2,10 @@
  * `runFuzz()`: sends seeded, mutated SIP messages (src/sim/fuzz_mutate.ts) to an SRS
  * over UDP and TCP, counts its responses by class, and checks between rounds that it
  * is still alive: a well-formed OPTIONS must be answered (and /healthz must answer 200
- * when a URL is given). An INVITE the SRS accepts is ACKed and ended with a BYE, so a
- * long run does not hold every RTP port. Only for hosts you run yourself.
+ * when a URL is given). An INVITE the SRS accepts is ACKed and ended with a BYE, sent
+ * again (like RFC 3261 Timer E) until it is answered, so a long run does not hold every
+ * RTP port; the SRS's own requests (its BYEs) are answered 200 and counted apart.
+ * Only for hosts you run yourself.
  */
 import { type FuzzedMessage, mutateMessage, type SipTemplate } from "./fuzz_mutate.ts";
 import { BASE_TEMPLATES, fillTemplate, latin1 } from "./fuzz_mutate.ts";
@@ -36,6 +38,10 @@ export interface FuzzReport {
   sent: { udp: number; tcp: number };
   /** Responses by class ("1xx" … "6xx"), plus "other" for unparseable replies. */
   responses: Record<string, number>;
+  /** Requests the SRS sent us, by method (its BYEs ending calls), each answered 200. */
+  requests: Record<string, number>;
+  /** Our BYEs sent again because no final response came (UDP loss under load). */
+  byeRetransmissions: number;
   /** Responses by exact status code. */
   statuses: Record<string, number>;
   mutations: Record<string, number>;
@@ -64,6 +70,8 @@ class Fuzzer {
   #templates: SipTemplate[];
   #n = 0;
   #pongs = new Map<string, () => void>();
+  /** Our BYEs awaiting a final response, by Call-ID. */
+  #byes = new Map<string, { tries: number; timer: ReturnType<typeof setTimeout> }>();
   #reader: Promise<void>;
 
   constructor(o: FuzzOptions) {
@@ -76,6 +84,8 @@ class Fuzzer {
       seed,
       sent: { udp: 0, tcp: 0 },
       responses: {},
+      requests: {},
+      byeRetransmissions: 0,
       statuses: {},
       mutations: {},
       tcpConnections: 0,
@@ -116,6 +126,8 @@ class Fuzzer {
   /** Counts a response; ACKs and BYEs a 2xx to an INVITE; resolves a liveness probe. */
   onResponse(text: string): void {
     const m = /^SIP\/2\.0 (\d{3}) /.exec(text);
+    const request = /^([A-Z]+) \S+ SIP\/2\.0\r?\n/.exec(text);
+    if (!m && request) return this.#answerRequest(text, request[1]);
     if (!m) {
       this.report.responses.other = (this.report.responses.other ?? 0) + 1;
       return;
@@ -127,6 +139,7 @@ class Fuzzer {
     const callId = header(text, "Call-ID") ?? header(text, "i") ?? "";
     const cseq = header(text, "CSeq") ?? "";
     if (code >= 200) this.#pongs.get(callId)?.();
+    if (code >= 200 && / BYE$/i.test(cseq)) this.#byeAnswered(callId);
     if (code >= 200 && code < 300 && / INVITE$/i.test(cseq)) this.#endCall(text, callId, cseq);
   }
 
@@ -150,8 +163,38 @@ class Fuzzer {
         ].join("\n"),
         this.#fill(callId),
       );
-      void this.sendUdp(latin1(msg.replace(/\r?\n/g, "\r\n")));
+      const bytes = latin1(msg.replace(/\r?\n/g, "\r\n"));
+      void this.sendUdp(bytes);
+      if (method === "BYE") this.#byeSent(callId, bytes);
     }
+  }
+
+  /** Sends the BYE again at 0.5, 1, 2, 4 s until a final response (RFC 3261 §17.1.2.2). */
+  #byeSent(callId: string, bytes: Uint8Array, tries = 0): void {
+    this.#byeAnswered(callId);
+    if (tries >= 4) return;
+    const timer = setTimeout(() => {
+      this.report.byeRetransmissions++;
+      void this.sendUdp(bytes);
+      this.#byeSent(callId, bytes, tries + 1);
+    }, 500 * 2 ** tries);
+    this.#byes.set(callId, { tries, timer });
+  }
+
+  #byeAnswered(callId: string): void {
+    const bye = this.#byes.get(callId);
+    if (bye) clearTimeout(bye.timer);
+    this.#byes.delete(callId);
+  }
+
+  /** A request from the SRS (a BYE ending a call): 200 OK echoing its dialog headers. */
+  #answerRequest(text: string, method: string): void {
+    this.report.requests[method] = (this.report.requests[method] ?? 0) + 1;
+    if (method === "ACK") return;
+    const vias = [...text.matchAll(/^(?:Via|v)\s*:\s*(.*)$/gmi)].map((v) => `Via: ${v[1].trim()}`);
+    const echo = ["From", "To", "Call-ID", "CSeq"].map((h) => `${h}: ${header(text, h) ?? ""}`);
+    const res = ["SIP/2.0 200 OK", ...vias, ...echo, "Content-Length: 0", "", ""].join("\r\n");
+    void this.sendUdp(latin1(res));
   }
 
   #fill(callId: string) {
@@ -208,6 +251,8 @@ class Fuzzer {
   }
 
   async close(): Promise<void> {
+    for (const bye of this.#byes.values()) clearTimeout(bye.timer);
+    this.#byes.clear();
     this.udp.close();
     await this.#reader;
   }
