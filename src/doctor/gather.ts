@@ -164,35 +164,35 @@ async function rules(config: Config): Promise<DoctorFacts["rules"]> {
     : { dir: config.rules.dir, errors: r.errors.map(formatRuleError), count: 0 };
 }
 
+async function certFact(
+  check: string,
+  pair: { certFile: string; keyFile: string },
+): Promise<DoctorFacts["certs"][number]> {
+  const fail = (file: string, err: unknown) => ({
+    check,
+    file,
+    notAfter: null,
+    error: (err as Error).message,
+  });
+  try {
+    await Deno.stat(pair.keyFile);
+  } catch (err) {
+    return fail(pair.keyFile, err);
+  }
+  try {
+    const cert = new X509Certificate(await Deno.readFile(pair.certFile));
+    return { check, file: pair.certFile, notAfter: new Date(cert.validTo), error: null };
+  } catch (err) {
+    return fail(pair.certFile, err);
+  }
+}
+
+/** The web UI's and the SIP listener's certificates, when configured. */
 async function certs(config: Config): Promise<DoctorFacts["certs"]> {
-  const tls = config.http.tls;
-  if (!tls) return [];
-  try {
-    await Deno.stat(tls.keyFile);
-  } catch (err) {
-    return [{
-      check: "tls.http",
-      file: tls.keyFile,
-      notAfter: null,
-      error: (err as Error).message,
-    }];
-  }
-  try {
-    const cert = new X509Certificate(await Deno.readFile(tls.certFile));
-    return [{
-      check: "tls.http",
-      file: tls.certFile,
-      notAfter: new Date(cert.validTo),
-      error: null,
-    }];
-  } catch (err) {
-    return [{
-      check: "tls.http",
-      file: tls.certFile,
-      notAfter: null,
-      error: (err as Error).message,
-    }];
-  }
+  const out: DoctorFacts["certs"] = [];
+  if (config.http.tls) out.push(await certFact("tls.http", config.http.tls));
+  if (config.sip.tls) out.push(await certFact("tls.sip", config.sip.tls));
+  return out;
 }
 
 /** Root-owned paths under `dir` (at most `limit` entries are looked at). */

@@ -64,7 +64,7 @@ ${extra}`,
 }
 
 Deno.test({
-  name: "doctor fails target.nas, disk, files.limit and ownership by name",
+  name: "doctor fails target.nas, disk, files.limit, tls.http and ownership by name",
   sanitizeResources: true,
   sanitizeOps: true,
   async fn() {
@@ -79,6 +79,22 @@ Deno.test({
   targets: [{ name: nas, path: ${nas}, mount: { type: nfs, source: "nas:/export" } }]
 `,
       );
+      // A certificate that expires in 10 days (doctor wants 30).
+      const cert = join(dir, "cert.pem"), key = join(dir, "key.pem");
+      const ssl = await new Deno.Command("openssl", {
+        args: ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+          .concat(["-days", "10", "-subj", "/CN=selrec", "-keyout", key, "-out", cert]),
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      assert.ok(ssl.success, "openssl made a certificate");
+      await Deno.writeTextFile(
+        config,
+        (await Deno.readTextFile(config)).replace(
+          /^http: \{ (.*) \}$/m,
+          `http: { $1, tls: { certFile: ${cert}, keyFile: ${key} } }`,
+        ),
+      );
       const isRoot = Deno.uid() === 0;
       if (isRoot) await Deno.writeTextFile(join(dir, "data", "stray-root-file"), "x");
       const r = await doctor(config, 2048, { SELREC_SERVICE_USER: "nobody" });
@@ -92,6 +108,11 @@ Deno.test({
       assert.match(r.row("files.limit")!.detail, /^2048 open files .* < 10512 needed/);
       if (isRoot) assert.match(r.row("ownership")!.detail, /stray-root-file.*chown -R nobody:/);
       else console.log("doctor_test: not root, the ownership check is not exercised");
+      assert.match(
+        r.row("tls.http")!.detail,
+        /cert\.pem expires .* \((9|10) days\): under 30 days/,
+      );
+      assert.ok(r.failed.includes("tls.http"));
       assert.equal(r.row("database")!.status, "ok");
       assert.equal(r.row("rules")!.status, "ok");
     } finally {
