@@ -6,8 +6,11 @@
  */
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { READ_PRAGMAS } from "./pragmas.ts";
+import { StatementCache } from "./statement_cache.ts";
 
 let db: DatabaseSync | null = null;
+/** Statements reused per SQL text, like the main connection's (see statement_cache.ts). */
+let statements: StatementCache | null = null;
 
 self.onmessage = (e: MessageEvent) => {
   const msg = e.data as
@@ -17,11 +20,12 @@ self.onmessage = (e: MessageEvent) => {
     db = new DatabaseSync(msg.path, { readOnly: true });
     db.exec("PRAGMA busy_timeout = 5000");
     for (const pragma of READ_PRAGMAS) db.exec(pragma);
+    statements = new StatementCache(db);
     self.postMessage({ t: "opened" });
     return;
   }
   try {
-    const rows = db!.prepare(msg.sql).all(...msg.params).map((r) => ({ ...r }));
+    const rows = statements!.get(msg.sql).stmt.all(...msg.params).map((r) => ({ ...r }));
     self.postMessage({ t: "rows", id: msg.id, rows });
   } catch (err) {
     self.postMessage({ t: "error", id: msg.id, error: (err as Error).message });

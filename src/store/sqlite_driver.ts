@@ -2,17 +2,17 @@
  * Adapts Deno's built-in `node:sqlite` DatabaseSync to the statement interface that
  * Kysely's SqliteDialect expects (the one better-sqlite3 has, which cannot load in Deno).
  */
-import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import type { SqliteDatabase, SqliteStatement } from "kysely";
+import { STATEMENT_CACHE_SIZE, StatementCache } from "./statement_cache.ts";
+
+export { STATEMENT_CACHE_SIZE } from "./statement_cache.ts";
 
 type Params = readonly unknown[];
 
 function bind(params: Params): SQLInputValue[] {
   return params.map((p) => typeof p === "boolean" ? (p ? 1 : 0) : p) as SQLInputValue[];
 }
-
-/** Prepared statements kept per connection, by SQL text (least recently used dropped first). */
-export const STATEMENT_CACHE_SIZE = 256;
 
 /**
  * Wraps a DatabaseSync so Kysely's SqliteDialect can drive it. Statements are prepared
@@ -22,25 +22,14 @@ export const STATEMENT_CACHE_SIZE = 256;
  * statement of its own, so a stream is never reset by another query.
  */
 export function kyselySqlite(db: DatabaseSync, cacheSize = STATEMENT_CACHE_SIZE): SqliteDatabase {
-  const cache = new Map<string, { stmt: StatementSync; reader: boolean }>();
-  const cached = (sql: string) => {
-    let entry = cache.get(sql);
-    if (entry) cache.delete(sql);
-    else {
-      const stmt = db.prepare(sql);
-      entry = { stmt, reader: stmt.columns().length > 0 };
-      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
-    }
-    cache.set(sql, entry);
-    return entry;
-  };
+  const cache = new StatementCache(db, cacheSize);
   return {
     close: () => {
       cache.clear();
       db.close();
     },
     prepare(sql: string): SqliteStatement {
-      const { stmt, reader } = cached(sql);
+      const { stmt, reader } = cache.get(sql);
       return {
         reader,
         all: (params: Params) => stmt.all(...bind(params)),
