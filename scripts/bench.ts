@@ -4,6 +4,8 @@
  * case's JSON under its name (`bench_capture.ts` → `capture`).
  * Usage: deno task bench [-- --only NAME[,NAME]] [--timeout SECONDS] [--list]
  * A case prints one JSON document on stdout; anything else is reported as an error.
+ * A case that needs more than the default 900 s says so in its source with
+ * `export const TIMEOUT_SECONDS = N;` (`--timeout` overrides every case).
  */
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,6 +64,15 @@ export function parseCaseOutput(text: string): unknown {
   }
 }
 
+/** Default per-case timeout in seconds. */
+export const DEFAULT_TIMEOUT_SECONDS = 900;
+
+/** The case's own `export const TIMEOUT_SECONDS = N;`, else the default. */
+export async function caseTimeout(path: string): Promise<number> {
+  const m = /^export const TIMEOUT_SECONDS = (\d+);/m.exec(await readText(path));
+  return m ? Number(m[1]) : DEFAULT_TIMEOUT_SECONDS;
+}
+
 async function runCase(path: string, timeoutS: number, extra: string[]): Promise<unknown> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
@@ -103,11 +114,12 @@ if (import.meta.main) {
     );
     Deno.exit(2);
   }
-  const timeoutS = Number(arg("--timeout") ?? 900);
+  const override = arg("--timeout");
   const results: Record<string, unknown> = {};
   for (const [name, path] of cases) {
     if (only && !only.includes(name)) continue;
-    console.error(`bench: ${name} (${basename(path)}) …`);
+    const timeoutS = override ? Number(override) : await caseTimeout(path);
+    console.error(`bench: ${name} (${basename(path)}, timeout ${timeoutS} s) …`);
     results[name] = await runCase(path, timeoutS, []);
   }
   console.log(JSON.stringify(

@@ -5,11 +5,16 @@
  * server's CPU time and the encoders' real-time factor. Prints JSON.
  *
  *   deno run -A scripts/bench_recorder.ts [--calls 500] [--duration 60] [--complexity 0]
- *     [--silence-gate -60|off] [--keep]   (--keep leaves the data directory for a look)
+ *     [--silence-gate -60|off] [--srtp SUITE] [--keep]   (--keep leaves the data directory)
+ *
+ * `--srtp AES_CM_128_HMAC_SHA1_80` sends both legs of every call as SRTP with SDES keys
+ * over SIP/TLS (openssl-made test certificates, rtp.srtp.mode required), so the server
+ * decrypts and authenticates every packet.
  */
 import { parseArgs } from "node:util";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
+import { makeTestCerts } from "../tests/helpers/tls_certs.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const { values } = parseArgs({
@@ -21,6 +26,7 @@ const { values } = parseArgs({
     "silence-gate": { type: "string", default: "-60" },
     keep: { type: "boolean", default: false },
     rate: { type: "string", default: "50" },
+    srtp: { type: "string" },
   },
 });
 const CALLS = Number(values.calls), DURATION = Number(values.duration);
@@ -41,12 +47,18 @@ function cpuSeconds(pid: number): number {
 }
 
 const dir = await Deno.makeTempDir({ prefix: "selrec-bench-rec-" });
+const SRTP = values.srtp ?? null;
+const certs = SRTP ? await makeTestCerts() : null;
+const tlsPort = freePort();
+const tls = certs
+  ? `, tls: { port: ${tlsPort}, certFile: ${certs.server.cert}, keyFile: ${certs.server.key} }`
+  : "";
 await Deno.writeTextFile(
   `${dir}/selrec.yaml`,
   `dataDir: ${dir}/data
 log: { level: info, format: json }
-sip: { advertisedAddress: 127.0.0.1, maxSessions: ${CALLS + 100} }
-rtp: { listen: 127.0.0.1, ports: 30000-34999 }
+sip: { advertisedAddress: 127.0.0.1, maxSessions: ${CALLS + 100}${tls} }
+rtp: { listen: 127.0.0.1, ports: 30000-34999${SRTP ? ", srtp: { mode: required }" : ""} }
 http: { host: 127.0.0.1, port: ${freePort()} }
 recorder: { recordAll: true, opus: { complexity: ${values.complexity}, silenceGateDbfs: ${GATE} } }
 `,
@@ -63,9 +75,11 @@ const dec = new TextDecoder();
 const pumps = Promise.all([server.stdout, server.stderr].map(async (s) => {
   for await (const c of s) log += dec.decode(c);
 }));
+let exited = false;
+server.status.then(() => exited = true);
 while (!log.includes("selrec ready")) {
   await new Promise((r) => setTimeout(r, 100));
-  if (log.includes('"level":"error"')) throw new Error(log);
+  if (log.includes('"level":"error"') || exited) throw new Error(`selrec serve failed:\n${log}`);
 }
 const cpu0 = cpuSeconds(server.pid);
 const t0 = performance.now();
@@ -76,7 +90,8 @@ const sim = await new Deno.Command(Deno.execPath(), {
     `${ROOT}main.ts`,
     "simulate",
     "--target",
-    `127.0.0.1:${sipPort}`,
+    `127.0.0.1:${certs ? tlsPort : sipPort}`,
+    ...(certs ? ["--transport", "tls", "--ca", certs.ca, "--srtp", SRTP!] : []),
     "--calls",
     String(CALLS),
     "--rate",
@@ -112,11 +127,13 @@ const recs = db.prepare("SELECT count(*) AS n, sum(duration_ms) AS ms FROM recor
   ms: number;
 };
 db.close();
-let received = 0, lost = 0;
+let received = 0, lost = 0, authFailures = 0, replays = 0;
 for (const r of rows) {
   const st = JSON.parse(r.stats);
   received += st.received ?? 0;
   lost += st.lost ?? 0;
+  authFailures += st.srtpAuthFailures ?? 0;
+  replays += st.srtpReplays ?? 0;
 }
 server.kill("SIGTERM");
 await server.status;
@@ -131,6 +148,8 @@ console.log(JSON.stringify(
     bench: "recorder",
     calls: CALLS,
     durationS: DURATION,
+    /** Both legs as SRTP over SIP/TLS with this suite, or null for plain RTP over UDP SIP. */
+    srtp: SRTP,
     encoder: {
       codec: "opus",
       channels: 2,
@@ -147,6 +166,7 @@ console.log(JSON.stringify(
       received,
       lostBySequence: lost,
       missing: sent === null ? null : sent - received,
+      ...(SRTP ? { srtpAuthFailures: authFailures, srtpReplays: replays } : {}),
     },
     senderLateness: report.lateness,
     recordings: {
@@ -169,3 +189,4 @@ console.log(JSON.stringify(
 ));
 if (values.keep) console.error(`kept ${dir}`);
 else await Deno.remove(dir, { recursive: true });
+if (certs) await Deno.remove(certs.dir, { recursive: true });

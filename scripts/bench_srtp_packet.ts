@@ -2,7 +2,8 @@
  * Per-packet SRTP receive cost of the three candidates, 160-byte payloads
  * (AES_CM_128_HMAC_SHA1_80): libsrtp2 through FFI on a preallocated buffer, node:crypto
  * (a decipher and an HMAC per packet), WebCrypto (async). Prints µs/packet and the
- * heap growth per packet. Run: scripts/dev.sh deno run -A scripts/bench_srtp_packet.ts
+ * heap growth per packet. Run: scripts/dev.sh deno run -A scripts/bench_srtp_packet.ts [N]
+ * The table goes to stderr; stdout gets one JSON document (a `deno task bench` case).
  */
 import { createDecipheriv, createHmac } from "node:crypto";
 import { libSrtpVersion, SRTP_OK, SrtpContext } from "../src/rtp/srtp_ffi.ts";
@@ -25,9 +26,15 @@ function packets(): Uint8Array[] {
   return out;
 }
 
+const results: Record<string, { usPerPacket: number; heapBytesPerPacket: number }> = {};
+
 function report(name: string, ms: number, heapBytes: number) {
   const us = (ms * 1000) / N;
-  console.log(
+  results[name] = {
+    usPerPacket: Math.round(us * 100) / 100,
+    heapBytesPerPacket: Math.round(heapBytes / N),
+  };
+  console.error(
     `${name.padEnd(34)} ${us.toFixed(2).padStart(7)} µs/packet  ${
       (heapBytes / N).toFixed(0).padStart(6)
     } heap bytes/packet`,
@@ -44,7 +51,7 @@ function measure(name: string, run: () => void) {
 
 const wire = packets();
 const buf = new Uint8Array(2049);
-console.log(`${libSrtpVersion()}, ${N} packets of 160 bytes`);
+console.error(`${libSrtpVersion()}, ${N} packets of 160 bytes`);
 
 measure("copy only (baseline)", () => {
   for (const p of wire) buf.set(p);
@@ -104,3 +111,15 @@ for (let round = 0; round < 2; round++) {
     );
   }
 }
+const ffi = results["libsrtp2 FFI srtp_unprotect"];
+const copy = results["copy only (baseline)"];
+console.log(JSON.stringify({
+  bench: "srtp_packet",
+  library: libSrtpVersion(),
+  suite: "AES_CM_128_HMAC_SHA1_80",
+  packets: N,
+  payloadBytes: 160,
+  /** srtp_unprotect through FFI, less the copy every receive does anyway. */
+  decryptUsPerPacket: Math.round((ffi.usPerPacket - copy.usPerPacket) * 100) / 100,
+  candidates: results,
+}));
