@@ -3,6 +3,7 @@ import { parseDuration } from "../duration.ts";
 import { type Command, table, UsageError } from "./command.ts";
 import { configFor, storeFor } from "./context.ts";
 import { listRecentRecordings, recordingShowData } from "../store/queries/recording_rows.ts";
+import { listSegments } from "../store/queries/recording_segments.ts";
 
 export const recordingsListCommand: Command = {
   path: ["recordings", "list"],
@@ -84,6 +85,7 @@ export const recordingsShowCommand: Command = {
       io.stderr(`no recording "${id}"\n`);
       return 1;
     }
+    const segments = await listSegments(store.db, id);
     const { rec, location, participants, streams, metadata, pauses, gaps, decision } = found;
     const out = {
       ...rec,
@@ -95,6 +97,7 @@ export const recordingsShowCommand: Command = {
       metadata: Object.fromEntries(metadata.map((m) => [m.key, m.value])),
       pauses: pauses.map((p) => ({ ...p })),
       gaps: gaps.map((g) => ({ ...g })),
+      segments,
       decision: decision
         ? {
           ...decision,
@@ -117,6 +120,16 @@ export const recordingsShowCommand: Command = {
         out.partitions || "-"
       }`,
       `  flags      interrupted=${rec.flag_interrupted} no-media=${rec.flag_no_media} one-way=${rec.flag_one_way} paused=${rec.flag_paused} gaps=${rec.flag_gaps} foreign-media=${rec.flag_foreign_media} session-expired=${rec.flag_session_expired} media-timeout=${rec.flag_media_timeout}`,
+      ...(segments.length > 1
+        ? [
+          `segments (${segments.length}, this is ${rec.segment}):`,
+          ...segments.map((s) =>
+            `  ${s.id === rec.id ? "*" : " "} ${s.segment} ${s.id} ${s.startedAt} ${
+              s.durationMs === null ? "-" : (s.durationMs / 1000).toFixed(2) + " s"
+            } ${s.state}`
+          ),
+        ]
+        : []),
       "participants:",
       ...participants.map((p) =>
         `  ${p.role.padEnd(8)} ch${p.channel ?? "-"} ${p.aor ?? ""} ${p.name ?? ""}`

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { encodeG711 } from "../../src/codec/g711.ts";
 import { decodeFile } from "../../src/codec/decode_file.ts";
-import { startServer } from "../helpers/server.ts";
+import { ROOT, startServer } from "../helpers/server.ts";
 import { query, waitFor } from "../helpers/db.ts";
 
 const enc = new TextEncoder(), dec = new TextDecoder();
@@ -224,6 +224,19 @@ rules:
       assert.ok(Math.abs(gotMs - sentMs) <= 40, `recorded ${gotMs} ms of ${sentMs} ms sent`);
       // Each of the first two segments is about maxSegmentSeconds long.
       for (const n of lengths.slice(0, 2)) assert.ok(Math.abs(n / 8 - 2500) <= 300, `${n / 8} ms`);
+
+      // `recordings show` of the middle segment lists all three, in order.
+      const show = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", `${ROOT}main.ts`, "recordings", "show", segs[1].id],
+        env: { SELREC_DATA_DIR: server.dataDir, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(show.code, 0, dec.decode(show.stderr));
+      const text = dec.decode(show.stdout);
+      assert.match(text, /segments \(3, this is 2\):/);
+      const listed = [...text.matchAll(/^ {2}[* ] (\d) (\S+) /gm)].map((m) => [m[1], m[2]]);
+      assert.deepEqual(listed, segs.map((s) => [String(s.segment), s.id]));
 
       for (const ch of [0, 1]) {
         const all = new Float32Array(total);

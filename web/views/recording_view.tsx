@@ -31,6 +31,45 @@ function Kv(props: { rows: [string, string | number | null | undefined][] }) {
   );
 }
 
+/** A long call's segments (recorder.maxSegmentSeconds): where this one is, with links. */
+function Segments(props: { id: string; segments: RecordingDetail["segments"] }) {
+  const all = props.segments;
+  const at = all.findIndex((s) => s.id === props.id);
+  if (all.length < 2 || at < 0) return null;
+  const href = (id: string) => `/recordings/${encodeURIComponent(id)}`;
+  const prev = all[at - 1], next = all[at + 1];
+  return (
+    <section class="segments">
+      <h2>Segments</h2>
+      <p>
+        Segment {all[at].segment} of {all.length}
+        {prev && (
+          <>
+            {" · "}
+            <a href={href(prev.id)} rel="prev">previous</a>
+          </>
+        )}
+        {next && (
+          <>
+            {" · "}
+            <a href={href(next.id)} rel="next">next</a>
+          </>
+        )}
+      </p>
+      <ol>
+        {all.map((s) => (
+          <li key={s.id}>
+            {s.id === props.id
+              ? <strong>segment {s.segment}</strong>
+              : <a href={href(s.id)}>segment {s.segment}</a>}{" "}
+            {s.startedAt.replace("T", " ").slice(0, 19)} · {fmtDuration(s.durationMs)} · {s.state}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
 /** The agents on the recording (a transfer adds one) with their spans. */
 function Agents(props: { agents: RecordingDetail["agents"] }) {
   if (props.agents.length === 0) return null;
@@ -209,6 +248,7 @@ export function RecordingPage(props: {
           ]}
         />
       </section>
+      <Segments id={rec.id} segments={d.segments} />
       <section>
         <h2>Participants</h2>
         <table>

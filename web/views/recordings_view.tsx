@@ -115,6 +115,7 @@ export function RecordingsPage(props: {
                 <a href={`/recordings/${encodeURIComponent(r.id)}`}>
                   {r.started_at.replace("T", " ").slice(0, 19)}
                 </a>
+                {r.segment > 1 && <span class="segment">segment {r.segment}</span>}
               </td>
               <td>{fmtDuration(r.duration_ms)}</td>
               <td>{r.agent_id ?? ""}</td>

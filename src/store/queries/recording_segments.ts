@@ -67,3 +67,10 @@ export async function carrySegmentAgents(db: Db, fromId: string, toId: string): 
       .onConflict((oc) => oc.doNothing()).execute();
   }
 }
+
+/** Whether a later segment continues this recording (one indexed probe). */
+export async function hasNextSegment(db: Db, recordingId: string): Promise<boolean> {
+  const row = await db.selectFrom("recordings").select("id")
+    .where("previous_recording_id", "=", recordingId).limit(1).executeTakeFirst();
+  return row !== undefined;
+}

@@ -14,6 +14,7 @@ import type { Db } from "../db.ts";
 import type { ReadOptions } from "../read_pool.ts";
 import type { Database } from "../schema/database.ts";
 import type { Recording } from "../schema/recordings.ts";
+import { hasNextSegment, listSegments } from "./recording_segments.ts";
 
 /** Search filters; every field optional. Dates are ISO strings (UTC). */
 export interface RecordingFilter {
@@ -277,7 +278,12 @@ export async function recordingDetail(db: Db, rec: Recording) {
       db.selectFrom("recording_agents").selectAll().where("recording_id", "=", rec.id)
         .orderBy("joined_ms").orderBy("agent_id").execute(),
     ]);
+  // A call longer than recorder.maxSegmentSeconds: its linked segments, first to last.
+  const segments = rec.segment > 1 || await hasNextSegment(db, rec.id)
+    ? await listSegments(db, rec.id)
+    : [];
   return {
+    segments,
     participants,
     streams,
     metadata,
