@@ -28,6 +28,7 @@ import { storageService } from "./src/archive/storage_service.ts";
 import { sipService } from "./src/sip_service.ts";
 import { webServer } from "./src/web_server.ts";
 import { housekeeping } from "./src/housekeeping.ts";
+import { LdapDirectory } from "./src/auth/ldap_directory.ts";
 import { newApp } from "./web/app.ts";
 import type { WebServices } from "./web/context.ts";
 
@@ -117,6 +118,7 @@ async function buildBox(
     reads,
     callControl: recorder,
     rules: rules ?? undefined,
+    directory: config.auth.ldap ? new LdapDirectory(config.auth.ldap) : undefined,
   };
   const web = newApp(services);
   // Services start in this order and stop in reverse. The store closes last; the

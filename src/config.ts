@@ -9,6 +9,7 @@ import { isDuration } from "./duration.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "./log.ts";
 import { parseCidr } from "./net/cidr.ts";
 import { SOURCE_POLICIES } from "./rtp/source_policy.ts";
+import { LdapConfigSchema, MfaConfigSchema } from "./auth/identity_config.ts";
 
 const duration = z.string().refine(isDuration, {
   message: "expected a duration such as 30s, 15m, 12h, 90d or 7y",
@@ -246,6 +247,10 @@ export const ConfigSchema = z.strictObject({
       hierarchy: z.boolean().default(true),
     })
       .prefault({}),
+    /** Directory sign-in (LDAP / Active Directory); absent = local accounts only. */
+    ldap: LdapConfigSchema.optional(),
+    /** TOTP second factor: which roles must enrol. */
+    mfa: MfaConfigSchema,
   }).prefault({}),
   audit: z.strictObject({
     retention: duration.default("400d"),

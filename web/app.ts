@@ -8,6 +8,7 @@ import { parseDuration } from "../src/duration.ts";
 import { sessionCookieName, SessionStore } from "../src/auth/session.ts";
 import { LoginGuard, type LoginGuardOptions } from "../src/auth/login_guard.ts";
 import { Authenticator } from "../src/auth/sign_in.ts";
+import { DirectoryAccess } from "../src/auth/directory_access.ts";
 import { RefusalLimiter } from "../src/audit/refusal_limiter.ts";
 import { securityHeaders } from "./middleware/security_headers.ts";
 import { bodyLimits } from "./middleware/body_limit.ts";
@@ -23,6 +24,7 @@ import { adminRoutes } from "./routes/admin.tsx";
 import { decisionRoutes } from "./routes/decisions.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { accountRoutes, requirePasswordChange } from "./routes/account.tsx";
+import { mfaRoutes, requireMfaEnrolment } from "./routes/mfa.tsx";
 import { auditRoutes } from "./routes/audit.tsx";
 import { reportRoutes } from "./routes/reports.tsx";
 
@@ -44,6 +46,18 @@ function webAuth(services: WebServices, o: WebOptions): WebAuth {
     now,
   });
   const refusals = new RefusalLimiter({ now });
+  const ldap = services.config.auth.ldap;
+  const directory = ldap && services.directory
+    ? new DirectoryAccess({
+      db: services.store.db,
+      audit: services.audit,
+      log: services.log,
+      directory: services.directory,
+      mappings: ldap.mappings,
+      recheckMs: ldap.recheckMinutes * 60_000,
+      now,
+    })
+    : undefined;
   const authenticator = new Authenticator({
     db: services.store.db,
     audit: services.audit,
@@ -54,6 +68,7 @@ function webAuth(services: WebServices, o: WebOptions): WebAuth {
     now,
     dummyHash: o.dummyHash,
     refusals,
+    directory,
   });
   return {
     sessions,
@@ -102,6 +117,7 @@ export function newApp(services: WebServices, options: WebOptions = {}): Hono<Ap
   web.use(authenticate());
   web.use(csrfProtection());
   web.use(requirePasswordChange());
+  web.use(requireMfaEnrolment());
   web.get("/", (c) => {
     const p = c.get("principal");
     if (!p) return c.redirect("/sign-in", 303);
@@ -112,6 +128,7 @@ export function newApp(services: WebServices, options: WebOptions = {}): Hono<Ap
   });
   web.route("/", authRoutes());
   web.route("/", accountRoutes());
+  web.route("/", mfaRoutes());
   web.route("/recordings", recordingMediaRoutes());
   web.route("/recordings", recordingActionRoutes());
   web.route("/recordings", recordingRoutes());

@@ -13,6 +13,7 @@ import type { Authenticator } from "../src/auth/sign_in.ts";
 import type { SessionStore } from "../src/auth/session.ts";
 import type { Principal } from "../src/auth/principal.ts";
 import type { RefusalLimiter } from "../src/audit/refusal_limiter.ts";
+import type { Directory } from "../src/auth/directory.ts";
 
 export type { Principal };
 
@@ -42,6 +43,8 @@ export interface WebServices {
   callControl?: CallControl;
   /** The hot-reloading rules, unless `recorder.recordAll`. */
   rules?: Pick<RulesService, "current">;
+  /** The directory users sign in with (`auth.ldap`). */
+  directory?: Directory;
 }
 
 /** The auth services of one web app instance. */

@@ -67,7 +67,7 @@ export async function principalForToken(db: Db, token: ApiToken): Promise<Princi
   const scopes = parseScopes(token.scopes);
   if (token.user_id !== null) {
     const owner = await findUserById(db, token.user_id);
-    if (!owner || owner.disabled === 1) return null;
+    if (!owner || owner.disabled === 1 || owner.directory_denied === 1) return null;
     const base = await principalForUser(db, owner);
     const permissions = new Set([...base.permissions].filter((p) => scopes.includes(p)));
     return {

@@ -90,7 +90,8 @@ export class SessionStore {
 
   /**
    * Resolves a cookie token to a live session and its enabled user, refreshing the idle
-   * timer. Expired sessions and sessions of disabled users are deleted and yield null.
+   * timer. Expired sessions and sessions of disabled users (or directory users the
+   * directory no longer grants) are deleted and yield null.
    */
   async resolve(token: string): Promise<ResolvedSession | null> {
     if (token.length < 20 || token.length > 100) return null;
@@ -101,7 +102,7 @@ export class SessionStore {
     const idle = now - Date.parse(session.last_seen_at) >= this.#idleMs;
     const old = now - Date.parse(session.created_at) >= this.#absoluteMs;
     const user = await findUserById(this.#db, session.user_id);
-    if (idle || old || !user || user.disabled === 1) {
+    if (idle || old || !user || user.disabled === 1 || user.directory_denied === 1) {
       await deleteSession(this.#db, id);
       return null;
     }

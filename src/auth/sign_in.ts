@@ -25,6 +25,11 @@ import { hashPassword, verifyPassword } from "./password.ts";
 import type { LoginGuard } from "./login_guard.ts";
 import type { IssuedSession, SessionStore } from "./session.ts";
 import type { RefusalLimiter } from "../audit/refusal_limiter.ts";
+import type { DirectoryAccess } from "./directory_access.ts";
+import { MfaChallenges } from "./mfa_challenge.ts";
+import { verifySecondFactor } from "./mfa.ts";
+import { hasConfirmedMfa } from "../store/queries/mfa.ts";
+import { findUserById } from "../store/queries/users.ts";
 import {
   clearSignInAttempts,
   failSignInAttempt,
@@ -48,24 +53,42 @@ export interface AuthenticatorOptions {
   dummyHash?: string;
   /** Bounds the audit rows of throttled attempts per address (all are written without). */
   refusals?: RefusalLimiter;
+  /** Directory sign-in (`auth.ldap`); absent = local accounts only. */
+  directory?: DirectoryAccess;
 }
 
 /** The outcome of a sign-in attempt. */
 export type SignInResult =
   | { ok: true; user: User; session: IssuedSession }
+  | { ok: "second-factor"; user: User; challenge: string }
   | { ok: false; reason: "invalid" }
+  | { ok: false; reason: "unavailable" | "denied"; message: string }
   | { ok: false; reason: "throttled"; retryAfterSeconds: number };
 
-/** Checks passwords, counts failures, issues sessions. */
+/** The outcome of entering the second-factor code. */
+export type SecondFactorResult =
+  | { ok: true; user: User; session: IssuedSession }
+  | { ok: false; reason: "expired" }
+  | { ok: false; reason: "invalid"; why: string; retry: boolean }
+  | { ok: false; reason: "throttled"; retryAfterSeconds: number };
+
+/** Checks passwords (local or directory) and second factors, counts failures, issues sessions. */
 export class Authenticator {
   #o: AuthenticatorOptions;
   #now: () => number;
   #dummy: Promise<string> | undefined;
+  #challenges: MfaChallenges;
 
   constructor(options: AuthenticatorOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#challenges = new MfaChallenges(this.#now);
     if (options.dummyHash) this.#dummy = Promise.resolve(options.dummyHash);
+  }
+
+  /** Directory sign-in and re-checks, when configured. */
+  get directory(): DirectoryAccess | undefined {
+    return this.#o.directory;
   }
 
   #dummyHash(): Promise<string> {
@@ -129,7 +152,11 @@ export class Authenticator {
     const user = username.length > 0 && username.length <= 100
       ? await findUser(this.#o.db, username)
       : undefined;
-    if (!user || user.disabled === 1) {
+    // Local accounts (break-glass admins among them) never ask the directory.
+    if (this.#o.directory && username.length > 0 && (!user || user.source === "ldap")) {
+      return await this.#directorySignIn(this.#o.directory, username, password, user, meta);
+    }
+    if (!user || user.disabled === 1 || user.source !== "local") {
       await verifyPassword(password, await this.#dummyHash());
       await this.#fail(user, username, ip, user ? "disabled" : "unknown user");
       return { ok: false, reason: "invalid" };
@@ -149,17 +176,107 @@ export class Authenticator {
       await this.#fail(user, username, ip, "password");
       return { ok: false, reason: "invalid" };
     }
-    this.#o.guard.succeeded(ip);
-    const session = await this.#o.db.transaction().execute(async (tx) => {
-      await clearSignInAttempts(tx, user.id);
+    return await this.#firstFactorPassed(user, meta, "password");
+  }
+
+  async #directorySignIn(
+    directory: DirectoryAccess,
+    username: string,
+    password: string,
+    known: User | undefined,
+    meta: { ip: string; userAgent: string | null },
+  ): Promise<SignInResult> {
+    if (known?.disabled === 1) {
+      await this.#fail(known, username, meta.ip, "disabled");
+      return { ok: false, reason: "invalid" };
+    }
+    const out = await directory.signIn(username, password, meta.ip);
+    if (out.kind === "invalid") {
+      await this.#fail(known, username, meta.ip, "directory credentials");
+      return { ok: false, reason: "invalid" };
+    }
+    if (out.kind === "unavailable") {
+      return {
+        ok: false,
+        reason: "unavailable",
+        message: `The directory (${directory.url}) cannot be reached, so directory accounts ` +
+          "cannot sign in now. Try again later; local accounts still work.",
+      };
+    }
+    if (out.kind === "denied") return { ok: false, reason: "denied", message: out.why };
+    if (out.user.disabled === 1) {
+      await this.#fail(out.user, username, meta.ip, "disabled");
+      return { ok: false, reason: "invalid" };
+    }
+    return await this.#firstFactorPassed(out.user, meta, "ldap");
+  }
+
+  /** The password was right: a session, or a challenge when the user has a second factor. */
+  async #firstFactorPassed(
+    user: User,
+    meta: { ip: string; userAgent: string | null },
+    via: string,
+  ): Promise<SignInResult> {
+    if (user.source === "local") await clearSignInAttempts(this.#o.db, user.id);
+    if (await hasConfirmedMfa(this.#o.db, user.id)) {
+      return { ok: "second-factor", user, challenge: this.#challenges.issue(user.id, via) };
+    }
+    return { ok: true, user, session: await this.#issue(user, meta, { via, mfa: false }) };
+  }
+
+  async #issue(
+    user: User,
+    meta: { ip: string; userAgent: string | null },
+    details: Record<string, unknown>,
+  ): Promise<IssuedSession> {
+    this.#o.guard.succeeded(meta.ip);
+    return await this.#o.db.transaction().execute(async (tx) => {
       const issued = await this.#o.sessions.create(user.id, meta, tx);
       await this.#o.audit.append({
         actor: { type: "user", id: user.id, name: user.username },
         action: "auth.sign_in",
-        ip,
+        ip: meta.ip,
+        details,
       }, tx);
       return issued;
     });
+  }
+
+  /**
+   * The second step of a sign-in with MFA: `code` (TOTP or recovery code) for the
+   * challenge `token`. Wrong and reused codes are audited (`auth.mfa`); after
+   * {@link MAX_CODE_ATTEMPTS} the password must be entered again.
+   */
+  async secondFactor(
+    token: string,
+    code: string,
+    meta: { ip: string; userAgent: string | null },
+  ): Promise<SecondFactorResult> {
+    const wait = this.#o.guard.attempt(meta.ip);
+    if (wait > 0) {
+      return { ok: false, reason: "throttled", retryAfterSeconds: Math.ceil(wait / 1000) };
+    }
+    const pending = this.#challenges.get(token);
+    if (!pending) return { ok: false, reason: "expired" };
+    const user = await findUserById(this.#o.db, pending.userId);
+    if (!user || user.disabled === 1 || user.directory_denied === 1) {
+      this.#challenges.drop(token);
+      return { ok: false, reason: "expired" };
+    }
+    const check = await verifySecondFactor(this.#o.db, user.id, code, this.#now());
+    if (!check.ok) {
+      const retry = this.#challenges.fail(token);
+      await this.#o.audit.append({
+        actor: { type: "user", id: user.id, name: user.username },
+        action: "auth.mfa",
+        outcome: "failed",
+        ip: meta.ip,
+        details: { why: check.why, retry },
+      });
+      return { ok: false, reason: "invalid", why: check.why, retry };
+    }
+    this.#challenges.drop(token);
+    const session = await this.#issue(user, meta, { via: pending.via, mfa: check.method });
     return { ok: true, user, session };
   }
 }

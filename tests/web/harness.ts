@@ -22,6 +22,7 @@ import { concat } from "../../src/codec/ogg.ts";
 import { createOpusEncoder } from "../../src/codec/opus_encoder.ts";
 import { OggOpusWriter } from "../../src/codec/opus_ogg_writer.ts";
 import type { ActiveCall, CallControl, PauseRequest } from "../../src/call_control.ts";
+import type { Directory } from "../../src/auth/directory.ts";
 
 /** A password that passes the ≥ 12 characters rule. */
 export const PASSWORD = "correct horse battery";
@@ -139,8 +140,18 @@ export class Harness implements AsyncDisposable {
     readonly dir: string,
   ) {}
 
+  /**
+   * `mfaRequiredRoles` defaults to none, so route tests sign in with a password only;
+   * MFA tests pass the roles (or the shipped default) explicitly. `ldap` configures
+   * directory sign-in over `directory`.
+   */
   static async create(
-    options: { scope?: { partitions: boolean; hierarchy: boolean } } = {},
+    options: {
+      scope?: { partitions: boolean; hierarchy: boolean };
+      mfaRequiredRoles?: string[];
+      ldap?: Record<string, unknown>;
+      directory?: Directory;
+    } = {},
   ): Promise<Harness> {
     const dir = await Deno.makeTempDir({ prefix: "selrec-web-" });
     await Deno.mkdir(join(dir, "rules"));
@@ -148,7 +159,11 @@ export class Harness implements AsyncDisposable {
       {
         dataDir: join(dir, "data"),
         rules: { dir: join(dir, "rules") },
-        auth: { scope: options.scope ?? {} },
+        auth: {
+          scope: options.scope ?? {},
+          mfa: { requiredRoles: options.mfaRequiredRoles ?? [] },
+          ...(options.ldap ? { ldap: options.ldap } : {}),
+        },
       },
       {},
       "test",
@@ -156,6 +171,7 @@ export class Harness implements AsyncDisposable {
     const { services, store } = await realWebServices(config, PASSWORD);
     const h = new Harness(services, store, dir);
     services.callControl = h.calls;
+    services.directory = options.directory;
     h.web = newApp(services, { now: () => h.clock, dummyHash: await hashPassword("x", 1000) });
     h.spool = join(dir, "spool");
     await Deno.mkdir(h.spool);

@@ -11,6 +11,7 @@ import { principalForUser } from "../../src/auth/principal.ts";
 import type { Permission } from "../../src/auth/permissions.ts";
 import type { AuditInput } from "../../src/audit/audit_log.ts";
 import { httpError } from "../http_error.ts";
+import { findUserById } from "../../src/store/queries/users.ts";
 
 /** The peer address from the listener (X-Forwarded-For is not trusted). */
 export function clientIp(c: Context<AppEnv>): string {
@@ -43,6 +44,32 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const cookie = getCookie(c, auth.cookieName);
     if (cookie) {
       const resolved = await auth.sessions.resolve(cookie);
+      const directory = auth.authenticator.directory;
+      if (
+        resolved && resolved.user.source === "ldap" &&
+        (!directory || directory.isDue(resolved.user))
+      ) {
+        // A directory user's grant is re-checked when due; without an answer the session
+        // ends (fail closed), it never goes on with the old grant.
+        const outcome = directory
+          ? await directory.recheck(resolved.user, clientIp(c))
+          : "unavailable";
+        if (outcome !== "ok") {
+          await auth.sessions.destroy(cookie);
+          const ended = outcome === "denied" ? "revoked" : "directory";
+          if (c.req.method === "GET" && wantsHtml(c)) {
+            return c.redirect(`/sign-in?ended=${ended}`, 303);
+          }
+          httpError(
+            401,
+            ended === "revoked"
+              ? "session ended: the directory no longer grants access"
+              : "session ended: the directory could not be reached to re-check access",
+          );
+        }
+        const user = await findUserById(svc.store.db, resolved.user.id);
+        if (user) resolved.user = user;
+      }
       if (resolved) {
         c.set("principal", await principalForUser(svc.store.db, resolved.user));
         c.set("session", { id: resolved.session.id, csrfToken: resolved.session.csrf_token });

@@ -5,13 +5,38 @@
  * deletes the session row and clears the cookie.
  */
 import { Hono } from "hono";
+import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../context.ts";
 import { Layout } from "../views/layout.tsx";
 import { clientIp } from "../middleware/authenticate.ts";
+import { toCodeStep } from "./mfa.tsx";
 
-function safeNext(next: string | undefined): string {
+/** A local path to go to after sign-in, else `/`. */
+export function safeNext(next: string | undefined): string {
   return next && /^\/(?![/\\])[\w\-./?=&%]*$/.test(next) ? next : "/";
+}
+
+/** Why a session ended, shown on the sign-in page (`?ended=`). */
+const ENDED: Record<string, string> = {
+  directory: "Your session ended: the directory could not be reached to re-check your access. " +
+    "Sign in again when it is back.",
+  revoked: "Your session ended: the directory no longer grants you access to selrec.",
+  code: "Too many wrong codes, or the sign-in took too long. Enter your password again.",
+};
+
+/** Replaces any old session cookie with a fresh session's (no fixation). */
+export async function setSessionCookie(c: Context<AppEnv>, token: string): Promise<void> {
+  const auth = c.get("auth");
+  const old = getCookie(c, auth.cookieName);
+  if (old) await auth.sessions.destroy(old);
+  setCookie(c, auth.cookieName, token, {
+    httpOnly: true,
+    sameSite: "Strict",
+    path: "/",
+    secure: auth.tls,
+    maxAge: auth.sessions.maxAgeSeconds,
+  });
 }
 
 function SignInPage(props: { error?: string; next: string; username?: string }) {
@@ -39,7 +64,8 @@ export function authRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/sign-in", (c) => {
     if (c.get("principal") && c.get("via") === "session") return c.redirect("/", 303);
-    return c.html(<SignInPage next={safeNext(c.req.query("next"))} />);
+    const ended = ENDED[c.req.query("ended") ?? ""];
+    return c.html(<SignInPage next={safeNext(c.req.query("next"))} error={ended} />);
   });
   r.post("/sign-in", async (c) => {
     const auth = c.get("auth");
@@ -51,7 +77,15 @@ export function authRoutes(): Hono<AppEnv> {
       ip: clientIp(c),
       userAgent: c.req.header("User-Agent") ?? null,
     });
+    if (result.ok === "second-factor") return toCodeStep(c, result.challenge, next);
     if (!result.ok) {
+      if (result.reason === "unavailable" || result.reason === "denied") {
+        const status = result.reason === "unavailable" ? 503 : 403;
+        return c.html(
+          <SignInPage next={next} username={username} error={result.message} />,
+          status,
+        );
+      }
       if (result.reason === "throttled") {
         c.header("Retry-After", String(result.retryAfterSeconds));
         return c.html(
@@ -72,15 +106,7 @@ export function authRoutes(): Hono<AppEnv> {
         401,
       );
     }
-    const old = getCookie(c, auth.cookieName);
-    if (old) await auth.sessions.destroy(old);
-    setCookie(c, auth.cookieName, result.session.token, {
-      httpOnly: true,
-      sameSite: "Strict",
-      path: "/",
-      secure: auth.tls,
-      maxAge: auth.sessions.maxAgeSeconds,
-    });
+    await setSessionCookie(c, result.session.token);
     const dest = next === "/" && result.user.role === "agent" ? "/agent" : next;
     return c.redirect(dest, 303);
   });

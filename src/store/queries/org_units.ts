@@ -56,3 +56,19 @@ export async function upsertAgent(
     .onConflict((oc) => oc.column("agent_id").doUpdateSet({ name, org_unit_id: orgUnitId }))
     .execute();
 }
+
+/**
+ * The unit at a path of names from a root (`["Org", "Sales", "Team A"]`), or null when a
+ * step does not exist (names compared exactly; the first match at each level wins).
+ */
+export async function findOrgUnitByNames(db: Db, names: readonly string[]): Promise<number | null> {
+  let parent: number | null = null;
+  for (const name of names) {
+    let q = db.selectFrom("org_units").select("id").where("name", "=", name);
+    q = parent === null ? q.where("parent_id", "is", null) : q.where("parent_id", "=", parent);
+    const row = await q.orderBy("id").executeTakeFirst();
+    if (!row) return null;
+    parent = row.id;
+  }
+  return parent;
+}

@@ -18,10 +18,12 @@ import type {
 import type {
   AgentTable,
   ApiTokenTable,
+  MfaRecoveryCodeTable,
   OrgUnitTable,
   RolePermissionTable,
   RoleTable,
   SessionTable,
+  UserMfaTable,
   UserPartitionTable,
   UserTable,
 } from "./users.ts";
@@ -50,6 +52,8 @@ export interface Database {
   org_units: OrgUnitTable;
   agents: AgentTable;
   sessions: SessionTable;
+  user_mfa: UserMfaTable;
+  mfa_recovery_codes: MfaRecoveryCodeTable;
   api_tokens: ApiTokenTable;
   audit_events: AuditEventTable;
   storage_locations: StorageLocationTable;

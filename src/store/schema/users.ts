@@ -15,8 +15,32 @@ export interface UserTable {
   must_change_password: number;
   created_at: string;
   updated_at: string;
+  /** `local` (password here) or `ldap` (the directory checks it). */
+  source: Generated<string>;
+  directory_dn: string | null;
+  directory_checked_at: string | null;
+  /** 1 once the directory no longer grants access (until a granted sign-in). */
+  directory_denied: Generated<number>;
 }
 export type User = Selectable<UserTable>;
+
+/** A user's TOTP secret; `confirmed_at` is null until enrolment is confirmed by a code. */
+export interface UserMfaTable {
+  user_id: number;
+  secret: string;
+  created_at: string;
+  confirmed_at: string | null;
+  /** The last accepted TOTP time step (a code is accepted once). */
+  last_step: number;
+}
+export type UserMfa = Selectable<UserMfaTable>;
+
+/** A one-time recovery code: only its SHA-256 is stored. */
+export interface MfaRecoveryCodeTable {
+  user_id: number;
+  code_hash: string;
+  used_at: string | null;
+}
 
 /** A user's partitions; `*` grants all. */
 export interface UserPartitionTable {
