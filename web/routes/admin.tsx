@@ -4,6 +4,7 @@ import type { AppEnv } from "../context.ts";
 import { adminUserRoutes } from "./admin_users.tsx";
 import { adminSystemRoutes } from "./admin_system.tsx";
 import { adminRoleRoutes } from "./admin_roles.tsx";
+import { adminMfaRoutes } from "./admin_mfa.ts";
 
 /** Admin sub-app, mounted at /admin. */
 export function adminRoutes(): Hono<AppEnv> {
@@ -11,5 +12,6 @@ export function adminRoutes(): Hono<AppEnv> {
   r.route("/", adminUserRoutes());
   r.route("/", adminSystemRoutes());
   r.route("/", adminRoleRoutes());
+  r.route("/", adminMfaRoutes());
   return r;
 }

@@ -92,6 +92,10 @@ export function UsersPage(
                   />
                   <button type="submit">Reset</button>
                 </form>
+                <form method="post" action={`/admin/users/${u.id}/mfa/reset`}>
+                  <CsrfField token={csrf} />
+                  <button type="submit">Reset MFA</button>
+                </form>
               </td>
             </tr>
           ))}
