@@ -31,6 +31,23 @@ export interface ActiveCall {
   partitions: readonly string[];
   /** No RTP on any stream `rtp.noMediaSeconds` after recording started (an SRC not forking). */
   noMedia: boolean;
+  /** Whether a recording is being written for the call (the decision said record). */
+  recorded: boolean;
+  /** The rule that decided the call, null when the default or record-all decided. */
+  ruleId: string | null;
+  /** Who decided: the rules, the decision API, or record-all mode (no rules). */
+  decidedBy: "rules" | "api" | "record-all";
+  /**
+   * Why the call is not recorded (null when it is): a rule said so (`rule`), its quota
+   * was used up, its sample missed, no rule matched, or the recording could not start.
+   */
+  notRecordedReason:
+    | "rule"
+    | "quota-exhausted"
+    | "not-sampled"
+    | "no-rule-matched"
+    | "not-started"
+    | null;
 }
 
 /** Details of a pause or resume request. */

@@ -9,6 +9,7 @@ import type { CallFacts } from "./call_facts.ts";
 import type { ChannelAssignment } from "./channels.ts";
 import type { CallDecision } from "./decision.ts";
 import type { PauseMeta } from "./pause_control.ts";
+import { notRecordedReason } from "./recorder_metrics.ts";
 import type { SessionInfo } from "./session.ts";
 
 /** One call in progress, as the recorder tracks it. */
@@ -66,6 +67,11 @@ export function newActive(
     segmentTimer: null,
     rolling: null,
   };
+}
+
+function decidedBy(d: CallDecision): ActiveCall["decidedBy"] {
+  if ((d.trace as { decidedBy?: unknown } | null)?.decidedBy === "api") return "api";
+  return d.rulesetVersion === "recordAll" ? "record-all" : "rules";
 }
 
 /** Calls in progress by session key. */
@@ -172,6 +178,14 @@ export class ActiveCalls {
         : null,
       partitions: a.decision.partitions,
       noMedia: a.noMedia,
+      recorded: a.recordingId !== null,
+      ruleId: a.decision.ruleId,
+      decidedBy: decidedBy(a.decision),
+      notRecordedReason: a.recordingId !== null
+        ? null
+        : a.decision.record
+        ? "not-started"
+        : notRecordedReason(a.decision),
     };
   }
 }
