@@ -47,11 +47,13 @@ export class LdapDirectory implements Directory {
   async #connect(): Promise<Client> {
     const ca = this.#cfg.caFile ? [await this.#readFile(this.#cfg.caFile)] : undefined;
     const ms = this.#cfg.timeoutSeconds * 1000;
+    // ldapts opens TLS at connect whenever tlsOptions are given: only for ldaps://.
+    const ldaps = this.#cfg.url.startsWith("ldaps://");
     const client = new Client({
       url: this.#cfg.url,
       timeout: ms,
       connectTimeout: ms,
-      tlsOptions: { ca, minVersion: "TLSv1.2" },
+      ...(ldaps ? { tlsOptions: { ca, minVersion: "TLSv1.2" as const } } : {}),
     });
     if (this.#cfg.startTls) await client.startTLS({ ca, minVersion: "TLSv1.2" });
     return client;
