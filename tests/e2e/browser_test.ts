@@ -72,8 +72,12 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "selrec-e2e-" });
     const dataDir = join(dir, "data");
     await Deno.mkdir(dataDir);
+    // This test is about playback; MFA sign-in has its own tests (mfa_serve_test.ts).
+    const configFile = join(dir, "selrec.yaml");
+    await Deno.writeTextFile(configFile, "auth:\n  mfa: { requiredRoles: [] }\n");
     const server = await startServer({
       dataDir,
+      configFile,
       env: { SELREC_ADMIN_PASSWORD: PASSWORD, SELREC_LOG_LEVEL: "warn" },
     });
     const url = server.httpUrl;
