@@ -57,6 +57,10 @@ Deno.test({
       dnis: null,
       startedAt: "2026-03-01T09:59:00.000Z",
       allowPause: true,
+      recorded: true,
+      ruleId: null,
+      decidedBy: "rules",
+      notRecordedReason: null,
       paused: false,
       pausedAt: null,
       autoResumeAt: null,
@@ -72,7 +76,10 @@ Deno.test({
       json: { reasonCode: "payment-card" },
     });
     assert.equal(bad.status, 400);
-    assert.match(await bad.text(), /reasonCode: unknown reason code.*valid codes: card-entry, break/);
+    assert.match(
+      await bad.text(),
+      /reasonCode: unknown reason code.*valid codes: card-entry, break/,
+    );
     const form = await h.req("/agent/pause", { client: c, form: { reason_code: "nope" } });
     assert.equal(form.status, 400);
     assert.match(await form.text(), /reason_code: .*valid codes: card-entry, break/);

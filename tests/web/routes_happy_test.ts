@@ -216,6 +216,10 @@ Deno.test({
       dnis: "+1666",
       startedAt: "2026-03-01T09:59:00.000Z",
       allowPause: true,
+      recorded: true,
+      ruleId: null,
+      decidedBy: "rules",
+      notRecordedReason: null,
       paused: false,
       pausedAt: null,
       autoResumeAt: null,
@@ -254,7 +258,7 @@ Deno.test({
     );
     assert.equal((await audits(h, "call.pause")).length, 2);
     const sup = await (await h.req("/calls", { client: admin })).text();
-    assert.match(sup, /paused since/);
+    assert.match(sup, /paused, resumes in/);
   },
 });
 

@@ -3,7 +3,7 @@
  * (`POST /agent/pause|resume`), `GET /agent/state` for the refresh script. Agent desktops:
  * `POST /api/v1/calls/:id/pause|resume` with a token or session, where `:id` is the SIPREC
  * session id, SIP Call-ID, UCID or call id; only the caller's own call, else 404.
- * Supervisors: `GET /calls` lists active calls they may see, with live pause state.
+ * Supervisors: `GET /calls` lists active calls they may see (web/routes/live_calls.tsx).
  * A reason code is required; every pause/resume is audited before it is applied.
  */
 import { Hono } from "hono";
@@ -11,13 +11,12 @@ import type { Context } from "hono";
 import type { AppEnv } from "../context.ts";
 import { requirePermission } from "../middleware/authenticate.ts";
 import { type ActiveCall, CallControlError } from "../../src/call_control.ts";
-import { canAccessRecording } from "../../src/auth/access.ts";
-import { agentOrgPath } from "../../src/store/queries/recording_access.ts";
 import { findRecordingCustomer } from "../../src/store/queries/recording_rows.ts";
 import { httpError } from "../http_error.ts";
 import { auditActor, checkReasonCode } from "../recording_access.ts";
 import { CsrfField, Layout } from "../views/layout.tsx";
 import { pageContext } from "../views/page.ts";
+import { liveCallRoutes } from "./live_calls.tsx";
 
 function control(c: Context<AppEnv>) {
   const cc = c.get("services").callControl;
@@ -143,52 +142,7 @@ export function callRoutes(): Hono<AppEnv> {
       return c.redirect("/agent", 303);
     });
   }
-  r.get("/calls", requirePermission("recording.search"), async (c) => {
-    const p = c.get("principal")!;
-    const db = c.get("services").store.db;
-    const visible: ActiveCall[] = [];
-    for (const call of c.get("services").callControl?.listActive() ?? []) {
-      const facts = {
-        partitions: call.partitions,
-        agentId: call.agentId,
-        agentOrgPath: await agentOrgPath(db, call.agentId),
-      };
-      if (canAccessRecording(p, facts, "recording.search", c.get("auth").scope)) visible.push(call);
-    }
-    return c.html(
-      <Layout title="Active calls" ctx={pageContext(c)}>
-        <p>{visible.length} active calls</p>
-        <table>
-          <thead>
-            <tr>
-              <th>Started</th>
-              <th>Agent</th>
-              <th>ANI</th>
-              <th>DNIS</th>
-              <th>State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {visible.map((call) => (
-              <tr key={call.callId}>
-                <td>{call.startedAt}</td>
-                <td>{call.agentId ?? ""}</td>
-                <td>{call.ani ?? ""}</td>
-                <td>{call.dnis ?? ""}</td>
-                <td class={call.paused ? "paused" : call.noMedia ? "no-media" : ""}>
-                  {call.paused
-                    ? `paused since ${call.pausedAt}; auto-resume ${call.autoResumeAt ?? "–"}`
-                    : call.noMedia
-                    ? "recording — no media received"
-                    : "recording"}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Layout>,
-    );
-  });
+  liveCallRoutes(r);
   return r;
 }
 

@@ -8,6 +8,8 @@ const FILES: Record<string, string> = {
   "player.js": "text/javascript; charset=utf-8",
   "agent.js": "text/javascript; charset=utf-8",
   "count.js": "text/javascript; charset=utf-8",
+  "calls.js": "text/javascript; charset=utf-8",
+  "local_time.js": "text/javascript; charset=utf-8",
 };
 
 /** Static sub-app; files are read once and kept in memory. */

@@ -1,11 +1,14 @@
 /** The page frame: header with navigation by permission, sign-out form, content. */
 import type { Child } from "hono/jsx";
 import type { Principal } from "../context.ts";
+import { ScopeNote } from "./scope_note.tsx";
 
 /** What every page needs to render its frame. */
 export interface PageContext {
   principal?: Principal;
   csrfToken?: string;
+  /** Why the user's scope hides every recording and call (lists only). */
+  scopeNotes?: readonly string[];
 }
 
 /** A hidden CSRF field for forms. */
@@ -55,6 +58,7 @@ export function Layout(
         {props.ctx.principal && <Nav p={props.ctx.principal} csrf={props.ctx.csrfToken} />}
         <main>
           <h1>{props.title}</h1>
+          <ScopeNote notes={props.ctx.scopeNotes} />
           {props.children}
         </main>
       </body>

@@ -2,8 +2,17 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../context.ts";
 import type { PageContext } from "./layout.tsx";
+import { scopeExplanation } from "./scope_note.tsx";
+
+/** The lists that say why a user's scope hides everything (web/views/scope_note.tsx). */
+const SCOPED_LISTS = new Set(["/recordings", "/calls"]);
 
 /** The layout context of the current request. */
 export function pageContext(c: Context<AppEnv>): PageContext {
-  return { principal: c.get("principal"), csrfToken: c.get("session")?.csrfToken };
+  const principal = c.get("principal");
+  const scope = c.get("auth")?.scope;
+  const scopeNotes = scope && SCOPED_LISTS.has(c.req.path)
+    ? scopeExplanation(principal, scope)
+    : [];
+  return { principal, csrfToken: c.get("session")?.csrfToken, scopeNotes };
 }
