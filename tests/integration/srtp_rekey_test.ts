@@ -58,7 +58,8 @@ Deno.test({
     const config = await Deno.makeTempFile({ suffix: ".yaml" });
     await Deno.writeTextFile(
       config,
-      "rtp:\n  srtp:\n    mode: required\n    allowOverPlainSip: true\n",
+      // A password sign-in for admin (no TOTP enrolment): the test reads /calls as admin.
+      "rtp:\n  srtp:\n    mode: required\n    allowOverPlainSip: true\nauth:\n  mfa:\n    requiredRoles: []\n",
     );
     const server = await startServer({ configFile: config, env: { SELREC_RULES_DIR: rules } });
     const db = `${server.dataDir}/selrec.db`;
