@@ -7,7 +7,8 @@
  * Prints JSON.
  *
  *   deno run -A scripts/bench_churn.ts [--calls 20000] [--fuzz 100000] [--idle 60]
- *     [--rate 50] [--media 0.1] [--batch 1000] [--keep]
+ *     [--rate 50] [--media 0.1] [--batch 1000] [--keep] [--v8-flags --expose-gc]
+ * --v8-flags "" runs the server without the box's V8 flags (to measure their effect).
  * The per-source INVITE limit is off (all calls come from one address); the RTP range
  * 14000–17999 stays clear of the integration tests' 20000–29999.
  */
@@ -16,7 +17,7 @@ import { loadCorpus } from "../src/sim/fuzz_mutate.ts";
 import { runFuzz } from "../src/sim/fuzz_sip.ts";
 import { runSimulation } from "../src/sim/simulate.ts";
 import { query } from "../tests/helpers/db.ts";
-import { recordEverythingRules, startServer } from "../tests/helpers/server.ts";
+import { BOX_V8_FLAGS, recordEverythingRules, startServer } from "../tests/helpers/server.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     media: { type: "string", default: "0.1" },
     batch: { type: "string", default: "1000" },
     keep: { type: "boolean", default: false },
+    "v8-flags": { type: "string", default: BOX_V8_FLAGS },
   },
 });
 const CALLS = Number(values.calls), FUZZ = Number(values.fuzz), IDLE_S = Number(values.idle);
@@ -55,6 +57,7 @@ const server = await startServer({
   env: { SELREC_RULES_DIR: rules, SELREC_LOG_LEVEL: "warn" },
   rtpPorts: "14000-17999",
   configFile,
+  v8Flags: values["v8-flags"],
 });
 const pid = server.process.pid;
 const t0 = performance.now();
@@ -141,6 +144,7 @@ try {
       rate: RATE,
       fuzzMessages: FUZZ,
       idleS: IDLE_S,
+      v8Flags: values["v8-flags"],
       sip,
       recordings: Object.fromEntries(recs.map((r) => [r.state, r.n])),
       fuzz: fuzz && {

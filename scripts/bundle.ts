@@ -103,7 +103,7 @@ async function main(): Promise<void> {
 here=$(cd "$(dirname "$0")/.." && pwd)
 DENO_DIR="\${SELREC_DENO_DIR:-$here/deno_dir}" DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1 NO_COLOR=\${NO_COLOR:-1}
 export DENO_DIR DENO_NO_UPDATE_CHECK DENO_NO_PROMPT NO_COLOR
-exec "$here/bin/deno" run --cached-only --frozen -A --config "$here/app/deno.json" "$here/app/main.ts" "$@"
+exec "$here/bin/deno" run --cached-only --frozen -A --v8-flags=--expose-gc --config "$here/app/deno.json" "$here/app/main.ts" "$@"
 `,
   );
   await Deno.chmod(join(stage, "bin/selrec"), 0o755);

@@ -23,7 +23,7 @@ const env = Deno.env.toObject();
 const httpPort = env.SELREC_HTTP_PORT ?? "8080";
 const sipPort = env.SELREC_SIP_PORT ?? "5060";
 const server = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", `${ROOT}main.ts`, "serve"],
+  args: ["run", "-A", "--v8-flags=--expose-gc", `${ROOT}main.ts`, "serve"],
   cwd: ROOT,
   env: { SELREC_SIP_ADDRESS: "127.0.0.1", ...env },
   stdout: "inherit",

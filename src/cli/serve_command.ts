@@ -5,6 +5,7 @@ import { StartupError } from "../service.ts";
 import type { Command } from "./command.ts";
 import { configFor } from "./context.ts";
 import { SdNotifier } from "../sd_notify.ts";
+import { startIdleGc } from "../idle_gc.ts";
 
 /** The running box as `serve` drives it. */
 export interface RunningBox {
@@ -68,7 +69,11 @@ export function serveCommand(openBox: OpenBox): Command {
       const notify = new SdNotifier(io.env, log);
       await notify.ready();
       log.info("selrec ready");
+      // The main thread's garbage is collected when it goes quiet (idle_gc.ts).
+      const idleGc = startIdleGc();
+      if (!idleGc.enabled) log.info("idle collection off: run with --v8-flags=--expose-gc");
       const signal = await promise;
+      idleGc.stop();
       log.info("signal received, shutting down", { signal });
       for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
       await notify.stopping();

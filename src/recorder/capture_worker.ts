@@ -18,6 +18,7 @@ import {
   rollSegment,
 } from "./capture_recording.ts";
 import type { EncoderAck, EncoderBacklog, FromCapture, ToCapture } from "./media_protocol.ts";
+import { startIdleGc } from "../idle_gc.ts";
 
 /** PCM batch period: each recording posts one batch per tick to its encoder. */
 const TICK_MS = 250;
@@ -326,5 +327,7 @@ class CaptureState {
 
 const state = new CaptureState((msg) => self.postMessage(msg));
 self.onmessage = (e: MessageEvent<ToCapture>) => state.receive(e.data);
+// Garbage (and the native memory it pins) is collected when this worker goes quiet.
+startIdleGc();
 setInterval(() => state.onTick(), TICK_MS);
 setInterval(() => state.onStatsTick(), STATS_MS);

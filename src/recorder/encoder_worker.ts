@@ -19,6 +19,7 @@ import { isTransientWriteError, writeErrorCode } from "../codec/write_errors.ts"
 import { niceThisThread } from "./thread_priority.ts";
 import { SharedWriteBudget } from "./write_budget.ts";
 import type { FileSpec, FromEncoder, ToEncoder } from "./media_protocol.ts";
+import { startIdleGc } from "../idle_gc.ts";
 
 /** Encoder threads' nice value: they yield the CPU to capture and SIP. */
 const ENCODER_NICE = 10;
@@ -362,6 +363,8 @@ setInterval(() => {
   });
 }, 250);
 
+// Garbage (and the native memory it pins) is collected when this worker goes quiet.
+startIdleGc();
 self.onmessage = async (e: MessageEvent) => {
   const msg = e.data as {
     t: "init";

@@ -7,6 +7,9 @@
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { READ_PRAGMAS } from "./pragmas.ts";
 import { StatementCache } from "./statement_cache.ts";
+import { startIdleGc } from "../idle_gc.ts";
+
+startIdleGc();
 
 let db: DatabaseSync | null = null;
 /** Statements reused per SQL text, like the main connection's (see statement_cache.ts). */

@@ -5,6 +5,12 @@
 import { fileURLToPath } from "node:url";
 import { freeSipPort, freeTcpPort, rtpRange } from "./ports.ts";
 
+/**
+ * V8 flags the box always runs with (as `deno task start`, bin/selrec and the unit do):
+ * `--expose-gc` lets each thread collect its garbage when it goes quiet (src/idle_gc.ts).
+ */
+export const BOX_V8_FLAGS = "--expose-gc";
+
 /** Repository root. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -36,6 +42,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** A wrapper that execs the server, e.g. `["prlimit", "--nofile=256:256", "--"]`. */
   wrap?: string[];
+  /** V8 flags (default {@link BOX_V8_FLAGS}; "" for none, to measure without them). */
+  v8Flags?: string;
 }
 
 /** Spawns `deno run -A main.ts serve` and resolves once /healthz answers 200. */
@@ -45,7 +53,14 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const sipPort = options.sipPort ?? freeSipPort();
   const rtpPorts = options.rtpPorts ?? rtpRange();
   const adminPassword = "test-admin-password-1";
-  const args = ["run", "-A", `${ROOT}main.ts`, "serve"];
+  const v8Flags = options.v8Flags ?? BOX_V8_FLAGS;
+  const args = [
+    "run",
+    "-A",
+    ...(v8Flags ? [`--v8-flags=${v8Flags}`] : []),
+    `${ROOT}main.ts`,
+    "serve",
+  ];
   if (options.configFile) args.push("--config", options.configFile);
   const wrap = options.wrap ?? [];
   const process = new Deno.Command(wrap[0] ?? Deno.execPath(), {
