@@ -39,9 +39,19 @@ function someAgent(cond: (agentId: ReturnType<typeof sql.ref>) => Expression<Sql
     WHERE ra.recording_id = recordings.id AND ${cond(sql.ref("ra.agent_id"))})`;
 }
 
-/** SQL: the recording has no agent at all. */
-const NO_AGENT = sql<SqlBool>`NOT EXISTS (SELECT 1 FROM recording_agents ra
-  WHERE ra.recording_id = recordings.id)`;
+/**
+ * SQL: any agent on the recording satisfies `cond` — the first agent from its column, and
+ * only on a recording a transfer brought more agents onto (`multi_agent`, migration
+ * 0015) the probe of recording_agents. Single-agent rows cost no subquery.
+ */
+function anyAgent(cond: (agentId: ReturnType<typeof sql.ref>) => Expression<SqlBool>) {
+  return sql<SqlBool>`((recordings.agent_id IS NOT NULL AND ${
+    cond(sql.ref("recordings.agent_id"))
+  }) OR (recordings.multi_agent = 1 AND ${someAgent(cond)}))`;
+}
+
+/** SQL: the recording has no agent at all (none at the start, none brought in). */
+const NO_AGENT = sql<SqlBool>`(recordings.agent_id IS NULL AND recordings.multi_agent = 0)`;
 
 /**
  * The recordings `viewer` sees, as a WHERE (none for a null viewer). The hierarchy check
@@ -64,16 +74,16 @@ export function recordingVisibleWhere(viewer: RecordingViewer | null): Recording
     if (h !== null) {
       const any: Expression<SqlBool>[] = [];
       const { agentId, orgPath } = h;
-      if (agentId !== null) any.push(someAgent((a) => sql<SqlBool>`${a} = ${agentId}`));
+      if (agentId !== null) any.push(anyAgent((a) => sql<SqlBool>`${a} = ${agentId}`));
       if (orgPath !== null) {
         any.push(
-          someAgent((a) =>
+          anyAgent((a) =>
             sql<SqlBool>`substr(${orgPathSql(a)}, 1, ${orgPath.length}) = ${orgPath}`
           ),
         );
       }
       if (h.orgRoot) {
-        any.push(NO_AGENT, someAgent((a) => sql<SqlBool>`${orgPathSql(a)} IS NULL`));
+        any.push(NO_AGENT, anyAgent((a) => sql<SqlBool>`${orgPathSql(a)} IS NULL`));
       }
       if (any.length === 0) return FALSE;
       parts.push(eb.or(any));
@@ -104,28 +114,19 @@ export async function recordingVisibleSearchWhere(
     const base = partitionsOnly(eb);
     const any: Expression<SqlBool>[] = [];
     const { agentId } = h;
-    if (agentId !== null) {
-      any.push(eb(
-        "recordings.id",
-        "in",
-        eb.selectFrom("recording_agents").select("recording_agents.recording_id")
-          .where("recording_agents.agent_id", "=", agentId),
-      ));
-    }
+    if (agentId !== null) any.push(anyAgent((a) => sql<SqlBool>`${a} = ${agentId}`));
     // Unary `+` keeps these lists from steering SQLite onto an agent index: the page
     // query should walk the (started_at, id) index and stop after one page. The first
-    // agent's column is checked before the per-row probe of the recording's agents.
+    // agent's column decides single-agent rows; only rows a transfer brought more agents
+    // onto (`multi_agent`) probe recording_agents.
     const list = (ids: string[]) => sql.join(ids.map((id) => sql`${id}`));
     if (inSubtree.length) {
-      any.push(
-        sql<SqlBool>`+recordings.agent_id IN (${list(inSubtree)})`,
-        someAgent((a) => sql<SqlBool>`+${a} IN (${list(inSubtree)})`),
-      );
+      any.push(anyAgent((a) => sql<SqlBool>`+${a} IN (${list(inSubtree)})`));
     }
     if (h.orgRoot) {
       any.push(
         NO_AGENT,
-        placed.length ? someAgent((a) => sql<SqlBool>`+${a} NOT IN (${list(placed)})`) : TRUE,
+        placed.length ? anyAgent((a) => sql<SqlBool>`+${a} NOT IN (${list(placed)})`) : TRUE,
       );
     }
     if (any.length === 0) return FALSE;

@@ -73,13 +73,20 @@ function filterWhere(f: RecordingFilter): Where {
     if (f.from) c.push(eb("recordings.started_at", ">=", f.from));
     if (f.to) c.push(eb("recordings.started_at", "<", f.to));
     if (f.agentId) {
-      // Every agent who took part (transfers add agents), not only the first.
-      c.push(eb(
-        "recordings.id",
-        "in",
-        eb.selectFrom("recording_agents").select("recording_agents.recording_id")
-          .where("recording_agents.agent_id", "=", f.agentId),
-      ));
+      // Every agent who took part (transfers add agents), not only the first: the first
+      // agent's column, and recording_agents only on rows a transfer added agents to.
+      c.push(eb.or([
+        eb("recordings.agent_id", "=", f.agentId),
+        eb.and([
+          eb("recordings.multi_agent", "=", 1),
+          eb(
+            "recordings.id",
+            "in",
+            eb.selectFrom("recording_agents").select("recording_agents.recording_id")
+              .where("recording_agents.agent_id", "=", f.agentId),
+          ),
+        ]),
+      ]));
     }
     if (f.customerId) c.push(eb("recordings.customer_id", "=", f.customerId));
     if (f.ani) c.push(eb("recordings.ani", "=", f.ani));

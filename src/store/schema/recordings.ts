@@ -57,6 +57,8 @@ export interface RecordingTable {
   segment: Generated<number>;
   /** The segment this one continues (`recorder.maxSegmentSeconds`); null for the first. */
   previous_recording_id: string | null;
+  /** 1 when a transfer brought another agent onto the recording (migration 0015). */
+  multi_agent: Generated<number>;
   deleted_at: string | null;
   delete_reason: string | null;
   created_at: string;
