@@ -9,6 +9,7 @@ import {
   userListCommand,
   userPasswdCommand,
 } from "./user_commands.ts";
+import { userMfaResetCommand } from "./user_mfa_command.ts";
 import { AUDIT_COMMANDS } from "./audit_commands.ts";
 import { recordingsListCommand, recordingsShowCommand } from "./recordings_commands.ts";
 import { tokenAddCommand, tokenListCommand, tokenRevokeCommand } from "./token_commands.ts";
@@ -29,6 +30,7 @@ export function commands(openBox: OpenBox): Command[] {
     userPasswdCommand,
     userDisableCommand,
     userEnableCommand,
+    userMfaResetCommand,
     tokenAddCommand,
     tokenListCommand,
     tokenRevokeCommand,

@@ -5,7 +5,7 @@
  * same code is refused the second time; a recovery code works once.
  */
 import assert from "node:assert/strict";
-import { startServer, type TestServer } from "../helpers/server.ts";
+import { ROOT, startServer, type TestServer } from "../helpers/server.ts";
 import { query } from "../helpers/db.ts";
 import { timeStep, totpCode } from "../../src/auth/totp.ts";
 
@@ -82,4 +82,21 @@ Deno.test("MFA through the real server: enrolment first, code sign-in, reuse ref
   assert.equal(await server.stop(), 0);
   assert.ok(!server.output().includes(secret), "the TOTP secret never reaches the log");
   for (const c of codes) assert.ok(!server.output().includes(c), "nor a recovery code");
+
+  // Break-glass for a lost authenticator: the CLI on the box removes the factor, audited.
+  const cli = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}main.ts`, "user", "mfa-reset", "admin"],
+    env: { NO_COLOR: "1", SELREC_DATA_DIR: server.dataDir, USER: "ops" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(cli.code, 0, new TextDecoder().decode(cli.stderr));
+  assert.match(new TextDecoder().decode(cli.stdout), /second factor removed for admin/);
+  assert.equal(query<{ n: number }>(db, "SELECT count(*) AS n FROM user_mfa")[0].n, 0);
+  assert.equal(query<{ n: number }>(db, "SELECT count(*) AS n FROM mfa_recovery_codes")[0].n, 0);
+  const row = query<{ actor_type: string; actor_name: string }>(
+    db,
+    "SELECT actor_type, actor_name FROM audit_events WHERE action = 'user.mfa_reset'",
+  );
+  assert.deepEqual(row, [{ actor_type: "cli", actor_name: "ops" }]);
 });
