@@ -15,7 +15,7 @@ import {
   upsertDirectoryUser,
 } from "../store/queries/user_directory.ts";
 import { findOrgUnitByNames } from "../store/queries/org_units.ts";
-import { findUser } from "../store/queries/users.ts";
+import { findUser, listUserPartitions } from "../store/queries/users.ts";
 import { type Directory, type DirectoryEntry, DirectoryUnavailable } from "./directory.ts";
 import {
   type DirectoryGrant,
@@ -156,6 +156,7 @@ export class DirectoryAccess {
     }
     const orgUnitId = await this.#orgUnit(grant);
     const now = new Date(this.#now()).toISOString();
+    const beforeParts = before ? await listUserPartitions(this.#o.db, before.id) : [];
     try {
       return await this.#o.db.transaction().execute(async (tx) => {
         const { user, created } = await upsertDirectoryUser(tx, {
@@ -166,7 +167,7 @@ export class DirectoryAccess {
           partitions: grant.partitions,
           orgUnitId,
         }, now);
-        if (when === "sign-in" || changed(before, user, grant)) {
+        if (when === "sign-in" || changed(before, beforeParts, user, grant)) {
           await this.#o.audit.append({
             actor: { type: when === "sign-in" ? "user" : "system", id: user.id, name: username },
             action: "auth.directory_grant",
@@ -207,8 +208,14 @@ export class DirectoryAccess {
   }
 }
 
-function changed(before: User | undefined, after: User, grant: DirectoryGrant): boolean {
+/** True when a re-check changed the stored grant (then it is audited again). */
+function changed(
+  before: User | undefined,
+  beforeParts: readonly string[],
+  after: User,
+  grant: DirectoryGrant,
+): boolean {
   if (!before) return true;
   return before.role !== grant.role || before.org_unit_id !== after.org_unit_id ||
-    before.directory_denied === 1;
+    before.directory_denied === 1 || beforeParts.join("\n") !== grant.partitions.join("\n");
 }

@@ -98,12 +98,19 @@ Deno.test(
     h.clock += 31_000;
     assert.deepEqual(await get(), [200, null]);
     assert.deepEqual(dir.asked, ["sue", "lookup:sue"]);
+    const grants = async () =>
+      (await h.services.store.db.selectFrom("audit_events").select("outcome")
+        .where("action", "=", "auth.directory_grant").orderBy("seq").execute()).map((r) =>
+          r.outcome
+        );
+    assert.deepEqual(await grants(), ["ok"], "an unchanged grant is not audited again");
     dir.groups.set("sue", ["cn=Other,dc=test"]);
     h.clock += 61_000;
     assert.deepEqual(await get(), [303, "/sign-in?ended=revoked"]);
     const row = await h.services.store.db.selectFrom("users").select("directory_denied")
       .where("username", "=", "sue").executeTakeFirstOrThrow();
     assert.equal(row.directory_denied, 1);
+    assert.deepEqual(await grants(), ["ok", "denied"]);
   },
 );
 
