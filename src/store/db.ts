@@ -9,7 +9,7 @@ import { Kysely, SqliteDialect } from "kysely";
 import { type MigrationResultSet, Migrator } from "kysely/migration";
 import { kyselySqlite } from "./sqlite_driver.ts";
 import { MIGRATIONS } from "./migrations/mod.ts";
-import { READ_PRAGMAS } from "./pragmas.ts";
+import { MAIN_PRAGMAS } from "./pragmas.ts";
 import type { Database } from "./schema/database.ts";
 
 /** The typed query builder used by every query function. */
@@ -32,7 +32,7 @@ export function openStore(path: string, options: { readOnly?: boolean } = {}): S
     raw.exec("PRAGMA synchronous = FULL");
   }
   raw.exec("PRAGMA foreign_keys = ON");
-  for (const pragma of READ_PRAGMAS) raw.exec(pragma);
+  for (const pragma of MAIN_PRAGMAS) raw.exec(pragma);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: kyselySqlite(raw) }) });
   let closed = false;
   const close = async () => {
