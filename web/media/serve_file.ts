@@ -52,6 +52,8 @@ export interface ServeFileOptions {
   /** `Content-Disposition` for downloads. */
   disposition?: string;
   method?: string;
+  /** Serve only the first `size` bytes (a file still being written: its whole pages). */
+  size?: number;
 }
 
 /** Builds the response for `path` honouring `range` and `ifRange`. */
@@ -61,7 +63,7 @@ export async function serveFile(
   o: ServeFileOptions,
 ): Promise<Response> {
   const info = await Deno.stat(path);
-  const size = info.size;
+  const size = o.size === undefined ? info.size : Math.min(info.size, o.size);
   const etag = `"${o.etag ?? `${size.toString(16)}-${(info.mtime?.getTime() ?? 0).toString(16)}`}"`;
   const h = new Headers({
     "Content-Type": o.contentType,

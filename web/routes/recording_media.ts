@@ -22,6 +22,7 @@ import { type Span, waveformSvg } from "../media/waveform.ts";
 import { httpError } from "../http_error.ts";
 import { locationById } from "../../src/store/queries/storage.ts";
 import { recordingSpans } from "../../src/store/queries/recordings.ts";
+import { wholeOggPrefix } from "../media/partial_ogg.ts";
 
 /** How long a file lookup on an archive target may take before the target counts as hung. */
 const ARCHIVE_LOOKUP_MS = 5000;
@@ -50,6 +51,27 @@ export async function recordingFile(c: Context<AppEnv>, rec: Recording): Promise
   const path = loc ? await resolveInside(loc.path, rec.path) : null;
   if (!path) httpError(404, "not found");
   return path;
+}
+
+/** 409 naming what must wait for a recording still being written. */
+function refuseInProgress(rec: Recording, what: string): void {
+  if (rec.state === "recording") {
+    httpError(409, `the recording is still in progress: ${what} when it has finished`);
+  }
+}
+
+/**
+ * The `.partial` file of a recording still being written and how many of its bytes are
+ * whole Ogg pages; a WAV in progress cannot be played (its header is written last).
+ */
+async function partialFile(c: Context<AppEnv>, rec: Recording): Promise<[string, number]> {
+  if (rec.format !== "opus") {
+    httpError(409, "a WAV recording in progress cannot be played until the call ends");
+  }
+  const loc = await locationById(c.get("services").store.db, rec.storage_location_id);
+  const path = loc ? await resolveInside(loc.path, `${rec.path}.partial`) : null;
+  if (!path) httpError(404, "not found");
+  return [path, await wholeOggPrefix(path)];
 }
 
 function mimeOf(rec: Recording): string {
@@ -82,12 +104,15 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
 
   r.get("/:id/audio", play, async (c) => {
     const rec = await visibleRecording(c, c.req.param("id"), "recording.play");
-    const path = await recordingFile(c, rec);
+    const [path, size] = rec.state === "recording"
+      ? await partialFile(c, rec)
+      : [await recordingFile(c, rec), undefined];
     const range = c.req.header("Range");
     const res = await serveFile(path, { range, ifRange: c.req.header("If-Range") }, {
       contentType: mimeOf(rec),
       etag: rec.sha256,
       method: c.req.method,
+      size,
     });
     await auditPlay(c, rec, res, plays);
     return res;
@@ -95,6 +120,7 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
 
   r.get("/:id/audio.wav", play, async (c) => {
     const rec = await visibleRecording(c, c.req.param("id"), "recording.play");
+    refuseInProgress(rec, "a WAV copy can be played");
     const path = await recordingFile(c, rec);
     await c.get("services").audit.append({
       ...auditActor(c),
@@ -109,6 +135,7 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
 
   r.get("/:id/waveform.svg", play, async (c) => {
     const rec = await visibleRecording(c, c.req.param("id"), "recording.play");
+    refuseInProgress(rec, "the waveform is drawn");
     const key = `${rec.id}:${rec.sha256 ?? rec.size_bytes}:${rec.state}`;
     let svg = svgCache.get(key);
     if (svg === undefined) {
@@ -174,6 +201,7 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
 
   r.post("/:id/export", requirePermission("recording.export", { notFound: true }), async (c) => {
     const rec = await visibleRecording(c, c.req.param("id"), "recording.export");
+    refuseInProgress(rec, "it can be exported");
     const body = await c.req.parseBody();
     const reason = readReason(c, body);
     const format = body.format === "wav" ? "wav" : "ogg";

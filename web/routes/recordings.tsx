@@ -16,6 +16,7 @@ import {
 import { filterFromQuery, SEARCH_FIELDS } from "../search_params.ts";
 import { RecordingsPage } from "../views/recordings_view.tsx";
 import { RecordingPage } from "../views/recording_view.tsx";
+import { holdHistory } from "../../src/store/queries/hold_history.ts";
 import { pageContext } from "../views/page.ts";
 import { auditActor, auditRecording, visibleRecording } from "../recording_access.ts";
 
@@ -123,6 +124,7 @@ export function recordingRoutes(): Hono<AppEnv> {
         d={d}
         canPlay={canPlay}
         reasonCodes={reasonCodes}
+        holds={await holdHistory(svc.store.db, rec.id)}
       />,
     );
   });

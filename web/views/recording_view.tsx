@@ -4,8 +4,12 @@
  */
 import type { Recording } from "../../src/store/schema/recordings.ts";
 import type { RecordingDetail } from "../../src/store/queries/recordings.ts";
+import type { HoldEvent } from "../../src/store/queries/hold_history.ts";
 import { CsrfField, Layout, type PageContext } from "./layout.tsx";
 import { flagWords, fmtDuration } from "./recordings_view.tsx";
+import { fmtBytes, LocalTime, utcText } from "./format.tsx";
+import { TraceTable } from "./trace_table.tsx";
+import { HoldHistory, inProgress, Player, Streams } from "./recording_parts.tsx";
 function Reason(props: { codes: readonly string[] }) {
   return (
     <>
@@ -18,13 +22,17 @@ function Reason(props: { codes: readonly string[] }) {
   );
 }
 
-function Kv(props: { rows: [string, string | number | null | undefined][] }) {
+type KvValue = string | number | null | undefined | { iso: string | null };
+
+function Kv(props: { rows: [string, KvValue][] }) {
+  const shown = (v: KvValue) =>
+    v !== null && v !== undefined && v !== "" && (typeof v !== "object" || v.iso !== null);
   return (
     <dl class="kv">
-      {props.rows.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => (
+      {props.rows.filter(([, v]) => shown(v)).map(([k, v]) => (
         <>
           <dt>{k}</dt>
-          <dd>{String(v)}</dd>
+          <dd>{typeof v === "object" && v ? <LocalTime iso={v.iso} /> : String(v)}</dd>
         </>
       ))}
     </dl>
@@ -108,16 +116,6 @@ function apiDecisionText(trace: string): string | null {
   }
 }
 
-function Trace(props: { trace: string }) {
-  let text = props.trace;
-  try {
-    text = JSON.stringify(JSON.parse(props.trace), null, 2);
-  } catch {
-    // shown as stored
-  }
-  return <pre class="trace">{text}</pre>;
-}
-
 function Actions(props: {
   rec: Recording;
   can: (p: string) => boolean;
@@ -129,13 +127,22 @@ function Actions(props: {
   return (
     <section class="actions">
       <h2>Actions</h2>
-      {can("recording.export") && (
+      {can("recording.export") && inProgress(rec) && (
+        <p id="export-later">
+          <button type="button" disabled aria-describedby="export-why">Download</button>{" "}
+          <span id="export-why">Export is possible once the recording has finished.</span>
+        </p>
+      )}
+      {can("recording.export") && !inProgress(rec) && (
         <form method="post" action={`${base}/export`}>
           <CsrfField token={props.csrf} />
-          <select name="format">
-            <option value="ogg">Ogg Opus</option>
-            <option value="wav">WAV</option>
-          </select>
+          <label>
+            Format
+            <select name="format">
+              <option value="ogg">Ogg Opus</option>
+              <option value="wav">WAV</option>
+            </select>
+          </label>
           <Reason codes={props.reasonCodes} />
           <button type="submit">Download</button>
         </form>
@@ -161,29 +168,15 @@ function Actions(props: {
   );
 }
 
-/** Renders the recording page. */
-/** Stream statistics shown on the recording page: stats key → column title. */
-const STREAM_STATS: [string, string][] = [
-  ["received", "Received"],
-  ["expected", "Expected"],
-  ["lost", "Lost"],
-  ["duplicated", "Duplicated"],
-  ["reordered", "Reordered"],
-  ["jitterMs", "Jitter ms"],
-  ["ssrcChanges", "SSRC changes"],
-  ["telephoneEvents", "DTMF events"],
-  ["comfortNoise", "CN"],
-];
-
-function parseStats(text: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(text);
-    return v && typeof v === "object" ? v : {};
-  } catch {
-    return {};
-  }
+/** A readable title: date, agent and customer. */
+export function recordingTitle(rec: Recording): string {
+  const parts = [`Call of ${utcText(rec.started_at).slice(0, 16)} UTC`];
+  if (rec.agent_id) parts.push(`agent ${rec.agent_id}`);
+  if (rec.customer_id) parts.push(`customer ${rec.customer_id}`);
+  return parts.join(" · ");
 }
 
+/** Renders the recording page. */
 export function RecordingPage(props: {
   ctx: PageContext;
   rec: Recording;
@@ -191,6 +184,8 @@ export function RecordingPage(props: {
   canPlay: boolean;
   /** Config `web.actionReasonCodes`, offered in the actions' forms. */
   reasonCodes: readonly string[];
+  /** Legal hold actions on the recording, from the audit trail. */
+  holds?: readonly HoldEvent[];
 }) {
   const { rec, d } = props;
   const can = (p: string) => props.ctx.principal?.permissions.has(p as never) ?? false;
@@ -199,36 +194,26 @@ export function RecordingPage(props: {
     d.participants.find((p) => p.channel === ch)?.role ?? `channel ${ch + 1}`
   );
   return (
-    <Layout title={`Recording ${rec.id}`} ctx={props.ctx} scripts={["player.js"]}>
-      {props.canPlay && rec.state !== "deleted" && (
-        <section class="player" data-channels={labels.join(",")}>
-          <audio
-            id="player"
-            controls
-            preload="metadata"
-            src={`${base}/audio`}
-            data-wav={`${base}/audio.wav`}
-            data-played={`${base}/played`}
-          >
-          </audio>
-          <img class="waveform" src={`${base}/waveform.svg`} alt="Waveform with pauses and gaps" />
-          <div class="solo">
-            Listen to: <button type="button" data-solo="both">both</button>
-            <button type="button" data-solo="0">{labels[0]}</button>
-            <button type="button" data-solo="1">{labels[1]}</button>
-          </div>
-        </section>
+    <Layout
+      title={recordingTitle(rec)}
+      ctx={props.ctx}
+      scripts={["local_time.js", "player.js"]}
+    >
+      <p class="muted">Recording {rec.id}</p>
+      {inProgress(rec) && !props.canPlay && (
+        <p class="in-progress" role="status" id="in-progress">Recording in progress.</p>
       )}
+      {props.canPlay && rec.state !== "deleted" && <Player rec={rec} labels={labels} base={base} />}
       <section>
         <h2>Recording</h2>
         <Kv
           rows={[
-            ["State", rec.state],
-            ["Started", rec.started_at],
-            ["Ended", rec.ended_at],
+            ["State", inProgress(rec) ? "recording in progress" : rec.state],
+            ["Started", { iso: rec.started_at }],
+            ["Ended", { iso: rec.ended_at }],
             ["Duration", fmtDuration(rec.duration_ms)],
             ["Format", rec.format],
-            ["Size", rec.size_bytes],
+            ["Size", rec.size_bytes === null ? null : fmtBytes(rec.size_bytes)],
             ["SHA-256", rec.sha256],
             ["Agent", rec.agent_id],
             ["Customer", rec.customer_id],
@@ -242,7 +227,7 @@ export function RecordingPage(props: {
             ["Rule", rec.rule_id],
             ["Mode", rec.mode],
             ["Retention", rec.retention_class],
-            ["Expires", rec.expires_at],
+            ["Expires", { iso: rec.expires_at }],
             ["Flags", flagWords(rec).join(", ")],
             ["Deleted", rec.deleted_at ? `${rec.deleted_at} (${rec.delete_reason})` : null],
           ]}
@@ -293,32 +278,7 @@ export function RecordingPage(props: {
           ))}
         </ul>
       </section>
-      <section>
-        <h2>Streams</h2>
-        <table>
-          <thead>
-            <tr>
-              <th>Label</th>
-              <th>Codec</th>
-              <th>Channel</th>
-              {STREAM_STATS.map(([, title]) => <th key={title}>{title}</th>)}
-            </tr>
-          </thead>
-          <tbody>
-            {d.streams.map((s) => {
-              const st = parseStats(s.stats);
-              return (
-                <tr key={s.id}>
-                  <td>{s.label}</td>
-                  <td>{s.codec}</td>
-                  <td>{s.channel ?? ""}</td>
-                  {STREAM_STATS.map(([key]) => <td key={key}>{String(st[key] ?? "–")}</td>)}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </section>
+      <Streams streams={d.streams} />
       <section>
         <h2>Metadata</h2>
         <Kv rows={d.metadata.map((m) => [m.key, m.value])} />
@@ -326,16 +286,18 @@ export function RecordingPage(props: {
       <section>
         <h2>Why recorded</h2>
         {d.decisions.map((x) => (
-          <details key={x.id}>
-            <summary>
-              {x.evaluated_at} {x.origin}: {x.record ? "record" : "do not record"} by rule{" "}
-              {x.rule_id ?? "(none)"} (rules {x.ruleset_version})
+          <div class="decision" key={x.id}>
+            <h3>
+              <LocalTime iso={x.evaluated_at} /> {x.origin}: {x.record ? "record" : "do not record"}
+              {" "}
+              by rule {x.rule_id ?? "(none)"} (rules {x.ruleset_version})
               {apiDecisionText(x.trace) ? ` — ${apiDecisionText(x.trace)}` : ""}
-            </summary>
-            <Trace trace={x.trace} />
-          </details>
+            </h3>
+            <TraceTable trace={x.trace} />
+          </div>
         ))}
       </section>
+      {props.holds && <HoldHistory events={props.holds} />}
       {rec.state !== "deleted" && (
         <Actions rec={rec} can={can} csrf={props.ctx.csrfToken} reasonCodes={props.reasonCodes} />
       )}
