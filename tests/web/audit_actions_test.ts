@@ -302,6 +302,7 @@ const CASES: Case[] = [
           password: "a fresh long password",
           role: "supervisor",
           partitions: "p1 p2",
+          org_unit_id: String(w.h.orgRoot),
         },
       }),
     status: 303,

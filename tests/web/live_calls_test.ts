@@ -1,7 +1,6 @@
 /**
  * /calls, /calls/rows and /calls.json: recorded vs not with the rule or reason, pause
- * countdown, recording link, the org scope applied to live calls, and the explanation a
- * scope-less supervisor gets.
+ * countdown, recording link, and the org scope applied to live calls.
  */
 import assert from "node:assert/strict";
 import type { ActiveCall } from "../../src/call_control.ts";
@@ -98,25 +97,5 @@ Deno.test({
     const json = await (await h.req("/calls.json", { client: sam })).json();
     assert.deepEqual(json.calls.map((c: ActiveCall) => c.callId), ["ce"]);
     assert.doesNotMatch(await (await h.req("/calls", { client: sam })).text(), /scope-note/);
-  },
-});
-
-Deno.test({
-  ...T,
-  name: "a supervisor without org unit and partitions is told why /calls and /recordings are empty",
-  async fn() {
-    await using h = await Harness.create({ scope: { partitions: true, hierarchy: true } });
-    h.calls.calls.push(call("c1", "ag1"));
-    await h.user("nobody", "supervisor", { orgUnitId: null, partitions: [] });
-    const c = await h.signIn("nobody");
-    for (const path of ["/calls", "/recordings"]) {
-      const html = await (await h.req(path, { client: c })).text();
-      assert.match(html, /id="scope-note"/, path);
-      assert.match(html, /no partitions/, path);
-      assert.match(html, /in no org unit and has no agent id/, path);
-    }
-    assert.match(await (await h.req("/calls", { client: c })).text(), /0 active calls/);
-    const admin = await h.signIn("admin");
-    assert.doesNotMatch(await (await h.req("/recordings", { client: admin })).text(), /scope-note/);
   },
 });

@@ -25,7 +25,7 @@ import {
 } from "../../src/store/queries/users.ts";
 import { addOrgUnit, listOrgUnits } from "../../src/store/queries/org_units.ts";
 import { listTokens, revokeToken } from "../../src/store/queries/tokens.ts";
-import { listRoleNames } from "../../src/store/queries/roles.ts";
+import { listRoleNames, listRolePermissions } from "../../src/store/queries/roles.ts";
 import { API_SCOPES, createApiToken } from "../../src/auth/api_tokens.ts";
 import { PERMISSIONS } from "../../src/auth/permissions.ts";
 import { OrgPage, TokensPage, UsersPage } from "../views/admin_view.tsx";
@@ -71,6 +71,16 @@ function roles(c: Context<AppEnv>): Promise<string[]> {
   return listRoleNames(c.get("services").store.db);
 }
 
+/**
+ * Whether users of `role` need an org unit to see anything: the org hierarchy applies
+ * (`auth.scope.hierarchy`) and the role may search recordings (supervisors, compliance).
+ */
+async function seesByOrgUnit(c: Context<AppEnv>, role: string): Promise<boolean> {
+  if (!c.get("auth").scope.hierarchy) return false;
+  const granted = await listRolePermissions(c.get("services").store.db, role);
+  return granted.includes("recording.search");
+}
+
 /** Users, org units and tokens sub-app, mounted at /admin. */
 export function adminUserRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
@@ -107,10 +117,18 @@ export function adminUserRoutes(): Hono<AppEnv> {
     if (await findUser(c.get("services").store.db, username)) {
       return usersPage(c, "Username is taken", 400);
     }
-    const hash = await hashPassword(password);
-    const now = new Date(c.get("auth").now());
     const orgUnitId = optId(body, "org_unit_id");
     const agentId = text(body, "agent_id", 64) || null;
+    if (orgUnitId === null && agentId === null && await seesByOrgUnit(c, role)) {
+      return usersPage(
+        c,
+        `Org unit: a ${role} sees recordings and calls only of agents in their org unit; ` +
+          "choose one (the top unit sees everything)",
+        400,
+      );
+    }
+    const hash = await hashPassword(password);
+    const now = new Date(c.get("auth").now());
     const partitions = partitionsOf(body);
     await audited(c, (id: number) => ({
       action: "user.add",
