@@ -19,6 +19,9 @@ import { runSimulation } from "../src/sim/simulate.ts";
 import { query } from "../tests/helpers/db.ts";
 import { BOX_V8_FLAGS, recordEverythingRules, startServer } from "../tests/helpers/server.ts";
 
+/** 20,000 calls at 50/s, 100,000 fuzzed messages and the idle take 12-20 min here. */
+export const TIMEOUT_SECONDS = 1500;
+
 const { values } = parseArgs({
   args: Deno.args,
   options: {
