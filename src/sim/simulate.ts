@@ -8,7 +8,7 @@
 import { realTimers } from "../sip/timers.ts";
 import { AudioBank, type Law } from "./audio.ts";
 import { type CallContext, type CallEvents, type CallReport, runCall } from "./call.ts";
-import { callProfile } from "./call_profile.ts";
+import { type CallProfile, callProfile } from "./call_profile.ts";
 import type { LatenessSummary } from "./lateness.ts";
 import { seededRandom } from "./rng.ts";
 import { PACKET_MS, RtpPacer } from "./rtp_pacer.ts";
@@ -94,6 +94,19 @@ export interface SimulationReport {
   pacerTicks: number;
   sip: SipClientStats;
   calls: CallReport[];
+}
+
+/** The seeded generator of call `index` of a run with `seed` (profile first, then audio). */
+function callRandom(seed: number, index: number) {
+  return seededRandom((Math.imul(seed, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0);
+}
+
+/**
+ * The profile (agent, business unit, UCID…) call `index` of a run with `seed` will have,
+ * so a test can write rules for it before the run.
+ */
+export function simulatedCallProfile(seed: number, index: number): CallProfile {
+  return callProfile(callRandom(seed, index), index);
 }
 
 /** Parse `HOST:PORT` or `[V6]:PORT`. Throws SyntaxError. */
@@ -222,7 +235,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
     for (let i = 0; i < o.calls && !o.signal?.aborted; i++) {
       await sleep(t0 + (i * 1000) / o.rate - performance.now(), o.signal);
       if (o.signal?.aborted) break;
-      const rng = seededRandom((Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0);
+      const rng = callRandom(seed, i);
       running.push(runCall(ctx, i, callProfile(rng, i), rng));
     }
     const calls = await Promise.all(running);

@@ -85,7 +85,7 @@ export function CallRows(props: { calls: readonly ActiveCall[]; now: number }) {
           </td>
           <td>
             {call.recorded && call.recordingId
-              ? <a href={`/recordings/${encodeURIComponent(call.recordingId)}`}>open</a>
+              ? <a href={`/recordings/${encodeURIComponent(call.recordingId)}`}>open recording</a>
               : "–"}
           </td>
         </tr>

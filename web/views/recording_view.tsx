@@ -13,11 +13,18 @@ import { HoldHistory, inProgress, Player, Streams } from "./recording_parts.tsx"
 function Reason(props: { codes: readonly string[] }) {
   return (
     <>
-      <select name="reason_code" required>
+      <select name="reason_code" required aria-label="Reason code">
         <option value="">Reason…</option>
         {props.codes.map((r) => <option key={r} value={r}>{r}</option>)}
       </select>
-      <input name="reason_text" required minlength={3} maxlength={500} placeholder="Why" />
+      <input
+        name="reason_text"
+        required
+        minlength={3}
+        maxlength={500}
+        placeholder="Why"
+        aria-label="Reason text"
+      />
     </>
   );
 }
