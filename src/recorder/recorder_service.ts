@@ -41,6 +41,8 @@ export class RecorderService implements Service, CallControl {
   #active: ActiveCalls;
   #counts: RecorderCounts;
   #decided = new Map<string, { facts: CallFacts; decision: CallDecision }>();
+  /** Starts in progress by session key: an end waits for its start (see ended). */
+  #starting = new Map<string, Promise<void>>();
   #pauses: PauseControl;
   #begin: RecordingStart;
   #finish: RecordingFinish;
@@ -114,6 +116,16 @@ export class RecorderService implements Service, CallControl {
 
   /** A session was answered: store the call, and start recording when decided so. */
   async started(session: SessionInfo): Promise<void> {
+    const start = this.#start(session);
+    this.#starting.set(session.key, start);
+    try {
+      await start;
+    } finally {
+      if (this.#starting.get(session.key) === start) this.#starting.delete(session.key);
+    }
+  }
+
+  async #start(session: SessionInfo): Promise<void> {
     const known = this.#decided.get(session.key);
     this.#decided.delete(session.key);
     const { facts, decision } = known ?? (() => {
@@ -217,6 +229,9 @@ export class RecorderService implements Service, CallControl {
 
   /** The session ended (BYE, CANCEL, timeout). */
   async ended(key: string, reason: string): Promise<void> {
+    // A session can end while its start still binds ports or writes rows: let the start
+    // finish first, so the recording it makes is ended too (never left `recording`).
+    await this.#starting.get(key)?.catch(() => {});
     const a = this.#active.get(key);
     this.#decided.delete(key);
     if (!a) return;

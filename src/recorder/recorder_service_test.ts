@@ -244,6 +244,26 @@ Deno.test({
 
 Deno.test({
   ...TEST,
+  name: "RecorderService ends a recording whose session ended while its start was still running",
+  async fn() {
+    // The SIP side can end a session (shutdown, a hangup) while `prepare` still binds
+    // ports and writes rows: the end used to find no call, and the row stayed `recording`.
+    await using b = await box();
+    const starting = b.recorder.started(session("racing"));
+    const ending = b.recorder.ended("racing", "shutdown");
+    await Promise.all([starting, ending]);
+    assert.equal(b.recorder.activeCount, 0);
+    const recs = rows(b.store, "SELECT state FROM recordings");
+    assert.equal(recs.length, 1);
+    assert.notEqual(recs[0].state, "recording");
+    const [call] = rows(b.store, "SELECT end_reason FROM calls");
+    assert.equal(call.end_reason, "shutdown");
+    assert.equal(b.clock.pending, 0);
+  },
+});
+
+Deno.test({
+  ...TEST,
   name: "RecorderService ends the watchdog with the call: no warning after an early BYE",
   async fn() {
     await using b = await box();
