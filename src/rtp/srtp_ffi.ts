@@ -38,6 +38,7 @@ const SSRC_ANY_INBOUND = 2;
 const SSRC_ANY_OUTBOUND = 3;
 /** Replay window in packets (RFC 3711 §3.3.2: at least 64). */
 const REPLAY_WINDOW = 1024;
+const INIT_LOCK = "/tmp/selrec-libsrtp-init.lock";
 
 const SYMBOLS = {
   srtp_init: { parameters: [], result: "i32" },
@@ -55,6 +56,67 @@ const SYMBOLS = {
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 let lib: Lib | null = null;
 
+/**
+ * Runs `fn` under an exclusive flock on {@link INIT_LOCK}, taken through a fresh open, so
+ * it also excludes other threads (Deno workers) of this process. libsrtp's set-up calls are
+ * not thread-safe: srtp_init() must run once per process (a second call fails with
+ * bad_param, two at once with cipher_fail), and session set-up and teardown touch the crypto
+ * backend (NSS). Set-up is per call, never per packet. Without the lock file (no /tmp), `fn`
+ * runs unguarded.
+ *
+ * Even so, Debian's NSS-based libsrtp is only reliable from one thread per process: a second
+ * worker's sessions can fail with init_fail. The box uses it from the capture worker alone,
+ * and the test run keeps its in-process libsrtp tests out of the parallel run.
+ */
+function underSetupLock<T>(fn: (file: Deno.FsFile | null) => T): T {
+  let file: Deno.FsFile | null = null;
+  try {
+    file = Deno.openSync(INIT_LOCK, { read: true, write: true, create: true });
+    file.lockSync(true);
+  } catch {
+    file?.close();
+    file = null;
+  }
+  try {
+    return fn(file);
+  } finally {
+    file?.close();
+  }
+}
+
+/**
+ * srtp_init() once per process: the lock file names the process (pid and start time) that
+ * last initialised, and a thread of that process skips the call.
+ */
+function initOnce(symbols: Lib): number {
+  return underSetupLock((file) => {
+    const me = processToken();
+    if (file === null || me === null) return symbols.srtp_init();
+    const buf = new Uint8Array(64);
+    const n = file.readSync(buf) ?? 0;
+    if (new TextDecoder().decode(buf.subarray(0, n)) === me) return SRTP_OK;
+    const status = symbols.srtp_init();
+    if (status === SRTP_OK) {
+      file.truncateSync(0);
+      file.seekSync(0, Deno.SeekMode.Start);
+      file.writeSync(new TextEncoder().encode(me));
+    }
+    return status;
+  });
+}
+
+/** This process as `pid:starttime` (from /proc/self/stat), or null when unreadable. */
+function processToken(): string | null {
+  try {
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    // Fields after the parenthesised command; starttime is field 22 (index 19 after it).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return `${Deno.pid}:${fields[19]}`;
+  } catch {
+    return null;
+  }
+}
+
 /** Loads libsrtp once. Throws naming the library and the Debian package when it is missing. */
 export function loadLibSrtp(): Lib {
   if (lib) return lib;
@@ -68,8 +130,9 @@ export function loadLibSrtp(): Lib {
       }`,
     );
   }
-  const status = dl.symbols.srtp_init();
+  const status = initOnce(dl.symbols);
   if (status !== SRTP_OK) {
+    dl.close();
     throw new Error(`Cannot initialise libsrtp: srtp_init returned ${status}`);
   }
   lib = dl.symbols;
@@ -110,7 +173,7 @@ export class SrtpContext {
     view.setBigUint64(56, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(key))), true);
     view.setBigUint64(88, BigInt(REPLAY_WINDOW), true);
     const out = new BigUint64Array(1);
-    const status = this.#lib.srtp_create(new Uint8Array(out.buffer), policy);
+    const status = underSetupLock(() => this.#lib.srtp_create(new Uint8Array(out.buffer), policy));
     key.fill(0);
     if (status !== SRTP_OK) throw new Error(`Cannot create SRTP context ${profile}: ${status}`);
     this.#ctx = Deno.UnsafePointer.create(out[0]);
@@ -152,7 +215,8 @@ export class SrtpContext {
   /** Frees the libsrtp session (its key schedule is wiped by libsrtp). */
   close(): void {
     if (this.#ctx === null) return;
-    this.#lib.srtp_dealloc(this.#ctx);
+    const ctx = this.#ctx;
+    underSetupLock(() => this.#lib.srtp_dealloc(ctx));
     this.#ctx = null;
   }
 }
