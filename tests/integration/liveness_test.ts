@@ -194,10 +194,14 @@ Deno.test({
         assert.match(ok.text, /\r\nSession-Expires: 3;refresher=uac\r\n/);
         assert.match(ok.text, /\r\nRequire: timer\r\n/);
         const started = Date.now();
+        // Media flows, so only the session timer can end the call (a call whose media never
+        // starts ends after rtp.inactivitySeconds, 1.5 s here).
+        const media = sendRtp(peer, ok.port, 2600);
         const bye = await peer.next(/^BYE /);
+        await peer.send(reply200(bye.text));
+        await media;
         const after = bye.at - started; // RFC 4028 §10: 3 − min(32, 3/3) = 2 s
         assert.ok(after >= 1700 && after <= 2800, `BYE after ${after} ms`);
-        await peer.send(reply200(bye.text));
         const r = await ended(db, call.callId);
         assert.equal(r.flag_session_expired, 1);
         assert.equal(r.end_reason, "session-expired");
@@ -205,10 +209,11 @@ Deno.test({
 
       await t.step("UPDATE refreshes keep a session-timer call up past its expiry", async () => {
         const call = new Call(peer);
-        await call.invite(
+        const ok = await call.invite(
           ["Supported: timer", "Session-Expires: 3;refresher=uac"],
           sdp(peer.rtpPort, "sendonly"),
         );
+        const media = sendRtp(peer, ok.port, 5200);
         for (let i = 0; i < 4; i++) {
           await new Promise((r) => setTimeout(r, 1200));
           call.cseq++;
@@ -216,6 +221,7 @@ Deno.test({
           const ok = await peer.next(/^SIP\/2.0 200[^]*CSeq: \d+ UPDATE/);
           assert.match(ok.text, /\r\nSession-Expires: 3;refresher=uac\r\n/);
         }
+        await media;
         assert.equal(peer.inbox.filter((m) => /^BYE /.test(m.text)).length, 0);
         call.cseq++;
         await peer.send(call.request("BYE", []));
