@@ -91,8 +91,16 @@ ensure_dirs() {
 }
 
 # A self-signed certificate for the web UI when the config names none (http.tls).
+# True when the config's top-level http: section already has a tls: key (sip.tls does not count).
+http_has_tls() {
+  awk '/^http:/ { inhttp = 1; if ($0 ~ /tls/) found = 1; next }
+       /^[^[:space:]#]/ { inhttp = 0 }
+       inhttp && /^[[:space:]]+tls:/ { found = 1 }
+       END { exit !found }' "$1"
+}
+
 ensure_tls() {
-  grep -Eq '^[[:space:]]+tls:' "$etc/selrec.yaml" && return 0
+  http_has_tls "$etc/selrec.yaml" && return 0
   local dir=$etc/tls
   install -d -o root -g "$user" -m 0750 "$dir"
   if [ ! -f "$dir/selrec.key" ]; then
