@@ -53,12 +53,16 @@ const tlsPort = freePort();
 const tls = certs
   ? `, tls: { port: ${tlsPort}, certFile: ${certs.server.cert}, keyFile: ${certs.server.key} }`
   : "";
+// One load generator stands for a site's SBCs: the per-source INVITE limit (20/s by default)
+// is off, as a site raises it for an SBC that places calls faster than that.
 await Deno.writeTextFile(
   `${dir}/selrec.yaml`,
   `dataDir: ${dir}/data
 log: { level: info, format: json }
-sip: { advertisedAddress: 127.0.0.1, maxSessions: ${CALLS + 100}${tls} }
-rtp: { listen: 127.0.0.1, ports: 30000-34999${SRTP ? ", srtp: { mode: required }" : ""} }
+sip: { advertisedAddress: 127.0.0.1, maxSessions: ${
+    CALLS + 100
+  }, invitesPerSecondPerSource: 0${tls} }
+rtp: { listen: 127.0.0.1, ports: 20000-24999${SRTP ? ", srtp: { mode: required }" : ""} }
 http: { host: 127.0.0.1, port: ${freePort()} }
 recorder: { recordAll: true, opus: { complexity: ${values.complexity}, silenceGateDbfs: ${GATE} } }
 `,

@@ -24,6 +24,12 @@ export interface IdleGcOptions {
   activityBytes?: number;
   /** The collector (default `globalThis.gc`, present under `--expose-gc`). */
   gc?: (() => void) | null;
+  /**
+   * True while a collection must not run at all, busy or not: the capture worker holds it
+   * while any recording is live, so a full collection never stalls the packet path (its
+   * receive loops allocate almost nothing, so the heap looks quiet under full load).
+   */
+  hold?: () => boolean;
 }
 
 /** Decides when a thread collects; {@link startIdleGc} runs it on a timer. */
@@ -33,6 +39,7 @@ export class IdleGc {
   #maxGapMs: number;
   #now: () => number;
   #gc: (() => void) | null;
+  #hold: () => boolean;
   #lastWork = -Infinity;
   #lastGc: number;
   #dirty = false;
@@ -45,6 +52,7 @@ export class IdleGc {
     this.#maxGapMs = o.maxGapMs ?? 120_000;
     this.#now = o.now ?? (() => performance.now());
     this.#gc = o.gc === undefined ? exposedGc() : o.gc;
+    this.#hold = o.hold ?? (() => false);
     this.#lastGc = this.#now();
   }
 
@@ -61,7 +69,7 @@ export class IdleGc {
 
   /** Collects when due; true when it did. Call it every second or so. */
   tick(): boolean {
-    if (!this.#gc || !this.#dirty) return false;
+    if (!this.#gc || !this.#dirty || this.#hold()) return false;
     const now = this.#now();
     if (now - this.#lastGc < this.#minGapMs) return false;
     const quiet = now - this.#lastWork >= this.#quietMs;

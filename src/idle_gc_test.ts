@@ -46,3 +46,14 @@ Deno.test("IdleGc does nothing without a collector (no --expose-gc)", () => {
   assert.equal(idle.enabled, false);
   assert.equal(idle.tick(), false);
 });
+
+Deno.test("IdleGc never collects while hold() is true, and collects once it clears", () => {
+  let t = 0, runs = 0, live = true;
+  const idle = new IdleGc({ now: () => t, gc: () => runs++, hold: () => live });
+  idle.busy();
+  t += 300_000;
+  assert.equal(idle.tick(), false, "held past quietMs and maxGapMs alike");
+  live = false;
+  assert.equal(idle.tick(), true);
+  assert.equal(runs, 1);
+});

@@ -59,6 +59,11 @@ class CaptureState {
     this.#post = post;
   }
 
+  /** Recordings capturing now. */
+  get liveRecordings(): number {
+    return this.#recs.size;
+  }
+
   /** Queues a message from the main thread behind the ones before it. */
   receive(msg: ToCapture): void {
     this.#queue = this.#queue.then(() => this.#handle(msg)).catch((err) =>
@@ -327,7 +332,8 @@ class CaptureState {
 
 const state = new CaptureState((msg) => self.postMessage(msg));
 self.onmessage = (e: MessageEvent<ToCapture>) => state.receive(e.data);
-// Garbage (and the native memory it pins) is collected when this worker goes quiet.
-startIdleGc();
+// Garbage (and the native memory it pins) is collected when this worker goes quiet, and
+// never while a recording is live: a full collection would stall the receive loops.
+startIdleGc({ hold: () => state.liveRecordings > 0 });
 setInterval(() => state.onTick(), TICK_MS);
 setInterval(() => state.onStatsTick(), STATS_MS);
