@@ -13,9 +13,9 @@ const keySalt = crypto.getRandomValues(new Uint8Array(30));
 const sessionKey = crypto.getRandomValues(new Uint8Array(16));
 const authKey = crypto.getRandomValues(new Uint8Array(20));
 
-function packets(): Uint8Array[] {
+function packets(): Uint8Array<ArrayBuffer>[] {
   const tx = new SrtpContext("AES_CM_128_HMAC_SHA1_80", keySalt, "outbound");
-  const out: Uint8Array[] = [];
+  const out: Uint8Array<ArrayBuffer>[] = [];
   for (let i = 0; i < N; i++) {
     const b = new Uint8Array(12 + 160 + 16);
     b.set([0x80, 0, (i >> 8) & 0xff, i & 0xff, 0, 0, 0, 0, 0xca, 0xfe, 0xba, 0xbe]);
