@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { Migrator } from "kysely/migration";
 import { MIGRATIONS } from "./mod.ts";
+import { withStoreBefore } from "./_migration_test_util.ts";
 import { migrate, openStore } from "../db.ts";
 import { ROLE_PERMISSIONS } from "../../auth/permissions.ts";
 
@@ -60,14 +60,7 @@ Deno.test(
   "0008 keeps every recording's partitions as rows and drops the comma string",
   FS,
   async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      await using store = openStore(`${dir}/selrec.db`);
-      const migrator = new Migrator({
-        db: store.db,
-        provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
-      });
-      assert.equal((await migrator.migrateTo("0007_foreign_media")).error, undefined);
+    await withStoreBefore("0008_recording_partitions_rows", async (store) => {
       const raw = store.raw;
       raw.exec(`INSERT INTO storage_locations (id, name, kind, path) VALUES (1, 's', 'spool', '/x');
       INSERT INTO calls (id, call_key, source, started_at) VALUES ('c', 'k', 'siprec', 't');`);
@@ -92,9 +85,7 @@ Deno.test(
       const columns = raw.prepare("SELECT name FROM pragma_table_info('recordings')").all()
         .map((c) => c.name);
       assert.ok(columns.length > 30 && !columns.includes("partitions"), columns.join(","));
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 );
 
@@ -102,16 +93,7 @@ Deno.test(
   "0010 keeps every decision's partitions as rows and drops the comma string",
   FS,
   async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      await using store = openStore(`${dir}/selrec.db`);
-      const migrator = new Migrator({
-        db: store.db,
-        provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
-      });
-      const names = Object.keys(MIGRATIONS).sort();
-      const before = names[names.indexOf("0010_decision_partitions_rows") - 1];
-      assert.equal((await migrator.migrateTo(before)).error, undefined);
+    await withStoreBefore("0010_decision_partitions_rows", async (store) => {
       const raw = store.raw;
       const insert = raw.prepare(`INSERT INTO rule_decisions (id, call_key, evaluated_at,
       origin, record, partitions, trace, ruleset_version)
@@ -127,8 +109,6 @@ Deno.test(
       const columns = raw.prepare("SELECT name FROM pragma_table_info('rule_decisions')").all()
         .map((c) => c.name);
       assert.ok(columns.includes("trace") && !columns.includes("partitions"), columns.join(","));
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 );

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { Migrator } from "kysely/migration";
-import { MIGRATIONS } from "./mod.ts";
-import { migrate, openStore } from "../db.ts";
+
+import { withStoreBefore } from "./_migration_test_util.ts";
+import { migrate } from "../db.ts";
 
 const FS = { sanitizeOps: true, sanitizeResources: true };
 
@@ -9,16 +9,7 @@ Deno.test(
   "0015 marks recordings a transfer brought another agent onto, and its trigger keeps marking them",
   FS,
   async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      await using store = openStore(`${dir}/selrec.db`);
-      const migrator = new Migrator({
-        db: store.db,
-        provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
-      });
-      const names = Object.keys(MIGRATIONS).sort();
-      const before = names[names.indexOf("0015_recording_multi_agent") - 1];
-      assert.equal((await migrator.migrateTo(before)).error, undefined);
+    await withStoreBefore("0015_recording_multi_agent", async (store) => {
       const raw = store.raw;
       raw.exec(
         `INSERT INTO storage_locations (id, name, kind, path) VALUES (1, 'spool', 'spool', '/x');
@@ -51,8 +42,6 @@ Deno.test(
         "none:0",
         "single:0",
       ]);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 );
