@@ -16,6 +16,7 @@
 import type { Config } from "../config.ts";
 import {
   callPartitions,
+  type DecisionSummary,
   defaultDefaults,
   evaluate,
   type QuotaCharge,
@@ -32,14 +33,7 @@ import { inTransaction } from "../store/queries/recording_writes.ts";
 import type { CallFacts } from "./call_facts.ts";
 
 /** A rule decision for a call (the rules engine's, or record-all's). */
-export interface CallDecision {
-  record: boolean;
-  mode: "source" | "destination";
-  partitions: string[];
-  ruleId: string | null;
-  retention: string | null;
-  allowPause: boolean;
-  format: "opus" | "wav";
+export interface CallDecision extends DecisionSummary {
   /** Quota counters to charge when the call is recorded (empty unless recording). */
   charges: QuotaCharge[];
   trace: unknown;

@@ -7,16 +7,10 @@
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { Db } from "../db.ts";
+import type { DecisionSummary } from "../../rules/mod.ts";
 
 /** What the API decided, as the recorder needs it to record (or not) the call. */
-export interface BoundOutcome {
-  record: boolean;
-  mode: "source" | "destination";
-  partitions: string[];
-  ruleId: string | null;
-  retention: string | null;
-  allowPause: boolean;
-  format: "opus" | "wav";
+export interface BoundOutcome extends DecisionSummary {
   rulesetVersion: string;
   /** The API evaluation's own trace. */
   trace: unknown;
