@@ -8,7 +8,7 @@
  * not part of the box and are not read.
  *
  * The rules (scripts/boundaries/rules.ts):
- * - leaf: a file in src/sip, src/rtp, src/codec, src/rules or src/net imports no other file of the
+ * - leaf: a file in src/sip, src/rtp, src/codec, src/rules, src/seal or src/net imports no other file of the
  *   repo outside its own folder, except src/log.ts, src/net/ (address parsing) and
  *   src/errors.ts, should one exist.
  *   Type imports count too, and so do the leaf's tests, which may also use the shared
