@@ -36,3 +36,25 @@ export async function run(
   const dec = new TextDecoder();
   return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
 }
+
+/** The strongest frequency in `samples`, scanned by Goertzel in `stepHz` steps up to Nyquist. */
+export function peakHz(samples: ArrayLike<number>, sampleRate: number, stepHz = 25): number {
+  let best = 0, bestPower = -1;
+  for (let hz = stepHz; hz < sampleRate / 2; hz += stepHz) {
+    const p = goertzel(samples, sampleRate, hz);
+    if (p > bestPower) {
+      bestPower = p;
+      best = hz;
+    }
+  }
+  return best;
+}
+
+/** Power of `hz` relative to the whole signal's power, in dB (0 dB = all of it). */
+export function toneShareDb(samples: ArrayLike<number>, sampleRate: number, hz: number): number {
+  let total = 0;
+  for (let i = 0; i < samples.length; i++) total += samples[i] * samples[i];
+  const mean = total / Math.max(1, samples.length);
+  // A sine of amplitude A has Goertzel power A²/4 and mean power A²/2.
+  return 10 * Math.log10((2 * goertzel(samples, sampleRate, hz)) / Math.max(1e-9, mean));
+}

@@ -12,6 +12,8 @@
  * `ts * sampleRate / clockRate` of the decoder's output.
  */
 import { decodeG711 } from "./g711.ts";
+import { G722Decoder } from "./g722.ts";
+import { SpandspG722Decoder } from "./g722_spandsp.ts";
 
 /** Canonical codec names (SDP encoding names are case-insensitive, RFC 4566 §6). */
 export type DecoderCodec = "PCMU" | "PCMA" | "G722" | "G729" | "opus";
@@ -131,12 +133,45 @@ class G711PacketDecoder implements PacketDecoder {
   }
 
   conceal(out: Int16Array, samples: number): number {
-    const n = Math.max(0, Math.min(samples, out.length));
-    out.fill(0, 0, n);
-    return n;
+    return silence(out, samples);
   }
 
   free(): void {}
+}
+
+/** Writes `samples` (at most `out.length`) of silence; returns the count. */
+function silence(out: Int16Array, samples: number): number {
+  const n = Math.max(0, Math.min(samples, out.length));
+  out.fill(0, 0, n);
+  return n;
+}
+
+/**
+ * G.722 64 kbit/s (RFC 3551 §4.5.2): two 16 kHz samples per byte, RTP clock 8000. Every byte
+ * sequence is a valid payload. Loss is filled with silence; the ADPCM state carries on.
+ */
+class G722PacketDecoder implements PacketDecoder {
+  readonly codec = "G722";
+  readonly sampleRate = 16000;
+  readonly clockRate = 8000;
+  readonly maxSamples = 3000;
+  #impl: G722Decoder | SpandspG722Decoder;
+
+  constructor(impl: "ts" | "spandsp") {
+    this.#impl = impl === "spandsp" ? new SpandspG722Decoder() : new G722Decoder();
+  }
+
+  decode(payload: Uint8Array, out: Int16Array): number {
+    return this.#impl.decode(payload, out);
+  }
+
+  conceal(out: Int16Array, samples: number): number {
+    return silence(out, samples);
+  }
+
+  free(): void {
+    if (this.#impl instanceof SpandspG722Decoder) this.#impl.free();
+  }
 }
 
 /**
@@ -148,13 +183,17 @@ export function createPacketDecoder(
   name: string,
   clockRate: number,
   _fmtp: Record<string, string> = {},
-  _opts: PacketDecoderOptions = {},
+  opts: PacketDecoderOptions = {},
 ): Promise<PacketDecoder | null> {
   const codec = decoderCodec(name);
   switch (codec) {
     case "PCMU":
     case "PCMA":
       return Promise.resolve(clockRate === 8000 ? new G711PacketDecoder(codec) : null);
+    case "G722":
+      return Promise.resolve(
+        clockRate === 8000 ? new G722PacketDecoder(opts.g722 ?? "ts") : null,
+      );
     default:
       return Promise.resolve(null);
   }
