@@ -1,4 +1,5 @@
 /** Org hierarchy: units with materialized paths (`/1/4/9/`) and agent placement. */
+import { sql } from "kysely";
 import type { Db } from "../db.ts";
 import { inTransaction } from "./recording_writes.ts";
 
@@ -29,6 +30,74 @@ export async function addOrgUnit(db: Db, name: string, parentId: number | null):
     const path = `${parentPath}${id}/`;
     await tx.updateTable("org_units").set({ path }).where("id", "=", id).execute();
     return { id, name, parentId, path };
+  });
+}
+
+/** Renames a unit; the old name, or null when there is no such unit. */
+export async function renameOrgUnit(db: Db, id: number, name: string): Promise<string | null> {
+  return await inTransaction(db, async (tx) => {
+    const unit = await tx.selectFrom("org_units").select("name").where("id", "=", id)
+      .executeTakeFirst();
+    if (!unit) return null;
+    await tx.updateTable("org_units").set({ name }).where("id", "=", id).execute();
+    return unit.name;
+  });
+}
+
+/** A unit's place before and after {@link moveOrgUnit}. */
+export interface OrgMove {
+  name: string;
+  fromParentId: number | null;
+  fromPath: string;
+  toPath: string;
+  /** Units whose path changed: the unit and everything below it. */
+  moved: number;
+}
+
+/**
+ * Moves unit `id` with its subtree under `parentId` (null: to the top level), rewriting
+ * the materialized paths of the subtree, in the caller's transaction when `db` is one.
+ * Throws RangeError when either unit does not exist or the new parent is the unit itself
+ * or inside it (a cycle).
+ */
+export async function moveOrgUnit(db: Db, id: number, parentId: number | null): Promise<OrgMove> {
+  return await inTransaction(db, async (tx) => {
+    const byId = (x: number) =>
+      tx.selectFrom("org_units").selectAll().where("id", "=", x).executeTakeFirst();
+    const unit = await byId(id);
+    if (!unit) throw new RangeError(`Cannot move org unit "${id}": it does not exist`);
+    let parentPath = "/";
+    if (parentId !== null) {
+      const parent = await byId(parentId);
+      if (!parent) {
+        throw new RangeError(
+          `Cannot move org unit "${unit.name}": parent "${parentId}" does not exist`,
+        );
+      }
+      if (parent.path.startsWith(unit.path)) {
+        throw new RangeError(
+          parent.id === unit.id
+            ? `Cannot move org unit "${unit.name}" under itself`
+            : `Cannot move org unit "${unit.name}" under "${parent.name}": ` +
+              `"${parent.name}" is inside "${unit.name}"`,
+        );
+      }
+      parentPath = parent.path;
+    }
+    const toPath = `${parentPath}${unit.id}/`;
+    const from = unit.path;
+    const r = await tx.updateTable("org_units")
+      .set({ path: sql<string>`${toPath} || substr(path, ${from.length + 1})` })
+      .where(sql<boolean>`substr(path, 1, ${from.length}) = ${from}`)
+      .executeTakeFirst();
+    await tx.updateTable("org_units").set({ parent_id: parentId }).where("id", "=", id).execute();
+    return {
+      name: unit.name,
+      fromParentId: unit.parent_id,
+      fromPath: from,
+      toPath,
+      moved: Number(r.numUpdatedRows),
+    };
   });
 }
 
