@@ -14,6 +14,7 @@
 import { decodeG711 } from "./g711.ts";
 import { G722Decoder } from "./g722.ts";
 import { SpandspG722Decoder } from "./g722_spandsp.ts";
+import { Bcg729Decoder } from "./g729_bcg729.ts";
 
 /** Canonical codec names (SDP encoding names are case-insensitive, RFC 4566 §6). */
 export type DecoderCodec = "PCMU" | "PCMA" | "G722" | "G729" | "opus";
@@ -175,6 +176,32 @@ class G722PacketDecoder implements PacketDecoder {
 }
 
 /**
+ * G.729 Annex A/B through libbcg729 (RFC 3551 §4.5.6): 10-byte speech frames then an optional
+ * 2-byte SID frame per payload, 8 kHz; loss is concealed, and after a SID frame the gap is
+ * comfort noise (Annex B DTX sends nothing while the noise stays the same).
+ */
+class G729PacketDecoder implements PacketDecoder {
+  readonly codec = "G729";
+  readonly sampleRate = 8000;
+  readonly clockRate = 8000;
+  /** 150 frames: a 1500-byte payload. */
+  readonly maxSamples = 12000;
+  #impl = new Bcg729Decoder();
+
+  decode(payload: Uint8Array, out: Int16Array): number {
+    return this.#impl.decode(payload, out);
+  }
+
+  conceal(out: Int16Array, samples: number): number {
+    return this.#impl.conceal(out, samples);
+  }
+
+  free(): void {
+    this.#impl.free();
+  }
+}
+
+/**
  * A decoder for the SDP encoding `name` at RTP clock `clockRate` with format parameters
  * `fmtp`; null when the codec is not one we decode or its clock rate is wrong for it.
  * Throws (naming the library and its Debian package) when a native library is missing.
@@ -194,6 +221,8 @@ export function createPacketDecoder(
       return Promise.resolve(
         clockRate === 8000 ? new G722PacketDecoder(opts.g722 ?? "ts") : null,
       );
+    case "G729":
+      return Promise.resolve(clockRate === 8000 ? new G729PacketDecoder() : null);
     default:
       return Promise.resolve(null);
   }
