@@ -15,6 +15,7 @@ import { decodeG711 } from "./g711.ts";
 import { G722Decoder } from "./g722.ts";
 import { SpandspG722Decoder } from "./g722_spandsp.ts";
 import { Bcg729Decoder } from "./g729_bcg729.ts";
+import { OpusPacketDecoder } from "./opus_packet_decoder.ts";
 
 /** Canonical codec names (SDP encoding names are case-insensitive, RFC 4566 §6). */
 export type DecoderCodec = "PCMU" | "PCMA" | "G722" | "G729" | "opus";
@@ -84,6 +85,13 @@ export function decoderCodec(name: string): DecoderCodec | null {
 function opusRateAtLeast(hz: number): number {
   for (const r of OPUS_RATES) if (r >= hz) return r;
   return 48000;
+}
+
+/** Largest libopus rate ≤ `hz` (8000 below that). */
+function opusRateAtMost(hz: number): number {
+  let best = 8000;
+  for (const r of OPUS_RATES) if (r <= hz) best = r;
+  return best;
 }
 
 function fmtpHz(fmtp: Record<string, string>, key: string): number {
@@ -209,7 +217,7 @@ class G729PacketDecoder implements PacketDecoder {
 export function createPacketDecoder(
   name: string,
   clockRate: number,
-  _fmtp: Record<string, string> = {},
+  fmtp: Record<string, string> = {},
   opts: PacketDecoderOptions = {},
 ): Promise<PacketDecoder | null> {
   const codec = decoderCodec(name);
@@ -223,6 +231,17 @@ export function createPacketDecoder(
       );
     case "G729":
       return Promise.resolve(clockRate === 8000 ? new G729PacketDecoder() : null);
+    case "opus": {
+      if (clockRate !== 48000) return Promise.resolve(null);
+      const rate = opts.rate ??
+        opusRateAtMost(Math.min(opusStreamRate(fmtp), opts.maxRate ?? 48000));
+      if (!(OPUS_RATES as readonly number[]).includes(rate)) {
+        return Promise.reject(
+          new RangeError(`Cannot decode Opus at "${rate}" Hz: not a libopus rate`),
+        );
+      }
+      return OpusPacketDecoder.create(rate);
+    }
     default:
       return Promise.resolve(null);
   }
