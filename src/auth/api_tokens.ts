@@ -45,33 +45,69 @@ export interface NewToken {
   scopes: string[];
   userId: number | null;
   agentId: string | null;
+  /** When it stops working; default {@link TOKEN_DAYS}.default days from now. */
+  expiresAt?: Date;
 }
 
-/** Creates a token; returns its id and the plaintext, which is not stored. */
+/** How long a token may live, in days: at least a day, at most a year. */
+export const TOKEN_DAYS = { min: 1, max: 366, default: 90 } as const;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Why a token like `t` would be useless or unsafe, or null: no scope (it would grant
+ * nothing), an unknown scope, a permission scope without a user (see
+ * {@link tokenScopeProblem}), an expiry in the past or beyond {@link TOKEN_DAYS}.max
+ * days, or a bad name. Each reason names the field.
+ */
+export function tokenProblem(t: NewToken, now: Date): string | null {
+  if (!/^[\w.@-]{1,64}$/.test(t.name)) {
+    return `name "${t.name}" must be 1-64 letters, digits or ._@-`;
+  }
+  if (t.scopes.length === 0) {
+    return "scopes: choose at least one; a token without one grants nothing";
+  }
+  const known: readonly string[] = [...PERMISSIONS, ...API_SCOPES];
+  const unknown = t.scopes.find((s) => !known.includes(s));
+  if (unknown !== undefined) return `unknown scope "${unknown}"`;
+  const scope = tokenScopeProblem(t);
+  if (scope) return scope;
+  if (t.expiresAt !== undefined) {
+    const ms = t.expiresAt.getTime() - now.getTime();
+    if (!Number.isFinite(ms) || ms < TOKEN_DAYS.min * DAY_MS - 60_000) {
+      return `expires: at least ${TOKEN_DAYS.min} day from now`;
+    }
+    if (ms > TOKEN_DAYS.max * DAY_MS + 60_000) {
+      return `expires: at most ${TOKEN_DAYS.max} days from now`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Creates a token; returns its id and the plaintext, which is not stored. Throws
+ * RangeError with {@link tokenProblem}'s reason when the token would be useless.
+ */
 export async function createApiToken(
   db: Db,
   t: NewToken,
   now = new Date(),
-): Promise<{ id: number; token: string }> {
-  const known: readonly string[] = [...PERMISSIONS, ...API_SCOPES];
-  const unknown = t.scopes.filter((s) => !known.includes(s));
-  if (unknown.length > 0) {
-    throw new RangeError(`Cannot create token "${t.name}": unknown scope "${unknown[0]}"`);
-  }
-  const problem = tokenScopeProblem(t);
+): Promise<{ id: number; token: string; expiresAt: string }> {
+  const problem = tokenProblem(t, now);
   if (problem) throw new RangeError(`Cannot create token "${t.name}": ${problem}`);
-  if (!/^[\w.@-]{1,64}$/.test(t.name)) {
-    throw new RangeError(
-      `Cannot create token: name "${t.name}" must be 1-64 letters, digits or ._@-`,
-    );
-  }
+  const expiresAt = (t.expiresAt ?? new Date(now.getTime() + TOKEN_DAYS.default * DAY_MS))
+    .toISOString();
   const token = TOKEN_PREFIX + randomToken(32);
   const id = await insertToken(db, {
-    ...t,
+    name: t.name,
+    scopes: t.scopes,
+    userId: t.userId,
+    agentId: t.agentId,
     tokenHash: await sha256Hex(token),
     now: now.toISOString(),
+    expiresAt,
   });
-  return { id, token };
+  return { id, token, expiresAt };
 }
 
 /** Parses `Authorization: Bearer <token>`; null when absent or another scheme. */
@@ -88,7 +124,7 @@ export async function principalForBearer(
   now = new Date(),
 ): Promise<Principal | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
-  const row = await findLiveToken(db, await sha256Hex(token));
+  const row = await findLiveToken(db, await sha256Hex(token), now.toISOString());
   if (!row) return null;
   const principal = await principalForToken(db, row);
   if (principal) await touchToken(db, row.id, now.toISOString());

@@ -1,5 +1,5 @@
 /** `token add|list|revoke`: API tokens for routing strategies and agent desktops. */
-import { API_SCOPES, createApiToken } from "../auth/api_tokens.ts";
+import { API_SCOPES, createApiToken, TOKEN_DAYS } from "../auth/api_tokens.ts";
 import { PERMISSIONS } from "../auth/permissions.ts";
 import { listTokens, revokeToken } from "../store/queries/tokens.ts";
 import { findUser } from "../store/queries/users.ts";
@@ -11,15 +11,19 @@ import { cliActor, configFor, storeFor } from "./context.ts";
 export const tokenAddCommand: Command = {
   path: ["token", "add"],
   summary: "Create an API token; the token is printed once and only its hash is stored",
-  usage: "--name NAME --scope SCOPE[,SCOPE] [--user NAME] [--agent-id ID] [--json]",
+  usage:
+    "--name NAME --scope SCOPE[,SCOPE] [--user NAME] [--agent-id ID] [--expires-days N] [--json]",
   help: `Scopes: ${[...API_SCOPES, ...PERMISSIONS].join(", ")}.\n` +
     "`decisions` grants POST /api/v1/decisions and `metrics` GET /metrics (neither needs a user);\n" +
-    "`pause.own` with --agent-id serves an agent desktop; every other scope needs --user.",
+    "`pause.own` with --agent-id serves an agent desktop; every other scope needs --user.\n" +
+    `A token expires after --expires-days (${TOKEN_DAYS.min}-${TOKEN_DAYS.max}, default ` +
+    `${TOKEN_DAYS.default}).`,
   options: {
     name: { type: "string" },
     scope: { type: "string", multiple: true },
     user: { type: "string" },
     "agent-id": { type: "string" },
+    "expires-days": { type: "string" },
     json: { type: "boolean" },
   },
   async run(args, io) {
@@ -28,6 +32,10 @@ export const tokenAddCommand: Command = {
     const scopes = ((args.values.scope as string[] | undefined) ?? []).flatMap((s) => s.split(","))
       .map((s) => s.trim()).filter(Boolean);
     if (scopes.length === 0) throw new UsageError("at least one --scope is required");
+    const daysText = (args.values["expires-days"] as string | undefined) ??
+      String(TOKEN_DAYS.default);
+    if (!/^\d{1,4}$/.test(daysText)) throw new UsageError("--expires-days: a whole number of days");
+    const expiresAt = new Date(Date.now() + Number(daysText) * 86_400_000);
     const loaded = await configFor(args, io);
     if (!loaded) return 2;
     await using store = await storeFor(loaded);
@@ -43,21 +51,25 @@ export const tokenAddCommand: Command = {
     }
     try {
       const agentId = (args.values["agent-id"] as string | undefined) ?? null;
-      const { id, token } = await withAudit(
+      const { id, token, expiresAt: expires } = await withAudit(
         store.db,
         new AuditLog(store.db),
         ({ id }: { id: number }) => ({
           actor: cliActor(io),
           action: "token.create",
           target: { type: "token", id: String(id) },
-          details: { name, scopes, userId, agentId },
+          details: { name, scopes, userId, agentId, expiresAt: expiresAt.toISOString() },
         }),
-        (tx) => createApiToken(tx, { name, scopes, userId, agentId }),
+        (tx) => createApiToken(tx, { name, scopes, userId, agentId, expiresAt }),
       );
-      if (args.values.json) io.stdout(JSON.stringify({ id, name, scopes, token }) + "\n");
-      else {io.stdout(
-          `created token ${name} (id ${id}, scopes ${scopes.join(",")})\ntoken: ${token}\n`,
-        );}
+      if (args.values.json) {
+        io.stdout(JSON.stringify({ id, name, scopes, token, expiresAt: expires }) + "\n");
+      } else {
+        io.stdout(
+          `created token ${name} (id ${id}, scopes ${scopes.join(",")}, expires ${expires})\n` +
+            `token: ${token}\n`,
+        );
+      }
       return 0;
     } catch (err) {
       if (err instanceof RangeError || /UNIQUE/.test(String(err))) {

@@ -37,7 +37,11 @@ export function decisionRoutes(): Hono<AppEnv> {
     const svc = c.get("services");
     const raw = bearerToken(c.req.header("Authorization"));
     const token = raw && raw.startsWith("sr_")
-      ? await findLiveToken(svc.store.db, await sha256Hex(raw))
+      ? await findLiveToken(
+        svc.store.db,
+        await sha256Hex(raw),
+        new Date(c.get("auth").now()).toISOString(),
+      )
       : undefined;
     if (!token || !parseScopes(token.scopes).includes(DECISIONS_SCOPE)) {
       c.header("WWW-Authenticate", 'Bearer realm="selrec"');

@@ -18,6 +18,7 @@ import * as m0012 from "./0012_recording_segments.ts";
 import * as m0013 from "./0013_decision_bindings.ts";
 import * as m0014 from "./0014_identity.ts";
 import * as m0015 from "./0015_recording_multi_agent.ts";
+import * as m0022 from "./0022_token_expiry.ts";
 
 /** All migrations by name, applied in name order. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0013_decision_bindings": m0013,
   "0014_identity": m0014,
   "0015_recording_multi_agent": m0015,
+  "0022_token_expiry": m0022,
 };

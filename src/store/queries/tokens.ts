@@ -12,6 +12,8 @@ export interface TokenSummary {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** When it stops working; null for tokens made before expiry existed. */
+  expiresAt: string | null;
 }
 
 /** Inserts a token row; returns its id. */
@@ -24,6 +26,7 @@ export async function insertToken(
     userId: number | null;
     agentId: string | null;
     now: string;
+    expiresAt: string;
   },
 ): Promise<number> {
   const r = await db.insertInto("api_tokens").values({
@@ -35,14 +38,21 @@ export async function insertToken(
     created_at: t.now,
     last_used_at: null,
     revoked_at: null,
+    expires_at: t.expiresAt,
   }).returning("id").executeTakeFirstOrThrow();
   return r.id;
 }
 
-/** Finds a live (not revoked) token by hash. */
-export async function findLiveToken(db: Db, tokenHash: string): Promise<ApiToken | undefined> {
+/** Finds a live token by hash: not revoked and not expired at `now` (ISO time). */
+export async function findLiveToken(
+  db: Db,
+  tokenHash: string,
+  now: string,
+): Promise<ApiToken | undefined> {
   return await db.selectFrom("api_tokens").selectAll().where("token_hash", "=", tokenHash)
-    .where("revoked_at", "is", null).executeTakeFirst();
+    .where("revoked_at", "is", null)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+    .executeTakeFirst();
 }
 
 /** Records use of a token. */
@@ -69,6 +79,7 @@ export async function listTokens(db: Db): Promise<TokenSummary[]> {
     createdAt: t.created_at,
     lastUsedAt: t.last_used_at,
     revokedAt: t.revoked_at,
+    expiresAt: t.expires_at,
   }));
 }
 

@@ -99,5 +99,7 @@ export interface ApiTokenTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** After this ISO time the token no longer authenticates; null: made before 0022. */
+  expires_at: Generated<string | null>;
 }
 export type ApiToken = Selectable<ApiTokenTable>;
