@@ -1,0 +1,267 @@
+/**
+ * Reading sealed files. {@link openSealedFile} reads the header, unwraps the data key,
+ * and locates chunks from the index (or, for a file still being written, by walking the
+ * chunk headers); `readRange` then reads and authenticates only the chunks a range
+ * touches. {@link readSealedChunks} streams a whole file in order and checks everything
+ * (every chunk, the FINAL one, the index): export, archive copy, scrub. Every failure
+ * of the stored bytes is an {@link IntegrityError}.
+ *
+ * @module
+ */
+import { IntegrityError } from "./integrity_error.ts";
+import {
+  CHUNK_OVERHEAD,
+  ChunkCipher,
+  type ChunkEntry,
+  chunkTable,
+  concat,
+  encodeIndex,
+  FLAG_FINAL,
+  HEADER_BYTES,
+  INDEX_TRAILER_BYTES,
+  parseHeader,
+  parseIndexBody,
+  parseIndexTrailer,
+  readRecordHead,
+  type SealHeader,
+} from "./sealed_format.ts";
+
+/**
+ * Gives the data key of a file from its header (key id and wrapped key): the keyring's
+ * `unwrap`. Throws IntegrityError when the wrapped key does not open under its KEK.
+ */
+export type Unwrap = (header: SealHeader) => Promise<Uint8Array>;
+
+/** Options of {@link openSealedFile}. */
+export interface OpenSealedOptions {
+  /**
+   * The file is still being written (a spill journal, a `.partial`): chunks are found by
+   * walking their headers, no FINAL chunk is required, and {@link SealedReader.refresh}
+   * picks up chunks written since.
+   */
+  unfinished?: boolean;
+}
+
+/** An open sealed file. Close it (or `using` it). */
+export interface SealedReader extends Disposable {
+  readonly path: string;
+  readonly header: SealHeader;
+  /** Plaintext bytes (authenticated by the FINAL chunk in a finished file). */
+  readonly plaintextSize: number;
+  /** Chunks in the file. */
+  readonly chunkCount: number;
+  /** Plaintext `[start, endExclusive)`; authenticates only the chunks it touches. */
+  readRange(start: number, endExclusive: number): Promise<Uint8Array>;
+  /** Unfinished files: finds chunks written since open (or the last refresh). */
+  refresh(): Promise<void>;
+  close(): void;
+}
+
+async function readAt(file: Deno.FsFile, offset: number, length: number): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  await file.seek(offset, Deno.SeekMode.Start);
+  let o = 0;
+  while (o < length) {
+    const n = await file.read(out.subarray(o));
+    if (n === null) break;
+    o += n;
+  }
+  return o === length ? out : out.subarray(0, o);
+}
+
+/** Opens a sealed file for range reads; throws IntegrityError on a bad header or index. */
+export async function openSealedFile(
+  path: string,
+  unwrap: Unwrap,
+  options: OpenSealedOptions = {},
+): Promise<SealedReader> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const header = parseHeader(await readAt(file, 0, HEADER_BYTES), path);
+    const cipher = new ChunkCipher(header, await unwrap(header), path);
+    const reader = new Reader(path, file, cipher, !!options.unfinished);
+    if (options.unfinished) await reader.refresh();
+    else await reader.loadIndex();
+    return reader;
+  } catch (err) {
+    file.close();
+    throw err;
+  }
+}
+
+class Reader implements SealedReader {
+  readonly path: string;
+  #file: Deno.FsFile;
+  #cipher: ChunkCipher;
+  #unfinished: boolean;
+  #chunks: ChunkEntry[] = [];
+  #end = HEADER_BYTES;
+  #size = 0;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(path: string, file: Deno.FsFile, cipher: ChunkCipher, unfinished: boolean) {
+    this.path = path;
+    this.#file = file;
+    this.#cipher = cipher;
+    this.#unfinished = unfinished;
+  }
+
+  get header(): SealHeader {
+    return this.#cipher.header;
+  }
+  get plaintextSize(): number {
+    return this.#size;
+  }
+  get chunkCount(): number {
+    return this.#chunks.length;
+  }
+
+  /** Finished file: the index gives every chunk; the FINAL chunk is opened to trust the size. */
+  async loadIndex(): Promise<void> {
+    const { size } = await this.#file.stat();
+    const trailer = await readAt(this.#file, size - INDEX_TRAILER_BYTES, INDEX_TRAILER_BYTES);
+    const count = size >= HEADER_BYTES + INDEX_TRAILER_BYTES ? parseIndexTrailer(trailer) : null;
+    if (count === null || count < 1) {
+      throw new IntegrityError(this.path, "sealed file has no index (truncated or unfinished)");
+    }
+    const indexBytes = count * 4 + INDEX_TRAILER_BYTES;
+    if (indexBytes + HEADER_BYTES + count * CHUNK_OVERHEAD > size) {
+      throw new IntegrityError(this.path, "index does not match the file size");
+    }
+    const body = await readAt(this.#file, size - indexBytes, count * 4);
+    const { chunks, end } = chunkTable(parseIndexBody(body));
+    if (end + indexBytes !== size || body.length !== count * 4) {
+      throw new IntegrityError(this.path, "index does not match the file size");
+    }
+    this.#chunks = chunks;
+    this.#end = end;
+    const last = chunks[chunks.length - 1];
+    await this.#open(chunks.length - 1, last);
+    this.#size = last.ptOffset + last.length;
+  }
+
+  async refresh(): Promise<void> {
+    if (!this.#unfinished) return;
+    await this.#serial(async () => {
+      const { size } = await this.#file.stat();
+      while (this.#end + CHUNK_OVERHEAD <= size) {
+        const { length } = readRecordHead(await readAt(this.#file, this.#end, 4), this.path);
+        if (this.#end + length + CHUNK_OVERHEAD > size) break;
+        this.#chunks.push({ fileOffset: this.#end, ptOffset: this.#size, length });
+        this.#end += length + CHUNK_OVERHEAD;
+        this.#size += length;
+      }
+    });
+  }
+
+  readRange(start: number, endExclusive: number): Promise<Uint8Array> {
+    if (!(0 <= start && start <= endExclusive && endExclusive <= this.#size)) {
+      return Promise.reject(
+        new RangeError(
+          `Range ${start}-${endExclusive} is outside "${this.path}" (${this.#size} bytes)`,
+        ),
+      );
+    }
+    if (start === endExclusive) return Promise.resolve(new Uint8Array(0));
+    return this.#serial(async () => {
+      const first = this.#chunkAt(start), last = this.#chunkAt(endExclusive - 1);
+      const from = this.#chunks[first].fileOffset;
+      const lastEntry = this.#chunks[last];
+      const bytes = await readAt(
+        this.#file,
+        from,
+        lastEntry.fileOffset + lastEntry.length + CHUNK_OVERHEAD - from,
+      );
+      const parts: Uint8Array[] = [];
+      for (let i = first; i <= last; i++) {
+        const e = this.#chunks[i];
+        const rel = e.fileOffset - from;
+        const pt = this.#openRecord(i, e, bytes.subarray(rel, rel + e.length + CHUNK_OVERHEAD));
+        parts.push(pt.subarray(
+          Math.max(0, start - e.ptOffset),
+          Math.min(e.length, endExclusive - e.ptOffset),
+        ));
+      }
+      return concat(parts);
+    });
+  }
+
+  close(): void {
+    this.#file.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #chunkAt(ptOffset: number): number {
+    let lo = 0, hi = this.#chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.#chunks[mid].ptOffset <= ptOffset) lo = mid;
+      else hi = mid - 1;
+    }
+    // Skip empty chunks that share the offset with the one holding the byte.
+    while (this.#chunks[lo].length === 0 && lo + 1 < this.#chunks.length) lo++;
+    return lo;
+  }
+
+  async #open(i: number, e: ChunkEntry): Promise<Uint8Array> {
+    const record = await readAt(this.#file, e.fileOffset, e.length + CHUNK_OVERHEAD);
+    return this.#openRecord(i, e, record);
+  }
+
+  #openRecord(i: number, e: ChunkEntry, record: Uint8Array): Uint8Array {
+    const { length } = readRecordHead(record, this.path);
+    if (length !== e.length || record.length !== e.length + CHUNK_OVERHEAD) {
+      throw new IntegrityError(this.path, `chunk ${i} does not match the index`);
+    }
+    const { plaintext, flag } = this.#cipher.open({ index: i, ptOffset: e.ptOffset }, record);
+    const isLast = i === this.#chunks.length - 1;
+    // FINAL only on the last chunk; a finished file's last chunk must be FINAL.
+    if (flag === FLAG_FINAL ? !isLast : isLast && !this.#unfinished) {
+      throw new IntegrityError(this.path, `chunk ${i} is out of place (final flag)`);
+    }
+    return plaintext;
+  }
+
+  #serial<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(job, job);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+}
+
+/**
+ * Streams a whole sealed file's plaintext, chunk by chunk, checking every chunk in
+ * order, the FINAL chunk and the index after it; throws IntegrityError at the first fault.
+ */
+export async function* readSealedChunks(
+  path: string,
+  unwrap: Unwrap,
+): AsyncGenerator<Uint8Array> {
+  using file = await Deno.open(path, { read: true });
+  const { size } = await file.stat();
+  const header = parseHeader(await readAt(file, 0, HEADER_BYTES), path);
+  const cipher = new ChunkCipher(header, await unwrap(header), path);
+  const lengths: number[] = [];
+  let at = HEADER_BYTES, ptOffset = 0;
+  for (let index = 0;; index++) {
+    if (at + CHUNK_OVERHEAD > size) {
+      throw new IntegrityError(path, "file ends before its final chunk");
+    }
+    const { length } = readRecordHead(await readAt(file, at, 4), path);
+    const record = await readAt(file, at, length + CHUNK_OVERHEAD);
+    const { plaintext, flag } = cipher.open({ index, ptOffset }, record);
+    lengths.push(length);
+    at += record.length;
+    ptOffset += length;
+    yield plaintext;
+    if (flag === FLAG_FINAL) break;
+  }
+  const index = encodeIndex(lengths);
+  const tail = await readAt(file, at, size - at);
+  if (tail.length !== index.length || !tail.every((b, i) => b === index[i])) {
+    throw new IntegrityError(path, "index after the final chunk does not match the chunks");
+  }
+}
