@@ -10,6 +10,7 @@ import { LOG_FORMATS, LOG_LEVELS } from "./log.ts";
 import { parseCidr } from "./net/cidr.ts";
 import { SOURCE_POLICIES } from "./rtp/source_policy.ts";
 import { LdapConfigSchema, MfaConfigSchema } from "./auth/identity_config.ts";
+import { OidcConfigSchema } from "./auth/oidc_config.ts";
 
 const duration = z.string().refine(isDuration, {
   message: "expected a duration such as 30s, 15m, 12h, 90d or 7y",
@@ -249,6 +250,8 @@ export const ConfigSchema = z.strictObject({
       .prefault({}),
     /** Directory sign-in (LDAP / Active Directory); absent = local accounts only. */
     ldap: LdapConfigSchema.optional(),
+    /** OpenID Connect single sign-on; absent = no "Sign in with …" button. */
+    oidc: OidcConfigSchema.optional(),
     /** TOTP second factor: which roles must enrol. */
     mfa: MfaConfigSchema,
   }).prefault({}),
