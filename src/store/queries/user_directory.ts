@@ -1,5 +1,5 @@
 /**
- * Directory users (users.source = 'ldap'): created or updated at sign-in from the
+ * Directory users (users.source = 'ldap', or 'oidc' for single sign-on): created or updated at sign-in from the
  * directory's grant, confirmed or denied by live re-checks. Their `password_hash` holds
  * {@link NO_PASSWORD}, which no password verifies, so the local password is never used.
  */
@@ -22,6 +22,11 @@ export interface DirectoryGrantRow {
   role: string;
   partitions: readonly string[];
   orgUnitId: number | null;
+  /**
+   * `ldap` (default) or `oidc`: an OIDC user's `dn` is the provider's `sub`, and a name
+   * held by another subject is refused (a provider account cannot take over another's).
+   */
+  source?: "ldap" | "oidc";
 }
 
 /** Raised when a local user already holds the name, or the role does not exist. */
@@ -45,8 +50,16 @@ export async function upsertDirectoryUser(
     if (!role) throw new DirectoryUserError(`role "${grant.role}" does not exist`);
     const existing = await tx.selectFrom("users").selectAll()
       .where("username", "=", grant.username).executeTakeFirst();
-    if (existing && existing.source !== "ldap") {
-      throw new DirectoryUserError(`"${grant.username}" is a local user`);
+    const source = grant.source ?? "ldap";
+    if (existing && existing.source !== source) {
+      throw new DirectoryUserError(
+        existing.source === "local"
+          ? `"${grant.username}" is a local user`
+          : `"${grant.username}" is a ${existing.source} user`,
+      );
+    }
+    if (existing && source === "oidc" && existing.directory_dn !== grant.dn) {
+      throw new DirectoryUserError(`"${grant.username}" belongs to another subject (sub)`);
     }
     const fields = {
       display_name: grant.displayName,
@@ -72,7 +85,7 @@ export async function upsertDirectoryUser(
         locked_until: null,
         must_change_password: 0,
         created_at: now,
-        source: "ldap",
+        source,
       }).returning("id").executeTakeFirstOrThrow());
     }
     await setUserPartitions(tx, id, [...new Set(grant.partitions)]);
@@ -82,11 +95,11 @@ export async function upsertDirectoryUser(
   });
 }
 
-/** The directory no longer grants `userId`: mark it denied and end its sessions. */
+/** The directory (or provider) no longer grants `userId`: mark it denied and end its sessions. */
 export async function denyDirectoryUser(db: Db, userId: number, now: string): Promise<void> {
   await inTransaction(db, async (tx) => {
     await tx.updateTable("users").set({ directory_denied: 1, updated_at: now })
-      .where("id", "=", userId).where("source", "=", "ldap").execute();
+      .where("id", "=", userId).where("source", "!=", "local").execute();
     await tx.deleteFrom("sessions").where("user_id", "=", userId).execute();
   });
 }

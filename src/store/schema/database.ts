@@ -28,6 +28,7 @@ import type {
   UserTable,
 } from "./users.ts";
 import type { AuditEventTable } from "./audit.ts";
+import type { OidcSessionTable } from "./oidc.ts";
 import type { AlarmTable, ArchiveJobTable, SettingTable, StorageLocationTable } from "./storage.ts";
 
 /** Every table of the selrec database, for `Kysely<Database>`. */
@@ -52,6 +53,7 @@ export interface Database {
   org_units: OrgUnitTable;
   agents: AgentTable;
   sessions: SessionTable;
+  oidc_sessions: OidcSessionTable;
   user_mfa: UserMfaTable;
   mfa_recovery_codes: MfaRecoveryCodeTable;
   api_tokens: ApiTokenTable;
