@@ -69,11 +69,20 @@ export interface OrgUnitTable {
   path: string;
 }
 
-/** Maps agent ids seen in call metadata to org units (agents need not be users). */
+/**
+ * The agent directory: agent ids seen in call metadata, placed in org units (agents need
+ * not be users). `source` says which import owns the row (migration 0020); `removed_at`
+ * is set when that source stopped listing the agent (the row and its unit stay).
+ */
 export interface AgentTable {
   agent_id: string;
   name: string | null;
+  extension: Generated<string | null>;
+  dn: Generated<string | null>;
   org_unit_id: number | null;
+  source: Generated<"csv" | "ldap" | "manual">;
+  removed_at: Generated<string | null>;
+  updated_at: Generated<string>;
 }
 
 /** Server-side web session; the cookie holds the token, the table its SHA-256. */
