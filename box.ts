@@ -28,6 +28,7 @@ import { storageService } from "./src/archive/storage_service.ts";
 import { sipService } from "./src/sip_service.ts";
 import { webServer } from "./src/web_server.ts";
 import { housekeeping } from "./src/housekeeping.ts";
+import { agentSyncFor } from "./src/agents/agent_sync_service.ts";
 import { LdapDirectory } from "./src/auth/ldap_directory.ts";
 import { newApp } from "./web/app.ts";
 import type { WebServices } from "./web/context.ts";
@@ -145,6 +146,7 @@ async function buildBox(
     housekeeping({ auth: config.auth, db: store.db, log }),
   ];
   if (rules) order.push(closing("rules", () => rules.close()));
+  order.push(...agentSyncFor(config, { db: store.db, audit, log, now }));
   return new App({
     log,
     lifecycle,

@@ -10,6 +10,7 @@ import { LOG_FORMATS, LOG_LEVELS } from "./log.ts";
 import { parseCidr } from "./net/cidr.ts";
 import { SOURCE_POLICIES } from "./rtp/source_policy.ts";
 import { LdapConfigSchema, MfaConfigSchema } from "./auth/identity_config.ts";
+import { agentsLdapProblem, DirectoryConfigSchema } from "./agents/agents_config.ts";
 import { OidcConfigSchema } from "./auth/oidc_config.ts";
 
 const duration = z.string().refine(isDuration, {
@@ -255,6 +256,8 @@ export const ConfigSchema = z.strictObject({
     /** TOTP second factor: which roles must enrol. */
     mfa: MfaConfigSchema,
   }).prefault({}),
+  /** The agent directory's scheduled source (`directory.agents.ldap`). */
+  directory: DirectoryConfigSchema,
   audit: z.strictObject({
     retention: duration.default("400d"),
     checkpointInterval: duration.default("1h"),
@@ -391,6 +394,8 @@ export function resolveConfig(
       "storage: expected warnPercent ≤ highPercent ≤ criticalPercent",
     ]);
   }
+  const agents = agentsLdapProblem(cfg.directory, cfg.auth.ldap);
+  if (agents !== null) throw new ConfigError(source, [agents]);
   return cfg;
 }
 

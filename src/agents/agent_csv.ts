@@ -54,7 +54,14 @@ interface RawRecord {
   fields: string[];
 }
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Whether `text` has a C0 control character or DEL (tab and newline included). */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
 
 /** Splits RFC 4180 text into records of raw field values (not yet trimmed). */
 export function parseCsvRecords(text: string): RawRecord[] {
@@ -177,7 +184,7 @@ function rowOf(rec: RawRecord, header: Map<Column, number>): AgentCsvRow {
       throw new AgentCsvError(rec.line, idx + 1, `${col}: ${problem}`);
     };
     if (value.length > MAX_LENGTH[col]) fail(`longer than ${MAX_LENGTH[col]} characters`);
-    if (CONTROL.test(value)) fail("contains a control character (tab, newline…)");
+    if (hasControlCharacter(value)) fail("contains a control character (tab, newline…)");
     if (value.length === 0) return null;
     if (col === "org_unit") checkOrgUnit(value, fail);
     return value;
@@ -196,13 +203,21 @@ function rowOf(rec: RawRecord, header: Map<Column, number>): AgentCsvRow {
 
 /** Parses an agent CSV; throws {@link AgentCsvError} naming the line and column. */
 export function parseAgentCsv(text: string): AgentCsvRow[] {
+  return parseAgentCsvFile(text).rows;
+}
+
+/** {@link parseAgentCsv}, with the 1-based column number of each column in the file. */
+export function parseAgentCsvFile(
+  text: string,
+): { rows: AgentCsvRow[]; columns: Partial<Record<Column, number>> } {
   const records = parseCsvRecords(text).filter((r) =>
     !(r.fields.length === 1 && r.fields[0].trim() === "")
   );
   if (records.length === 0) throw new AgentCsvError(1, 1, "the file is empty (no header row)");
   const header = headerOf(records[0]);
   const seen = new Map<string, number>();
-  return records.slice(1).map((rec) => {
+  const columns = Object.fromEntries([...header].map(([c, idx]) => [c, idx + 1]));
+  const rows = records.slice(1).map((rec) => {
     const row = rowOf(rec, header);
     const earlier = seen.get(row.agentId);
     if (earlier !== undefined) {
@@ -215,6 +230,7 @@ export function parseAgentCsv(text: string): AgentCsvRow[] {
     seen.set(row.agentId, rec.line);
     return row;
   });
+  return { rows, columns };
 }
 
 function quote(value: string | null): string {

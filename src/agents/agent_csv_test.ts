@@ -4,6 +4,7 @@ import {
   AGENT_CSV_COLUMNS,
   AgentCsvError,
   type AgentCsvRow,
+  hasControlCharacter,
   parseAgentCsv,
   serializeAgentCsv,
 } from "./agent_csv.ts";
@@ -99,7 +100,7 @@ Deno.test("serializeAgentCsv() output of valid agents parses back to the same ag
   const value = (max: number) =>
     fc.option(
       fc.string({ minLength: 1, maxLength: max }).filter((s) =>
-        s.trim() === s && s.length > 0 && !/[\u0000-\u001f\u007f]/.test(s)
+        s.trim() === s && s.length > 0 && !hasControlCharacter(s)
       ),
     );
   const agent = fc.record({

@@ -10,6 +10,7 @@ import {
   userPasswdCommand,
 } from "./user_commands.ts";
 import { userMfaResetCommand } from "./user_mfa_command.ts";
+import { AGENT_COMMANDS } from "./agent_commands.ts";
 import { AUDIT_COMMANDS } from "./audit_commands.ts";
 import { recordingsListCommand, recordingsShowCommand } from "./recordings_commands.ts";
 import { tokenAddCommand, tokenListCommand, tokenRevokeCommand } from "./token_commands.ts";
@@ -31,6 +32,7 @@ export function commands(openBox: OpenBox): Command[] {
     userDisableCommand,
     userEnableCommand,
     userMfaResetCommand,
+    ...AGENT_COMMANDS,
     tokenAddCommand,
     tokenListCommand,
     tokenRevokeCommand,
