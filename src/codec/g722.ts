@@ -151,71 +151,62 @@ function sat16(v: number): number {
   return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
 }
 
-/** Adaptive predictor state of one sub-band (G.722 §3.6, block 4). */
-class Band {
-  s = 0;
-  sp = 0;
-  sz = 0;
-  nb = 0;
-  det: number;
-  readonly r = new Int32Array(3);
-  readonly p = new Int32Array(3);
-  readonly a = new Int32Array(3);
-  readonly ap = new Int32Array(3);
-  readonly d = new Int32Array(7);
-  readonly b = new Int32Array(7);
-  readonly bp = new Int32Array(7);
+// One sub-band's adaptive predictor state (G.722 §3.6, block 4), flat in an Int32Array:
+const S = 0, SP = 1, SZ = 2, NB = 3, DET = 4;
+const R = 5, P = 8, A = 11, AP = 14; // three each: [0] current, [1], [2] delayed
+const D = 17, B = 24, BP = 31; // seven each
+const BAND_SIZE = 38;
 
-  constructor(det: number) {
-    this.det = det;
-  }
+function newBand(det: number): Int32Array {
+  const band = new Int32Array(BAND_SIZE);
+  band[DET] = det;
+  return band;
+}
 
-  /** Block 4: reconstruction, pole/zero predictor adaptation and the next prediction. */
-  update(dq: number): void {
-    const { r, p, a, ap, d, b, bp } = this;
-    d[0] = dq;
-    r[0] = sat16(this.s + dq); // RECONS
-    p[0] = sat16(this.sz + dq); // PARREC
-    // UPPOL2
-    const sg0 = p[0] >> 15, sg1 = p[1] >> 15, sg2 = p[2] >> 15;
-    let wd1 = sat16(a[1] << 2);
-    let wd2 = sg0 === sg1 ? -wd1 : wd1;
-    if (wd2 > 32767) wd2 = 32767;
-    let wd3 = (wd2 >> 7) + (sg0 === sg2 ? 128 : -128);
-    wd3 += (a[2] * 32512) >> 15;
-    ap[2] = wd3 > 12288 ? 12288 : wd3 < -12288 ? -12288 : wd3;
-    // UPPOL1
-    wd1 = sg0 === sg1 ? 192 : -192;
-    wd2 = (a[1] * 32640) >> 15;
-    ap[1] = sat16(wd1 + wd2);
-    wd3 = sat16(15360 - ap[2]);
-    if (ap[1] > wd3) ap[1] = wd3;
-    else if (ap[1] < -wd3) ap[1] = -wd3;
-    // UPZERO
-    wd1 = dq === 0 ? 0 : 128;
-    const sgd = dq >> 15;
-    for (let i = 1; i < 7; i++) {
-      wd2 = (d[i] >> 15) === sgd ? wd1 : -wd1;
-      bp[i] = sat16(wd2 + ((b[i] * 32640) >> 15));
-    }
-    // DELAYA
-    for (let i = 6; i > 0; i--) {
-      d[i] = d[i - 1];
-      b[i] = bp[i];
-    }
-    for (let i = 2; i > 0; i--) {
-      r[i] = r[i - 1];
-      p[i] = p[i - 1];
-      a[i] = ap[i];
-    }
-    // FILTEP
-    this.sp = sat16(((a[1] * sat16(r[1] + r[1])) >> 15) + ((a[2] * sat16(r[2] + r[2])) >> 15));
-    // FILTEZ
-    let sz = 0;
-    for (let i = 6; i > 0; i--) sz += (b[i] * sat16(d[i] + d[i])) >> 15;
-    this.sz = sat16(sz);
-    this.s = sat16(this.sp + this.sz); // PREDIC
+/** Block 4: reconstruction, pole/zero predictor adaptation and the next prediction. */
+function block4(st: Int32Array, dq: number): void {
+  st[D] = dq;
+  st[R] = sat16(st[S] + dq); // RECONS
+  const p0 = st[P] = sat16(st[SZ] + dq); // PARREC
+  // UPPOL2
+  const sg0 = p0 >> 15, sg1 = st[P + 1] >> 15, sg2 = st[P + 2] >> 15;
+  const a1 = st[A + 1], a2 = st[A + 2];
+  let wd1 = sat16(a1 << 2);
+  let wd2 = sg0 === sg1 ? -wd1 : wd1;
+  if (wd2 > 32767) wd2 = 32767;
+  let wd3 = (wd2 >> 7) + (sg0 === sg2 ? 128 : -128) + ((a2 * 32512) >> 15);
+  const ap2 = wd3 > 12288 ? 12288 : wd3 < -12288 ? -12288 : wd3;
+  // UPPOL1
+  let ap1 = sat16((sg0 === sg1 ? 192 : -192) + ((a1 * 32640) >> 15));
+  wd3 = sat16(15360 - ap2);
+  if (ap1 > wd3) ap1 = wd3;
+  else if (ap1 < -wd3) ap1 = -wd3;
+  // UPZERO
+  wd1 = dq === 0 ? 0 : 128;
+  const sgd = dq >> 15;
+  for (let i = 1; i < 7; i++) {
+    wd2 = (st[D + i] >> 15) === sgd ? wd1 : -wd1;
+    st[BP + i] = sat16(wd2 + ((st[B + i] * 32640) >> 15));
   }
+  // DELAYA
+  for (let i = 6; i > 0; i--) {
+    st[D + i] = st[D + i - 1];
+    st[B + i] = st[BP + i];
+  }
+  st[R + 2] = st[R + 1];
+  st[R + 1] = st[R];
+  st[P + 2] = st[P + 1];
+  st[P + 1] = p0;
+  st[A + 1] = ap1;
+  st[A + 2] = ap2;
+  // FILTEP
+  const sp = sat16(((ap1 * sat16(2 * st[R + 1])) >> 15) + ((ap2 * sat16(2 * st[R + 2])) >> 15));
+  // FILTEZ
+  let sz = 0;
+  for (let i = 6; i > 0; i--) sz += (st[B + i] * sat16(2 * st[D + i])) >> 15;
+  st[SP] = sp;
+  st[SZ] = sz = sat16(sz);
+  st[S] = sat16(sp + sz); // PREDIC
 }
 
 /**
@@ -223,8 +214,8 @@ class Band {
  * State runs across packets, as in one continuous stream.
  */
 export class G722Decoder {
-  #low = new Band(32);
-  #high = new Band(8);
+  #low = newBand(32);
+  #high = newBand(8);
   /** Receive QMF delay line, doubled so the 24 taps are always contiguous. */
   #x = new Int32Array(48);
   #pos = 0;
@@ -240,29 +231,29 @@ export class G722Decoder {
       const il = code & 0x3f;
       const ih = code >> 6;
       // INVQBL + RECONS + LIMIT: the lower band's output sample
-      let rlow = low.s + ((low.det * QM6[il]) >> 15);
+      let rlow = low[S] + ((low[DET] * QM6[il]) >> 15);
       rlow = rlow > 16383 ? 16383 : rlow < -16384 ? -16384 : rlow;
       // INVQAL: the 4-bit difference that drives adaptation
       const il4 = il >> 2;
-      const dlow = (low.det * QM4[il4]) >> 15;
+      const dlow = (low[DET] * QM4[il4]) >> 15;
       // LOGSCL + SCALEL
-      let nb = ((low.nb * 127) >> 7) + WL[RL42[il4]];
-      low.nb = nb = nb < 0 ? 0 : nb > 18432 ? 18432 : nb;
+      let nb = ((low[NB] * 127) >> 7) + WL[RL42[il4]];
+      low[NB] = nb = nb < 0 ? 0 : nb > 18432 ? 18432 : nb;
       let sh = 8 - (nb >> 11);
       let w = ILB[(nb >> 6) & 31];
-      low.det = (sh < 0 ? w << -sh : w >> sh) << 2;
-      low.update(dlow);
+      low[DET] = (sh < 0 ? w << -sh : w >> sh) << 2;
+      block4(low, dlow);
       // INVQAH + RECONS + LIMIT
-      const dhigh = (high.det * QM2[ih]) >> 15;
-      let rhigh = dhigh + high.s;
+      const dhigh = (high[DET] * QM2[ih]) >> 15;
+      let rhigh = dhigh + high[S];
       rhigh = rhigh > 16383 ? 16383 : rhigh < -16384 ? -16384 : rhigh;
       // LOGSCH + SCALEH
-      nb = ((high.nb * 127) >> 7) + WH[RH2[ih]];
-      high.nb = nb = nb < 0 ? 0 : nb > 22528 ? 22528 : nb;
+      nb = ((high[NB] * 127) >> 7) + WH[RH2[ih]];
+      high[NB] = nb = nb < 0 ? 0 : nb > 22528 ? 22528 : nb;
       sh = 10 - (nb >> 11);
       w = ILB[(nb >> 6) & 31];
-      high.det = (sh < 0 ? w << -sh : w >> sh) << 2;
-      high.update(dhigh);
+      high[DET] = (sh < 0 ? w << -sh : w >> sh) << 2;
+      block4(high, dhigh);
       // Receive QMF (§4.4.2): push the sum and difference, then two 12-tap dot products.
       // Written twice, 24 apart: the window [pos+2 … pos+25] holds the 24 newest values.
       if (pos === 24) pos = 0;
@@ -283,8 +274,8 @@ export class G722Decoder {
 
   /** Back to the initial state (G.722 §6.1: reset). */
   reset(): void {
-    this.#low = new Band(32);
-    this.#high = new Band(8);
+    this.#low = newBand(32);
+    this.#high = newBand(8);
     this.#x.fill(0);
     this.#pos = 0;
   }

@@ -63,6 +63,12 @@ Deno.test({
   },
 });
 
+Deno.test("the G.722 packet decoder uses spandsp when libspandsp2 loads", async () => {
+  const dec = await createPacketDecoder("G722", 8000, {});
+  assert.equal((dec as unknown as { impl: string }).impl, "spandsp");
+  dec?.free();
+});
+
 Deno.test("the G.722 packet decoder (TS and spandsp) writes 2 samples per byte of any payload", async () => {
   for (const impl of ["ts", "spandsp"] as const) {
     const dec = await createPacketDecoder("g722", 8000, {}, { g722: impl });
@@ -77,6 +83,7 @@ Deno.test("the G.722 packet decoder (TS and spandsp) writes 2 samples per byte o
       }),
     );
     assert.equal(dec.decode(new Uint8Array(100), new Int16Array(199)), -1, "out too short");
+    assert.equal((dec as unknown as { impl: string }).impl, impl);
     assert.equal(dec.conceal(out, 320), 320);
     dec.free();
   }

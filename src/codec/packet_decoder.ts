@@ -55,8 +55,12 @@ export interface PacketDecoderOptions {
   rate?: number;
   /** Cap on the default Opus rate (e.g. `recorder.maxSampleRate`); default 48000. */
   maxRate?: number;
-  /** G.722 implementation: `ts` (TypeScript, default) or `spandsp` (Debian libspandsp2). */
-  g722?: "ts" | "spandsp";
+  /**
+   * G.722 implementation: `spandsp` (Debian libspandsp2 through FFI), `ts` (TypeScript), or
+   * `auto` (default): spandsp when the library loads, else TypeScript. Both are bit-exact
+   * with each other; spandsp costs about a third per packet (scripts/bench_codecs.ts).
+   */
+  g722?: "auto" | "ts" | "spandsp";
 }
 
 /** Rates libopus decodes at (RFC 6716 §2, opus_decoder_create). */
@@ -164,10 +168,20 @@ class G722PacketDecoder implements PacketDecoder {
   readonly sampleRate = 16000;
   readonly clockRate = 8000;
   readonly maxSamples = 3000;
+  readonly impl: "ts" | "spandsp";
   #impl: G722Decoder | SpandspG722Decoder;
 
-  constructor(impl: "ts" | "spandsp") {
-    this.#impl = impl === "spandsp" ? new SpandspG722Decoder() : new G722Decoder();
+  constructor(impl: "auto" | "ts" | "spandsp") {
+    let native: SpandspG722Decoder | null = null;
+    if (impl !== "ts") {
+      try {
+        native = new SpandspG722Decoder();
+      } catch (err) {
+        if (impl === "spandsp") throw err;
+      }
+    }
+    this.#impl = native ?? new G722Decoder();
+    this.impl = native ? "spandsp" : "ts";
   }
 
   decode(payload: Uint8Array, out: Int16Array): number {
@@ -227,7 +241,7 @@ export function createPacketDecoder(
       return Promise.resolve(clockRate === 8000 ? new G711PacketDecoder(codec) : null);
     case "G722":
       return Promise.resolve(
-        clockRate === 8000 ? new G722PacketDecoder(opts.g722 ?? "ts") : null,
+        clockRate === 8000 ? new G722PacketDecoder(opts.g722 ?? "auto") : null,
       );
     case "G729":
       return Promise.resolve(clockRate === 8000 ? new G729PacketDecoder() : null);
