@@ -5,6 +5,16 @@
 
 import type { SrtpKeys } from "../sip/sdp_crypto.ts";
 
+/** Codecs the recorder decodes, and the non-audio formats it accounts for. */
+export type RecordedCodecName =
+  | "PCMU"
+  | "PCMA"
+  | "G722"
+  | "G729"
+  | "opus"
+  | "telephone-event"
+  | "CN";
+
 /** One negotiated media stream. */
 export interface SessionStream {
   /** SDP a=label (RFC 4574), or the m-line index when absent. */
@@ -12,7 +22,7 @@ export interface SessionStream {
   /** Our RTP port from the answer (RTCP on +1); 0 when refused. */
   port: number;
   /** Payload types we accepted, with their codecs. */
-  codecs: { pt: number; name: "PCMU" | "PCMA" | "opus" | "telephone-event"; clockRate: number }[];
+  codecs: { pt: number; name: RecordedCodecName; clockRate: number; fmtp?: string | null }[];
   /** Where the offer said the stream's RTP and RTCP come from (absent: not signalled). */
   remote?: { address: string; port: number; rtcpAddress: string; rtcpPort: number };
   /** SRTP: the SRC's SDES key (prints as its suite only); absent or null: plain RTP. */

@@ -16,15 +16,21 @@ export type SessionRecorder = Pick<
 const CODEC_NAMES: Record<string, SessionStream["codecs"][number]["name"]> = {
   pcmu: "PCMU",
   pcma: "PCMA",
+  g722: "G722",
+  g729: "G729",
   opus: "opus",
   "telephone-event": "telephone-event",
+  cn: "CN",
 };
 
 function streamOf(s: StreamInfo): SessionStream {
   const codecs: SessionStream["codecs"] = [];
-  const name = CODEC_NAMES[s.codec.name.toLowerCase()];
-  if (name) codecs.push({ pt: s.codec.pt, name, clockRate: s.codec.clockRate });
-  if (s.telephoneEventPt !== null) {
+  // Every answered format in the SRC's order (the first audio one is its preference).
+  for (const c of s.codecs.length ? s.codecs : [s.codec]) {
+    const name = CODEC_NAMES[c.name.toLowerCase()];
+    if (name) codecs.push({ pt: c.pt, name, clockRate: c.clockRate, fmtp: c.fmtp ?? null });
+  }
+  if (s.telephoneEventPt !== null && !codecs.some((c) => c.pt === s.telephoneEventPt)) {
     codecs.push({ pt: s.telephoneEventPt, name: "telephone-event", clockRate: 8000 });
   }
   return {

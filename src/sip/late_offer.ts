@@ -116,6 +116,7 @@ export function offerAsPrevious(
       port,
       rtcpPort: port === 0 ? 0 : port + 1,
       codec: null,
+      codecs: [],
       telephoneEventPt: null,
       remoteAddr: "",
       remotePort: 0,

@@ -1,8 +1,9 @@
 /**
  * SDP answer for a recording server (RFC 3264 §6, RFC 7866 §8.1): one m-line per
  * offered stream, `recvonly` (or `inactive`), our address, an even RTP port per
- * accepted stream (RTCP on +1), one codec from PCMU/PCMA/opus plus telephone-event
- * with the offered payload type numbers, port 0 for refused streams. SRTP streams
+ * accepted stream (RTCP on +1), every codec we can record (PCMU, PCMA, G722, G729,
+ * opus) plus telephone-event and CN, in the offer's order with its payload type
+ * numbers and fmtp (RFC 3264 §6.1), port 0 for refused streams. SRTP streams
  * (RTP/SAVP, RTP/SAVPF) with SDES keys (RFC 4568) are answered with the first crypto
  * line we support and a key of our own, as `rtp.srtp` allows.
  */
@@ -28,7 +29,9 @@ export interface PortAllocator {
 }
 
 /** Codecs we can record, in no particular preference: the offer's order wins. */
-export const RECORDABLE_CODECS = new Set(["pcmu", "pcma", "opus"]);
+export const RECORDABLE_CODECS = new Set(["pcmu", "pcma", "g722", "g729", "opus"]);
+/** Non-audio formats answered beside them (RFC 4733 events, RFC 3389 comfort noise). */
+const COMPANION_FORMATS = new Set(["telephone-event", "cn"]);
 
 /** The negotiated codec of one stream. */
 export interface StreamCodec {
@@ -36,6 +39,8 @@ export interface StreamCodec {
   pt: number;
   clockRate: number;
   channels: number;
+  /** The offered a=fmtp parameters (Opus maxplaybackrate, G.729 annexb…), if any. */
+  fmtp?: string | null;
 }
 
 /** One answered m-line. Refused streams have port 0 and codec null. */
@@ -46,7 +51,10 @@ export interface AnsweredStream {
   mid: string | null;
   port: number;
   rtcpPort: number;
+  /** The first recordable codec the offer lists (the SRC's preference). */
   codec: StreamCodec | null;
+  /** Every answered format, in the offer's order: audio codecs, telephone-event, CN. */
+  codecs: StreamCodec[];
   telephoneEventPt: number | null;
   remoteAddr: string;
   remotePort: number;
@@ -128,13 +136,39 @@ function offeredRtcp(
   return { remoteRtcpAddr: m[2] ?? addr, remoteRtcpPort: Number(m[1]) };
 }
 
-function chooseCodec(formats: RtpFormat[]): { codec: RtpFormat | null; te: RtpFormat | null } {
-  const codec = formats.find((f) => RECORDABLE_CODECS.has(f.name.toLowerCase())) ?? null;
+/** True for a format we record (G.729 in any annex: `G729`, and RFC 4749 `G729A`…). */
+export function isRecordableFormat(name: string): boolean {
+  return RECORDABLE_CODECS.has(name.toLowerCase());
+}
+
+/**
+ * The formats we answer for an m-line, in the offer's order: every recordable codec
+ * and its telephone-event and CN companions; `codec` is the first recordable one.
+ */
+function chooseCodecs(
+  formats: RtpFormat[],
+): { codec: RtpFormat | null; te: RtpFormat | null; kept: RtpFormat[] } {
+  const codec = formats.find((f) => isRecordableFormat(f.name)) ?? null;
+  const kept = codec
+    ? formats.filter((f) =>
+      isRecordableFormat(f.name) || COMPANION_FORMATS.has(f.name.toLowerCase())
+    )
+    : [];
   const te =
     formats.find((f) =>
       f.name.toLowerCase() === "telephone-event" && f.clockRate === (codec?.clockRate ?? 8000)
     ) ?? formats.find((f) => f.name.toLowerCase() === "telephone-event") ?? null;
-  return { codec, te };
+  return { codec, te, kept };
+}
+
+/** `name/rate` of every format the active audio m-lines offer, once each, for a 488. */
+function offeredCodecNames(active: SdpMedia[]): string {
+  const names = new Set<string>();
+  for (const m of active) {
+    for (const f of mediaFormats(m)) names.add(`${f.name}/${f.clockRate}`);
+    if (mediaFormats(m).length === 0) { for (const f of m.formats) names.add(`PT ${f}`); }
+  }
+  return names.size ? [...names].join(", ") : "nothing";
 }
 
 function formatAttributes(f: RtpFormat): SdpAttribute[] {
@@ -157,7 +191,7 @@ function cryptoLines(m: SdpMedia): string[] {
 
 function recordable(m: SdpMedia, srtp: SrtpPolicy): boolean {
   if (m.port === 0 || m.type.toLowerCase() !== "audio") return false;
-  if (chooseCodec(mediaFormats(m)).codec === null) return false;
+  if (chooseCodecs(mediaFormats(m)).codec === null) return false;
   if (/^RTP\/AVPF?$/i.test(m.proto)) return srtp.mode !== "required";
   return /^RTP\/SAVPF?$/i.test(m.proto) && srtp.mode !== "off" && srtp.sdesAllowed &&
     chooseCrypto(cryptoLines(m)) !== null;
@@ -191,9 +225,12 @@ export function checkOffer(offer: SdpSession, srtp = SRTP_OFFERED_OVER_TLS): voi
     );
   }
   if (!active.some((m) => recordable(m, srtp))) {
+    const codecsOk = active.some((m) => chooseCodecs(mediaFormats(m)).codec !== null);
     throw new SdpOfferError(
       488,
-      "No recordable audio stream (PCMU, PCMA or opus over RTP/AVP, or RTP/SAVP with a supported a=crypto suite)",
+      `No recordable audio stream: offered ${offeredCodecNames(active)}${
+        codecsOk ? " (RTP/SAVP without a supported a=crypto suite)" : ""
+      }`,
     );
   }
 }
@@ -224,7 +261,7 @@ export function buildAnswer(opts: AnswerOptions): Answer {
   const streams: AnsweredStream[] = [];
   const media: SdpMedia[] = [];
   for (const [index, m] of offer.media.entries()) {
-    const { codec, te } = chooseCodec(mediaFormats(m));
+    const { codec, te, kept } = chooseCodecs(mediaFormats(m));
     const usable = recordable(m, policy);
     const offeredDirection = mediaDirection(offer, m);
     const label = attributeValue(m.attributes, "label") ?? null;
@@ -239,6 +276,7 @@ export function buildAnswer(opts: AnswerOptions): Answer {
         port: 0,
         rtcpPort: 0,
         codec: null,
+        codecs: [],
         telephoneEventPt: null,
         offeredDirection,
         direction: "inactive",
@@ -260,7 +298,7 @@ export function buildAnswer(opts: AnswerOptions): Answer {
     }
     const sending = offeredDirection === "sendonly" || offeredDirection === "sendrecv";
     const direction: SdpDirection = opts.record && sending ? "recvonly" : "inactive";
-    const chosen = [codec!, ...(te ? [te] : [])];
+    const chosen = kept;
     const keys = streamCrypto(m, prev.get(index));
     const attributes: SdpAttribute[] = [
       ...(label !== null ? [{ name: "label", value: label }] : []),
@@ -286,6 +324,7 @@ export function buildAnswer(opts: AnswerOptions): Answer {
       port,
       rtcpPort: port + 1,
       codec: { name: c.name, pt: c.pt, clockRate: c.clockRate, channels: c.channels },
+      codecs: kept.map((f) => ({ ...f })),
       telephoneEventPt: te?.pt ?? null,
       offeredDirection,
       direction,

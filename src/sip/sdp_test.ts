@@ -84,17 +84,50 @@ Deno.test("buildAnswer() answers each m-line: recvonly, our address, even ports,
   assert.match(text, /^c=IN IP4 198\.51\.100\.5$/m);
   assert.match(
     text,
-    /^m=audio 40000 RTP\/AVP 111 101$/m,
-    "opus first as offered, its telephone-event",
+    /^m=audio 40000 RTP\/AVP 111 8 0 101$/m,
+    "every recordable codec in the offer's order, with its telephone-event",
   );
-  assert.match(text, /^m=audio 40002 RTP\/AVP 8 100$/m, "G.729 skipped, PCMA kept with PT 8");
+  assert.match(text, /^a=fmtp:111 useinbandfec=1$/m, "opus keeps its fmtp");
+  assert.match(text, /^m=audio 40002 RTP\/AVP 18 8 100$/m, "G.729 and PCMA kept in order");
   assert.match(text, /^m=video 0 RTP\/AVP 96$/m, "refused stream has port 0");
   assert.equal((text.match(/a=recvonly/g) ?? []).length, 2);
   assert.match(text, /a=label:10/);
   assert.deepEqual(a.streams.map((s) => [s.label, s.port, s.rtcpPort, s.codec?.name ?? null]), [
     ["10", 40000, 40001, "opus"],
-    ["20", 40002, 40003, "PCMA"],
+    ["20", 40002, 40003, "G729"],
     ["30", 0, 0, null],
+  ]);
+  assert.deepEqual(a.streams[0].codecs.map((c) => c.name), [
+    "opus",
+    "PCMA",
+    "PCMU",
+    "telephone-event",
+  ]);
+});
+
+Deno.test("buildAnswer() keeps G.722, G.729 and CN in the SBC's order and leaves out what we cannot record", () => {
+  const offer = parseSdp(
+    "v=0\r\no=a 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\n" +
+      "m=audio 1000 RTP/AVP 97 9 3 18 0 13 101\r\na=rtpmap:97 iLBC/8000\r\n" +
+      "a=rtpmap:101 telephone-event/8000\r\na=fmtp:18 annexb=yes\r\n",
+  );
+  const a = buildAnswer({
+    offer,
+    address: "h",
+    record: true,
+    ports: pool(),
+    previous: null,
+    sessionId: "1",
+  });
+  assert.match(serializeSdp(a.sdp), /^m=audio 40000 RTP\/AVP 9 18 0 13 101$/m);
+  assert.match(serializeSdp(a.sdp), /^a=fmtp:18 annexb=yes$/m);
+  assert.equal(a.streams[0].codec?.name, "G722");
+  assert.deepEqual(a.streams[0].codecs.map((c) => `${c.name}/${c.pt}`), [
+    "G722/9",
+    "G729/18",
+    "PCMU/0",
+    "CN/13",
+    "telephone-event/101",
   ]);
 });
 
@@ -178,9 +211,10 @@ Deno.test("buildAnswer() gives 503 and returns ports when the allocator runs dry
   assert.deepEqual(released, [50000]);
 });
 
-Deno.test("buildAnswer() refuses an offer with no recordable codec with 488", () => {
+Deno.test("buildAnswer() refuses an offer with no recordable codec with 488 naming the codecs offered", () => {
   const offer = parseSdp(
-    "v=0\r\no=a 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\nm=audio 1000 RTP/AVP 18\r\n",
+    "v=0\r\no=a 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\nm=audio 1000 RTP/AVP 97 3\r\n" +
+      "a=rtpmap:97 iLBC/8000\r\n",
   );
   assert.throws(
     () =>
@@ -192,6 +226,8 @@ Deno.test("buildAnswer() refuses an offer with no recordable codec with 488", ()
         previous: null,
         sessionId: "1",
       }),
-    (e) => e instanceof SdpOfferError && e.status === 488,
+    (e) =>
+      e instanceof SdpOfferError && e.status === 488 &&
+      e.warning === "No recordable audio stream: offered iLBC/8000, GSM/8000",
   );
 });

@@ -20,7 +20,10 @@ export interface StreamInfo {
   /** Our RTP port; RTCP is on `rtcpPort` (= port + 1). */
   port: number;
   rtcpPort: number;
+  /** The first recordable codec of the answer (the SRC's preference). */
   codec: StreamCodec;
+  /** Every answered format in the offer's order (audio codecs, telephone-event, CN). */
+  codecs: StreamCodec[];
   telephoneEventPt: number | null;
   remoteAddr: string;
   remotePort: number;
@@ -180,6 +183,7 @@ export function streamsOf(
       port: s.port,
       rtcpPort: s.rtcpPort,
       codec: s.codec!,
+      codecs: s.codecs,
       telephoneEventPt: s.telephoneEventPt,
       remoteAddr: s.remoteAddr,
       remotePort: s.remotePort,
@@ -204,7 +208,9 @@ export function diffSessions(a: RecordingSession, b: RecordingSession): SessionC
   const before = new Map(a.streams.map((s) => [s.label, s]));
   const after = new Map(b.streams.map((s) => [s.label, s]));
   const sig = (s: StreamInfo) =>
-    `${s.port}/${s.codec.name}/${s.codec.pt}/${s.codec.clockRate}/${s.srtp?.generation ?? 0}`;
+    `${s.port}/${s.codecs.map((c) => `${c.name}:${c.pt}:${c.clockRate}:${c.fmtp ?? ""}`)}/${
+      s.srtp?.generation ?? 0
+    }`;
   return {
     streamsAdded: [...after.keys()].filter((l) => !before.has(l)),
     streamsRemoved: [...before.keys()].filter((l) => !after.has(l)),
