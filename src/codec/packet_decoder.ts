@@ -13,8 +13,9 @@
  */
 import { decodeG711 } from "./g711.ts";
 import { G722Decoder } from "./g722.ts";
-import { SpandspG722Decoder } from "./g722_spandsp.ts";
-import { Bcg729Decoder } from "./g729_bcg729.ts";
+import { loadLibSpandsp, SpandspG722Decoder } from "./g722_spandsp.ts";
+import { Bcg729Decoder, loadLibBcg729 } from "./g729_bcg729.ts";
+import { loadLibOpus } from "./opus_ffi.ts";
 import { OpusPacketDecoder } from "./opus_packet_decoder.ts";
 
 /** Canonical codec names (SDP encoding names are case-insensitive, RFC 4566 §6). */
@@ -221,6 +222,28 @@ class G729PacketDecoder implements PacketDecoder {
   free(): void {
     this.#impl.free();
   }
+}
+
+/**
+ * Opens the codec libraries (libopus, libbcg729, libspandsp) now rather than at the first
+ * decoder: for a worker's start-up, and for test modules (Deno's sanitizers count a library
+ * opened inside a test as a leak; they stay open for the process). Returns each library's
+ * error message, or null when it loaded.
+ */
+export function loadCodecLibraries(): Record<"opus" | "G729" | "G722", string | null> {
+  const attempt = (load: () => unknown) => {
+    try {
+      load();
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  return {
+    opus: attempt(loadLibOpus),
+    G729: attempt(loadLibBcg729),
+    G722: attempt(loadLibSpandsp),
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   codecSampleRate,
   createPacketDecoder,
   decoderCodec,
+  loadCodecLibraries,
   opusStreamRate,
 } from "./packet_decoder.ts";
 import { decodeG711, encodeG711 } from "./g711.ts";
@@ -40,4 +41,32 @@ Deno.test("the G.711 packet decoder decodes like decodeG711() and refuses a shor
   assert.ok(out.subarray(0, 80).every((s) => s === 0));
   assert.equal(await createPacketDecoder("PCMU", 16000, {}), null);
   dec.free();
+});
+
+Deno.test("createPacketDecoder() gives null for codecs it does not decode or a wrong clock rate", async () => {
+  assert.deepEqual(loadCodecLibraries(), { opus: null, G729: null, G722: null });
+  for (
+    const [name, clock] of [
+      ["telephone-event", 8000],
+      ["CN", 8000],
+      ["GSM", 8000],
+      ["G729", 16000],
+      ["G722", 16000],
+      ["opus", 8000],
+    ] as const
+  ) {
+    assert.equal(await createPacketDecoder(name, clock, {}), null, `${name}/${clock}`);
+  }
+  for (
+    const [name, clock, rate] of [["G729", 8000, 8000], ["G722", 8000, 16000], [
+      "opus",
+      48000,
+      48000,
+    ]] as const
+  ) {
+    const dec = await createPacketDecoder(name, clock, {});
+    assert.equal(dec?.sampleRate, rate, name);
+    assert.equal(dec?.clockRate, clock, name);
+    dec?.free();
+  }
 });
