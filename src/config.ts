@@ -199,6 +199,17 @@ export const ConfigSchema = z.strictObject({
     ]),
     encoderWorkers: z.number().int().min(0).max(64).default(0),
     pageIntervalMs: z.number().int().min(100).max(1000).default(1000),
+    /**
+     * Widest rate a recording is made at: each recording takes the widest rate its legs
+     * carry (8 kHz G.711/G.729, 16 kHz G.722 and wideband Opus, up to 48 kHz full-band
+     * Opus), capped here.
+     */
+    maxSampleRate: z.union(
+      [z.literal(8000), z.literal(16000), z.literal(24000), z.literal(48000)],
+      {
+        error: "must be 8000, 16000, 24000 or 48000",
+      },
+    ).default(16000),
     fsyncIntervalMs: z.number().int().min(100).max(2000).default(2000),
     maxPauseSeconds: z.number().int().min(1).default(180),
     drainTimeoutSeconds: z.number().int().min(0).default(30),

@@ -116,6 +116,7 @@ export const recordingsShowCommand: Command = {
       `  sha256     ${rec.sha256 ?? "-"}`,
       `  started    ${rec.started_at}   ended ${rec.ended_at ?? "-"}`,
       `  duration   ${rec.duration_ms === null ? "-" : (rec.duration_ms / 1000).toFixed(2) + " s"}`,
+      `  audio      ${rec.format} at ${rec.sample_rate} Hz`,
       `  rule       ${rec.rule_id ?? "-"}   mode ${rec.mode ?? "-"}   partitions ${
         out.partitions || "-"
       }`,
@@ -136,11 +137,13 @@ export const recordingsShowCommand: Command = {
       ),
       "streams:",
       ...out.streams.map((s) =>
-        `  label ${s.label} ${s.codec} port ${s.port} ch${s.channel ?? "-"} received ${
-          s.stats.received ?? 0
-        } lost ${s.stats.lost ?? 0} jitter ${s.stats.jitterMs ?? 0} ms foreign ${
-          s.stats.foreignPackets ?? 0
-        } oversize ${s.stats.oversizePackets ?? 0}`
+        `  label ${s.label} ${s.codec}${
+          s.received_codecs && s.received_codecs !== s.codec ? ` (sent ${s.received_codecs})` : ""
+        } port ${s.port} ch${s.channel ?? "-"} received ${s.stats.received ?? 0} lost ${
+          s.stats.lost ?? 0
+        } jitter ${s.stats.jitterMs ?? 0} ms foreign ${s.stats.foreignPackets ?? 0} oversize ${
+          s.stats.oversizePackets ?? 0
+        }`
       ),
       "pauses:",
       ...pauses.map((p) =>

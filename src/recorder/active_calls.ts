@@ -20,6 +20,8 @@ export interface Active {
   decision: CallDecision;
   recordingId: string | null;
   path: string | null;
+  /** The recording's sample rate, fixed at its start (recording_rate.ts); kept by segments. */
+  sampleRate: number;
   startedAt: Date;
   assignment: ChannelAssignment | null;
   pauses: PauseMeta[];
@@ -54,6 +56,7 @@ export function newActive(
     decision,
     recordingId: null,
     path: null,
+    sampleRate: 8000,
     startedAt,
     assignment: null,
     pauses: [],

@@ -10,7 +10,8 @@ import { UdpCapture } from "../rtp/udp_capture.ts";
 import { sourceFilter } from "../rtp/source_policy.ts";
 import { applySrtp, closeSrtp, srtpReport, type StreamSrtp } from "./capture_srtp.ts";
 import { StreamReceiver } from "./stream_receiver.ts";
-import type { OpusDecodeFn, PayloadCodec } from "./stream_receiver.ts";
+import type { PayloadCodec } from "./stream_receiver.ts";
+import { freeUnused, payloadDecoders, type ResamplerFactory } from "./stream_decoders.ts";
 import { Timeline } from "./timeline.ts";
 import { BacklogGate, backlogLimits, DEFAULT_BACKLOG_MS } from "./backlog_gate.ts";
 import { JOURNAL_SUFFIX, SpillJournal } from "./spill_journal.ts";
@@ -80,13 +81,13 @@ export function newCaptureRecording(o: NewRecordingOptions): CaptureRecording {
   const { highMs, lowMs } = o.backlog ?? DEFAULT_BACKLOG_MS;
   return {
     id: o.id,
-    timeline: new Timeline(o.depthMs),
+    timeline: new Timeline(o.depthMs, o.file.sampleRate),
     receivers: new Map(),
     captures: new Map(),
     specs: new Map(),
     closedCounts: new Map(),
     encoder: o.encoder,
-    gate: new BacklogGate(backlogLimits(highMs, lowMs)),
+    gate: new BacklogGate(backlogLimits(highMs, lowMs, o.file.sampleRate)),
     journal: newJournal(o.id, o.file, o.port, o.onJournalError),
     closed: false,
     mediaSeen: new Set(),
@@ -110,9 +111,11 @@ function newJournal(
   return new SpillJournal({
     rec: id,
     path: file.path + JOURNAL_SUFFIX,
+    rate: file.sampleRate,
     send: (m, transfer) => port.postMessage(m, transfer ?? []),
     syncIntervalMs: file.syncIntervalMs,
     onError,
+    ...(file.seal ? { seal: file.seal } : {}),
   });
 }
 
@@ -151,8 +154,10 @@ export function rollSegment(rec: CaptureRecording, o: RollOptions): CaptureRepor
 export interface BindOptions {
   /** Local address of the RTP sockets. */
   listen: string;
-  /** A fresh Opus decoder, for streams that may carry Opus. */
-  opusDecoder: () => Promise<OpusDecodeFn>;
+  /** Resamplers from a codec's rate to the recording's. */
+  resampler: ResamplerFactory;
+  /** A codec's decoder cannot be made (a native library missing): its packets are counted. */
+  onDecoderError?: (codec: PayloadCodec, err: unknown) => void;
   /** Called once per stream, on its first RTP packet. */
   onFirstPacket: (rec: string, key: string) => void;
 }
@@ -174,20 +179,20 @@ export async function bindStreams(
     const sources = s.sources ? sourceFilter(s.sources) : null;
     const existing = rec.receivers.get(s.key);
     const current = rec.captures.get(s.key);
+    const decoders = await payloadDecoders(codecs, {
+      rate: rec.timeline.rate,
+      resampler: o.resampler,
+      reuse: existing?.decoders,
+      onError: o.onDecoderError,
+    });
+    if (existing) freeUnused(existing.decoders, decoders);
     if (existing && current?.port === s.port) {
-      existing.setCodecs(codecs);
+      existing.setCodecs(codecs, decoders);
       if (rec.specs.get(s.key) !== spec) current.setSources(sources);
       rec.specs.set(s.key, spec);
       continue;
     }
-    const hasOpus = [...codecs.values()].some((c) => c.name === "opus");
-    const rx = new StreamReceiver(
-      s.key,
-      s.channel,
-      codecs,
-      rec.timeline,
-      hasOpus ? await o.opusDecoder() : null,
-    );
+    const rx = new StreamReceiver(s.key, s.channel, codecs, rec.timeline, decoders);
     let capture: UdpCapture;
     try {
       capture = UdpCapture.open({
@@ -245,11 +250,15 @@ export function retireCapture(rec: CaptureRecording, key: string, capture: UdpCa
   capture.close();
 }
 
-/** Closes every socket of a recording; their counters stay in `closedCounts`. */
+/**
+ * Closes every socket of a recording (their counters stay in `closedCounts`) and frees
+ * its decoders: no packet reaches its receivers any more.
+ */
 export function closeSockets(rec: CaptureRecording): void {
   for (const [key, c] of rec.captures) retireCapture(rec, key, c);
   rec.captures.clear();
   closeSrtp(rec.srtp);
+  for (const rx of rec.receivers.values()) freeUnused(rx.decoders);
 }
 
 /** Closed plus live counters of one stream's sockets. */
@@ -270,6 +279,7 @@ function counts(rec: CaptureRecording, key: string): CaptureCounts {
  */
 export function captureReport(rec: CaptureRecording, end?: number): CaptureReport {
   const streams: CaptureReport["streams"] = {};
+  const perMs = rec.timeline.rate / 1000;
   for (const [k, rx] of rec.receivers) {
     const c = counts(rec, k);
     streams[k] = {
@@ -282,24 +292,25 @@ export function captureReport(rec: CaptureRecording, end?: number): CaptureRepor
   }
   return {
     rec: rec.id,
+    sampleRate: rec.timeline.rate,
     streams,
     timeline: rec.timeline.stats,
     gaps: segmentGaps(
       rec.timeline.gaps,
-      rec.segmentStart / 8,
-      end === undefined ? Infinity : end / 8,
+      rec.segmentStart / perMs,
+      end === undefined ? Infinity : end / perMs,
     ),
     pauses: segmentPauses(
       rec.timeline.pauses.slice(rec.pauseBase),
-      rec.segmentStart / 8,
-      end === undefined ? null : end / 8,
+      rec.segmentStart / perMs,
+      end === undefined ? null : end / perMs,
     ),
-    emittedMs: ((end ?? rec.timeline.emittedSamples) - rec.segmentStart) / 8,
+    emittedMs: ((end ?? rec.timeline.emittedSamples) - rec.segmentStart) / perMs,
     backlog: {
-      queuedMs: rec.gate.queuedSamples / 8,
-      journaledMs: rec.gate.journaledSamples / 8,
+      queuedMs: rec.gate.queuedSamples / perMs,
+      journaledMs: rec.gate.journaledSamples / perMs,
       spills: rec.gate.spills,
-      maxMs: rec.gate.toJSON().maxBacklogSamples / 8,
+      maxMs: rec.gate.toJSON().maxBacklogSamples / perMs,
     },
   };
 }

@@ -3,12 +3,13 @@
  * Capture worker: owns one UDP socket per RTP stream port (and its RTCP port + 1)
  * through src/rtp UdpCapture (preallocated `conn.receive(buf)`), hands packets to
  * the stream receivers, and every 250 ms drains each recording's timeline into a PCM
- * batch transferred to that recording's encoder. Never waits on encoding or disk:
- * when an encoder falls behind, a recording's batches go to its spill journal (raw
- * G.711 on disk, written asynchronously) until the encoder catches up and replays it.
+ * batch (at the recording's rate) transferred to that recording's encoder. Never waits
+ * on encoding or disk: when an encoder falls behind, a recording's batches go to its
+ * spill journal (on disk at the recording's rate, written asynchronously) until the
+ * encoder catches up and replays it.
  * All of its state is one {@link CaptureState}; each message type has a named handler.
  */
-import type { OpusDecodeFn } from "./stream_receiver.ts";
+import { bandLimitedResampler } from "./stream_decoders.ts";
 import {
   bindStreams,
   type CaptureRecording,
@@ -32,9 +33,6 @@ const LINGER_MS = 250;
 const DRAIN_MS = 5000;
 
 type Msg<T extends ToCapture["t"]> = Extract<ToCapture, { t: T }>;
-type OpusDecoderClass = new (o: { channels: number; sample_rate: number }) => {
-  decode(b: ArrayBufferView): Uint8Array;
-};
 
 /** Everything the capture worker holds, and its handlers. */
 class CaptureState {
@@ -51,7 +49,6 @@ class CaptureState {
   /** Per encoder since start: spill events and journal I/O failures. */
   #spills: number[] = [];
   #journalErrors: number[] = [];
-  #opusDecoderClass: OpusDecoderClass | null = null;
   /** Messages are handled strictly in order (open must bind before a close is seen). */
   #queue = Promise.resolve();
 
@@ -258,25 +255,11 @@ class CaptureState {
   #bind(rec: CaptureRecording, streams: Msg<"update">["streams"]): Promise<number[]> {
     return bindStreams(rec, streams, {
       listen: this.#listen,
-      opusDecoder: () => this.#opusDecoder(),
+      resampler: bandLimitedResampler,
+      onDecoderError: (codec, err) =>
+        console.error(`capture worker: no ${codec.name} decoder:`, (err as Error).message),
       onFirstPacket: (id, key) => this.#post({ t: "media", rec: id, key }),
     });
-  }
-
-  async #opusDecoder(): Promise<OpusDecodeFn> {
-    if (!this.#opusDecoderClass) {
-      const mod = await import("@evan/opus");
-      this.#opusDecoderClass = (mod as unknown as { Decoder: OpusDecoderClass }).Decoder;
-    }
-    const dec = new this.#opusDecoderClass({ channels: 1, sample_rate: 8000 });
-    return (payload) => {
-      try {
-        const bytes = dec.decode(payload);
-        return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1).slice();
-      } catch {
-        return null;
-      }
-    };
   }
 
   /** Drains the timeline into one batch: posted to the encoder, or spilled while it lags. */
@@ -321,8 +304,8 @@ class CaptureState {
     // A rolled recording is tracked under each of its segment ids: count it once.
     for (const rec of new Set(this.#tracked.values())) {
       const b = out[rec.encoder];
-      b.queuedSeconds += rec.gate.queuedSamples / 8000;
-      b.journaledSeconds += rec.gate.journaledSamples / 8000;
+      b.queuedSeconds += rec.gate.queuedSamples / rec.timeline.rate;
+      b.journaledSeconds += rec.gate.journaledSamples / rec.timeline.rate;
       if (rec.gate.spilling) b.spilling++;
       if (rec.journal.exists) b.journals++;
     }

@@ -1,8 +1,9 @@
 /// <reference lib="deno.worker" />
 /**
  * Encoder worker: one per core. Receives stereo PCM batches for its recordings from
- * the capture worker (one ordered MessagePort), encodes 20 ms Opus frames with
- * libopus (or re-encodes G.711 for WAV), and writes crash-safe files: pages at least
+ * the capture worker (one ordered MessagePort) at the recording's rate, encodes 20 ms
+ * Opus frames with libopus (input_sample_rate = that rate), or writes WAV (µ-law at
+ * 8 kHz, 16-bit PCM at wider rates), and writes crash-safe files: pages at least
  * every second, fdatasync at least every two, EOS + fsync + SHA-256 + rename on end.
  * Reports finished files and failures to the main thread.
  *
@@ -11,25 +12,34 @@
  * and finishing a file are retried until the disk takes writes again. Only other
  * errors fail a file. Audio dropped past the budget is reported as lost spans.
  */
-import { createOpusEncoder, type OpusFrameEncoder } from "../codec/opus_encoder.ts";
+import {
+  createOpusEncoder,
+  type OpusEncoderOptions,
+  type OpusFrameEncoder,
+} from "../codec/opus_encoder.ts";
 import { OpusEncoderPool } from "./encoder_pool.ts";
 import { OpusRecordingFile, WavRecordingFile } from "../codec/recording_file.ts";
-import { decodeG711, encodeG711 } from "../codec/g711.ts";
+import { encodeG711 } from "../codec/g711.ts";
+import { journalEncoding, journalToPcm } from "./spill_journal.ts";
 import { isTransientWriteError, writeErrorCode } from "../codec/write_errors.ts";
 import { niceThisThread } from "./thread_priority.ts";
 import { SharedWriteBudget } from "./write_budget.ts";
+import { type FileSeal, JournalSpans, sealLayer } from "./file_seal.ts";
 import type { FileSpec, FromEncoder, ToEncoder } from "./media_protocol.ts";
 import { startIdleGc } from "../idle_gc.ts";
 
 /** Encoder threads' nice value: they yield the CPU to capture and SIP. */
 const ENCODER_NICE = 10;
-const FRAME = 160; // 20 ms at 8 kHz, per channel
+/** Opus frame: 20 ms, per channel, at the recording's rate. */
+const FRAME_MS = 20;
 /** How often a file that cannot be opened or finished on a full disk is retried. */
 const RETRY_MS = 250;
 
 interface OpenFile {
   file: OpusRecordingFile | WavRecordingFile;
   encoder: OpusFrameEncoder | null;
+  /** The recording's sample rate (the PCM batches' and the journal's). */
+  rate: number;
   /** Leftover interleaved samples shorter than one frame. */
   rest: Int16Array;
   chain: Promise<void>;
@@ -38,6 +48,10 @@ interface OpenFile {
   delayMs: number;
   /** The capture worker's spill journal, once a replay named it; removed after finish. */
   journal?: string;
+  /** Encryption at rest: the file and the journal are sealed with this key. */
+  seal?: FileSeal;
+  /** The journal's reader (kept open: a sealed one tracks its chunks). */
+  spans?: JournalSpans;
   /** The file's stall episodes already counted in `stalls`. */
   stallsSeen: number;
 }
@@ -67,17 +81,21 @@ function errorInfo(err: unknown): { error: string; code?: string } {
 }
 
 async function begin(rec: string, spec: FileSpec): Promise<OpenFile> {
+  const rate = spec.sampleRate;
   if (spec.format === "wav") {
+    // Narrowband stays G.711 µ-law (as the legs carried it); wider is 16-bit PCM.
     const file = await WavRecordingFile.create(spec.path, {
-      format: "mulaw",
+      format: rate === 8000 ? "mulaw" : "pcm16",
       channels: 2,
-      sampleRate: 8000,
+      sampleRate: rate,
       syncIntervalMs: spec.syncIntervalMs,
       ...(budget ? { budget } : {}),
+      ...(spec.seal ? { layer: sealLayer(spec.seal) } : {}),
     });
     return {
       file,
       encoder: null,
+      rate,
       rest: new Int16Array(0),
       chain: Promise.resolve(),
       failed: false,
@@ -87,7 +105,7 @@ async function begin(rec: string, spec: FileSpec): Promise<OpenFile> {
   }
   const encoder = await encoderPool.take({
     channels: 2,
-    sampleRate: 8000,
+    sampleRate: rate as OpusEncoderOptions["sampleRate"],
     application: "voip",
     complexity: spec.complexity,
     bitrate: spec.bitrate,
@@ -99,16 +117,18 @@ async function begin(rec: string, spec: FileSpec): Promise<OpenFile> {
     channels: 2,
     preSkip: encoder.preSkip,
     mapping: encoder.mapping,
-    inputSampleRate: 8000,
+    inputSampleRate: rate,
     comments: spec.comments,
     pageIntervalMs: spec.pageIntervalMs,
     syncIntervalMs: spec.syncIntervalMs,
     ...(budget ? { budget } : {}),
+    ...(spec.seal ? { layer: sealLayer(spec.seal) } : {}),
   });
   void rec;
   return {
     file,
     encoder,
+    rate,
     rest: new Int16Array(0),
     chain: Promise.resolve(),
     failed: false,
@@ -126,11 +146,11 @@ async function write(f: OpenFile, pcm: Int16Array, final: boolean): Promise<void
     all.set(pcm, f.rest.length);
   }
   if (f.encoder === null) {
-    const bytes = encodeG711("pcmu", all);
+    const bytes = f.rate === 8000 ? encodeG711("pcmu", all) : pcm16le(all);
     if (bytes.length) await (f.file as WavRecordingFile).write(bytes);
     f.rest = new Int16Array(0);
   } else {
-    const step = FRAME * 2;
+    const step = (f.rate * FRAME_MS / 1000) * 2;
     let off = 0;
     const file = f.file as OpusRecordingFile;
     for (; off + step <= all.length; off += step) {
@@ -148,34 +168,33 @@ async function write(f: OpenFile, pcm: Int16Array, final: boolean): Promise<void
     }
   }
   busyMs += performance.now() - t0;
-  encodedSamples += pcm.length / 2;
+  // In 8 kHz samples (1/8000 s) whatever the rate, so the load reads as audio time.
+  encodedSamples += (pcm.length / 2) * (8000 / f.rate);
 }
 
-/** Encodes a span of the capture worker's spill journal (stereo µ-law) in order. */
+/** Interleaved PCM as little-endian 16-bit bytes (WAV data). */
+function pcm16le(pcm: Int16Array): Uint8Array {
+  const out = new Uint8Array(pcm.length * 2);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < pcm.length; i++) view.setInt16(i * 2, pcm[i], true);
+  return out;
+}
+
+/** Encodes a span of the capture worker's spill journal (at the file's rate) in order. */
 async function replay(
   f: OpenFile,
   msg: Extract<ToEncoder, { t: "replay" }>,
 ): Promise<void> {
-  const bytes = new Uint8Array(msg.bytes);
-  {
-    using journal = await Deno.open(msg.path, { read: true });
-    await journal.seek(msg.offset, Deno.SeekMode.Start);
-    let o = 0;
-    while (o < bytes.length) {
-      const n = await journal.read(bytes.subarray(o));
-      if (n === null) {
-        throw new RangeError(`Journal "${msg.path}" ends before byte ${msg.offset + msg.bytes}`);
-      }
-      o += n;
-    }
-  }
-  // Bounded slices keep one replay from holding the worker for long.
-  const step = 8000 * 2;
+  f.spans ??= new JournalSpans(msg.path, f.seal);
+  const bytes = await f.spans.read(msg.offset, msg.bytes);
+  // Bounded slices (about half a second) keep one replay from holding the worker long.
+  const enc = journalEncoding(f.rate);
+  const step = 8000 * enc.frameBytes;
   for (let o = 0; o < bytes.length; o += step) {
-    await write(f, decodeG711("pcmu", bytes.subarray(o, o + step)), false);
+    await write(f, journalToPcm(enc, bytes.subarray(o, o + step)), false);
   }
   f.journal = msg.path;
-  port?.postMessage({ t: "ack", rec: msg.rec, samples: msg.bytes / 2 });
+  port?.postMessage({ t: "ack", rec: msg.rec, samples: msg.bytes / enc.frameBytes });
 }
 
 /**
@@ -214,6 +233,8 @@ function noteStalls(f: OpenFile): void {
 function releaseEncoder(f: OpenFile): void {
   if (f.encoder) encoderPool.give(f.encoder);
   f.encoder = null;
+  // The journal is read only while the file is open.
+  f.spans?.close();
 }
 
 function enqueue(rec: string, f: OpenFile, job: () => Promise<void>): void {
@@ -259,10 +280,12 @@ function beginFile(
   const pending: OpenFile = {
     file: null as unknown as OpusRecordingFile,
     encoder: null,
+    rate: spec.sampleRate,
     rest: new Int16Array(0),
     chain: after,
     failed: false,
     delayMs: Math.max(0, spec.testEncodeDelayMs ?? 0),
+    ...(spec.seal ? { seal: spec.seal } : {}),
     stallsSeen: 0,
   };
   files.set(rec, pending);

@@ -41,7 +41,12 @@ export async function finishClosed(
   for (const [, s] of withMedia) channelsWithMedia.add(s.channel ?? 0);
   const streamStats: RecordingEnd["streamStats"] = {};
   for (const [label, s] of streams) {
-    streamStats[label] = { stats: s, firstPacketAt: s.firstPacketAt, lastPacketAt: s.lastPacketAt };
+    streamStats[label] = {
+      stats: s,
+      firstPacketAt: s.firstPacketAt,
+      lastPacketAt: s.lastPacketAt,
+      codecs: s.codecs ?? [],
+    };
   }
   return {
     id,

@@ -52,6 +52,7 @@ Deno.test({
       {
         path,
         format: "opus",
+        sampleRate: 8000,
         complexity: 5,
         bitrate: 32000,
         silenceGateDbfs: -60,

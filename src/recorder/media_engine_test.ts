@@ -18,6 +18,7 @@ function spec(path: string): FileSpec {
   return {
     path,
     format: "opus",
+    sampleRate: 8000,
     complexity: 5,
     bitrate: 32000,
     silenceGateDbfs: -60,

@@ -7,6 +7,7 @@ import type { PayloadCodec, StreamReport } from "./stream_receiver.ts";
 import type { GapSpan, PauseSpan, TimelineStats } from "./timeline.ts";
 import type { SourceSpec } from "../rtp/source_policy.ts";
 import type { SrtpProfileName } from "../rtp/srtp_ffi.ts";
+import type { FileSeal } from "./file_seal.ts";
 
 /** One negotiated stream to capture. */
 export interface CaptureStream {
@@ -29,6 +30,11 @@ export interface FileSpec {
   /** Final path; the encoder writes `<path>.partial` until finished. */
   path: string;
   format: "opus" | "wav";
+  /**
+   * The recording's sample rate (8000…48000): the capture timeline's rate, the encoder's
+   * input rate (OpusHead input_sample_rate), the WAV's rate (16-bit PCM above 8000).
+   */
+  sampleRate: number;
   complexity: number;
   bitrate: number;
   /** Silence gate level in dBFS; null = encode every frame. */
@@ -37,6 +43,8 @@ export interface FileSpec {
   syncIntervalMs: number;
   /** OpusTags comments `KEY=value`. */
   comments: string[];
+  /** Encryption at rest: the file and its spill journal are sealed (file_seal.ts). */
+  seal?: FileSeal;
   /**
    * Fault injection for tests only: the encoder sleeps this long before each PCM batch
    * of this recording, so it falls behind and the capture worker spills to the journal.
@@ -85,6 +93,8 @@ export type ToCapture =
 /** Live per-recording summary, from capture to main. */
 export interface CaptureReport {
   rec: string;
+  /** The recording's sample rate (its timeline's). */
+  sampleRate: number;
   streams: Record<string, StreamReport>;
   timeline: TimelineStats;
   gaps: GapSpan[];
@@ -128,7 +138,8 @@ export type ToEncoder =
   | { t: "begin"; rec: string; file: FileSpec }
   | { t: "pcm"; rec: string; pcm: Int16Array }
   /**
-   * Encode `bytes` of the journal (stereo µ-law) from `offset`, before any newer PCM.
+   * Encode `bytes` of the journal from `offset` (stereo µ-law at 8 kHz, 16-bit PCM at
+   * wider rates: spill_journal.ts), before any newer PCM.
    * The encoder removes the journal once the recording's file is finished.
    */
   | { t: "replay"; rec: string; path: string; offset: number; bytes: number }
@@ -157,6 +168,7 @@ export type FromEncoder =
     lostSpans: { startMs: number; endMs: number }[];
   }
   | { t: "failed"; rec: string; error: string; code?: string }
+  /** `samples`: audio encoded since start, in 1/8000 s (8 kHz samples) at any rate. */
   | ({ t: "load"; busyMs: number; encodeMs: number; samples: number } & DiskWaits);
 
 /** One encoder's waits on a disk that refuses writes (see recording_file.ts). */

@@ -18,7 +18,7 @@ export function captureStreams(
     key: s.label,
     port: s.port,
     channel: assignment.streams.get(s.label) ?? 0,
-    codecs: s.codecs.map((c) => [c.pt, { name: c.name, clockRate: c.clockRate }]),
+    codecs: s.codecs.map((c) => [c.pt, { name: c.name, clockRate: c.clockRate, fmtp: c.fmtp }]),
     sources: s.remote && {
       policy: rtp.sourcePolicy,
       rtp: { address: s.remote.address, port: s.remote.port },
@@ -31,9 +31,12 @@ export function captureStreams(
   }));
 }
 
-/** The recording's file: format, encoder settings, and OpusTags naming the call. */
+/**
+ * The recording's file: format, sample rate (fixed at the recording's start, see
+ * recording_rate.ts), encoder settings, and OpusTags naming the call.
+ */
 export function fileSpec(
-  rec: { id: string; path: string; format: FileSpec["format"] },
+  rec: { id: string; path: string; format: FileSpec["format"]; sampleRate: number },
   session: SessionInfo,
   assignment: ChannelAssignment,
   recorder: Pick<Config["recorder"], "opus" | "pageIntervalMs" | "fsyncIntervalMs">,
@@ -41,6 +44,7 @@ export function fileSpec(
   return {
     path: rec.path,
     format: rec.format,
+    sampleRate: rec.sampleRate,
     complexity: recorder.opus.complexity,
     bitrate: recorder.opus.bitrate,
     silenceGateDbfs: recorder.opus.silenceGateDbfs,

@@ -18,6 +18,17 @@ export interface RecorderCounts {
   streamJitterMs?: Histogram;
   /** Recordings the no-media watchdog warned about. */
   noMedia: number;
+  /** Recordings started, by sample rate (Hz). */
+  startedByRate?: Record<string, number>;
+  /** Finished streams, by each audio codec they carried (a re-INVITE counts both). */
+  streamsByCodec?: Record<string, number>;
+}
+
+/** Counts a recording started at `rate` Hz. */
+export function countStarted(c: RecorderCounts, rate: number): void {
+  c.started++;
+  const by = c.startedByRate ??= {};
+  by[rate] = (by[rate] ?? 0) + 1;
 }
 
 /** Why a call was not recorded, as a small fixed set of metric label values. */
@@ -61,10 +72,14 @@ export function countFinished(
   c: RecorderCounts,
   end: {
     state: "complete" | "interrupted";
-    streamStats: Record<string, { stats: unknown }>;
+    streamStats: Record<string, { stats: unknown; codecs?: readonly string[] }>;
   },
 ): void {
   c[end.state]++;
+  const codecs = c.streamsByCodec ??= {};
+  for (const s of Object.values(end.streamStats)) {
+    for (const name of s.codecs ?? []) codecs[name] = (codecs[name] ?? 0) + 1;
+  }
   const h = c.streamJitterMs ??= new Histogram(JITTER_BUCKETS_MS);
   for (const { stats } of Object.values(end.streamStats)) {
     const s = stats as { received?: number; jitterMs?: number } | null;
@@ -97,6 +112,16 @@ export function recorderSamples(s: RecorderSnapshot): Sample[] {
     ...Object.entries(c.notRecordedBy ?? {}).sort().map(([reason, n]) =>
       counter("calls_not_recorded_total", "Calls the rules decided not to record, by reason", n, {
         reason,
+      })
+    ),
+    ...Object.entries(c.startedByRate ?? {}).sort().map(([rate, n]) =>
+      counter("recordings_started_by_rate_total", "Recordings started, by sample rate", n, {
+        sample_rate: rate,
+      })
+    ),
+    ...Object.entries(c.streamsByCodec ?? {}).sort().map(([codec, n]) =>
+      counter("rtp_streams_by_codec_total", "Finished streams by each codec they carried", n, {
+        codec,
       })
     ),
     counter("recording_file_errors_total", "Encoder file write failures", c.fileErrors),

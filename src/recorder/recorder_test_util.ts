@@ -200,6 +200,9 @@ export class FakeEngine implements RecorderEngine {
         badPackets: 0,
         channel: s.channel,
         unknownPayload: 0,
+        codecs: r.media.has(s.key) ? ["PCMU"] : [],
+        undecodable: 0,
+        concealedSamples: 0,
         firstPacketAt: null,
         lastPacketAt: null,
       };
@@ -207,6 +210,7 @@ export class FakeEngine implements RecorderEngine {
     return {
       report: {
         rec,
+        sampleRate: 8000,
         streams,
         timeline: { placedSamples: 0, lateDropped: 0, aheadDropped: 0, reanchors: 0 },
         gaps: [],

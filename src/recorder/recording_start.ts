@@ -18,8 +18,9 @@ import { captureStreams, fileSpec } from "./media_spec.ts";
 import type { FileSpec } from "./media_protocol.ts";
 import type { MediaWatchdog } from "./media_watchdog.ts";
 import type { RecorderEngine } from "./recorder_engine.ts";
-import type { RecorderCounts } from "./recorder_metrics.ts";
+import { countStarted, type RecorderCounts } from "./recorder_metrics.ts";
 import type { SegmentTimer } from "./segment_roll.ts";
+import { recordingRate } from "./recording_rate.ts";
 
 /** A recording about to start: chosen before its ports are bound and its rows written. */
 export interface RecordingPlan {
@@ -69,6 +70,8 @@ export class RecordingStart {
     a.recordingId = id;
     a.path = path;
     a.segment = 1;
+    // Fixed for the whole recording (its segments too): a codec change is resampled.
+    a.sampleRate = recordingRate(a.session.streams, config.recorder.maxSampleRate);
     // Mid-call (after a transfer) the roles the call had stick.
     const previous = a.assignment?.participants;
     a.assignment = assignChannels(a.session, config.recorder.leftChannel, previous);
@@ -92,7 +95,12 @@ export class RecordingStart {
 
   /** The file settings of the call's current recording. */
   segmentFile(a: Active): FileSpec {
-    const file = { id: a.recordingId!, path: a.path!, format: a.decision.format };
+    const file = {
+      id: a.recordingId!,
+      path: a.path!,
+      format: a.decision.format,
+      sampleRate: a.sampleRate,
+    };
     return fileSpec(file, a.session, a.assignment!, this.#deps.config.recorder);
   }
 
@@ -175,6 +183,7 @@ export class RecordingStart {
         callId: a.callId,
         format: decision.format,
         startedAt: now,
+        sampleRate: a.sampleRate,
         path: rel,
         storageLocationId: this.#deps.spoolId(),
         fields: a.facts.fields,
@@ -195,6 +204,6 @@ export class RecordingStart {
       })),
       metadata: a.facts.data,
     });
-    this.#deps.counts.started++;
+    countStarted(this.#deps.counts, a.sampleRate);
   }
 }

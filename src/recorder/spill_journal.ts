@@ -1,6 +1,15 @@
 /**
  * A recording's spill journal, owned by the capture worker: `<final path>.journal`,
- * raw interleaved stereo G.711 µ-law at 8 kHz, append-only. It is also the ordered
+ * a 16-byte header naming its rate and sample encoding, then interleaved stereo audio at
+ * the recording's rate — G.711 µ-law at 8 kHz, 16-bit little-endian PCM at wider rates —
+ * append-only. (Journals of earlier versions have no header: µ-law at 8 kHz.)
+ *
+ *     0               8              12          14          16
+ *    +---------------+---------------+-----------+-----------+------------…
+ *    | "SELRECJ1"    | rate (u32 LE) | channels  | bytes per | audio
+ *    |               |               | (u16 LE)  | sample    |
+ *    +---------------+---------------+-----------+-----------+------------…
+ * It is also the ordered
  * outbox to the recording's encoder: while journal I/O is pending, messages wait
  * behind it in one promise chain, so the encoder sees audio in timeline order. No
  * method returns a promise the packet path would await.
@@ -12,35 +21,111 @@
  * ({@link salvageJournal}).
  */
 import { dirname } from "node:path";
-import { encodeG711 } from "../codec/g711.ts";
+import { decodeG711, encodeG711 } from "../codec/g711.ts";
 import { encodeWav } from "../codec/wav.ts";
 import type { ToEncoder } from "./media_protocol.ts";
+import { type FileSeal, type JournalFile, openJournalFile } from "./file_seal.ts";
 
 /** Suffix of a spill journal next to the recording's final path. */
 export const JOURNAL_SUFFIX = ".journal";
-/** Journal bytes per stereo frame (µ-law, two channels). */
+/** Journal bytes per stereo frame at 8 kHz (µ-law, two channels). */
 export const JOURNAL_FRAME_BYTES = 2;
+const MAGIC = "SELRECJ1";
+/** Length of the journal header. */
+export const JOURNAL_HEADER_BYTES = 16;
+
+/** How a journal at one rate stores its samples. */
+export interface JournalEncoding {
+  rate: number;
+  /** µ-law at 8 kHz (as G.711 legs carried it); 16-bit LE PCM at wider rates. */
+  format: "mulaw" | "pcm16";
+  /** Bytes per stereo frame. */
+  frameBytes: number;
+}
+
+/** The journal encoding of a recording at `rate`. */
+export function journalEncoding(rate: number): JournalEncoding {
+  return rate === 8000
+    ? { rate, format: "mulaw", frameBytes: 2 }
+    : { rate, format: "pcm16", frameBytes: 4 };
+}
+
+/** The header naming a journal's encoding. */
+export function journalHeader(e: JournalEncoding): Uint8Array {
+  const out = new Uint8Array(JOURNAL_HEADER_BYTES);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < MAGIC.length; i++) out[i] = MAGIC.charCodeAt(i);
+  view.setUint32(8, e.rate, true);
+  view.setUint16(12, 2, true);
+  view.setUint16(14, e.frameBytes / 2, true);
+  return out;
+}
+
+/**
+ * The encoding a journal's first bytes name, and where its audio starts; a journal
+ * without the header (earlier versions) is µ-law at 8 kHz from byte 0. Throws a
+ * RangeError naming the value for a header with an unknown rate or sample size.
+ */
+export function readJournalHeader(
+  bytes: Uint8Array,
+): { encoding: JournalEncoding; offset: number } {
+  if (
+    bytes.length < JOURNAL_HEADER_BYTES || String.fromCharCode(...bytes.subarray(0, 8)) !== MAGIC
+  ) {
+    return { encoding: journalEncoding(8000), offset: 0 };
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const rate = view.getUint32(8, true), size = view.getUint16(14, true);
+  const encoding = journalEncoding(rate);
+  if (rate < 8000 || rate > 48000 || size * 2 !== encoding.frameBytes) {
+    throw new RangeError(`Cannot read journal header: rate "${rate}", sample size "${size}"`);
+  }
+  return { encoding, offset: JOURNAL_HEADER_BYTES };
+}
+
+/** Interleaved PCM as journal bytes. */
+export function pcmToJournal(e: JournalEncoding, pcm: Int16Array): Uint8Array {
+  if (e.format === "mulaw") return encodeG711("pcmu", pcm);
+  const out = new Uint8Array(pcm.length * 2);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < pcm.length; i++) view.setInt16(2 * i, pcm[i], true);
+  return out;
+}
+
+/** Journal bytes (whole samples) back to interleaved PCM. */
+export function journalToPcm(e: JournalEncoding, bytes: Uint8Array): Int16Array {
+  if (e.format === "mulaw") return decodeG711("pcmu", bytes);
+  const out = new Int16Array(bytes.length >> 1);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < out.length; i++) out[i] = view.getInt16(2 * i, true);
+  return out;
+}
 
 /** How a journal reaches its encoder and its disk. */
 export interface SpillJournalOptions {
   rec: string;
   /** `<final path>.journal`. */
   path: string;
+  /** The recording's sample rate; default 8000. */
+  rate?: number;
   send: (msg: ToEncoder, transfer?: Transferable[]) => void;
   /** Longest time between fdatasync calls while data is pending. */
   syncIntervalMs: number;
   now?: () => number;
   /** A write or sync failed (the batch then goes to the encoder as PCM). */
   onError?: (err: unknown) => void;
+  /** Seal the journal like the recording (encryption at rest); absent = plain. */
+  seal?: FileSeal;
 }
 
 /** One recording's journal and ordered outbox. */
 export class SpillJournal {
   #o: SpillJournalOptions;
+  #enc: JournalEncoding;
   #now: () => number;
   #chain: Promise<void> = Promise.resolve();
   #pending = 0;
-  #file: Deno.FsFile | null = null;
+  #file: JournalFile | null = null;
   #written = 0;
   #replayedTo = 0;
   #lastSync = 0;
@@ -48,6 +133,7 @@ export class SpillJournal {
 
   constructor(options: SpillJournalOptions) {
     this.#o = options;
+    this.#enc = journalEncoding(options.rate ?? 8000);
     this.#now = options.now ?? (() => performance.now());
   }
 
@@ -67,14 +153,13 @@ export class SpillJournal {
     else this.#enqueue(() => this.#o.send(msg, transfer));
   }
 
-  /** Appends a stereo PCM batch as µ-law. If the write fails the PCM is posted instead. */
+  /** Appends a stereo PCM batch. If the write fails the PCM is posted instead. */
   append(pcm: Int16Array): void {
-    const bytes = encodeG711("pcmu", pcm);
+    const bytes = pcmToJournal(this.#enc, pcm);
     this.#enqueue(async () => {
       try {
         this.#file ??= await this.#create();
-        let o = 0;
-        while (o < bytes.length) o += await this.#file.write(bytes.subarray(o));
+        await this.#file.write(bytes);
         this.#written += bytes.length;
         if (this.#now() - this.#lastSync >= this.#o.syncIntervalMs) {
           await this.#file.syncData();
@@ -84,8 +169,7 @@ export class SpillJournal {
         this.#fail(err);
         // A full disk may have taken part of the batch: cut it off, so later appends and
         // replays stay at the offsets #written counts.
-        await this.#file?.truncate(this.#written).catch(() => {});
-        await this.#file?.seek(this.#written, Deno.SeekMode.Start).catch(() => {});
+        await this.#file?.cutTo(this.#written).catch(() => {});
         // Never lose audio silently: without a journal, memory is the queue.
         this.#o.send({ t: "pcm", rec: this.#o.rec, pcm }, [pcm.buffer as ArrayBuffer]);
       }
@@ -132,8 +216,11 @@ export class SpillJournal {
     );
   }
 
-  async #create(): Promise<Deno.FsFile> {
-    const file = await Deno.open(this.#o.path, { write: true, create: true, truncate: true });
+  async #create(): Promise<JournalFile> {
+    const file = await openJournalFile(this.#o.path, this.#o.seal);
+    const header = journalHeader(this.#enc);
+    await file.write(header);
+    this.#written = this.#replayedTo = header.length;
     // The new name must survive a power loss as well as its bytes.
     using dir = await Deno.open(dirname(this.#o.path), { read: true });
     await dir.sync();
@@ -149,26 +236,41 @@ export class SpillJournal {
 
 /**
  * Recovery of a journal left by a crash: rewrites `<final>.journal` as the playable
- * `<final>.journal.wav` (stereo µ-law WAV, whole frames), fsyncs it and removes the raw
- * journal. Its audio may overlap what the recovered file already holds (spans replayed
- * before the crash); it is kept beside the recording rather than spliced in, because
- * the crash lost the queued audio between the two and a splice would misplace it.
+ * `<final>.journal.wav` (stereo, at the journal's rate: µ-law at 8 kHz, 16-bit PCM
+ * wider; whole frames), fsyncs it and removes the raw journal. Its audio may overlap
+ * what the recovered file already holds (spans replayed before the crash); it is kept
+ * beside the recording rather than spliced in, because the crash lost the queued audio
+ * between the two and a splice would misplace it.
  */
 export async function salvageJournal(
   journalPath: string,
+  io: JournalIo = plainJournalIo,
 ): Promise<{ path: string; bytes: number; durationMs: number }> {
-  const raw = await Deno.readFile(journalPath);
-  const data = raw.subarray(0, raw.length - (raw.length % JOURNAL_FRAME_BYTES));
-  const wav = encodeWav({ format: "mulaw", channels: 2, sampleRate: 8000 }, data);
+  const raw = await io.read(journalPath);
+  const { encoding: e, offset } = readJournalHeader(raw);
+  const body = raw.subarray(offset);
+  const data = body.subarray(0, body.length - (body.length % e.frameBytes));
+  const wav = encodeWav({ format: e.format, channels: 2, sampleRate: e.rate }, data);
   const path = `${journalPath}.wav`;
-  {
-    using file = await Deno.open(path, { write: true, create: true, truncate: true });
-    let o = 0;
-    while (o < wav.length) o += await file.write(wav.subarray(o));
-    await file.sync();
-  }
+  await io.write(path, wav);
   await Deno.remove(journalPath);
   using dir = await Deno.open(dirname(path), { read: true });
   await dir.sync();
-  return { path, bytes: wav.length, durationMs: data.length / JOURNAL_FRAME_BYTES / 8 };
+  return { path, bytes: wav.length, durationMs: data.length / e.frameBytes / (e.rate / 1000) };
 }
+
+/** How {@link salvageJournal} reads a journal and writes (and fsyncs) its WAV. */
+export interface JournalIo {
+  read(path: string): Promise<Uint8Array>;
+  write(path: string, bytes: Uint8Array): Promise<void>;
+}
+
+/** Plain files (sealed journals: recovery.ts passes src/seal's). */
+export const plainJournalIo: JournalIo = {
+  read: (path) => Deno.readFile(path),
+  async write(path, bytes) {
+    using file = await Deno.open(path, { write: true, create: true, truncate: true });
+    for (let o = 0; o < bytes.length;) o += await file.write(bytes.subarray(o));
+    await file.sync();
+  },
+};

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { salvageJournal, SpillJournal } from "./spill_journal.ts";
+import { readJournalHeader, salvageJournal, SpillJournal } from "./spill_journal.ts";
 import { decodeG711, encodeG711 } from "../codec/g711.ts";
 import { parseWav } from "../codec/wav.ts";
 import type { ToEncoder } from "./media_protocol.ts";
@@ -41,11 +41,19 @@ Deno.test({
     assert.equal(sent.length, 0, "the newer batch waits behind the journal write");
     await j.settled();
     assert.deepEqual(sent, [
-      { t: "replay", rec: "r1", path: `${dir}/a.ogg.journal`, offset: 0, bytes: 800 },
+      { t: "replay", rec: "r1", path: `${dir}/a.ogg.journal`, offset: 16, bytes: 800 },
       { t: "pcm", rec: "r1", pcm: b },
     ]);
     const raw = await Deno.readFile(`${dir}/a.ogg.journal`);
-    assert.deepEqual(decodeG711("pcmu", raw), a, "the journal holds the batch as stereo µ-law");
+    assert.deepEqual(readJournalHeader(raw), {
+      encoding: { rate: 8000, format: "mulaw", frameBytes: 2 },
+      offset: 16,
+    });
+    assert.deepEqual(
+      decodeG711("pcmu", raw.subarray(16)),
+      a,
+      "after its header the journal holds the batch as stereo µ-law",
+    );
     j.close();
     await j.settled();
     await Deno.remove(dir, { recursive: true });
@@ -70,13 +78,13 @@ Deno.test({
     await j.settled();
     assert.deepEqual(
       sent.map((m) => m.t === "replay" && [m.offset, m.bytes]),
-      [[0, 200], [200, 100], [300, 20]],
+      [[16, 200], [216, 100], [316, 20]],
       "an empty span is never sent",
     );
     j.close();
     await j.settled();
     assert.equal(j.exists, false);
-    assert.equal((await Deno.stat(path)).size, 320, "close() keeps the file for the encoder");
+    assert.equal((await Deno.stat(path)).size, 336, "close() keeps the file for the encoder");
     await Deno.remove(dir, { recursive: true });
   },
 });
@@ -137,6 +145,46 @@ Deno.test({
       stdout: "piped",
     }).output();
     assert.equal(new TextDecoder().decode(probe.stdout).trim(), "pcm_mulaw,2");
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "A 16 kHz journal keeps 16-bit PCM at its rate, and salvage makes a 16 kHz PCM WAV of it",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/w.ogg.journal`;
+    const sent: ToEncoder[] = [];
+    const j = new SpillJournal({
+      rec: "r1",
+      path,
+      rate: 16000,
+      send: (m) => sent.push(m),
+      syncIntervalMs: 0,
+    });
+    const pcm = new Int16Array(16000 * 2);
+    for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(12000 * Math.sin(i / 3)) + (i & 1);
+    j.append(pcm);
+    j.replay();
+    j.close();
+    await j.settled();
+    assert.deepEqual(sent.map((m) => m.t === "replay" && [m.offset, m.bytes]), [[16, 64000]]);
+    const raw = await Deno.readFile(path);
+    assert.deepEqual(readJournalHeader(raw).encoding, {
+      rate: 16000,
+      format: "pcm16",
+      frameBytes: 4,
+    });
+    const kept = await salvageJournal(path);
+    assert.equal(kept.durationMs, 1000);
+    const wav = parseWav(await Deno.readFile(kept.path));
+    assert.deepEqual(
+      { format: wav.format, channels: wav.channels, rate: wav.sampleRate, frames: wav.frames },
+      { format: "pcm16", channels: 2, rate: 16000, frames: 16000 },
+    );
+    const back = new Int16Array(wav.data.slice().buffer);
+    assert.deepEqual(back, pcm, "samples kept exactly (no µ-law at wide rates)");
     await Deno.remove(dir, { recursive: true });
   },
 });

@@ -1,24 +1,31 @@
 /**
  * One RTP stream as the recorder sees it: parses each datagram, keeps RFC 3550
- * statistics (src/rtp StreamStats), decodes G.711 (or Opus) to 8 kHz PCM and places it
- * on the recording's timeline. Comfort noise (PT 13) and RFC 4733 telephone-events are
- * never stored as audio: silence stands in their place and only a count of events is
- * kept (never the digits: PCI). Per-packet work never throws: bad input is counted.
- * Source latching happens in the socket adapter (src/rtp UdpCapture).
+ * statistics (src/rtp StreamStats), decodes each payload type with its own decoder
+ * (G.711, G.722, G.729, Opus: stream_decoders.ts), resamples to the recording's rate
+ * where the codec's rate differs, and places the PCM on the recording's timeline. A
+ * short hole in the timestamps (loss, G.729 Annex B DTX after a SID) is filled with the
+ * decoder's concealment or comfort noise. Comfort noise (PT 13) and RFC 4733
+ * telephone-events are never stored as audio: silence stands in their place and only a
+ * count of events is kept (never the digits: PCI). Per-packet work never throws and
+ * never allocates: bad input is counted. Source latching happens in the socket adapter
+ * (src/rtp UdpCapture).
  */
 import { parseRtpPacket } from "../rtp/packet.ts";
 import { StreamStats, type StreamStatsSnapshot } from "../rtp/stream_stats.ts";
-import { decodeG711 } from "../codec/g711.ts";
 import type { Timeline } from "./timeline.ts";
+import type { PayloadDecoder } from "./stream_decoders.ts";
+import type { RecordedCodecName } from "./session.ts";
 
 /** Codec of a payload type as negotiated in SDP. */
 export interface PayloadCodec {
-  name: "PCMU" | "PCMA" | "opus" | "telephone-event" | "CN";
+  name: RecordedCodecName;
   clockRate: number;
+  /** The offered fmtp parameters (Opus maxplaybackrate, G.729 annexb). */
+  fmtp?: string | null;
 }
 
-/** Turns an Opus payload into 8 kHz mono PCM (injected: libopus in the capture worker). */
-export type OpusDecodeFn = (payload: Uint8Array) => Int16Array | null;
+/** Longest timestamp hole filled with concealment (or comfort noise after a SID). */
+const CONCEAL_MAX_MS = 1000;
 
 /** Per-stream statistics stored with the recording. */
 export interface StreamReport extends StreamStatsSnapshot {
@@ -37,17 +44,31 @@ export interface StreamReport extends StreamStatsSnapshot {
   /** Timeline channel the stream was mixed to. */
   channel?: number;
   unknownPayload: number;
+  /** Audio codecs received, in the order first seen (`PCMU`, then `G722` after a re-INVITE). */
+  codecs: string[];
+  /** Payloads a decoder refused (malformed for their codec). */
+  undecodable: number;
+  /** Samples of concealment or comfort noise filled in for holes (at the recording's rate). */
+  concealedSamples: number;
   firstPacketAt: string | null;
   lastPacketAt: string | null;
 }
 
 function statsFor(codecs: Map<number, PayloadCodec>): StreamStats {
-  let audioRate = 8000, te: number | undefined;
+  let audioRate: number | undefined, te: number | undefined;
   for (const [pt, c] of codecs) {
-    if (c.name === "telephone-event") te = pt;
-    else if (c.name !== "CN") audioRate = c.clockRate;
+    if (c.name === "telephone-event") te ??= pt;
+    else if (c.name !== "CN") audioRate ??= c.clockRate;
   }
-  return new StreamStats({ clockRate: audioRate, telephoneEventPt: te });
+  return new StreamStats({ clockRate: audioRate ?? 8000, telephoneEventPt: te });
+}
+
+/** Where the last audio packet of the stream ended, to find holes. */
+interface LastAudio {
+  pt: number;
+  ssrc: number;
+  /** RTP timestamp just after its audio (its clock). */
+  endTs: number;
 }
 
 /** Receives one stream's packets for one recording. */
@@ -55,31 +76,58 @@ export class StreamReceiver {
   readonly key: string;
   readonly channel: 0 | 1;
   #codecs: Map<number, PayloadCodec>;
+  #decoders: Map<number, PayloadDecoder>;
   #timeline: Timeline;
-  #opus: OpusDecodeFn | null;
   #stats: StreamStats;
   #bad = 0;
   #unknown = 0;
-  #pcm = new Int16Array(960);
+  #undecodable = 0;
+  #concealed = 0;
+  #received: string[] = [];
+  #lastPt = -1;
+  #last: LastAudio = { pt: -1, ssrc: 0, endTs: 0 };
+  /** Decoder output, and resampler output: sized for the largest packet, never per packet. */
+  #pcm = new Int16Array(0);
+  #out = new Int16Array(0);
+  #view = new Int16Array(0);
 
   constructor(
     key: string,
     channel: 0 | 1,
     codecs: Map<number, PayloadCodec>,
     timeline: Timeline,
-    opus: OpusDecodeFn | null = null,
+    decoders: Map<number, PayloadDecoder>,
   ) {
     this.key = key;
     this.channel = channel;
     this.#codecs = codecs;
+    this.#decoders = decoders;
     this.#timeline = timeline;
-    this.#opus = opus;
     this.#stats = statsFor(codecs);
+    this.#size();
   }
 
-  /** Replaces the negotiated codecs (re-INVITE with a codec change). */
-  setCodecs(codecs: Map<number, PayloadCodec>): void {
+  /** The decoders in use (to reuse or free them on a re-offer). */
+  get decoders(): ReadonlyMap<number, PayloadDecoder> {
+    return this.#decoders;
+  }
+
+  /** Replaces the negotiated codecs and their decoders (re-INVITE with a codec change). */
+  setCodecs(codecs: Map<number, PayloadCodec>, decoders: Map<number, PayloadDecoder>): void {
     this.#codecs = codecs;
+    this.#decoders = decoders;
+    this.#last.pt = -1;
+    this.#size();
+  }
+
+  #size(): void {
+    let pcm = 0, out = 0;
+    for (const d of this.#decoders.values()) {
+      pcm = Math.max(pcm, d.decoder.maxSamples);
+      out = Math.max(out, d.resampler?.maxOutput(d.decoder.maxSamples) ?? 0);
+    }
+    if (pcm > this.#pcm.length) this.#pcm = new Int16Array(pcm);
+    if (out > this.#out.length) this.#out = new Int16Array(out);
   }
 
   /** Handles one datagram that arrived at `arrivalMs` (wall-clock ms). Never throws. */
@@ -91,38 +139,90 @@ export class StreamReceiver {
       this.#bad++;
       return;
     }
-    const codec = this.#codecs.get(pkt.payloadType) ??
-      (pkt.payloadType === 13 ? { name: "CN" as const, clockRate: 8000 } : undefined);
+    const pt = pkt.payloadType;
+    const codec = this.#codecs.get(pt) ??
+      (pt === 13 ? { name: "CN" as const, clockRate: 8000 } : undefined);
     if (!codec) {
       this.#unknown++;
       return;
     }
     this.#stats.observe(pkt, arrivalMs);
-    const tl = this.#timeline;
-    switch (codec.name) {
-      case "PCMU":
-      case "PCMA": {
-        if (pkt.payload.length > this.#pcm.length) this.#pcm = new Int16Array(pkt.payload.length);
-        const pcm = this.#pcm.subarray(0, pkt.payload.length);
-        decodeG711(codec.name === "PCMU" ? "pcmu" : "pcma", pkt.payload, pcm);
-        tl.place(this.key, this.channel, pkt.ssrc, pkt.timestamp, arrivalMs, pcm);
-        return;
-      }
-      case "opus": {
-        const pcm = this.#opus?.(pkt.payload) ?? null;
-        if (!pcm) {
-          this.#unknown++;
-          return;
-        }
-        // Opus RTP timestamps run at 48 kHz (RFC 7587 §4.1); the timeline at 8 kHz.
-        tl.place(this.key, this.channel, pkt.ssrc, Math.floor(pkt.timestamp / 6), arrivalMs, pcm);
-        return;
-      }
-      case "CN":
-      case "telephone-event":
-        // Counted by StreamStats; the timeline leaves silence in their place.
-        return;
+    // CN and telephone-events: counted by StreamStats; the timeline leaves silence.
+    if (codec.name === "CN" || codec.name === "telephone-event") return;
+    const d = this.#decoders.get(pt);
+    if (!d) {
+      this.#unknown++;
+      return;
     }
+    if (pt !== this.#lastPt) this.#noteCodec(pt, codec.name);
+    this.#fillHole(d, pt, pkt.ssrc, pkt.timestamp, arrivalMs);
+    const n = d.decoder.decode(pkt.payload, this.#pcm);
+    if (n < 0) {
+      this.#undecodable++;
+      return;
+    }
+    this.#place(d, pkt.ssrc, pkt.timestamp, arrivalMs, n);
+    const last = this.#last;
+    last.pt = pt;
+    last.ssrc = pkt.ssrc;
+    last.endTs = (pkt.timestamp + Math.round(n * d.decoder.clockRate / d.decoder.sampleRate)) >>>
+      0;
+  }
+
+  /** Resamples `n` decoded samples in #pcm if needed and places them at `ts`. */
+  #place(d: PayloadDecoder, ssrc: number, ts: number, arrivalMs: number, n: number): void {
+    let pcm = this.#pcm, len = n;
+    if (d.resampler) {
+      // The view is kept while packets keep their size (they do): no allocation per packet.
+      if (this.#view.length !== n || this.#view.buffer !== this.#pcm.buffer) {
+        this.#view = this.#pcm.subarray(0, n);
+      }
+      len = d.resampler.process(this.#view, this.#out);
+      if (len < 0) return;
+      pcm = this.#out;
+    }
+    this.#timeline.place(
+      this.key,
+      this.channel,
+      ssrc,
+      ts,
+      arrivalMs,
+      pcm,
+      len,
+      d.decoder.clockRate,
+    );
+  }
+
+  /**
+   * A hole before this packet (same source and codec, timestamps ahead by up to
+   * CONCEAL_MAX_MS): the decoder's concealment, or comfort noise after a G.729 SID.
+   * G.711 holes stay silence (its decoders have nothing better).
+   */
+  #fillHole(d: PayloadDecoder, pt: number, ssrc: number, ts: number, arrivalMs: number): void {
+    const last = this.#last;
+    if (
+      last.pt !== pt || last.ssrc !== ssrc || d.codec.name === "PCMU" || d.codec.name === "PCMA"
+    ) {
+      return;
+    }
+    const hole = (ts - last.endTs) | 0;
+    const clock = d.decoder.clockRate;
+    if (hole <= 0 || hole > clock * CONCEAL_MAX_MS / 1000) return;
+    let samples = Math.round(hole * d.decoder.sampleRate / clock);
+    let at = last.endTs;
+    while (samples > 0) {
+      const n = d.decoder.conceal(this.#pcm, Math.min(samples, this.#pcm.length));
+      if (n <= 0) return;
+      this.#place(d, ssrc, at, arrivalMs, n);
+      this.#concealed += n;
+      samples -= n;
+      at = (at + Math.round(n * clock / d.decoder.sampleRate)) >>> 0;
+    }
+  }
+
+  #noteCodec(pt: number, name: string): void {
+    this.#lastPt = pt;
+    if (!this.#received.includes(name)) this.#received.push(name);
   }
 
   /** A snapshot of the statistics. */
@@ -134,6 +234,9 @@ export class StreamReceiver {
       channel: this.channel,
       badPackets: this.#bad,
       unknownPayload: this.#unknown,
+      codecs: [...this.#received],
+      undecodable: this.#undecodable,
+      concealedSamples: this.#concealed,
       firstPacketAt: iso(s.firstPacketMs),
       lastPacketAt: iso(s.lastPacketMs),
     };

@@ -3,6 +3,21 @@ import { serializeRtpPacket } from "../rtp/packet.ts";
 import { encodeG711 } from "../codec/g711.ts";
 import { type PayloadCodec, StreamReceiver } from "./stream_receiver.ts";
 import { Timeline } from "./timeline.ts";
+import { bandLimitedResampler, payloadDecoders } from "./stream_decoders.ts";
+
+/** A receiver with the real decoders (and resamplers) of `codecs` at the timeline's rate. */
+async function receiver(
+  key: string,
+  channel: 0 | 1,
+  codecs: Map<number, PayloadCodec>,
+  tl: Timeline,
+): Promise<StreamReceiver> {
+  const decoders = await payloadDecoders(codecs, {
+    rate: tl.rate,
+    resampler: bandLimitedResampler,
+  });
+  return new StreamReceiver(key, channel, codecs, tl, decoders);
+}
 
 const CODECS = new Map<number, PayloadCodec>([
   [0, { name: "PCMU", clockRate: 8000 }],
@@ -26,9 +41,9 @@ function packet(seq: number, ts: number, pt = 0, payload = pcmu(1000), ssrc = 42
   });
 }
 
-Deno.test("StreamReceiver counts loss, duplicates and reordering (RFC 3550 A.3)", () => {
+Deno.test("StreamReceiver counts loss, duplicates and reordering (RFC 3550 A.3)", async () => {
   const tl = new Timeline(100);
-  const rx = new StreamReceiver("a", 0, CODECS, tl);
+  const rx = await receiver("a", 0, CODECS, tl);
   const order = [0, 1, 3, 2, 2, 5, 6, 7, 9];
   for (const [i, seq] of order.entries()) {
     rx.receive(packet(65530 + seq, seq * 160), i * 20);
@@ -41,9 +56,9 @@ Deno.test("StreamReceiver counts loss, duplicates and reordering (RFC 3550 A.3)"
   assert.equal(st.lost, 2);
 });
 
-Deno.test("StreamReceiver never stores DTMF or comfort noise as audio", () => {
+Deno.test("StreamReceiver never stores DTMF or comfort noise as audio", async () => {
   const tl = new Timeline(0);
-  const rx = new StreamReceiver("a", 0, CODECS, tl);
+  const rx = await receiver("a", 0, CODECS, tl);
   rx.receive(packet(1, 0), 0);
   for (let i = 0; i < 3; i++) {
     rx.receive(
@@ -63,8 +78,8 @@ Deno.test("StreamReceiver never stores DTMF or comfort noise as audio", () => {
   assert.ok(pcm.slice(160, 960).every((v) => v === 0), "DTMF and CN spans are silence");
 });
 
-Deno.test("StreamReceiver continues across an SSRC change with totals kept", () => {
-  const rx = new StreamReceiver("a", 0, CODECS, new Timeline());
+Deno.test("StreamReceiver continues across an SSRC change with totals kept", async () => {
+  const rx = await receiver("a", 0, CODECS, new Timeline());
   for (let i = 0; i < 10; i++) rx.receive(packet(100 + i, i * 160, 0, pcmu(1), 1), i * 20);
   for (let i = 0; i < 10; i++) {
     rx.receive(packet(7 + i, 99 + i * 160, 0, pcmu(1), 2), 200 + i * 20);
@@ -76,11 +91,11 @@ Deno.test("StreamReceiver continues across an SSRC change with totals kept", () 
   assert.equal(st.lost, 0);
 });
 
-Deno.test("StreamReceiver jitter is zero for perfectly paced packets", () => {
-  const rx = new StreamReceiver("a", 0, CODECS, new Timeline());
+Deno.test("StreamReceiver jitter is zero for perfectly paced packets", async () => {
+  const rx = await receiver("a", 0, CODECS, new Timeline());
   for (let i = 0; i < 50; i++) rx.receive(packet(i, i * 160), i * 20);
   assert.equal(rx.stats().jitterMs, 0);
-  const rx2 = new StreamReceiver("b", 1, CODECS, new Timeline());
+  const rx2 = await receiver("b", 1, CODECS, new Timeline());
   for (let i = 0; i < 50; i++) rx2.receive(packet(i, i * 160), i * 20 + (i % 2) * 10);
   assert.ok(rx2.stats().jitterMs > 5);
 });
@@ -93,7 +108,7 @@ Deno.test("StreamReceiver.receive() never throws on arbitrary bytes (fast-check)
     [101, { name: "telephone-event", clockRate: 8000 }],
   ]);
   const tl = new Timeline(100);
-  const rx = new StreamReceiver("a", 0, codecs, tl);
+  const rx = await receiver("a", 0, codecs, tl);
   let t = 0;
   fc.assert(
     fc.property(

@@ -1,32 +1,35 @@
 /**
  * The recording's clock: places decoded audio from both legs into one stereo
- * timeline by arrival time + RTP timestamp, so the legs stay in sync when one starts
+ * timeline at the recording's sample rate (fixed at its start: 8 kHz narrowband up to
+ * 48 kHz) by arrival time + RTP timestamp, so the legs stay in sync when one starts
  * late, pauses or has a gap. Synchronous and I/O-free: `place()` per packet,
  * `drain()` on a timer returns interleaved stereo PCM up to (now − depth).
  *
- * Each stream is anchored once: position = extended RTP timestamp + offset, where the
- * offset maps the first packet's timestamp to its arrival time on the recording clock.
- * A timestamp jump (SSRC change, sender restart, clock step) re-anchors the stream.
+ * Each stream is anchored once: position = extended RTP timestamp × (rate / RTP clock)
+ * + offset, where the offset maps the first packet's timestamp to its arrival time on
+ * the recording clock. A timestamp jump (SSRC change, sender restart, clock step) or a
+ * change of RTP clock (a re-INVITE to a codec with another clock) re-anchors the stream
+ * right after its previous audio, so the recording goes on without a gap.
  */
 import { extendTimestamp } from "../rtp/seq.ts";
 
-/** Samples per second of the timeline (G.711 narrowband). */
+/** Default samples per second of the timeline (G.711 narrowband). */
 export const TIMELINE_RATE = 8000;
-const SAMPLES_PER_MS = TIMELINE_RATE / 1000;
-/** Ring capacity per channel: 8 s. Packets further ahead than this are dropped. */
-const RING = TIMELINE_RATE * 8;
+/** Ring capacity per channel, in seconds. Packets further ahead than this are dropped. */
+const RING_SECONDS = 8;
 /** Re-anchor when a packet lands further than this from where its arrival says. */
 const REANCHOR_AHEAD_MS = 1000;
 const REANCHOR_BEHIND_MS = 2000;
 /** Longest time emission waits for late media while no leg sends: 1 s. */
-const HOLD_BACK = TIMELINE_RATE;
+const HOLD_BACK_MS = 1000;
 /** A silence on one channel longer than this between packets is a gap. */
 export const GAP_MS = 2000;
 
 /** Copies `src` into the ring at absolute sample position `pos`, wrapping at the end. */
 function copyIntoRing(ring: Int16Array, pos: number, src: Int16Array): void {
-  const start = pos % RING;
-  const first = Math.min(src.length, RING - start);
+  const size = ring.length;
+  const start = pos % size;
+  const first = Math.min(src.length, size - start);
   ring.set(src.subarray(0, first), start);
   if (first < src.length) ring.set(src.subarray(first), 0);
 }
@@ -46,6 +49,8 @@ export interface GapSpan {
 
 interface StreamAnchor {
   channel: 0 | 1;
+  /** RTP clock of the timestamps (8000, or 48000 for Opus). */
+  clock: number;
   offset: number;
   lastTs: number;
   /** Sample position just after the last placed audio. */
@@ -63,19 +68,37 @@ export interface TimelineStats {
 
 /** One recording's stereo timeline. */
 export class Timeline {
+  #rate: number;
+  #perMs: number;
+  #ringSize: number;
   #depth: number;
   #origin: number | null = null;
   #emitted = 0;
-  #ring = [new Int16Array(RING), new Int16Array(RING)];
+  #ring: [Int16Array, Int16Array];
   #streams = new Map<string, StreamAnchor>();
   #pauses: { start: number; end: number | null }[] = [];
   #gaps: GapSpan[] = [];
   #maxEnd = 0;
   #stats: TimelineStats = { placedSamples: 0, lateDropped: 0, aheadDropped: 0, reanchors: 0 };
 
-  /** @param depthMs reorder/jitter depth: audio is emitted this long after it is due. */
-  constructor(depthMs = 100) {
-    this.#depth = Math.round(depthMs * SAMPLES_PER_MS);
+  /**
+   * @param depthMs reorder/jitter depth: audio is emitted this long after it is due.
+   * @param rate samples per second per channel (the recording's rate).
+   */
+  constructor(depthMs = 100, rate = TIMELINE_RATE) {
+    if (!Number.isInteger(rate) || rate < 8000 || rate > 48000 || rate % 1000 !== 0) {
+      throw new RangeError(`Cannot make a timeline at ${rate} Hz: not 8000…48000 in kHz steps`);
+    }
+    this.#rate = rate;
+    this.#perMs = rate / 1000;
+    this.#ringSize = rate * RING_SECONDS;
+    this.#ring = [new Int16Array(this.#ringSize), new Int16Array(this.#ringSize)];
+    this.#depth = Math.round(depthMs * this.#perMs);
+  }
+
+  /** Samples per second per channel. */
+  get rate(): number {
+    return this.#rate;
   }
 
   /** Milliseconds (monotonic) of the recording's first audio, or null before any. */
@@ -100,18 +123,19 @@ export class Timeline {
   /** Pause spans in ms from the start. */
   get pauses(): PauseSpan[] {
     return this.#pauses.map((p) => ({
-      startMs: p.start / SAMPLES_PER_MS,
-      endMs: p.end === null ? null : p.end / SAMPLES_PER_MS,
+      startMs: p.start / this.#perMs,
+      endMs: p.end === null ? null : p.end / this.#perMs,
     }));
   }
 
   #positionOfTime(arrivalMs: number): number {
     this.#origin ??= arrivalMs;
-    return Math.round((arrivalMs - this.#origin) * SAMPLES_PER_MS);
+    return Math.round((arrivalMs - this.#origin) * this.#perMs);
   }
 
   /**
-   * Places one packet's decoded samples (8 kHz mono) of stream `key` on `channel`.
+   * Places one packet's decoded samples (mono, at the timeline's rate) of stream `key`
+   * on `channel`; `rtpTimestamp` runs at `clockRate` (the payload format's RTP clock).
    * `samples` may be null for audio that must be silence (comfort noise, DTMF): the
    * span then only advances the stream. Returns false if the packet was dropped.
    */
@@ -123,16 +147,18 @@ export class Timeline {
     arrivalMs: number,
     samples: Int16Array | null,
     length = samples?.length ?? 0,
+    clockRate = this.#rate,
   ): boolean {
     const arrivalPos = this.#positionOfTime(arrivalMs);
     const prev = this.#streams.get(key);
+    const scale = this.#rate / clockRate;
     let ts = prev ? extendTimestamp(prev.lastTs, rtpTimestamp) : rtpTimestamp;
-    let pos = prev ? ts + prev.offset : 0;
+    let pos = prev ? Math.round(ts * scale) + prev.offset : 0;
     let s: StreamAnchor;
     if (
-      !prev || prev.ssrc !== ssrc ||
-      pos > arrivalPos + REANCHOR_AHEAD_MS * SAMPLES_PER_MS ||
-      pos < arrivalPos - REANCHOR_BEHIND_MS * SAMPLES_PER_MS
+      !prev || prev.ssrc !== ssrc || prev.clock !== clockRate ||
+      pos > arrivalPos + REANCHOR_AHEAD_MS * this.#perMs ||
+      pos < arrivalPos - REANCHOR_BEHIND_MS * this.#perMs
     ) {
       if (prev) this.#stats.reanchors++;
       ts = rtpTimestamp;
@@ -140,17 +166,24 @@ export class Timeline {
       const start = prev
         ? Math.max(arrivalPos, Math.min(prev.end, arrivalPos + this.#depth))
         : arrivalPos;
-      s = { channel, offset: start - ts, lastTs: ts, end: prev?.end ?? start, ssrc };
+      s = {
+        channel,
+        clock: clockRate,
+        offset: start - Math.round(ts * scale),
+        lastTs: ts,
+        end: prev?.end ?? start,
+        ssrc,
+      };
       this.#streams.set(key, s);
       pos = start;
     } else s = prev;
     if (ts > s.lastTs) s.lastTs = ts;
-    if (pos - s.end > GAP_MS * SAMPLES_PER_MS) this.#noteGap(channel, s.end, pos);
+    if (pos - s.end > GAP_MS * this.#perMs) this.#noteGap(channel, s.end, pos);
     if (pos + length <= this.#emitted) {
       this.#stats.lateDropped++;
       return false;
     }
-    if (pos + length > this.#emitted + RING) {
+    if (pos + length > this.#emitted + this.#ringSize) {
       this.#stats.aheadDropped++;
       return false;
     }
@@ -181,8 +214,8 @@ export class Timeline {
     }
     if (at < to) pieces.push([at, to]);
     for (const [a, b] of pieces) {
-      if (b - a <= GAP_MS * SAMPLES_PER_MS) continue;
-      this.#gaps.push({ channel, startMs: a / SAMPLES_PER_MS, endMs: b / SAMPLES_PER_MS });
+      if (b - a <= GAP_MS * this.#perMs) continue;
+      this.#gaps.push({ channel, startMs: a / this.#perMs, endMs: b / this.#perMs });
     }
   }
 
@@ -211,20 +244,22 @@ export class Timeline {
    */
   drain(nowMs: number, final = false): Int16Array | null {
     if (this.#origin === null) return null;
-    // While no leg sends, hold emission back (up to HOLD_BACK) so that a recording's
+    // While no leg sends, hold emission back (up to HOLD_BACK_MS) so that a recording's
     // end is its last audio, not the moment of the BYE.
     const due = this.#positionOfTime(nowMs) - this.#depth;
-    const target = final
-      ? Math.max(this.#maxEnd, this.#emitted)
-      : Math.min(due, Math.max(this.#maxEnd, due - HOLD_BACK), this.#emitted + RING);
+    const target = final ? Math.max(this.#maxEnd, this.#emitted) : Math.min(
+      due,
+      Math.max(this.#maxEnd, due - HOLD_BACK_MS * this.#perMs),
+      this.#emitted + this.#ringSize,
+    );
     if (target <= this.#emitted) return null;
     const n = target - this.#emitted;
     const out = new Int16Array(n * 2);
     const [l, r] = this.#ring;
     // At most two contiguous ring segments: interleave each, then clear it.
     for (let done = 0; done < n;) {
-      const start = (this.#emitted + done) % RING;
-      const len = Math.min(n - done, RING - start);
+      const start = (this.#emitted + done) % this.#ringSize;
+      const len = Math.min(n - done, this.#ringSize - start);
       for (let i = 0, o = 2 * done; i < len; i++, o += 2) {
         out[o] = l[start + i];
         out[o + 1] = r[start + i];

@@ -76,6 +76,8 @@ export interface RecordingStart {
   expiresAt: Date | null;
   /** A later segment of a long call: its number and the segment it continues. */
   segment?: { number: number; previousId: string };
+  /** The recording's sample rate (fixed at its start); default 8000. */
+  sampleRate?: number;
 }
 
 /** The recording row of a recording that has just started (state `recording`). */
@@ -120,6 +122,7 @@ export function recordingRow(r: RecordingStart): Insertable<RecordingTable> {
     created_at: startedAt,
     segment: r.segment?.number ?? 1,
     previous_recording_id: r.segment?.previousId ?? null,
+    sample_rate: r.sampleRate ?? 8000,
   };
 }
 
@@ -242,7 +245,13 @@ export interface RecordingEnd {
   sha256: string;
   streamStats: Record<
     string,
-    { stats: unknown; firstPacketAt: string | null; lastPacketAt: string | null }
+    {
+      stats: unknown;
+      firstPacketAt: string | null;
+      lastPacketAt: string | null;
+      /** Audio codecs received, in order first seen (e.g. `PCMU`, `G722`). */
+      codecs?: readonly string[];
+    }
   >;
   pauses: {
     startMs: number;
@@ -286,6 +295,7 @@ export async function finalizeRecording(db: Db, e: RecordingEnd): Promise<void> 
         stats: JSON.stringify(s.stats),
         first_packet_at: s.firstPacketAt,
         last_packet_at: s.lastPacketAt,
+        received_codecs: s.codecs?.length ? s.codecs.join(",") : null,
       }).where("recording_id", "=", e.id).where("label", "=", label).execute();
     }
     await tx.deleteFrom("pauses").where("recording_id", "=", e.id).execute();

@@ -63,6 +63,12 @@ export interface RecordingTable {
   delete_reason: string | null;
   created_at: string;
 }
+  /** 1 when the file is sealed (encrypted at rest, src/seal; migration 0016). */
+  sealed: Generated<number>;
+  /** The KEK that wraps the sealed file's data key; null for plain files (migration 0016). */
+  key_id: Generated<string | null>;
+  /** Sample rate the recording was made at, fixed at its start (migration 0018). */
+  sample_rate: Generated<number>;
 export type Recording = Selectable<RecordingTable>;
 
 /**
@@ -114,6 +120,8 @@ export interface StreamTable {
   /** JSON of received, expected, lost, duplicated, reordered, jitterMs, ssrcChanges… */
   stats: string;
   first_packet_at: string | null;
+  /** Audio codecs the stream carried, in the order first received (migration 0018). */
+  received_codecs: Generated<string | null>;
   last_packet_at: string | null;
 }
 
