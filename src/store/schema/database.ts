@@ -13,7 +13,6 @@ import type {
   RecordingMetadataTable,
   RecordingPartitionTable,
   RecordingTable,
-  SavedSearchTable,
   StreamTable,
 } from "./recordings.ts";
 import type {
@@ -45,7 +44,6 @@ export interface Database {
   recording_agents: RecordingAgentTable;
   streams: StreamTable;
   recording_metadata: RecordingMetadataTable;
-  saved_searches: SavedSearchTable;
   pauses: PauseTable;
   gaps: GapTable;
   users: UserTable;
