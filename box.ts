@@ -142,7 +142,7 @@ async function buildBox(
       accepting: () => lifecycle.accepting,
       refusals: [() => storage.refusal()],
     }),
-    webServer({ http: config.http, log }, (req, info) => web.fetch(req, { info })),
+    webServer({ http: config.http, log, metrics }, (req, info) => web.fetch(req, { info })),
     housekeeping({ auth: config.auth, db: store.db, log }),
   ];
   if (rules) order.push(closing("rules", () => rules.close()));

@@ -169,6 +169,18 @@ export const ConfigSchema = z.strictObject({
     tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
     /** Largest request body the /api/ routes accept (413 beyond); forms take 16 KiB. */
     maxApiBodyBytes: z.number().int().min(1024).max(16_777_216).default(65_536),
+    /**
+     * Connection limits of the web UI listener (src/http_front.ts): caps overall and per
+     * source address, a deadline for the first request's headers (and TLS handshake),
+     * and an idle timeout. The overall cap is lowered to fit the open-file limit.
+     */
+    limits: z.strictObject({
+      maxConnections: z.number().int().min(1).max(100_000).default(1024),
+      maxConnectionsPerSource: z.number().int().min(1).max(100_000).default(128),
+      headerTimeoutSeconds: z.number().min(1).max(300).default(10),
+      maxHeaderBytes: z.number().int().min(4096).max(1_048_576).default(65_536),
+      idleSeconds: z.number().min(5).max(3600).default(120),
+    }).prefault({}),
   }).prefault({}),
   recorder: z.strictObject({
     /** Record every call regardless of rules (bypasses the rule engine). */
@@ -199,17 +211,6 @@ export const ConfigSchema = z.strictObject({
     ]),
     encoderWorkers: z.number().int().min(0).max(64).default(0),
     pageIntervalMs: z.number().int().min(100).max(1000).default(1000),
-    /**
-     * Widest rate a recording is made at: each recording takes the widest rate its legs
-     * carry (8 kHz G.711/G.729, 16 kHz G.722 and wideband Opus, up to 48 kHz full-band
-     * Opus), capped here.
-     */
-    maxSampleRate: z.union(
-      [z.literal(8000), z.literal(16000), z.literal(24000), z.literal(48000)],
-      {
-        error: "must be 8000, 16000, 24000 or 48000",
-      },
-    ).default(16000),
     fsyncIntervalMs: z.number().int().min(100).max(2000).default(2000),
     maxPauseSeconds: z.number().int().min(1).default(180),
     drainTimeoutSeconds: z.number().int().min(0).default(30),

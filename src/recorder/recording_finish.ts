@@ -22,6 +22,13 @@ import { countFinished, type RecorderCounts } from "./recorder_metrics.ts";
 import type { ClosedRecording } from "./media_engine.ts";
 import type { PauseMeta } from "./pause_control.ts";
 import type { SegmentTimer } from "./segment_roll.ts";
+import { storeRecordingMos } from "./recording_mos.ts";
+
+/** Finalizes the row, then stores its estimated MOS from the stream stats just written. */
+async function finalizeWithMos(db: Db, end: RecordingEnd): Promise<void> {
+  await finalizeRecording(db, end);
+  await storeRecordingMos(db, end.id);
+}
 
 /** What {@link RecordingFinish} works with. */
 export interface RecordingFinishDeps {
@@ -52,7 +59,7 @@ export class RecordingFinish {
     const end = await this.#close(a, reason);
     await this.#storeWrite(() =>
       inTransaction(db, async (tx) => {
-        if (end) await finalizeRecording(tx, end);
+        if (end) await finalizeWithMos(tx, end);
         await endCall(tx, a.callId, reason, now());
       })
     );
@@ -63,7 +70,7 @@ export class RecordingFinish {
   async finishRecording(a: Active, reason: string): Promise<void> {
     const end = await this.#close(a, reason);
     if (!end) return;
-    await this.#storeWrite(() => finalizeRecording(this.#deps.db, end));
+    await this.#storeWrite(() => inTransaction(this.#deps.db, (tx) => finalizeWithMos(tx, end)));
     this.#logFinished(end);
   }
 
@@ -75,7 +82,7 @@ export class RecordingFinish {
     pauses: PauseMeta[],
   ): Promise<void> {
     const end = await this.#ended(id, path, closed, pauses, "segment");
-    await this.#storeWrite(() => finalizeRecording(this.#deps.db, end));
+    await this.#storeWrite(() => inTransaction(this.#deps.db, (tx) => finalizeWithMos(tx, end)));
     this.#logFinished(end);
   }
 

@@ -1,48 +1,24 @@
 /**
- * Recording search and detail. Search filters the denormalized columns of `recordings`,
- * pages by keyset on (started_at DESC, id DESC) and counts the whole match; the caller
+ * Recording search and detail. Search filters the denormalized columns of `recordings`
+ * (recording_filter.ts), pages newest first by keyset on (started_at DESC, id DESC) or,
+ * in another sort order, by offset, and counts the whole match; the caller
  * supplies the access WHERE (src/auth/access.ts), so visibility is never optional.
  */
-import {
-  type CompiledQuery,
-  type Expression,
-  type ExpressionBuilder,
-  sql,
-  type SqlBool,
-} from "kysely";
+import { type CompiledQuery, sql, type SqlBool } from "kysely";
 import type { Db } from "../db.ts";
 import type { ReadOptions } from "../read_pool.ts";
-import type { Database } from "../schema/database.ts";
 import type { Recording } from "../schema/recordings.ts";
 import { hasNextSegment, listSegments } from "./recording_segments.ts";
+import {
+  DEFAULT_SORT,
+  filterWhere,
+  type RecordingFilter,
+  type SearchSort,
+  sortTerms,
+  type Where,
+} from "./recording_filter.ts";
 
-/** Search filters; every field optional. Dates are ISO strings (UTC). */
-export interface RecordingFilter {
-  from?: string;
-  to?: string;
-  agentId?: string;
-  customerId?: string;
-  /** Matches ANI or DNIS. */
-  number?: string;
-  ani?: string;
-  dnis?: string;
-  businessUnit?: string;
-  customerType?: string;
-  language?: string;
-  minDurationMs?: number;
-  maxDurationMs?: number;
-  interrupted?: boolean;
-  noMedia?: boolean;
-  sessionExpired?: boolean;
-  mediaTimeout?: boolean;
-  oneWay?: boolean;
-  paused?: boolean;
-  legalHold?: boolean;
-  /** `key=value` pairs that must all be present in recording_metadata. */
-  metadata?: { key: string; value: string }[];
-  /** Include tombstones (state deleted/purged); off by default. */
-  includeDeleted?: boolean;
-}
+export type { RecordingFilter, SearchSort } from "./recording_filter.ts";
 
 /** A keyset position: the last row of the previous page. */
 export interface Cursor {
@@ -61,70 +37,12 @@ export interface RecordingPage {
   /** True when there are more than {@link COUNT_CAP} matches. */
   totalCapped: boolean;
   next: Cursor | null;
+  /** In a sort other than newest first: the offset of the next page, or null. */
+  nextOffset: number | null;
 }
 
-type Eb = ExpressionBuilder<Database, "recordings">;
-type Where = (eb: Eb) => Expression<SqlBool>;
-
-function filterWhere(f: RecordingFilter): Where {
-  return (eb) => {
-    const c: Expression<SqlBool>[] = [];
-    if (!f.includeDeleted) c.push(eb("recordings.state", "not in", ["deleted", "purged"]));
-    if (f.from) c.push(eb("recordings.started_at", ">=", f.from));
-    if (f.to) c.push(eb("recordings.started_at", "<", f.to));
-    if (f.agentId) {
-      // Every agent who took part (transfers add agents), not only the first: the first
-      // agent's column, and recording_agents only on rows a transfer added agents to.
-      c.push(eb.or([
-        eb("recordings.agent_id", "=", f.agentId),
-        eb.and([
-          eb("recordings.multi_agent", "=", 1),
-          eb(
-            "recordings.id",
-            "in",
-            eb.selectFrom("recording_agents").select("recording_agents.recording_id")
-              .where("recording_agents.agent_id", "=", f.agentId),
-          ),
-        ]),
-      ]));
-    }
-    if (f.customerId) c.push(eb("recordings.customer_id", "=", f.customerId));
-    if (f.ani) c.push(eb("recordings.ani", "=", f.ani));
-    if (f.dnis) c.push(eb("recordings.dnis", "=", f.dnis));
-    if (f.number) {
-      c.push(eb.or([eb("recordings.ani", "=", f.number), eb("recordings.dnis", "=", f.number)]));
-    }
-    if (f.businessUnit) c.push(eb("recordings.business_unit", "=", f.businessUnit));
-    if (f.customerType) c.push(eb("recordings.customer_type", "=", f.customerType));
-    if (f.language) c.push(eb("recordings.language", "=", f.language));
-    if (f.minDurationMs !== undefined) c.push(eb("recordings.duration_ms", ">=", f.minDurationMs));
-    if (f.maxDurationMs !== undefined) c.push(eb("recordings.duration_ms", "<=", f.maxDurationMs));
-    // A set flag is written as a literal so SQLite can use the flag's partial index.
-    const flag = (
-      v: boolean | undefined,
-      col: `recordings.${keyof Recording & `flag_${string}`}` | "recordings.legal_hold",
-    ) => {
-      if (v === true) c.push(sql<SqlBool>`${sql.ref(col)} = 1`);
-      if (v === false) c.push(eb(col, "=", 0));
-    };
-    flag(f.interrupted, "recordings.flag_interrupted");
-    flag(f.noMedia, "recordings.flag_no_media");
-    flag(f.sessionExpired, "recordings.flag_session_expired");
-    flag(f.mediaTimeout, "recordings.flag_media_timeout");
-    flag(f.oneWay, "recordings.flag_one_way");
-    flag(f.paused, "recordings.flag_paused");
-    flag(f.legalHold, "recordings.legal_hold");
-    for (const { key, value } of f.metadata ?? []) {
-      c.push(eb(
-        "recordings.id",
-        "in",
-        eb.selectFrom("recording_metadata").select("recording_metadata.recording_id")
-          .where("recording_metadata.key", "=", key).where("recording_metadata.value", "=", value),
-      ));
-    }
-    return c.length ? eb.and(c) : sql<SqlBool>`1 = 1`;
-  };
-}
+/** How far offset paging goes (a sorted result is for its first pages). */
+export const MAX_OFFSET = 10_000;
 
 /** Runs compiled queries elsewhere (the read pool); absent → the main connection. */
 export interface ReadRunner {
@@ -181,26 +99,49 @@ export async function countRecordings(
   return { total: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP };
 }
 
+/** Which page: up to `limit` rows after `after` (newest first) or from `offset` (other sorts). */
+export interface PageRequest {
+  limit: number;
+  after?: Cursor | null;
+  sort?: SearchSort;
+  offset?: number;
+}
+
+/** The page's rows query: keyset in the default order, else the sort's terms and offset. */
+function pageQuery(db: Db, filter: RecordingFilter, access: Where, page: PageRequest) {
+  const limit = Math.max(1, Math.min(500, Math.floor(page.limit)));
+  const m = matches(db, filter, access);
+  let q = m.q.selectAll("recordings");
+  const sort = page.sort ?? DEFAULT_SORT;
+  if (sort.key === DEFAULT_SORT.key && sort.dir === DEFAULT_SORT.dir) {
+    const after = page.after;
+    if (after) {
+      q = q.where(sql<SqlBool>`(${m.started}, ${m.id}) < (${after.startedAt}, ${after.id})`);
+    }
+    return {
+      limit,
+      offset: null,
+      q: q.orderBy(sql`${m.started} desc`).orderBy(sql`${m.id} desc`).limit(limit + 1),
+    };
+  }
+  const offset = Math.max(0, Math.min(MAX_OFFSET, Math.floor(page.offset ?? 0)));
+  for (const t of sortTerms(sort)) q = q.orderBy(t);
+  return { limit, offset, q: q.limit(limit + 1).offset(offset) };
+}
+
 /**
- * Runs a search: one page of up to `limit` rows after `after`, plus the total. With a
- * read pool and a deadline, a count that takes longer is left out (`total: null`) and
- * the caller fetches it separately, so the page itself stays fast.
+ * Runs a search: one page of up to `limit` rows, plus the total. With a read pool and a
+ * deadline, a count that takes longer is left out (`total: null`) and the caller
+ * fetches it separately, so the page itself stays fast.
  */
 export async function searchRecordings(
   db: Db,
   filter: RecordingFilter,
   access: Where,
-  page: { limit: number; after?: Cursor | null },
+  page: PageRequest,
   options: SearchOptions = {},
 ): Promise<RecordingPage> {
-  const limit = Math.max(1, Math.min(500, Math.floor(page.limit)));
-  const m = matches(db, filter, access);
-  let q = m.q.selectAll("recordings");
-  const after = page.after;
-  if (after) {
-    q = q.where(sql<SqlBool>`(${m.started}, ${m.id}) < (${after.startedAt}, ${after.id})`);
-  }
-  const rowsQuery = q.orderBy(sql`${m.started} desc`).orderBy(sql`${m.id} desc`).limit(limit + 1);
+  const { limit, offset, q: rowsQuery } = pageQuery(db, filter, access, page);
   const { reads } = options;
   // The page's own count is speculative: behind page queries in the pool, and dropped
   // if still queued when the page stops waiting for it.
@@ -239,7 +180,8 @@ export async function searchRecordings(
     rows: shown,
     total: count?.total ?? null,
     totalCapped: count?.capped ?? false,
-    next: more && last ? { startedAt: last.started_at, id: last.id } : null,
+    next: more && last && offset === null ? { startedAt: last.started_at, id: last.id } : null,
+    nextOffset: more && offset !== null && offset + limit <= MAX_OFFSET ? offset + limit : null,
   };
 }
 

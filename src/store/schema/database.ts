@@ -13,6 +13,7 @@ import type {
   RecordingMetadataTable,
   RecordingPartitionTable,
   RecordingTable,
+  SavedSearchTable,
   StreamTable,
 } from "./recordings.ts";
 import type {
@@ -44,6 +45,7 @@ export interface Database {
   recording_agents: RecordingAgentTable;
   streams: StreamTable;
   recording_metadata: RecordingMetadataTable;
+  saved_searches: SavedSearchTable;
   pauses: PauseTable;
   gaps: GapTable;
   users: UserTable;

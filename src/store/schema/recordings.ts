@@ -59,12 +59,12 @@ export interface RecordingTable {
   previous_recording_id: string | null;
   /** 1 when a transfer brought another agent onto the recording (migration 0015). */
   multi_agent: Generated<number>;
+  /** Estimated MOS of the worst stream, stored at finish (migration 0019); null before. */
+  mos: Generated<number | null>;
   deleted_at: string | null;
   delete_reason: string | null;
   created_at: string;
 }
-  /** Sample rate the recording was made at, fixed at its start (migration 0018). */
-  sample_rate: Generated<number>;
 export type Recording = Selectable<RecordingTable>;
 
 /**
@@ -116,8 +116,6 @@ export interface StreamTable {
   /** JSON of received, expected, lost, duplicated, reordered, jitterMs, ssrcChanges… */
   stats: string;
   first_packet_at: string | null;
-  /** Audio codecs the stream carried, in the order first received (migration 0018). */
-  received_codecs: Generated<string | null>;
   last_packet_at: string | null;
 }
 
@@ -148,4 +146,14 @@ export interface GapTable {
   channel: number;
   start_ms: number;
   end_ms: number;
+}
+
+/** A user's named search (the search form's query string), migration 0019. */
+export interface SavedSearchTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  /** URL query string of the search form, e.g. `bu=Sales&from=2026-11-01`. */
+  query: string;
+  created_at: string;
 }
