@@ -199,6 +199,17 @@ export const ConfigSchema = z.strictObject({
         error: "only 8000 is supported: calls are captured and mixed at 8 kHz",
       }).default(8000),
     }).prefault({}),
+    /**
+     * Widest rate a recording is made at: each recording takes the widest rate its legs
+     * carry (8 kHz G.711/G.729, 16 kHz G.722 and wideband Opus, up to 48 kHz full-band
+     * Opus), capped here.
+     */
+    maxSampleRate: z.union(
+      [z.literal(8000), z.literal(16000), z.literal(24000), z.literal(48000)],
+      {
+        error: "must be 8000, 16000, 24000 or 48000",
+      },
+    ).default(16000),
     /** Which participant role goes on the left channel. */
     leftChannel: z.enum(["customer", "agent"]).default("customer"),
     /** Reason codes an agent or the API may give for a pause (web and API pause/resume). */

@@ -155,7 +155,12 @@ export function Streams(props: { streams: RecordingDetail["streams"] }) {
               return (
                 <tr key={s.id}>
                   <td>{s.label}</td>
-                  <td>{s.codec}</td>
+                  <td>
+                    {s.codec}
+                    {s.received_codecs && s.received_codecs !== s.codec
+                      ? ` (sent ${s.received_codecs.replaceAll(",", " → ")})`
+                      : ""}
+                  </td>
                   <td>{s.channel ?? ""}</td>
                   {STREAM_STATS.map(([key]) => <td key={key}>{String(st[key] ?? "–")}</td>)}
                   <td>

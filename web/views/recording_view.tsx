@@ -219,7 +219,7 @@ export function RecordingPage(props: {
             ["Started", { iso: rec.started_at }],
             ["Ended", { iso: rec.ended_at }],
             ["Duration", fmtDuration(rec.duration_ms)],
-            ["Format", rec.format],
+            ["Format", `${rec.format}, ${rec.sample_rate / 1000} kHz`],
             ["Size", rec.size_bytes === null ? null : fmtBytes(rec.size_bytes)],
             ["SHA-256", rec.sha256],
             ["Agent", rec.agent_id],

@@ -59,6 +59,8 @@ export interface RecordingTable {
   previous_recording_id: string | null;
   /** 1 when a transfer brought another agent onto the recording (migration 0015). */
   multi_agent: Generated<number>;
+  /** Sample rate the recording was made at, fixed at its start (migration 0018). */
+  sample_rate: Generated<number>;
   /** Estimated MOS of the worst stream, stored at finish (migration 0019); null before. */
   mos: Generated<number | null>;
   deleted_at: string | null;
@@ -110,6 +112,8 @@ export interface StreamTable {
   codec: string;
   payload_type: number | null;
   clock_rate: number | null;
+  /** Audio codecs the stream carried, in the order first received (migration 0018). */
+  received_codecs: Generated<string | null>;
   port: number | null;
   channel: number | null;
   participant_key: string | null;
