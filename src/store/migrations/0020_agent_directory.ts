@@ -13,7 +13,9 @@ import { type Kysely, sql } from "kysely";
  * - `updated_at`: the last change by an import or a move.
  *
  * `calls_agent` lets the unknown-agents list walk distinct agent ids of calls with one
- * index seek each (no full scan of calls).
+ * index seek each (no full scan of calls). `users_agent` serves the access rule's
+ * fallback for agents the directory lacks (a user carrying the agent id), which scanned
+ * users once per such recording.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE TABLE agents_new (
@@ -32,4 +34,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE agents_new RENAME TO agents`.execute(db);
   await sql`CREATE INDEX agents_unit ON agents(org_unit_id, name)`.execute(db);
   await sql`CREATE INDEX calls_agent ON calls(agent_id, started_at)`.execute(db);
+  await sql`CREATE INDEX users_agent ON users(agent_id)`.execute(db);
 }
