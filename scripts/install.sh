@@ -46,14 +46,21 @@ systemctl_cmd() {
 }
 have_systemd() { [ -n "${SELREC_SYSTEMCTL:-}" ] || { [ -z "$root" ] && [ -d /run/systemd/system ]; }; }
 
-# SRTP (rtp.srtp) decrypts through the host's libsrtp2 (Debian libsrtp2-1, loaded by FFI).
-# Plain RTP works without it, so a missing library is a warning with the apt command.
-check_libsrtp() {
+# Native codec and crypto libraries the box loads by FFI from the host (Debian packages).
+# Calls that need none of them work without, so a missing one is a warning with the apt
+# command: libsrtp2 for SRTP (rtp.srtp), libbcg729 for G.729, libspandsp (G.722, else a
+# slower built-in decoder), libopus for Opus (else a bundled addon).
+check_native_lib() { # package soname what
   # Whole outputs, not `| grep -q`: an early grep exit fails the pipe under pipefail.
-  [ "$(dpkg-query -W -f='${Status}' libsrtp2-1 2>/dev/null)" = "install ok installed" ] && return 0
-  case "$(ldconfig -p 2>/dev/null)" in *"libsrtp2.so.1 "*) return 0 ;; esac
-  say "warning: libsrtp2.so.1 is missing: SRTP calls (rtp.srtp) cannot be recorded until" \
-    "you run: apt-get install libsrtp2-1"
+  [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ] && return 0
+  case "$(ldconfig -p 2>/dev/null)" in *"$2 "*) return 0 ;; esac
+  say "warning: $2 is missing: $3 until you run: apt-get install $1"
+}
+check_native_libs() {
+  check_native_lib libsrtp2-1 libsrtp2.so.1 "SRTP calls (rtp.srtp) cannot be recorded"
+  check_native_lib libbcg729-0 libbcg729.so.0 "G.729 calls cannot be recorded"
+  check_native_lib libspandsp2 libspandsp.so.2 "G.722 decodes with the slower built-in decoder"
+  check_native_lib libopus0 libopus.so.0 "Opus uses the bundled addon"
 }
 
 # Runs a bundle's CLI as the service user against the installed config.
@@ -271,7 +278,7 @@ install_or_upgrade() {
   [ -x "$here/bin/selrec" ] || die "$here is not an unpacked selrec bundle (no bin/selrec)"
   local upgrade=0 was_active=0 backup=""
   [ -x "$opt/bin/selrec" ] && upgrade=1
-  check_libsrtp
+  check_native_libs
   ensure_user
   ensure_dirs
   ensure_tls
