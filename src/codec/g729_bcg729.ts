@@ -12,13 +12,7 @@
  * Erasure (G.729 §4.4, Annex B §B.27): with frameErasureFlag and no bit stream, the decoder
  * conceals from the last speech frame, or carries on comfort noise after a SID frame.
  */
-import {
-  G729_FRAME_BYTES,
-  G729_FRAME_SAMPLES,
-  G729_SID_BYTES,
-  g729Framing,
-  g729Samples,
-} from "./g729.ts";
+import { G729_FRAME_BYTES, G729_FRAME_SAMPLES, G729_SID_BYTES } from "./g729.ts";
 
 /** The shared object's soname (Debian package libbcg729-0). */
 export const LIBBCG729_SONAME = "libbcg729.so.0";
@@ -76,19 +70,22 @@ export class Bcg729Decoder {
    * the samples written, or -1 when the length fits no framing or `out` is too short.
    */
   decode(payload: Uint8Array, out: Int16Array): number {
-    const f = g729Framing(payload.length);
-    if (f === null || this.#ctx === null) return -1;
-    const total = g729Samples(f);
+    // g729Framing()'s rule, inline: no object per packet.
+    const rest = payload.length % G729_FRAME_BYTES;
+    if ((rest !== 0 && rest !== G729_SID_BYTES) || this.#ctx === null) return -1;
+    const speech = (payload.length - rest) / G729_FRAME_BYTES;
+    const sid = rest === G729_SID_BYTES;
+    const total = (speech + (sid ? 1 : 0)) * G729_FRAME_SAMPLES;
     if (total > out.length) return -1;
     let at = 0;
-    for (let i = 0; i < f.speech; i++, at += G729_FRAME_SAMPLES) {
+    for (let i = 0; i < speech; i++, at += G729_FRAME_SAMPLES) {
       const off = i * G729_FRAME_BYTES;
       for (let k = 0; k < G729_FRAME_BYTES; k++) this.#bits[k] = payload[off + k];
       this.#frame(G729_FRAME_BYTES, 0, 0, out, at);
       this.speechFrames++;
     }
-    if (f.sid) {
-      const off = f.speech * G729_FRAME_BYTES;
+    if (sid) {
+      const off = speech * G729_FRAME_BYTES;
       this.#bits[0] = payload[off];
       this.#bits[1] = payload[off + 1];
       this.#frame(G729_SID_BYTES, 0, 1, out, at);
