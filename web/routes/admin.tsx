@@ -5,6 +5,7 @@ import { adminUserRoutes } from "./admin_users.tsx";
 import { adminSystemRoutes } from "./admin_system.tsx";
 import { adminRoleRoutes } from "./admin_roles.tsx";
 import { adminMfaRoutes } from "./admin_mfa.ts";
+import { adminAgentRoutes } from "./admin_agents.tsx";
 
 /** Admin sub-app, mounted at /admin. */
 export function adminRoutes(): Hono<AppEnv> {
@@ -13,5 +14,6 @@ export function adminRoutes(): Hono<AppEnv> {
   r.route("/", adminSystemRoutes());
   r.route("/", adminRoleRoutes());
   r.route("/", adminMfaRoutes());
+  r.route("/", adminAgentRoutes());
   return r;
 }

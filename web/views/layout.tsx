@@ -27,6 +27,7 @@ function Nav(props: { p: Principal; csrf?: string }) {
       {has("users.manage") && <a href="/admin/users">Users</a>}
       {has("users.manage") && <a href="/admin/roles">Roles</a>}
       {has("users.manage") && <a href="/admin/org">Org units</a>}
+      {has("users.manage") && <a href="/admin/agents">Agents</a>}
       {has("users.manage") && <a href="/admin/tokens">API tokens</a>}
       {has("rules.view") && <a href="/admin/rules">Rules</a>}
       {has("report.view") && <a href="/reports">Reports</a>}
