@@ -14,6 +14,7 @@ import {
   reviewCoverage,
 } from "./recording_reports.ts";
 import { archivePurgeVolumes, selectiveRatio, storageGrowth } from "./system_reports.ts";
+import { QUALITY_REPORTS } from "./quality_reports.ts";
 
 /** Inputs that come from outside the database. */
 export interface ReportInputs {
@@ -265,6 +266,7 @@ export const REPORTS: readonly ReportTemplate[] = [
       };
     },
   },
+  ...QUALITY_REPORTS,
 ];
 
 /** The template with `id`, or undefined. */

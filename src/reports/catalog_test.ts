@@ -11,7 +11,7 @@ Deno.test("every report template runs, tabulates and charts the seeded data", op
   await using box = await tempBox();
   await seedReports(box.store.db, box.audit, box.clock);
   const params = { from: "2026-05-01T00:00:00Z", to: "2026-05-06T00:00:00Z" };
-  assert.equal(REPORTS.length, 11);
+  assert.equal(REPORTS.length, 14);
   for (const t of REPORTS) {
     const res = await t.run(box.store.db, params, { now: new Date("2026-05-07T00:00:00Z") });
     assert.ok(res.rows.length > 0, t.id);

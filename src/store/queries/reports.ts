@@ -82,8 +82,8 @@ function recordingScopeSql(
   return sql`AND ${sql.ref(`${alias}.id`)} IN ${visible}`;
 }
 
-/** Recordings started in range, on `r`, filtered and scoped. */
-function startedInRange(db: Db, q: ReportQuery): RawBuilder<unknown> {
+/** SQL: recordings started in range, on alias `r`, filtered and scoped (every report). */
+export function startedInRange(db: Db, q: ReportQuery): RawBuilder<unknown> {
   return sql`r.started_at >= ${q.from} AND r.started_at < ${q.to}
       ${filterSql(q.filters, "r")} ${recordingScopeSql(db, q.access, "r")}`;
 }
