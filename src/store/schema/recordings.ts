@@ -53,6 +53,10 @@ export interface RecordingTable {
   flag_session_expired: Generated<number>;
   /** Media stopped for `rtp.inactivitySeconds`; we sent BYE (migration 0011). */
   flag_media_timeout: Generated<number>;
+  /** When a read or the scrubber found the stored bytes changed (migration 0017); else null. */
+  integrity_failed_at: Generated<string | null>;
+  /** How they failed (digest mismatch, chunk authentication), with the file. */
+  integrity_detail: Generated<string | null>;
   /** Segment number within the call's chain of segments, from 1 (migration 0012). */
   segment: Generated<number>;
   /** The segment this one continues (`recorder.maxSegmentSeconds`); null for the first. */
