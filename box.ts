@@ -24,6 +24,9 @@ import { processSamples } from "./src/process_metrics.ts";
 import { openRules } from "./src/rule_reloads.ts";
 import { MediaEngine } from "./src/recorder/media_engine.ts";
 import { RecorderService } from "./src/recorder/recorder_service.ts";
+import { recordingSealer } from "./src/recorder/file_seal.ts";
+import { KeyringStartError, openKeyring } from "./src/keys/open_keyring.ts";
+import { keyUsage } from "./src/store/queries/recording_keys.ts";
 import { storageService } from "./src/archive/storage_service.ts";
 import { sipService } from "./src/sip_service.ts";
 import { webServer } from "./src/web_server.ts";
@@ -83,6 +86,14 @@ async function buildBox(
   const lifecycle = new Lifecycle({ now, dbAnswers: () => dbAnswers(store.raw) });
   const audit = new AuditLog(store.db);
   const metrics = new Metrics();
+  // Keys before anything starts: sealed recordings whose KEK is gone refuse the start.
+  const keyring = await openKeyring(config, await keyUsage(store.db), log).catch((err) => {
+    throw err instanceof KeyringStartError ? new StartupError(err.message) : err;
+  });
+  const sealing = keyring && {
+    keyring,
+    sealer: config.encryption.enabled ? recordingSealer(keyring, config.encryption) : null,
+  };
   const rules = await openRules({
     audit,
     log,
@@ -102,7 +113,7 @@ async function buildBox(
     encoders: engine.encoderCount,
     encoderPriority: engine.encoderPriority,
   });
-  const recorder = new RecorderService({ config, store, audit, log, engine, rules });
+  const recorder = new RecorderService({ config, store, audit, log, engine, rules, sealing });
   metrics.register(() => recorder.metrics());
   metrics.register(() => boxMetrics(() => lifecycle.health(), rules));
   metrics.register(processSamples);

@@ -316,6 +316,29 @@ export const ConfigSchema = z.strictObject({
     copyTimeout: duration.default("10m"),
     targets: z.array(archiveTarget).default([]),
   }).prefault({}),
+  /**
+   * Encryption at rest (src/seal): each recording (and its spill journal) is sealed in
+   * AES-256-GCM chunks under its own data key, wrapped by a key-encryption key (KEK) from
+   * a 0600 file in `keyDir` (created at first start) or from `keyCommand` (a KMS/HSM hook
+   * given the key id as its last argument, printing the 32-byte key as base64 or hex).
+   * Off in the built-in defaults so an upgraded box changes nothing; the appliance config
+   * (config/selrec.yaml, what a new box installs) turns it on.
+   */
+  encryption: z.strictObject({
+    enabled: z.boolean().default(false),
+    /** KEK files `<id>.key`; default `<dataDir>/keys`. Part of the backup. */
+    keyDir: z.string().min(1).optional(),
+    keyCommand: z.array(z.string().min(1)).min(1).optional(),
+    /** With keyCommand: the KEK id new recordings are wrapped under. */
+    keyId: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, "1-32 of A-Z a-z 0-9 . _ -").optional(),
+    /** Largest plaintext per sealed chunk (a range read decrypts whole chunks). */
+    chunkBytes: z.number().int().min(4096).max(1_048_576).default(65_536),
+    /** Longest time audio waits in memory before it is sealed, written and fdatasync'd. */
+    syncIntervalMs: z.number().int().min(100).max(2000).default(1000),
+  }).prefault({}).refine((e) => !e.keyCommand || e.keyId !== undefined, {
+    message: "keyCommand needs keyId (the KEK new recordings use)",
+    path: ["keyId"],
+  }),
 }).strict();
 
 /** The validated, defaulted configuration. */

@@ -34,6 +34,43 @@ export interface DurabilityOptions {
   budget?: WriteBudget;
   /** Wraps the opened file (fault injection in tests). */
   wrapFile?: (file: Deno.FsFile) => AppendTarget;
+  /**
+   * A layer the file's bytes go through on their way to the durable file (encryption at
+   * rest: src/seal's SealedAppender), given the durable file and the length of the
+   * header the writer may patch later (WAV; 0 for Ogg).
+   */
+  layer?: (out: FileAppender, info: { headBytes: number }) => Promise<FileAppender>;
+}
+
+/** The append-only durable file a recording writes through ({@link DurableAppender}'s shape). */
+export type FileAppender = Pick<
+  DurableAppender,
+  | "partialPath"
+  | "size"
+  | "pendingBytes"
+  | "stalled"
+  | "stallError"
+  | "stalls"
+  | "append"
+  | "retry"
+  | "syncIfDue"
+  | "patch"
+  | "commit"
+  | "close"
+>;
+
+async function openOut(
+  finalPath: string,
+  opts: DurabilityOptions,
+  headBytes: number,
+): Promise<FileAppender> {
+  const out = await DurableAppender.create(
+    finalPath,
+    opts.now ?? Date.now,
+    opts.syncIntervalMs ?? 2000,
+    appenderExtras(opts),
+  );
+  return opts.layer ? await opts.layer(out, { headBytes }) : out;
 }
 
 /** A finished (or recovered) recording on disk. */
@@ -55,7 +92,7 @@ function appenderExtras(opts: DurabilityOptions) {
 
 /** Stereo Ogg Opus recording file on top of {@link OggOpusWriter}. */
 export class OpusRecordingFile {
-  #out: DurableAppender;
+  #out: FileAppender;
   #writer: OggOpusWriter;
   #now: () => number;
   #pageIntervalMs: number;
@@ -63,7 +100,7 @@ export class OpusRecordingFile {
   #budget: WriteBudget | null;
   #lost = new LossLog();
 
-  private constructor(out: DurableAppender, writer: OggOpusWriter, opts: DurabilityOptions) {
+  private constructor(out: FileAppender, writer: OggOpusWriter, opts: DurabilityOptions) {
     this.#out = out;
     this.#writer = writer;
     this.#budget = opts.budget ?? null;
@@ -77,13 +114,7 @@ export class OpusRecordingFile {
     finalPath: string,
     opts: OggOpusWriterOptions & DurabilityOptions,
   ): Promise<OpusRecordingFile> {
-    const now = opts.now ?? Date.now;
-    const out = await DurableAppender.create(
-      finalPath,
-      now,
-      opts.syncIntervalMs ?? 2000,
-      appenderExtras(opts),
-    );
+    const out = await openOut(finalPath, opts, 0);
     const writer = new OggOpusWriter({ ...opts, maxPageMs: opts.maxPageMs ?? 1000 });
     await out.append(writer.headerPages());
     return new OpusRecordingFile(out, writer, opts);
@@ -100,7 +131,7 @@ export class OpusRecordingFile {
   }
 
   /** The disk state: see {@link DurableAppender}. */
-  get out(): DurableAppender {
+  get out(): FileAppender {
     return this.#out;
   }
 
@@ -164,13 +195,13 @@ export class OpusRecordingFile {
 
 /** WAV recording file; G.711 bytes are stored as they arrive (WAVE_FORMAT_MULAW/ALAW). */
 export class WavRecordingFile {
-  #out: DurableAppender;
+  #out: FileAppender;
   #params: WavParams;
   #blockAlign: number;
   #budget: WriteBudget | null;
   #lost = new LossLog();
 
-  private constructor(out: DurableAppender, params: WavParams, budget: WriteBudget | null) {
+  private constructor(out: FileAppender, params: WavParams, budget: WriteBudget | null) {
     this.#out = out;
     this.#params = params;
     this.#budget = budget;
@@ -182,12 +213,7 @@ export class WavRecordingFile {
     finalPath: string,
     opts: WavParams & DurabilityOptions,
   ): Promise<WavRecordingFile> {
-    const out = await DurableAppender.create(
-      finalPath,
-      opts.now ?? Date.now,
-      opts.syncIntervalMs ?? 2000,
-      appenderExtras(opts),
-    );
+    const out = await openOut(finalPath, opts, wavHeaderLength(opts.format));
     await out.append([encodeWavHeader({ ...opts, dataBytes: 0 })]);
     return new WavRecordingFile(out, {
       format: opts.format,
@@ -207,7 +233,7 @@ export class WavRecordingFile {
   }
 
   /** The disk state: see {@link DurableAppender}. */
-  get out(): DurableAppender {
+  get out(): FileAppender {
     return this.#out;
   }
 
@@ -291,10 +317,20 @@ export async function recoverPartial(partialPath: string): Promise<FinishedRecor
   return { path: finalPath, ...r, durationMs };
 }
 
-interface RecoveryPlan {
+/** How to close a cut-off recording: keep bytes `[0, end)`, then write each patch. */
+export interface RecoveryPlan {
   end: number;
   patch: [number, Uint8Array][];
   durationMs: number;
+}
+
+/**
+ * The plan {@link recoverPartial} follows, for a recording's bytes held in memory (a
+ * sealed file's plaintext is recovered this way by src/recorder). Throws SyntaxError
+ * when the bytes have no usable header.
+ */
+export function planRecovery(bytes: Uint8Array, format: "opus" | "wav"): RecoveryPlan {
+  return format === "wav" ? recoverWav(bytes) : recoverOgg(bytes);
 }
 
 function recoverOgg(bytes: Uint8Array): RecoveryPlan {

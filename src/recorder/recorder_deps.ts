@@ -19,6 +19,8 @@ import { RecordingFinish } from "./recording_finish.ts";
 import { RecordingStart } from "./recording_start.ts";
 import { SegmentRoll, SegmentTimer } from "./segment_roll.ts";
 import { realTimers, type Timers } from "./timers.ts";
+import type { RecordingSealer } from "./file_seal.ts";
+import type { Keyring } from "../seal/keyring.ts";
 
 /** What the recorder works with (the composition root builds it). */
 export interface RecorderDeps {
@@ -34,6 +36,8 @@ export interface RecorderDeps {
   now?: () => Date;
   /** Timers of pauses, the no-media watchdog and drain (default: real ones on `now`). */
   timers?: Timers;
+  /** Encryption at rest: the keyring (reads, recovery) and, when on, the new files' sealer. */
+  sealing?: { keyring: Keyring; sealer: RecordingSealer | null } | null;
 }
 
 /** The recorder's parts, sharing one clock, one call table and one set of counters. */
@@ -82,7 +86,8 @@ export function wireRecorder(deps: RecorderDeps, spoolId: () => number): Recorde
   // The timer's callback reaches the roll built below (it fires only once a call runs).
   const timer = new SegmentTimer({ timers, maxSegmentSeconds, due: (a) => void roll.roll(a) });
   const shared = { engine, db, log, now, spoolDir, counts, watchdog, segments: timer };
-  const begin = new RecordingStart({ ...shared, config, spoolId });
+  const sealer = deps.sealing?.sealer ?? null;
+  const begin = new RecordingStart({ ...shared, config, spoolId, sealer });
   const finish = new RecordingFinish({ ...shared, pauses });
   const roll = new SegmentRoll({ engine, begin, finish, timer, log });
   const alarms = new BacklogAlarms({ engine, db, log, now, writeBufferBytes });

@@ -72,6 +72,7 @@ export class RecorderService implements Service, CallControl {
       this.#spoolId,
       this.#deps.log,
       this.#now(),
+      this.#deps.sealing?.keyring ?? null,
     );
   }
 

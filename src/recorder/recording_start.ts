@@ -16,6 +16,8 @@ import { assignChannels, type ChannelAssignment } from "./channels.ts";
 import { storeDecision } from "./decision.ts";
 import { captureStreams, fileSpec } from "./media_spec.ts";
 import type { FileSpec } from "./media_protocol.ts";
+import type { RecordingSealer } from "./file_seal.ts";
+import { markSealed } from "../store/queries/recording_keys.ts";
 import type { MediaWatchdog } from "./media_watchdog.ts";
 import type { RecorderEngine } from "./recorder_engine.ts";
 import { countStarted, type RecorderCounts } from "./recorder_metrics.ts";
@@ -48,6 +50,8 @@ export interface RecordingStartDeps {
   spoolDir: string;
   /** The spool's storage location id (known once the recorder started). */
   spoolId: () => number;
+  /** Encryption at rest: seals each new recording's file (null or absent: plain files). */
+  sealer?: RecordingSealer | null;
   /** The recorder's counters (`started` is counted here). */
   counts: RecorderCounts;
   watchdog: Pick<MediaWatchdog, "arm">;
@@ -101,7 +105,9 @@ export class RecordingStart {
       format: a.decision.format,
       sampleRate: a.sampleRate,
     };
-    return fileSpec(file, a.session, a.assignment!, this.#deps.config.recorder);
+    const spec = fileSpec(file, a.session, a.assignment!, this.#deps.config.recorder);
+    const seal = this.#deps.sealer?.newSeal();
+    return seal ? { ...spec, seal } : spec;
   }
 
   /** A new segment's rows, linked to `previousId`, with the agents still on the call. */
@@ -204,6 +210,7 @@ export class RecordingStart {
       })),
       metadata: a.facts.data,
     });
+    if (this.#deps.sealer) await markSealed(db, id, this.#deps.sealer.keyId);
     countStarted(this.#deps.counts, a.sampleRate);
   }
 }

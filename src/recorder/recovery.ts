@@ -14,7 +14,7 @@
  *    or a crash looks finished too).
  */
 import { join, relative } from "node:path";
-import { recoverPartial } from "../codec/recording_file.ts";
+import { type FinishedRecording, recoverPartial } from "../codec/recording_file.ts";
 import { sha256File } from "../codec/_durable_file.ts";
 import type { Db } from "../store/db.ts";
 import {
@@ -26,6 +26,14 @@ import {
 } from "../store/queries/recording_recovery.ts";
 import type { Logger } from "../log.ts";
 import { JOURNAL_SUFFIX, salvageJournal } from "./spill_journal.ts";
+import type { Keyring } from "../seal/keyring.ts";
+import { markSealed } from "../store/queries/recording_keys.ts";
+import {
+  isSealedFile,
+  recoverSealedPartial,
+  sealedJournalIo,
+  sealedKeyId,
+} from "./sealed_recovery.ts";
 
 /** What the sweep did. */
 export interface RecoveryReport {
@@ -61,13 +69,26 @@ async function* filesEnding(dir: string, suffix: string): AsyncGenerator<string>
   }
 }
 
-/** Runs the sweep over the spool; safe to run again (idempotent). */
+/** A `.partial`, plain or sealed (encryption at rest: sealed_recovery.ts), closed. */
+async function recoverFile(
+  partial: string,
+  keyring: Keyring | null,
+): Promise<FinishedRecording> {
+  if (!(await isSealedFile(partial))) return await recoverPartial(partial);
+  return await recoverSealedPartial(partial, keyring);
+}
+
+/**
+ * Runs the sweep over the spool; safe to run again (idempotent). Sealed files need the
+ * `keyring` (without it they fail and are logged, and stay for the next start).
+ */
 export async function recoverySweep(
   db: Db,
   spoolDir: string,
   spoolId: number,
   log: Logger,
   now = new Date(),
+  keyring: Keyring | null = null,
 ): Promise<RecoveryReport> {
   const report: RecoveryReport = {
     interrupted: 0,
@@ -79,7 +100,7 @@ export async function recoverySweep(
   };
   // Before the partials: recovering a .partial renames it to the final name, after
   // which a finished recording and an interrupted one would look alike.
-  await sweepJournals(spoolDir, log, report);
+  await sweepJournals(spoolDir, log, report, keyring);
   const open = await unfinishedRecordings(db, spoolId);
   const known = new Set<string>();
   for (const r of open) {
@@ -87,7 +108,7 @@ export async function recoverySweep(
     known.add(`${full}.partial`);
     try {
       if (await exists(`${full}.partial`)) {
-        await closeInterrupted(db, r.id, await recoverPartial(`${full}.partial`), now);
+        await closeInterrupted(db, r.id, await recoverFile(`${full}.partial`, keyring), now);
         report.interrupted++;
       } else if (await exists(full)) {
         const { size } = await Deno.stat(full);
@@ -105,9 +126,9 @@ export async function recoverySweep(
   for await (const p of filesEnding(spoolDir, ".partial")) {
     if (known.has(p)) continue;
     try {
-      const done = await recoverPartial(p);
+      const done = await recoverFile(p, keyring);
       const rel = relative(spoolDir, done.path);
-      await adoptOrphan(db, {
+      const id = await adoptOrphan(db, {
         stem: rel.replace(/\.(ogg|wav)$/, "").split("/").pop()!,
         path: rel,
         format: rel.endsWith(".wav") ? "wav" : "opus",
@@ -115,6 +136,8 @@ export async function recoverySweep(
         file: done,
         at: now,
       });
+      const keyId = await sealedKeyId(done.path);
+      if (keyId) await markSealed(db, id, keyId);
       report.adopted++;
     } catch (err) {
       report.failed++;
@@ -129,11 +152,12 @@ async function sweepJournals(
   spoolDir: string,
   log: Logger,
   report: RecoveryReport,
+  keyring: Keyring | null,
 ): Promise<void> {
   for await (const journal of filesEnding(spoolDir, JOURNAL_SUFFIX)) {
     const final = journal.slice(0, -JOURNAL_SUFFIX.length);
     try {
-      const kept = await salvageJournal(journal);
+      const kept = await salvageJournal(journal, sealedJournalIo(keyring));
       report.journalsKept++;
       log.warn("spill journal of an unfinished recording kept beside it", {
         recording: relative(spoolDir, final),

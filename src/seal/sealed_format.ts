@@ -132,6 +132,12 @@ export function encodeHeader(h: SealHeader): Uint8Array {
   return out;
 }
 
+/** The key slot bytes (offset {@link FIXED_HEADER_BYTES}, 104 bytes) for a key id and wrapped key. */
+export function encodeKeySlot(slot: Pick<SealHeader, "keyId" | "wrappedKey">): Uint8Array {
+  const h = { chunkBytes: 1, noncePrefix: new Uint8Array(PREFIX_BYTES), ...slot };
+  return encodeHeader(h).slice(FIXED_HEADER_BYTES);
+}
+
 /** Parses a header; a header that is not one selrec writes is an {@link IntegrityError}. */
 export function parseHeader(bytes: Uint8Array, path: string): SealHeader {
   if (bytes.length < HEADER_BYTES) throw new IntegrityError(path, "sealed header is truncated");

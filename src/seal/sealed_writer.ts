@@ -15,7 +15,18 @@
 import { dirname } from "node:path";
 import { ChunkSealer } from "./chunk_sealer.ts";
 import { scanSealed } from "./sealed_scan.ts";
-import { ChunkCipher, concat, encodeIndex, FLAG_FINAL, type SealKey } from "./sealed_format.ts";
+import {
+  ChunkCipher,
+  concat,
+  encodeIndex,
+  encodeKeySlot,
+  FIXED_HEADER_BYTES,
+  FLAG_FINAL,
+  HEADER_BYTES,
+  parseHeader,
+  type SealHeader,
+  type SealKey,
+} from "./sealed_format.ts";
 
 /** The durable file a {@link SealedAppender} writes through (DurableAppender's shape). */
 export interface RawAppender {
@@ -224,4 +235,29 @@ export async function writeSealedFile(
   using dir = await Deno.open(dirname(path), { read: true });
   await dir.sync();
   return { bytes: parts.reduce((n, p) => n + p.length, 0) };
+}
+
+/**
+ * Key rotation's one write: replaces the key slot (key id and wrapped data key, 104 bytes
+ * inside the first sector) of a sealed file in place and fsyncs. The chunks are not
+ * touched: the slot is not in their AAD. Changes the file's SHA-256.
+ */
+export async function writeKeySlot(
+  path: string,
+  slot: Pick<SealHeader, "keyId" | "wrappedKey">,
+): Promise<void> {
+  using file = await Deno.open(path, { read: true, write: true });
+  const head = new Uint8Array(HEADER_BYTES);
+  let n = 0;
+  while (n < head.length) {
+    const r = await file.read(head.subarray(n));
+    if (r === null) break;
+    n += r;
+  }
+  parseHeader(head.subarray(0, n), path);
+  await file.seek(FIXED_HEADER_BYTES, Deno.SeekMode.Start);
+  const bytes = encodeKeySlot(slot);
+  let o = 0;
+  while (o < bytes.length) o += await file.write(bytes.subarray(o));
+  await file.sync();
 }

@@ -18,6 +18,7 @@ import * as m0012 from "./0012_recording_segments.ts";
 import * as m0013 from "./0013_decision_bindings.ts";
 import * as m0014 from "./0014_identity.ts";
 import * as m0015 from "./0015_recording_multi_agent.ts";
+import * as m0016 from "./0016_recording_keys.ts";
 import * as m0017 from "./0017_recording_integrity.ts";
 import * as m0018 from "./0018_recording_rate_codecs.ts";
 import * as m0019 from "./0019_search_matching.ts";
@@ -42,6 +43,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0013_decision_bindings": m0013,
   "0014_identity": m0014,
   "0015_recording_multi_agent": m0015,
+  "0016_recording_keys": m0016,
   "0017_recording_integrity": m0017,
   "0018_recording_rate_codecs": m0018,
   "0019_search_matching": m0019,

@@ -63,6 +63,10 @@ export interface RecordingTable {
   previous_recording_id: string | null;
   /** 1 when a transfer brought another agent onto the recording (migration 0015). */
   multi_agent: Generated<number>;
+  /** 1 when the file is sealed (encrypted at rest, src/seal; migration 0016). */
+  sealed: Generated<number>;
+  /** The KEK that wraps the sealed file's data key; null for plain files (migration 0016). */
+  key_id: Generated<string | null>;
   /** Sample rate the recording was made at, fixed at its start (migration 0018). */
   sample_rate: Generated<number>;
   /** Estimated MOS of the worst stream, stored at finish (migration 0019); null before. */
