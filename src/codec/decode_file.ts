@@ -26,7 +26,14 @@ export async function decodeFile(
   path: string,
   format: "opus" | "wav",
 ): Promise<Pcm & { nativeRate: number }> {
-  const bytes = await Deno.readFile(path);
+  return await decodeBytes(await Deno.readFile(path), format);
+}
+
+/** Decodes a whole recording held in memory (read and verified by the caller). */
+export async function decodeBytes(
+  bytes: Uint8Array,
+  format: "opus" | "wav",
+): Promise<Pcm & { nativeRate: number }> {
   if (format === "opus") {
     const d = await decodeOggOpus(bytes);
     return { sampleRate: d.sampleRate, channels: d.channelData, nativeRate: opusInputRate(bytes) };

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { launchChromium } from "../helpers/browser.ts";
 import { query, waitFor } from "../helpers/db.ts";
 import { migrate, openStore } from "../../src/store/db.ts";
@@ -45,7 +46,7 @@ async function seed(dataDir: string, dir: string): Promise<number> {
     started_at: ts,
     duration_ms: 5000,
     size_bytes: bytes.length,
-    sha256: null,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
     path: "2026/e2e.opus",
     storage_location_id: loc.id,
     legal_hold: 0,

@@ -13,6 +13,7 @@ import { Lifecycle } from "../../src/lifecycle.ts";
 import { Metrics } from "../../src/metrics.ts";
 import { nullLogger } from "../../src/log.ts";
 import { hashPassword, sha256Hex } from "../../src/auth/password.ts";
+import { createHash } from "node:crypto";
 import { addUser } from "../../src/store/queries/users.ts";
 import { addOrgUnit } from "../../src/store/queries/org_units.ts";
 import { newApp } from "../../web/app.ts";
@@ -243,7 +244,7 @@ export class Harness implements AsyncDisposable {
       started_at: startedAt,
       duration_ms: seconds * 1000,
       size_bytes: bytes.length,
-      sha256: await sha256Hex(id),
+      sha256: createHash("sha256").update(bytes).digest("hex"),
       path,
       storage_location_id: 1,
       legal_hold: 0,

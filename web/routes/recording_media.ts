@@ -7,6 +7,13 @@
  * src/archive/resolve_file.ts). Every `/audio` response that returns bytes is audited as
  * `recording.play`, once per session and recording in 5 minutes (media/play_audit.ts);
  * the waveform is audited as `recording.waveform`.
+ *
+ * Every read of a finished recording goes through media/verified_read.ts: the file is
+ * verified (its SHA-256, or a sealed file's chunk authentication) before any byte, WAV,
+ * waveform or export leaves, else 409 "recording failed its integrity check". A recording
+ * still being written has no digest yet: its whole Ogg pages so far are served as they
+ * are (each page carries its own CRC, which the player checks), and the file is verified
+ * from the first read after it finished.
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
@@ -15,14 +22,16 @@ import { requirePermission } from "../middleware/authenticate.ts";
 import { auditActor, auditRecording, readReason, visibleRecording } from "../recording_access.ts";
 import type { Recording } from "../../src/store/schema/recordings.ts";
 import { resolveInside } from "../../src/archive/resolve_file.ts";
-import { serveFile } from "../media/serve_file.ts";
+import { growingFileSource, serveBytes } from "../media/serve_file.ts";
 import { auditPlay, PlayLedger } from "../media/play_audit.ts";
-import { decodeFile, toWav } from "../../src/codec/decode_file.ts";
+import { decodeBytes, toWav } from "../../src/codec/decode_file.ts";
 import { type Span, waveformSvg } from "../media/waveform.ts";
 import { httpError } from "../http_error.ts";
 import { locationById } from "../../src/store/queries/storage.ts";
 import { recordingSpans } from "../../src/store/queries/recordings.ts";
 import { wholeOggPrefix } from "../media/partial_ogg.ts";
+import { verifiedRecording } from "../media/verified_read.ts";
+import { VerdictCache } from "../../src/archive/verdict_cache.ts";
 
 /** How long a file lookup on an archive target may take before the target counts as hung. */
 const ARCHIVE_LOOKUP_MS = 5000;
@@ -100,19 +109,19 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   const svgCache = new SvgCache();
   const plays = new PlayLedger();
+  const verdicts = new VerdictCache();
   const play = requirePermission("recording.play", { notFound: true });
 
   r.get("/:id/audio", play, async (c) => {
     const rec = await visibleRecording(c, c.req.param("id"), "recording.play");
-    const [path, size] = rec.state === "recording"
-      ? await partialFile(c, rec)
-      : [await recordingFile(c, rec), undefined];
+    const src = rec.state === "recording"
+      ? await growingFileSource(...await partialFile(c, rec))
+      : await verifiedRecording(c, rec, await recordingFile(c, rec), "play", verdicts);
     const range = c.req.header("Range");
-    const res = await serveFile(path, { range, ifRange: c.req.header("If-Range") }, {
+    const res = serveBytes(src, { range, ifRange: c.req.header("If-Range") }, {
       contentType: mimeOf(rec),
       etag: rec.sha256,
       method: c.req.method,
-      size,
     });
     await auditPlay(c, rec, res, plays);
     return res;
@@ -122,12 +131,13 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
     const rec = await visibleRecording(c, c.req.param("id"), "recording.play");
     refuseInProgress(rec, "a WAV copy can be played");
     const path = await recordingFile(c, rec);
+    const bytes = await (await verifiedRecording(c, rec, path, "wav", verdicts)).readAll();
     await c.get("services").audit.append({
       ...auditActor(c),
       ...(await auditRecording(c, rec, { format: "wav-transcode" })),
       action: "recording.play",
     });
-    const pcm = await decodeFile(path, rec.format);
+    const pcm = await decodeBytes(bytes, rec.format);
     return new Response(toWav(pcm, pcm.nativeRate), {
       headers: { "Content-Type": "audio/wav", "Cache-Control": "private, no-store" },
     });
@@ -137,14 +147,15 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
     const rec = await visibleRecording(c, c.req.param("id"), "recording.play");
     refuseInProgress(rec, "the waveform is drawn");
     const key = `${rec.id}:${rec.sha256 ?? rec.size_bytes}:${rec.state}`;
+    // Verified even when the drawing is cached (a hit costs one fstat of the file).
+    const file = await verifiedRecording(c, rec, await recordingFile(c, rec), "waveform", verdicts);
     let svg = svgCache.get(key);
     if (svg === undefined) {
-      const path = await recordingFile(c, rec);
       const { pauses, gaps, participants: parts } = await recordingSpans(
         c.get("services").store.db,
         rec.id,
       );
-      const pcm = await decodeFile(path, rec.format);
+      const pcm = await decodeBytes(await file.readAll(), rec.format);
       const durationMs = ((pcm.channels[0]?.length ?? 0) / pcm.sampleRate) * 1000;
       const spans: Span[] = [
         ...pauses.map((p) => ({
@@ -205,7 +216,10 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
     const body = await c.req.parseBody();
     const reason = readReason(c, body);
     const format = body.format === "wav" ? "wav" : "ogg";
-    const path = await recordingFile(c, rec);
+    if (format === "ogg" && rec.format !== "opus") {
+      httpError(400, "this recording is stored as WAV; export it as WAV");
+    }
+    const file = await verifiedRecording(c, rec, await recordingFile(c, rec), "export", verdicts);
     await c.get("services").audit.append({
       ...auditActor(c),
       ...(await auditRecording(c, rec, { format })),
@@ -214,7 +228,7 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
     });
     const safeName = rec.id.replace(/[^\w.-]/g, "_");
     if (format === "wav") {
-      const pcm = await decodeFile(path, rec.format);
+      const pcm = await decodeBytes(await file.readAll(), rec.format);
       return new Response(toWav(pcm, pcm.nativeRate), {
         headers: {
           "Content-Type": "audio/wav",
@@ -222,8 +236,7 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
         },
       });
     }
-    if (rec.format !== "opus") httpError(400, "this recording is stored as WAV; export it as WAV");
-    return await serveFile(path, {}, {
+    return serveBytes(file, {}, {
       contentType: "audio/ogg",
       etag: rec.sha256,
       disposition: `attachment; filename="${safeName}.ogg"`,

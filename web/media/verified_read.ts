@@ -1,0 +1,106 @@
+/**
+ * The web side of integrity on every read: opens a finished recording through the one
+ * verified read path (src/archive/recording_bytes.ts) and turns a failure into the
+ * finding's flag, audit row and alarm (src/archive/integrity_failure.ts) and a 409
+ * "recording failed its integrity check" — an HTML page for the UI, JSON for the API,
+ * by the app's one error handler. No byte of a file that failed is served; a file that
+ * changes while it streams ends the stream early and is reported the same way.
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../context.ts";
+import type { Recording } from "../../src/store/schema/recordings.ts";
+import {
+  IntegrityError,
+  openRecordingBytes,
+  type RecordingBytes,
+  type VerdictCache,
+} from "../../src/archive/recording_bytes.ts";
+import {
+  INTEGRITY_MESSAGE,
+  type IntegrityFinding,
+  reportIntegrityFailure,
+  reportIntegrityRestored,
+} from "../../src/archive/integrity_failure.ts";
+import { auditActor } from "../recording_access.ts";
+import { httpError } from "../http_error.ts";
+
+async function report(
+  c: Context<AppEnv>,
+  rec: Recording,
+  err: IntegrityError,
+  via: IntegrityFinding["via"],
+): Promise<void> {
+  const { store, audit, log } = c.get("services");
+  const { actor, ip } = auditActor(c);
+  await reportIntegrityFailure({ db: store.db, audit, log, now: c.get("auth").now }, rec, err, {
+    via,
+    actor,
+    ip,
+  });
+}
+
+/** Passes `stream` on; an integrity error in it is reported before the stream errors. */
+function reporting(
+  stream: ReadableStream<Uint8Array>,
+  onError: (err: IntegrityError) => Promise<void>,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(ctrl) {
+      try {
+        const r = await reader.read();
+        if (r.done) ctrl.close();
+        else ctrl.enqueue(r.value);
+      } catch (err) {
+        if (err instanceof IntegrityError) await onError(err).catch(() => {});
+        ctrl.error(err);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
+
+/**
+ * The verified bytes of finished recording `rec` at `path` (resolved by the route), or a
+ * 409 after reporting the failure; 404 when the file vanished meanwhile.
+ */
+export async function verifiedRecording(
+  c: Context<AppEnv>,
+  rec: Recording,
+  path: string,
+  via: IntegrityFinding["via"],
+  verdicts: VerdictCache,
+): Promise<RecordingBytes> {
+  let bytes: RecordingBytes;
+  try {
+    bytes = await openRecordingBytes(rec, path, { verdicts });
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) httpError(404, "not found");
+    if (!(err instanceof IntegrityError)) throw err;
+    await report(c, rec, err, via);
+    httpError(409, INTEGRITY_MESSAGE);
+  }
+  if (rec.integrity_failed_at !== null) {
+    const { store, audit, log } = c.get("services");
+    await reportIntegrityRestored({ db: store.db, audit, log }, rec, {
+      via,
+      actor: auditActor(c).actor,
+    });
+  }
+  const whole = async () => {
+    try {
+      return await bytes.readAll();
+    } catch (err) {
+      if (!(err instanceof IntegrityError)) throw err;
+      await report(c, rec, err, via);
+      httpError(409, INTEGRITY_MESSAGE);
+    }
+  };
+  return {
+    size: bytes.size,
+    mtime: bytes.mtime,
+    readRange: (start, end) => bytes.readRange(start, end),
+    readAll: whole,
+    stream: (start, end) => reporting(bytes.stream(start, end), (e) => report(c, rec, e, via)),
+  };
+}
