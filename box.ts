@@ -28,6 +28,7 @@ import { recordingSealer } from "./src/recorder/file_seal.ts";
 import { KeyringStartError, openKeyring } from "./src/keys/open_keyring.ts";
 import { keyUsage } from "./src/store/queries/recording_keys.ts";
 import { storageService } from "./src/archive/storage_service.ts";
+import { scrubService } from "./src/archive/scrub_service.ts";
 import { sipService } from "./src/sip_service.ts";
 import { webServer } from "./src/web_server.ts";
 import { housekeeping } from "./src/housekeeping.ts";
@@ -120,6 +121,8 @@ async function buildBox(
   const reads = await ReadPool.open(store.path, 2);
   const storage = storageService({ config, log, audit, store });
   metrics.register(() => storageMetrics(storage));
+  const scrub = scrubService({ scrub: config.scrub, db: store.db, audit, log, now });
+  metrics.register(() => scrub.metrics());
   const services: WebServices = {
     config,
     store,
@@ -155,6 +158,7 @@ async function buildBox(
     }),
     webServer({ http: config.http, log, metrics }, (req, info) => web.fetch(req, { info })),
     housekeeping({ auth: config.auth, db: store.db, log }),
+    scrub,
   ];
   if (rules) order.push(closing("rules", () => rules.close()));
   order.push(...agentSyncFor(config, { db: store.db, audit, log, now }));

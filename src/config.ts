@@ -339,6 +339,17 @@ export const ConfigSchema = z.strictObject({
     message: "keyCommand needs keyId (the KEK new recordings use)",
     path: ["keyId"],
   }),
+  /**
+   * The background scrubber: re-verifies every recording's file (spool and healthy archive
+   * targets) within an I/O budget, resuming where it stopped; `selrec scrub` does a pass now.
+   */
+  scrub: z.strictObject({
+    enabled: z.boolean().default(true),
+    /** Read budget of the background scrub, bytes per second. */
+    bytesPerSecond: z.number().int().min(4096).default(4_194_304),
+    /** Rest between the end of one pass and the start of the next. */
+    passInterval: duration.default("24h"),
+  }).prefault({}),
 }).strict();
 
 /** The validated, defaulted configuration. */

@@ -19,6 +19,7 @@ import { simulateCommand } from "./simulate_command.ts";
 import { STORAGE_COMMANDS } from "./storage_commands.ts";
 import { backupCommand, restoreCommand } from "./backup_commands.ts";
 import { doctorCommand } from "./doctor_commands.ts";
+import { scrubCommand } from "./scrub_command.ts";
 
 /** The command table main.ts dispatches over; `serve` runs the box `openBox` builds. */
 export function commands(openBox: OpenBox): Command[] {
@@ -43,6 +44,7 @@ export function commands(openBox: OpenBox): Command[] {
     rulesSimulateCommand,
     ...AUDIT_COMMANDS,
     ...STORAGE_COMMANDS,
+    scrubCommand,
     backupCommand,
     restoreCommand,
     doctorCommand,
