@@ -34,6 +34,7 @@ import { webServer } from "./src/web_server.ts";
 import { housekeeping } from "./src/housekeeping.ts";
 import { agentSyncFor } from "./src/agents/agent_sync_service.ts";
 import { LdapDirectory } from "./src/auth/ldap_directory.ts";
+import { OidcClient } from "./src/auth/oidc_client.ts";
 import { newApp } from "./web/app.ts";
 import type { WebServices } from "./web/context.ts";
 
@@ -123,6 +124,8 @@ async function buildBox(
   metrics.register(() => storageMetrics(storage));
   const scrub = scrubService({ scrub: config.scrub, db: store.db, audit, log, now });
   metrics.register(() => scrub.metrics());
+  // Reads the client secret now (a missing file fails the start); discovery waits for use.
+  const oidc = config.auth.oidc ? await OidcClient.create(config.auth.oidc) : undefined;
   const services: WebServices = {
     config,
     store,
@@ -134,6 +137,7 @@ async function buildBox(
     callControl: recorder,
     rules: rules ?? undefined,
     directory: config.auth.ldap ? new LdapDirectory(config.auth.ldap) : undefined,
+    oidc,
   };
   const web = newApp(services);
   // Services start in this order and stop in reverse. The store closes last; the
@@ -161,6 +165,7 @@ async function buildBox(
     scrub,
   ];
   if (rules) order.push(closing("rules", () => rules.close()));
+  if (oidc) order.push(closing("oidc client", () => oidc.close()));
   order.push(...agentSyncFor(config, { db: store.db, audit, log, now }));
   return new App({
     log,

@@ -9,12 +9,14 @@ import { sessionCookieName, SessionStore } from "../src/auth/session.ts";
 import { LoginGuard, type LoginGuardOptions } from "../src/auth/login_guard.ts";
 import { Authenticator } from "../src/auth/sign_in.ts";
 import { DirectoryAccess } from "../src/auth/directory_access.ts";
+import { OidcAccess } from "../src/auth/oidc_access.ts";
 import { RefusalLimiter } from "../src/audit/refusal_limiter.ts";
 import { securityHeaders } from "./middleware/security_headers.ts";
 import { bodyLimits } from "./middleware/body_limit.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { csrfProtection } from "./middleware/csrf.ts";
 import { authRoutes } from "./routes/auth.tsx";
+import { oidcRoutes } from "./routes/oidc.tsx";
 import { staticRoutes } from "./routes/static.ts";
 import { recordingRoutes } from "./routes/recordings.tsx";
 import { recordingMediaRoutes } from "./routes/recording_media.ts";
@@ -78,6 +80,17 @@ function webAuth(services: WebServices, o: WebOptions): WebAuth {
     scope: services.config.auth.scope,
     refusals,
     now,
+    oidc: services.config.auth.oidc && services.oidc
+      ? new OidcAccess({
+        db: services.store.db,
+        audit: services.audit,
+        log: services.log,
+        provider: services.oidc,
+        config: services.config.auth.oidc,
+        sessions,
+        now,
+      })
+      : undefined,
   };
 }
 
@@ -127,6 +140,7 @@ export function newApp(services: WebServices, options: WebOptions = {}): Hono<Ap
     return c.redirect("/calls", 303);
   });
   web.route("/", authRoutes());
+  web.route("/auth/oidc", oidcRoutes());
   web.route("/", accountRoutes());
   web.route("/", mfaRoutes());
   web.route("/recordings", recordingMediaRoutes());

@@ -14,6 +14,8 @@ import type { SessionStore } from "../src/auth/session.ts";
 import type { Principal } from "../src/auth/principal.ts";
 import type { RefusalLimiter } from "../src/audit/refusal_limiter.ts";
 import type { Directory } from "../src/auth/directory.ts";
+import type { OidcProvider } from "../src/auth/oidc_client.ts";
+import type { OidcAccess } from "../src/auth/oidc_access.ts";
 
 export type { Principal };
 
@@ -45,6 +47,8 @@ export interface WebServices {
   rules?: Pick<RulesService, "current">;
   /** The directory users sign in with (`auth.ldap`). */
   directory?: Directory;
+  /** The OpenID provider of single sign-on (`auth.oidc`). */
+  oidc?: OidcProvider;
 }
 
 /** The auth services of one web app instance. */
@@ -59,6 +63,8 @@ export interface WebAuth {
   /** Bounds audit rows of cheap refusals (bad tokens, CSRF, throttled sign-ins). */
   refusals: RefusalLimiter;
   now: () => number;
+  /** Single sign-on, when `auth.oidc` is set. */
+  oidc?: OidcAccess;
 }
 
 /** The Hono environment of every selrec route. */

@@ -11,6 +11,7 @@ import type { AppEnv } from "../context.ts";
 import { Layout } from "../views/layout.tsx";
 import { clientIp } from "../middleware/authenticate.ts";
 import { toCodeStep } from "./mfa.tsx";
+import { continuePage } from "./oidc.tsx";
 
 /** A local path to go to after sign-in, else `/`. */
 export function safeNext(next: string | undefined): string {
@@ -39,7 +40,14 @@ export async function setSessionCookie(c: Context<AppEnv>, token: string): Promi
   });
 }
 
-function SignInPage(props: { error?: string; next: string; username?: string }) {
+/** The single sign-on provider's name when `auth.oidc` is set (for the button). */
+function ssoName(c: Context<AppEnv>): string | undefined {
+  return c.get("auth").oidc?.name;
+}
+
+function SignInPage(
+  props: { error?: string; next: string; username?: string; sso?: string },
+) {
   return (
     <Layout title="Sign in" ctx={{}}>
       <form method="post" action="/sign-in" class="signin">
@@ -55,6 +63,13 @@ function SignInPage(props: { error?: string; next: string; username?: string }) 
         </label>
         <button type="submit">Sign in</button>
       </form>
+      {props.sso && (
+        <p class="sso">
+          <a class="button" href={`/auth/oidc/start?next=${encodeURIComponent(props.next)}`}>
+            Sign in with {props.sso}
+          </a>
+        </p>
+      )}
     </Layout>
   );
 }
@@ -65,7 +80,9 @@ export function authRoutes(): Hono<AppEnv> {
   r.get("/sign-in", (c) => {
     if (c.get("principal") && c.get("via") === "session") return c.redirect("/", 303);
     const ended = ENDED[c.req.query("ended") ?? ""];
-    return c.html(<SignInPage next={safeNext(c.req.query("next"))} error={ended} />);
+    return c.html(
+      <SignInPage next={safeNext(c.req.query("next"))} error={ended} sso={ssoName(c)} />,
+    );
   });
   r.post("/sign-in", async (c) => {
     const auth = c.get("auth");
@@ -82,7 +99,7 @@ export function authRoutes(): Hono<AppEnv> {
       if (result.reason === "unavailable" || result.reason === "denied") {
         const status = result.reason === "unavailable" ? 503 : 403;
         return c.html(
-          <SignInPage next={next} username={username} error={result.message} />,
+          <SignInPage next={next} username={username} error={result.message} sso={ssoName(c)} />,
           status,
         );
       }
@@ -93,6 +110,7 @@ export function authRoutes(): Hono<AppEnv> {
             next={next}
             username={username}
             error="Too many attempts. Try again later."
+            sso={ssoName(c)}
           />,
           429,
         );
@@ -102,6 +120,7 @@ export function authRoutes(): Hono<AppEnv> {
           next={next}
           username={username}
           error="Sign-in failed: wrong username or password."
+          sso={ssoName(c)}
         />,
         401,
       );
@@ -113,6 +132,9 @@ export function authRoutes(): Hono<AppEnv> {
   r.post("/sign-out", async (c) => {
     const auth = c.get("auth");
     const cookie = getCookie(c, auth.cookieName);
+    // A single sign-on session also ends at the provider (RP-initiated logout).
+    const session = c.get("session");
+    const providerLogout = session && auth.oidc ? await auth.oidc.logoutUrl(session.id) : null;
     if (cookie) await auth.sessions.destroy(cookie);
     const p = c.get("principal");
     if (p && c.get("via") === "session") {
@@ -123,6 +145,9 @@ export function authRoutes(): Hono<AppEnv> {
       });
     }
     deleteCookie(c, auth.cookieName, { path: "/", secure: auth.tls });
+    if (providerLogout) {
+      return continuePage(c, providerLogout.href, `Signed out. Signing out at ${auth.oidc?.name}…`);
+    }
     return c.redirect("/sign-in", 303);
   });
   return r;

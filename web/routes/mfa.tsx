@@ -22,6 +22,7 @@ import { beginEnrolment, confirmEnrolment, mfaRequired } from "../../src/auth/mf
 import { CHALLENGE_MS } from "../../src/auth/mfa_challenge.ts";
 import { totpQrSvg, totpUri } from "../../src/auth/totp.ts";
 import { countUnusedRecoveryCodes, findMfa, hasConfirmedMfa } from "../../src/store/queries/mfa.ts";
+import { findUserById } from "../../src/store/queries/users.ts";
 
 const ENROL = "/account/mfa";
 const EXEMPT = /^\/(static\/|sign-out$|sign-in(\/code)?$|healthz|account\/(password|mfa)$)/;
@@ -49,7 +50,9 @@ async function needsEnrolment(c: Context<AppEnv>): Promise<boolean> {
   if (!p || c.get("via") !== "session" || p.userId === null) return false;
   const svc = c.get("services");
   if (!mfaRequired(p.role, svc.config.auth.mfa.requiredRoles)) return false;
-  return !(await hasConfirmedMfa(svc.store.db, p.userId));
+  if (await hasConfirmedMfa(svc.store.db, p.userId)) return false;
+  // Single sign-on users' second factor is the provider's (auth.oidc.requireAmr checks it).
+  return (await findUserById(svc.store.db, p.userId))?.source !== "oidc";
 }
 
 /** Sends users whose role requires MFA and who have none to enrolment (pages redirect, the rest 403). */
