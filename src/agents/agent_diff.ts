@@ -127,10 +127,14 @@ export function planLines(
   for (const c of changes) {
     if (c.kind === "add") {
       const a = c.agent;
+      const more = [
+        ...(a.extension !== null ? [`, extension ${show(a.extension)}`] : []),
+        ...(a.dn !== null ? [`, dn ${show(a.dn)}`] : []),
+      ].join("");
       line(
         "add",
         a.agentId,
-        `${show(a.name)} in ${unit(a.orgUnitId)}${c.returning ? " (returns)" : ""}`,
+        `${show(a.name)} in ${unit(a.orgUnitId)}${more}${c.returning ? " (returns)" : ""}`,
       );
     } else if (c.kind === "remove") {
       line("remove", c.agent.agentId, `${show(c.agent.name)} was in ${unit(c.agent.orgUnitId)}`);
