@@ -38,7 +38,8 @@ function Text(
       {props.label}
       <input
         name={props.name}
-        type={props.type ?? "text"}
+        type={err && props.type === "date" ? "text" : props.type ?? "text"}
+        placeholder={props.type === "date" ? "YYYY-MM-DD" : undefined}
         value={props.q[props.name] ?? ""}
         list={props.list}
         step={props.step}
@@ -93,6 +94,7 @@ export function SearchForm(props: { q: Q; errors: readonly FieldError[]; choices
   const e = { q, errors };
   return (
     <form method="get" action="/recordings" class="filters" role="search">
+      {/* An invalid date stays visible as text (a date input would blank it). */}
       <Text name="from" label="From" type="date" {...e} />
       <Text name="to" label="To" type="date" {...e} />
       <Text name="agent" label="Agent (prefix)" list="agent-choices" {...e} />
