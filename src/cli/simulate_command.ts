@@ -32,8 +32,8 @@ export function simulationOptionsFrom(values: Record<string, unknown>): Simulati
   const tls = tlsOptionsFrom(values, transport);
   const srtp = srtpSuiteFrom(values.srtp);
   const codec = (values.codec ?? "pcmu") as string;
-  if (codec !== "pcmu" && codec !== "pcma") {
-    throw new UsageError(`--codec must be pcmu or pcma, got "${codec}"`);
+  if (codec !== "pcmu" && codec !== "pcma" && codec !== "g722" && codec !== "g729") {
+    throw new UsageError(`--codec must be pcmu, pcma, g722 or g729, got "${codec}"`);
   }
   const calls = num(values, "calls", 1)!;
   if (!Number.isInteger(calls) || calls < 1) {
@@ -174,7 +174,8 @@ export const simulateCommand: Command = {
   help: [
     "Each call: SIPREC INVITE (SDP with labelled streams 1 = customer, 2 = agent, RFC 7865",
     "metadata with varying business unit, customer type, language, agent, partitions, UCID),",
-    "ACK, two 20 ms G.711 RTP legs of speech-like audio (--tones: 440/880 Hz), optional",
+    "ACK, two 20 ms RTP legs of speech-like audio (--tones: 440/880 Hz) in --codec pcmu, pcma,",
+    "g722 (encoded by ffmpeg) or g729 (libbcg729's encoder), optional",
     "pause (re-INVITE a=inactive at --pause-at S for --pause-for S, default 3) and transfer",
     "(re-INVITE adding a participant at --transfer-at S), then BYE. Defaults: --calls 1",
     "--rate 10 (calls/s) --duration 10 (s) --transport udp --codec pcmu --seed 1.",

@@ -8,8 +8,8 @@
 import { encodeG711 } from "../codec/g711.ts";
 import { type Random, randomInt, seededRandom } from "./rng.ts";
 
-/** G.711 law of the sent payload. */
-export type Law = "pcmu" | "pcma";
+/** Codec of the sent payload: G.711 (encoded here) or G.722/G.729 (sim_encoders.ts). */
+export type Law = "pcmu" | "pcma" | "g722" | "g729";
 
 /** Narrowband sample rate (RFC 3551 §4.5.14). */
 export const SAMPLE_RATE = 8000;
@@ -134,16 +134,50 @@ export interface AudioBankOptions {
   conversations?: number;
   /** Length of each looping conversation in seconds (default 30). */
   seconds?: number;
+  /** Clips already encoded by {@link encodeClips} (G.722, G.729); G.711 is encoded here. */
+  encoded?: { customer: Uint8Array; agent: Uint8Array }[];
+}
+
+/** The 8 kHz PCM of the clips an {@link AudioBank} with these options holds. */
+export function clipPcm(o: AudioBankOptions): { customer: Int16Array; agent: Int16Array }[] {
+  if (o.tones) return [{ customer: toneLoop(TONE_HZ.customer), agent: toneLoop(TONE_HZ.agent) }];
+  const rng = seededRandom(o.seed ^ 0x5eed);
+  const out = [];
+  for (let i = 0; i < (o.conversations ?? 4); i++) out.push(conversation(rng, o.seconds ?? 30));
+  return out;
+}
+
+/** Clips encoded by `encode` (an encoder of sim_encoders.ts), for {@link AudioBankOptions}. */
+export async function encodeClips(
+  o: AudioBankOptions,
+  encode: (pcm: Int16Array) => Promise<Uint8Array>,
+): Promise<{ customer: Uint8Array; agent: Uint8Array }[]> {
+  const out = [];
+  for (const c of clipPcm(o)) {
+    out.push({ customer: await encode(c.customer), agent: await encode(c.agent) });
+  }
+  return out;
 }
 
 /** The few pre-encoded clips every call of a run loops over. */
 export class AudioBank {
   #clips: { customer: Uint8Array; agent: Uint8Array }[];
   #tones: boolean;
+  /** Payload bytes of one 20 ms packet. */
+  readonly frameBytes: number;
 
   constructor(o: AudioBankOptions) {
     this.#tones = o.tones ?? false;
-    const encode = (pcm: Int16Array) => encodeG711(o.law, pcm);
+    this.frameBytes = o.law === "g729" ? 20 : FRAME_SAMPLES;
+    if (o.encoded) {
+      this.#clips = o.encoded;
+      return;
+    }
+    if (o.law !== "pcmu" && o.law !== "pcma") {
+      throw new TypeError(`AudioBank needs encoded clips for "${o.law}" (encodeClips)`);
+    }
+    const law = o.law;
+    const encode = (pcm: Int16Array) => encodeG711(law, pcm);
     if (o.tones) {
       const customer = encode(toneLoop(TONE_HZ.customer));
       const agent = encode(toneLoop(TONE_HZ.agent));
@@ -161,15 +195,15 @@ export class AudioBank {
   /** Picks a clip and start frame for one call. Tones always start at frame 0. */
   forCall(rng: Random): CallAudio {
     const clip = this.#clips[Math.floor(rng() * this.#clips.length)];
-    const frames = clip.customer.length / FRAME_SAMPLES;
+    const frames = clip.customer.length / this.frameBytes;
     const startFrame = this.#tones ? 0 : randomInt(rng, 0, frames - 1);
     return { ...clip, startFrame };
   }
 }
 
-/** The payload of frame `n` of a looping clip (a view, not a copy). */
-export function frameOf(clip: Uint8Array, n: number): Uint8Array {
-  const frames = clip.length / FRAME_SAMPLES;
+/** The payload of frame `n` of a looping clip of `bytes`-byte frames (a view, not a copy). */
+export function frameOf(clip: Uint8Array, n: number, bytes = FRAME_SAMPLES): Uint8Array {
+  const frames = clip.length / bytes;
   const i = n % frames;
-  return clip.subarray(i * FRAME_SAMPLES, (i + 1) * FRAME_SAMPLES);
+  return clip.subarray(i * bytes, (i + 1) * bytes);
 }

@@ -6,6 +6,7 @@
 import type { SipResponse } from "../sip/message.ts";
 import type { OfferParticipant, SiprecOfferOptions } from "../sip/siprec_offer.ts";
 import type { AudioBank, Law } from "./audio.ts";
+import { SIM_CODECS } from "./sim_encoders.ts";
 import type { CallProfile } from "./call_profile.ts";
 import {
   ackFor,
@@ -123,7 +124,7 @@ function offerOf(
     streams: LABELS.map((label, i) => ({
       label,
       port: ctx.socketPorts[legSockets[i]],
-      codec: ctx.law === "pcmu" ? "PCMU" : "PCMA",
+      codec: SIM_CODECS[ctx.law].name,
       direction,
       ...(keys ? { proto: "RTP/SAVP", crypto: keys[i].crypto } : {}),
     })),
@@ -206,7 +207,8 @@ export async function runCall(
       legs.push(createLeg({
         target: null,
         socket: legSockets[i],
-        payloadType: ctx.law === "pcmu" ? 0 : 8,
+        payloadType: SIM_CODECS[ctx.law].pt,
+        frameBytes: SIM_CODECS[ctx.law].frameBytes,
         ssrc: randomInt(rng, 1, 0xffffffff),
         seq: randomInt(rng, 0, 0xffff),
         timestamp: randomInt(rng, 0, 0xffffffff),

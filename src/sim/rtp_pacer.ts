@@ -31,6 +31,8 @@ export interface Leg {
   timestamp: number;
   clip: Uint8Array;
   frame: number;
+  /** Payload bytes of one 20 ms packet of `clip` (160 for G.711 and G.722, 20 for G.729). */
+  frameBytes?: number;
   /** libsrtp outbound session of an SRTP leg (RFC 3711), null for plain RTP. */
   srtp: SrtpContext | null;
   /** Packets still to send (counting paused slots). */
@@ -66,7 +68,7 @@ export type LegInit =
     | "frame"
     | "remaining"
   >
-  & Partial<Pick<Leg, "srtp">>;
+  & Partial<Pick<Leg, "srtp" | "frameBytes">>;
 
 /** Creates a leg due to send its first packet at `start`. */
 export function createLeg(init: LegInit, start: number): Leg {
@@ -199,7 +201,7 @@ export class RtpPacer {
         timestamp: leg.timestamp,
         ssrc: leg.ssrc,
         marker: leg.marker,
-        payload: frameOf(leg.clip, leg.frame),
+        payload: frameOf(leg.clip, leg.frame, leg.frameBytes),
       });
       if (bytes) out = { leg, bytes, target: leg.target, due: leg.nextDue };
       leg.marker = false;
@@ -219,7 +221,7 @@ export class RtpPacer {
    */
   #protected(leg: Leg, srtp: SrtpContext): Uint8Array | null {
     const buf = this.#buffers[this.#used] ??= new Uint8Array(SRTP_BUFFER_BYTES);
-    const payload = frameOf(leg.clip, leg.frame);
+    const payload = frameOf(leg.clip, leg.frame, leg.frameBytes);
     const len = RTP_HEADER + payload.length;
     if (len + SRTP_TAG_ROOM > buf.length) {
       leg.protectErrors++;

@@ -6,7 +6,8 @@
  * recorder loss.
  */
 import { realTimers } from "../sip/timers.ts";
-import { AudioBank, type Law } from "./audio.ts";
+import { AudioBank, encodeClips, type Law } from "./audio.ts";
+import { clipEncoder } from "./sim_encoders.ts";
 import { type CallContext, type CallEvents, type CallReport, runCall } from "./call.ts";
 import { type CallProfile, callProfile } from "./call_profile.ts";
 import type { LatenessSummary } from "./lateness.ts";
@@ -167,12 +168,17 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
   const seed = o.seed ?? 1;
   const law = o.codec ?? "pcmu";
   const transport = o.transport ?? "udp";
-  const bank = new AudioBank({
+  const clips = {
     seed,
     law,
     tones: o.tones,
     conversations: o.conversations,
     seconds: o.clipSeconds,
+  };
+  const encoder = clipEncoder(law);
+  const bank = new AudioBank({
+    ...clips,
+    ...(encoder ? { encoded: await encodeClips(clips, encoder) } : {}),
   });
   const sockets = Array.from(
     { length: Math.max(1, o.sockets ?? 4) },

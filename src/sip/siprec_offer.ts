@@ -13,7 +13,7 @@ export interface OfferStream {
   label: string;
   /** SRC's RTP port for this stream. */
   port: number;
-  codec?: "PCMU" | "PCMA" | "opus";
+  codec?: "PCMU" | "PCMA" | "G722" | "G729" | "opus";
   direction?: "sendonly" | "inactive" | "sendrecv";
   /** Media profile (default RTP/AVP); RTP/SAVP with `crypto` for SRTP. */
   proto?: string;
@@ -48,6 +48,8 @@ export interface SiprecOfferOptions {
 const CODECS = {
   PCMU: { pt: 0, map: "PCMU/8000" },
   PCMA: { pt: 8, map: "PCMA/8000" },
+  G722: { pt: 9, map: "G722/8000" },
+  G729: { pt: 18, map: "G729/8000" },
   opus: { pt: 111, map: "opus/48000/2" },
 };
 
