@@ -1,11 +1,14 @@
 /**
  * Recorder load: the real `selrec serve` process records N concurrent SIPREC calls
- * sent by `selrec simulate` in a separate process (paced 20 ms G.711 on both legs),
- * then we compare packets sent with packets the recorder counted, and read the
- * server's CPU time and the encoders' real-time factor. Prints JSON.
+ * sent by `selrec simulate` in a separate process (paced 20 ms packets on both legs in
+ * `--codec`: G.711 µ-law, G.722 or G.729), then we compare packets sent with packets the
+ * recorder counted, and read the server's CPU time, the encoders' real-time factor, the
+ * recordings' sample rate (8 kHz for G.711 and G.729, 16 kHz for G.722 with the default
+ * recorder.maxSampleRate) and their bytes per recorded minute. Prints JSON.
  *
  *   deno run -A scripts/bench_recorder.ts [--calls 500] [--duration 60] [--complexity 0]
- *     [--silence-gate -60|off] [--srtp SUITE] [--keep]   (--keep leaves the data directory)
+ *     [--codec pcmu|g722|g729] [--silence-gate -60|off] [--srtp SUITE] [--keep]
+ *   (--keep leaves the data directory)
  *
  * `--srtp AES_CM_128_HMAC_SHA1_80` sends both legs of every call as SRTP with SDES keys
  * over SIP/TLS (openssl-made test certificates, rtp.srtp.mode required), so the server
@@ -27,8 +30,13 @@ const { values } = parseArgs({
     keep: { type: "boolean", default: false },
     rate: { type: "string", default: "50" },
     srtp: { type: "string" },
+    codec: { type: "string", default: "pcmu" },
   },
 });
+const CODEC = values.codec!;
+if (!["pcmu", "g722", "g729"].includes(CODEC)) {
+  throw new RangeError(`--codec must be pcmu, g722 or g729, got "${CODEC}"`);
+}
 const CALLS = Number(values.calls), DURATION = Number(values.duration);
 const GATE = values["silence-gate"] === "off" ? null : Number(values["silence-gate"]);
 
@@ -102,6 +110,8 @@ const sim = await new Deno.Command(Deno.execPath(), {
     values.rate!,
     "--duration",
     String(DURATION),
+    "--codec",
+    CODEC,
     "--json",
   ],
   stdout: "piped",
@@ -126,10 +136,10 @@ const cpu1 = cpuSeconds(server.pid);
 const rows = db.prepare(
   "SELECT r.state, r.duration_ms, s.stats FROM recordings r JOIN streams s ON s.recording_id = r.id",
 ).all() as { state: string; duration_ms: number; stats: string }[];
-const recs = db.prepare("SELECT count(*) AS n, sum(duration_ms) AS ms FROM recordings").get() as {
-  n: number;
-  ms: number;
-};
+const recs = db.prepare(
+  `SELECT count(*) AS n, sum(duration_ms) AS ms, sum(size_bytes) AS bytes,
+     min(sample_rate) AS minRate, max(sample_rate) AS maxRate FROM recordings`,
+).get() as { n: number; ms: number; bytes: number; minRate: number; maxRate: number };
 db.close();
 let received = 0, lost = 0, authFailures = 0, replays = 0;
 for (const r of rows) {
@@ -154,10 +164,13 @@ console.log(JSON.stringify(
     durationS: DURATION,
     /** Both legs as SRTP over SIP/TLS with this suite, or null for plain RTP over UDP SIP. */
     srtp: SRTP,
+    /** What both legs of every call carried. */
+    rtpCodec: CODEC,
     encoder: {
       codec: "opus",
       channels: 2,
-      sampleRate: 8000,
+      /** The recordings' rate (fixed per recording; min and max differ only if mixed). */
+      sampleRate: recs.minRate === recs.maxRate ? recs.minRate : [recs.minRate, recs.maxRate],
       complexity: Number(values.complexity),
       bitrate: 32000,
       streams: "two mono (OpusHead family 1)",
@@ -178,6 +191,8 @@ console.log(JSON.stringify(
       audioSeconds: Math.round((recs.ms ?? 0) / 1000),
       /** Seconds after the last call ended until every recording was complete. */
       finalizedAfterS,
+      /** File bytes per minute of recorded (stereo) audio, at the rate above. */
+      bytesPerMinute: recs.ms ? Math.round((recs.bytes ?? 0) / (recs.ms / 60000)) : null,
     },
     server: {
       cpuSeconds: Math.round((cpu1 - cpu0) * 10) / 10,
