@@ -20,6 +20,7 @@ import { STORAGE_COMMANDS } from "./storage_commands.ts";
 import { backupCommand, restoreCommand } from "./backup_commands.ts";
 import { doctorCommand } from "./doctor_commands.ts";
 import { scrubCommand } from "./scrub_command.ts";
+import { KEYS_COMMANDS } from "./keys_commands.ts";
 
 /** The command table main.ts dispatches over; `serve` runs the box `openBox` builds. */
 export function commands(openBox: OpenBox): Command[] {
@@ -45,6 +46,7 @@ export function commands(openBox: OpenBox): Command[] {
     ...AUDIT_COMMANDS,
     ...STORAGE_COMMANDS,
     scrubCommand,
+    ...KEYS_COMMANDS,
     backupCommand,
     restoreCommand,
     doctorCommand,

@@ -25,6 +25,7 @@ import * as m0019 from "./0019_search_matching.ts";
 import * as m0020 from "./0020_agent_directory.ts";
 import * as m0021 from "./0021_oidc_sessions.ts";
 import * as m0022 from "./0022_token_expiry.ts";
+import * as m0023 from "./0023_key_jobs.ts";
 
 /** All migrations by name, applied in name order. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -50,4 +51,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0020_agent_directory": m0020,
   "0021_oidc_sessions": m0021,
   "0022_token_expiry": m0022,
+  "0023_key_jobs": m0023,
 };

@@ -30,6 +30,7 @@ import type {
 } from "./users.ts";
 import type { AuditEventTable } from "./audit.ts";
 import type { OidcSessionTable } from "./oidc.ts";
+import type { KeyRewrapJobTable, SealJobTable } from "./keys.ts";
 import type { AlarmTable, ArchiveJobTable, SettingTable, StorageLocationTable } from "./storage.ts";
 
 /** Every table of the selrec database, for `Kysely<Database>`. */
@@ -64,4 +65,6 @@ export interface Database {
   archive_jobs: ArchiveJobTable;
   alarms: AlarmTable;
   settings: SettingTable;
+  key_rewrap_jobs: KeyRewrapJobTable;
+  seal_jobs: SealJobTable;
 }
