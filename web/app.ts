@@ -29,6 +29,7 @@ import { accountRoutes, requirePasswordChange } from "./routes/account.tsx";
 import { mfaRoutes, requireMfaEnrolment } from "./routes/mfa.tsx";
 import { auditRoutes } from "./routes/audit.tsx";
 import { reportRoutes } from "./routes/reports.tsx";
+import { errorPage } from "./views/error_page.tsx";
 
 /** Test and deployment knobs for {@link newApp}. */
 export interface WebOptions {
@@ -98,13 +99,6 @@ function wantsHtml(c: Context<AppEnv>): boolean {
   return !c.req.path.startsWith("/api/") && (c.req.header("Accept") ?? "").includes("text/html");
 }
 
-function errorPage(status: number, message: string): string {
-  const esc = message.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${status} · selrec` +
-    `</title><link rel="stylesheet" href="/static/app.css"></head><body><main><h1>${status}</h1>` +
-    `<p class="error">${esc}</p><p><a href="/">Home</a></p></main></body></html>`;
-}
-
 /** Rule id → target record share (%) of the loaded rules, for the selective-ratio report. */
 function ruleTargets(services: WebServices): Record<string, number> {
   const out: Record<string, number> = {};
@@ -162,11 +156,11 @@ export function newApp(services: WebServices, options: WebOptions = {}): Hono<Ap
     if (err instanceof HTTPException && err.res) {
       for (const [k, v] of err.res.headers) c.header(k, v);
     }
-    if (wantsHtml(c)) return c.html(errorPage(status, message), status);
+    if (wantsHtml(c)) return c.html(errorPage(c, status, message), status);
     return c.json({ error: message }, status);
   });
   web.notFound((c) =>
-    wantsHtml(c) ? c.html(errorPage(404, "not found"), 404) : c.json({ error: "not found" }, 404)
+    wantsHtml(c) ? c.html(errorPage(c, 404, "not found"), 404) : c.json({ error: "not found" }, 404)
   );
   return web;
 }

@@ -201,7 +201,7 @@ const CASES: Case[] = [
     act: (w) =>
       w.h.req("/recordings/r2/hold", {
         client: w.comp,
-        form: { ...reason("legal-request", "case 7 closed"), on: "0" },
+        form: { ...reason("legal-request", "case 7 closed"), on: "0", confirm: "yes" },
       }),
     status: 303,
     want: {
@@ -219,7 +219,7 @@ const CASES: Case[] = [
     act: (w) =>
       w.h.req("/recordings/r3/delete", {
         client: w.comp,
-        form: reason("customer-request", "erasure request 9"),
+        form: { ...reason("customer-request", "erasure request 9"), confirm: "yes" },
       }),
     status: 303,
     want: {
@@ -333,7 +333,7 @@ const CASES: Case[] = [
     act: async (w) =>
       w.h.req(`/admin/users/${await w.userId("newbie")}/disable`, {
         client: w.admin,
-        form: { disabled: "1" },
+        form: { disabled: "1", confirm: "yes" },
       }),
     status: 303,
     want: async (w) => ({
@@ -363,7 +363,7 @@ const CASES: Case[] = [
         client: w.admin,
         form: { password: "another long password" },
       }),
-    status: 200,
+    status: 303,
     want: async (w) => ({
       actor: ["user", "admin"],
       action: "user.reset_password",
@@ -400,7 +400,7 @@ const CASES: Case[] = [
     act: async (w) => {
       const res = await w.h.req("/admin/tokens", {
         client: w.admin,
-        form: { name: "desk9", scopes: "pause.own", agent_id: "ag9" },
+        form: { name: "desk9", scopes: "pause.own", agent_id: "ag9", expires_days: "30" },
       });
       w.token = /sr_[A-Za-z0-9_-]+/.exec(await res.clone().text())?.[0];
       return res;
@@ -410,7 +410,12 @@ const CASES: Case[] = [
       actor: ["user", "admin"],
       action: "token.create",
       target: ["token", String(await w.tokenId("desk9"))],
-      details: { name: "desk9", scopes: ["pause.own"], agentId: "ag9" },
+      details: {
+        name: "desk9",
+        scopes: ["pause.own"],
+        agentId: "ag9",
+        expiresAt: "2026-03-31T10:00:00.000Z",
+      },
     }),
   },
   {
@@ -448,7 +453,10 @@ const CASES: Case[] = [
   {
     name: "API token revoked",
     act: async (w) =>
-      w.h.req(`/admin/tokens/${await w.tokenId("desk9")}/revoke`, { client: w.admin, form: {} }),
+      w.h.req(`/admin/tokens/${await w.tokenId("desk9")}/revoke`, {
+        client: w.admin,
+        form: { confirm: "yes" },
+      }),
     status: 303,
     want: async (w) => ({
       actor: ["user", "admin"],

@@ -163,7 +163,10 @@ Deno.test("five wrong codes end the challenge; an admin's reset is audited", SAN
   const admin = await h.signIn("admin");
   const sam = await h.services.store.db.selectFrom("users").select("id")
     .where("username", "=", "sam").executeTakeFirstOrThrow();
-  const res = await h.req(`/admin/users/${sam.id}/mfa/reset`, { client: admin, form: {} });
+  const res = await h.req(`/admin/users/${sam.id}/mfa/reset`, {
+    client: admin,
+    form: { confirm: "yes" },
+  });
   await res.body?.cancel();
   assert.equal(res.status, 303);
   await h.signIn("sam"); // no code asked any more

@@ -32,7 +32,7 @@ Deno.test({
     }
     const del = await h.req("/recordings/r1/delete", {
       client: c,
-      form: { reason_code: "gdpr-erasure", reason_text: "erase this" },
+      form: { reason_code: "gdpr-erasure", reason_text: "erase this", confirm: "yes" },
     });
     assert.equal(del.status, 303);
     await del.body?.cancel();

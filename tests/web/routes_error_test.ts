@@ -207,7 +207,7 @@ Deno.test({
       WHEN NEW.action = 'recording.delete' BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
     const res = await h.req("/recordings/r1/delete", {
       client: carol,
-      form: { reason_code: "other", reason_text: "cleanup" },
+      form: { reason_code: "other", reason_text: "cleanup", confirm: "yes" },
     });
     assert.equal(res.status, 500);
     await res.body?.cancel();

@@ -173,8 +173,11 @@ Deno.test({
     const refused = await h.req("/recordings/r1/delete", { client: c, form: reason });
     assert.equal(refused.status, 409);
     await refused.body?.cancel();
-    await h.req("/recordings/r1/hold", { client: c, form: { ...reason, on: "0" } });
-    const del = await h.req("/recordings/r1/delete", { client: c, form: reason });
+    await h.req("/recordings/r1/hold", { client: c, form: { ...reason, on: "0", confirm: "yes" } });
+    const del = await h.req("/recordings/r1/delete", {
+      client: c,
+      form: { ...reason, confirm: "yes" },
+    });
     assert.equal(del.status, 303);
     const row = await h.services.store.db.selectFrom("recordings").selectAll().where(
       "id",
@@ -238,7 +241,7 @@ Deno.test({
     const admin = await h.signIn("admin");
     const made = await (await h.req("/admin/tokens", {
       client: admin,
-      form: { name: "desk-ann", agent_id: "ag1", scopes: "pause.own" },
+      form: { name: "desk-ann", agent_id: "ag1", scopes: "pause.own", expires_days: "7" },
     })).text();
     const token = /id="new-token">(sr_[\w-]+)</.exec(made)?.[1];
     assert.ok(token, "the token is shown once");

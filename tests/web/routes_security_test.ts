@@ -230,7 +230,7 @@ Deno.test({
     const admin = await h.signIn("admin");
     const made = await (await h.req("/admin/tokens", {
       client: admin,
-      form: { name: "reader", user_id: "1", scopes: "recording.search" },
+      form: { name: "reader", user_id: "1", scopes: "recording.search", expires_days: "30" },
     })).text();
     const token = /id="new-token">(sr_[\w-]+)</.exec(made)![1];
     const auth = { Authorization: `Bearer ${token}`, Accept: "application/json" };
@@ -249,7 +249,7 @@ Deno.test({
     const stored = await h.services.store.db.selectFrom("api_tokens").select(["id", "token_hash"])
       .executeTakeFirstOrThrow();
     assert.ok(!stored.token_hash.includes(token.slice(3)), "only a hash is stored");
-    await h.req(`/admin/tokens/${stored.id}/revoke`, { client: admin, form: {} });
+    await h.req(`/admin/tokens/${stored.id}/revoke`, { client: admin, form: { confirm: "yes" } });
     for (
       const value of [`Bearer ${token}`, "Bearer sr_unknownunknownunknown", "Basic YWRtaW46eA=="]
     ) {

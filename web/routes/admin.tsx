@@ -6,6 +6,8 @@ import { adminSystemRoutes } from "./admin_system.tsx";
 import { adminRoleRoutes } from "./admin_roles.tsx";
 import { adminMfaRoutes } from "./admin_mfa.ts";
 import { adminAgentRoutes } from "./admin_agents.tsx";
+import { adminOrgRoutes } from "./admin_org.tsx";
+import { adminTokenRoutes } from "./admin_tokens.tsx";
 
 /** Admin sub-app, mounted at /admin. */
 export function adminRoutes(): Hono<AppEnv> {
@@ -15,5 +17,7 @@ export function adminRoutes(): Hono<AppEnv> {
   r.route("/", adminRoleRoutes());
   r.route("/", adminMfaRoutes());
   r.route("/", adminAgentRoutes());
+  r.route("/", adminOrgRoutes());
+  r.route("/", adminTokenRoutes());
   return r;
 }

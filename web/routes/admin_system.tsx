@@ -112,31 +112,33 @@ export function adminSystemRoutes(): Hono<AppEnv> {
             </dd>
           </dl>
         </section>
-        <h2>Storage</h2>
-        <table>
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Kind</th>
-              <th>Path</th>
-              <th>Healthy</th>
-              <th>Free</th>
-              <th>Last error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {locations.map((l, i) => (
-              <tr key={String(l.id)}>
-                <td>{l.name}</td>
-                <td>{l.kind}</td>
-                <td>{l.path}</td>
-                <td>{l.healthy ? "yes" : "no"}</td>
-                <td>{disks[i] ? `${gb(disks[i]!.avail)} / ${gb(disks[i]!.size)}` : "unknown"}</td>
-                <td>{l.last_error ?? ""}</td>
+        <h2 id="storage">Storage</h2>
+        <div class="table-scroll" tabindex={0} role="region" aria-labelledby="storage">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Path</th>
+                <th scope="col">Healthy</th>
+                <th scope="col">Free</th>
+                <th scope="col">Last error</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {locations.map((l, i) => (
+                <tr key={String(l.id)}>
+                  <td>{l.name}</td>
+                  <td>{l.kind}</td>
+                  <td>{l.path}</td>
+                  <td>{l.healthy ? "yes" : "no"}</td>
+                  <td>{disks[i] ? `${gb(disks[i]!.avail)} / ${gb(disks[i]!.size)}` : "unknown"}</td>
+                  <td>{l.last_error ?? ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
         <h2>Open alarms</h2>
         <ul>
           {alarms.map((a) => (

@@ -9,20 +9,12 @@ import type { AppEnv } from "../context.ts";
 import { requirePermission } from "../middleware/authenticate.ts";
 import { httpError } from "../http_error.ts";
 import { auditActor } from "../recording_access.ts";
-import { Layout, type PageContext } from "../views/layout.tsx";
+import { AUDIT_FIELDS, AuditPage } from "../views/audit_view.tsx";
 import { pageContext } from "../views/page.ts";
 import { type AuditFilter, isContiguous, isoBound, queryAudit } from "../../src/audit/query.ts";
 import { exportAuditCsv } from "../../src/audit/export.ts";
-import type { AuditEvent } from "../../src/store/schema/audit.ts";
 
-const FIELDS = [
-  ["user", "User"],
-  ["action", "Action"],
-  ["recording", "Recording ID"],
-  ["customer", "Customer ID"],
-  ["from", "From"],
-  ["to", "To (inclusive)"],
-] as const;
+const FIELDS = AUDIT_FIELDS;
 
 /** A date-only upper bound means "through that day": the next day, exclusive. */
 export function inclusiveTo(to: string): string {
@@ -105,75 +97,4 @@ export function auditRoutes(): Hono<AppEnv> {
     });
   });
   return r;
-}
-
-function AuditPage(props: {
-  ctx: PageContext;
-  q: Record<string, string>;
-  rows: AuditEvent[];
-  nextHref: string | null;
-  exportHref: string | null;
-}) {
-  return (
-    <Layout title="Audit trail" ctx={props.ctx}>
-      <form method="get" action="/audit" class="filters">
-        {FIELDS.map(([name, label]) => (
-          <label key={name}>
-            {label}
-            <input
-              name={name}
-              type={name === "from" || name === "to" ? "date" : "text"}
-              value={props.q[name] ?? ""}
-            />
-          </label>
-        ))}
-        <button type="submit">Filter</button>
-        {props.exportHref && <a href={props.exportHref}>Export CSV (with chain fields)</a>}
-      </form>
-      <table>
-        <thead>
-          <tr>
-            <th>Seq</th>
-            <th>Time (UTC)</th>
-            <th>Actor</th>
-            <th>Action</th>
-            <th>Outcome</th>
-            <th>Target</th>
-            <th>Recording</th>
-            <th>Customer</th>
-            <th>Reason</th>
-            <th>IP</th>
-            <th>Details</th>
-            <th>Hash</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((e) => (
-            <tr key={e.seq}>
-              <td>{e.seq}</td>
-              <td>{e.ts}</td>
-              <td>{e.actor_name ?? `${e.actor_type}${e.actor_id ? ` ${e.actor_id}` : ""}`}</td>
-              <td>{e.action}</td>
-              <td>{e.outcome}</td>
-              <td>{e.target_type ? `${e.target_type} ${e.target_id ?? ""}` : ""}</td>
-              <td>
-                {e.recording_id && <a href={`/recordings/${e.recording_id}`}>{e.recording_id}</a>}
-              </td>
-              <td>{e.customer_id ?? ""}</td>
-              <td>{[e.reason_code, e.reason_text].filter(Boolean).join(": ")}</td>
-              <td>{e.ip ?? ""}</td>
-              <td>
-                <code>{e.details.length > 120 ? e.details.slice(0, 119) + "…" : e.details}</code>
-              </td>
-              <td>
-                <code title={e.hash}>{e.hash.slice(0, 12)}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {props.rows.length === 0 && <p class="notice">No audit entries match.</p>}
-      {props.nextHref && <a href={props.nextHref}>Older entries</a>}
-    </Layout>
-  );
 }

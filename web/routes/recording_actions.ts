@@ -2,6 +2,8 @@
  * Reasoned actions on a recording: `POST /recordings/:id/delete` (compliance: tombstone
  * plus file removal) and `POST /recordings/:id/hold` (legal hold on/off, `on=1|0`).
  *
+ * Deleting and releasing a hold ask first (web/views/confirm.tsx); placing a hold does not.
+ *
  * Delete order: (1) in one transaction mark the row `deleted` with time and reason and
  * append the audit entry — if the audit write fails, nothing changes; (2) after commit,
  * remove the file. A crash between the two leaves a deleted row with a file, which
@@ -14,6 +16,8 @@ import { auditActor, auditRecording, readReason, visibleRecording } from "../rec
 import { httpError } from "../http_error.ts";
 import { removeRecordingFile } from "../../src/archive/deleted_files.ts";
 import { markRecordingDeleted, setLegalHold } from "../../src/store/queries/recording_rows.ts";
+import { confirmationPage, isConfirmed } from "../views/confirm.tsx";
+import { redirectWithFlash } from "../views/flash.ts";
 
 /** Actions sub-app, mounted under /recordings. */
 export function recordingActionRoutes(): Hono<AppEnv> {
@@ -21,10 +25,20 @@ export function recordingActionRoutes(): Hono<AppEnv> {
   r.post("/:id/delete", requirePermission("recording.delete", { notFound: true }), async (c) => {
     const svc = c.get("services");
     const rec = await visibleRecording(c, c.req.param("id"), "recording.delete");
-    const reason = readReason(c, await c.req.parseBody());
+    const body = await c.req.parseBody();
+    const reason = readReason(c, body);
     if (rec.legal_hold) httpError(409, "the recording is on legal hold");
     if (rec.state === "deleted" || rec.state === "purged") httpError(409, "already deleted");
     if (rec.state === "recording") httpError(409, "the recording is still in progress");
+    const page = `/recordings/${encodeURIComponent(rec.id)}`;
+    if (!isConfirmed(body)) {
+      return confirmationPage(c, body, {
+        question: `Delete recording ${rec.id}? Its audio is removed for good; the audit ` +
+          "trail keeps who deleted it and why.",
+        label: "Delete recording",
+        cancelHref: page,
+      });
+    }
     const now = new Date(c.get("auth").now()).toISOString();
     const fields = await auditRecording(c, rec, { sha256: rec.sha256, path: rec.path });
     await svc.store.db.transaction().execute(async (tx) => {
@@ -42,7 +56,7 @@ export function recordingActionRoutes(): Hono<AppEnv> {
       }, tx);
     });
     await removeRecordingFile(svc.store.db, rec.id, svc.log);
-    return c.redirect(`/recordings/${encodeURIComponent(rec.id)}`, 303);
+    return redirectWithFlash(c, page, "Recording deleted; the audit trail has the entry.");
   });
   r.post("/:id/hold", requirePermission("recording.hold", { notFound: true }), async (c) => {
     const svc = c.get("services");
@@ -50,6 +64,15 @@ export function recordingActionRoutes(): Hono<AppEnv> {
     const body = await c.req.parseBody();
     const reason = readReason(c, body);
     const on = body.on === "1";
+    const page = `/recordings/${encodeURIComponent(rec.id)}`;
+    if (!on && rec.legal_hold && !isConfirmed(body)) {
+      return confirmationPage(c, body, {
+        question: `Release the legal hold on recording ${rec.id}? Retention and deletion ` +
+          "apply to it again.",
+        label: "Release legal hold",
+        cancelHref: page,
+      });
+    }
     const fields = await auditRecording(c, rec, {
       legalHold: { from: rec.legal_hold === 1, to: on },
     });
@@ -62,7 +85,7 @@ export function recordingActionRoutes(): Hono<AppEnv> {
         reason,
       }, tx);
     });
-    return c.redirect(`/recordings/${encodeURIComponent(rec.id)}`, 303);
+    return redirectWithFlash(c, page, on ? "Legal hold placed." : "Legal hold released.");
   });
   return r;
 }

@@ -10,6 +10,7 @@ const FILES: Record<string, string> = {
   "count.js": "text/javascript; charset=utf-8",
   "calls.js": "text/javascript; charset=utf-8",
   "local_time.js": "text/javascript; charset=utf-8",
+  "confirm.js": "text/javascript; charset=utf-8",
 };
 
 /** Static sub-app; files are read once and kept in memory. */

@@ -1,16 +1,32 @@
-/** Admin pages: users, org-unit tree, API tokens. */
+/** Admin page of users (labelled controls, confirmations) and the shared pickers. */
 import type { UserSummary } from "../../src/store/queries/users.ts";
 import type { OrgUnit } from "../../src/store/queries/org_units.ts";
-import type { TokenSummary } from "../../src/store/queries/tokens.ts";
+import { confirmAttrs } from "./confirm.tsx";
 import { CsrfField, Layout, type PageContext } from "./layout.tsx";
 
-function UnitSelect(props: { units: OrgUnit[]; name: string; value?: number | null }) {
+/** Indentation of a unit in a flat list: two spaces per level below the top. */
+export function depthPrefix(u: OrgUnit): string {
+  return "\u00a0\u00a0".repeat(u.path.split("/").length - 3);
+}
+
+/** A select of org units (indented by depth), with an empty choice labelled `none`. */
+export function UnitSelect(
+  props: {
+    units: OrgUnit[];
+    name: string;
+    value?: number | null;
+    id?: string;
+    none?: string;
+    /** A unit left out of the choices (a unit cannot be its own parent). */
+    except?: number;
+  },
+) {
   return (
-    <select name={props.name}>
-      <option value="">(none)</option>
-      {props.units.map((u) => (
+    <select name={props.name} id={props.id}>
+      <option value="">{props.none ?? "(none)"}</option>
+      {props.units.filter((u) => u.id !== props.except).map((u) => (
         <option key={u.id} value={String(u.id)} selected={u.id === props.value}>
-          {"· ".repeat(u.path.split("/").length - 3)}
+          {depthPrefix(u)}
           {u.name}
         </option>
       ))}
@@ -18,15 +34,92 @@ function UnitSelect(props: { units: OrgUnit[]; name: string; value?: number | nu
   );
 }
 
-function RoleSelect(props: { roles: string[]; value?: string }) {
+function RoleSelect(props: { roles: string[]; value?: string; id?: string }) {
   return (
-    <select name="role">
+    <select name="role" id={props.id}>
       {props.roles.map((r) => <option key={r} value={r} selected={r === props.value}>{r}</option>)}
     </select>
   );
 }
 
-/** Users list with edit forms and an add form. */
+function UserRow(props: { u: UserSummary; roles: string[]; units: OrgUnit[]; csrf?: string }) {
+  const { u, csrf } = props;
+  const who = u.username;
+  return (
+    <tr>
+      <th scope="row">
+        {who}
+        {u.displayName && <div class="muted">{u.displayName}</div>}
+      </th>
+      <td>
+        <form method="post" action={`/admin/users/${u.id}`} class="cells">
+          <CsrfField token={csrf} />
+          <label>
+            Role <RoleSelect roles={props.roles} value={u.role} />
+          </label>
+          <label>
+            Org unit <UnitSelect units={props.units} name="org_unit_id" value={u.orgUnitId} />
+          </label>
+          <label>
+            Agent id <input name="agent_id" value={u.agentId ?? ""} size={8} />
+          </label>
+          <label>
+            Partitions <input name="partitions" value={u.partitions.join(", ")} size={10} />
+          </label>
+          <button type="submit" aria-label={`Save ${who}`}>Save</button>
+        </form>
+      </td>
+      <td>
+        <form
+          method="post"
+          action={`/admin/users/${u.id}/disable`}
+          class="cells"
+          {...(u.disabled ? {} : confirmAttrs({
+            question: `Disable ${who}? They are signed out and cannot sign in until enabled.`,
+            label: `Disable ${who}`,
+          }))}
+        >
+          <CsrfField token={csrf} />
+          <input type="hidden" name="disabled" value={u.disabled ? "0" : "1"} />
+          <span class={u.disabled ? "error" : ""}>{u.disabled ? "disabled" : "active"}</span>
+          <button
+            type="submit"
+            class={u.disabled ? "" : "danger"}
+            aria-label={`${u.disabled ? "Enable" : "Disable"} ${who}`}
+          >
+            {u.disabled ? "Enable" : "Disable"}
+          </button>
+        </form>
+      </td>
+      <td>
+        <form method="post" action={`/admin/users/${u.id}/password`} class="cells">
+          <CsrfField token={csrf} />
+          <label>
+            New password{" "}
+            <input name="password" type="password" autocomplete="new-password" size={10} />
+          </label>
+          <button type="submit" aria-label={`Reset the password of ${who}`}>Reset</button>
+        </form>
+        <form
+          method="post"
+          action={`/admin/users/${u.id}/mfa/reset`}
+          {...confirmAttrs({
+            question: `Remove the second factor of ${who}? Their sessions end; they enrol ` +
+              "again at the next sign-in when their role requires it.",
+            label: "Reset MFA",
+          })}
+        >
+          <CsrfField token={csrf} />
+          <button type="submit" class="link" aria-label={`Reset the second factor of ${who}`}>
+            Reset MFA
+          </button>
+        </form>
+      </td>
+    </tr>
+  );
+}
+
+/** Users list with edit forms and an add form; `notice` is an error of the add form. */
 export function UsersPage(
   props: {
     ctx: PageContext;
@@ -39,76 +132,32 @@ export function UsersPage(
   const csrf = props.ctx.csrfToken;
   return (
     <Layout title="Users" ctx={props.ctx}>
-      {props.notice && <p class="notice" role="status">{props.notice}</p>}
-      <table>
-        <thead>
-          <tr>
-            <th>User</th>
-            <th>Role, org unit, agent id, partitions</th>
-            <th>State</th>
-            <th>Password</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.users.map((u) => (
-            <tr key={u.id}>
-              <td>
-                {u.username}
-                <br />
-                {u.displayName ?? ""}
-              </td>
-              <td>
-                <form method="post" action={`/admin/users/${u.id}`} class="inline">
-                  <CsrfField token={csrf} />
-                  <RoleSelect roles={props.roles} value={u.role} />
-                  <UnitSelect units={props.units} name="org_unit_id" value={u.orgUnitId} />
-                  <input name="agent_id" value={u.agentId ?? ""} placeholder="agent id" size={8} />
-                  <input
-                    name="partitions"
-                    value={u.partitions.join(", ")}
-                    placeholder="partitions"
-                    size={12}
-                  />
-                  <button type="submit">Save</button>
-                </form>
-              </td>
-              <td>
-                <form method="post" action={`/admin/users/${u.id}/disable`}>
-                  <CsrfField token={csrf} />
-                  <input type="hidden" name="disabled" value={u.disabled ? "0" : "1"} />
-                  {u.disabled ? "disabled " : "active "}
-                  <button type="submit">{u.disabled ? "Enable" : "Disable"}</button>
-                </form>
-              </td>
-              <td>
-                <form method="post" action={`/admin/users/${u.id}/password`}>
-                  <CsrfField token={csrf} />
-                  <input
-                    name="password"
-                    type="password"
-                    autocomplete="new-password"
-                    placeholder="new password"
-                    size={10}
-                  />
-                  <button type="submit">Reset</button>
-                </form>
-                <form method="post" action={`/admin/users/${u.id}/mfa/reset`}>
-                  <CsrfField token={csrf} />
-                  <button type="submit">Reset MFA</button>
-                </form>
-              </td>
+      {props.notice && <p class="error" role="alert" id="form-error">{props.notice}</p>}
+      <div class="table-scroll" tabindex={0} role="region" aria-label="Users">
+        <table class="users">
+          <thead>
+            <tr>
+              <th scope="col">User</th>
+              <th scope="col">Role, org unit, agent id, partitions</th>
+              <th scope="col">State</th>
+              <th scope="col">Password and second factor</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-      <h2>Add user</h2>
-      <form method="post" action="/admin/users" class="filters">
+          </thead>
+          <tbody>
+            {props.users.map((u) => (
+              <UserRow key={u.id} u={u} roles={props.roles} units={props.units} csrf={csrf} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h2 id="add-user">Add user</h2>
+      <form method="post" action="/admin/users" class="filters" aria-labelledby="add-user">
         <CsrfField token={csrf} />
         <label>
-          Username <input name="username" required />
+          Username <input name="username" required autocomplete="off" />
         </label>
         <label>
-          Display name <input name="display_name" />
+          Display name <input name="display_name" autocomplete="off" />
         </label>
         <label>
           Password (≥ 12){" "}
@@ -127,115 +176,6 @@ export function UsersPage(
           Partitions (* = all) <input name="partitions" />
         </label>
         <button type="submit">Add user</button>
-      </form>
-    </Layout>
-  );
-}
-
-/** The org-unit tree with an add form. */
-export function OrgPage(props: { ctx: PageContext; units: OrgUnit[] }) {
-  return (
-    <Layout title="Org units" ctx={props.ctx}>
-      <ul class="tree">
-        {props.units.map((u) => (
-          <li key={u.id}>
-            {"· ".repeat(u.path.split("/").length - 3)}
-            {u.name} <small>({u.path})</small>
-          </li>
-        ))}
-      </ul>
-      <h2>Add unit</h2>
-      <form method="post" action="/admin/org" class="filters">
-        <CsrfField token={props.ctx.csrfToken} />
-        <label>
-          Name <input name="name" required />
-        </label>
-        <label>
-          Parent <UnitSelect units={props.units} name="parent_id" />
-        </label>
-        <button type="submit">Add</button>
-      </form>
-    </Layout>
-  );
-}
-
-/** API tokens; `created` is the plaintext of a token just made, shown this once. */
-export function TokensPage(props: {
-  ctx: PageContext;
-  tokens: TokenSummary[];
-  users: UserSummary[];
-  permissions: string[];
-  created?: string;
-}) {
-  const csrf = props.ctx.csrfToken;
-  return (
-    <Layout title="API tokens" ctx={props.ctx}>
-      {props.created && (
-        <section>
-          <p>Copy this token now; it is not shown again:</p>
-          <p class="token" id="new-token">{props.created}</p>
-        </section>
-      )}
-      <table>
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Scopes</th>
-            <th>Owner</th>
-            <th>Agent</th>
-            <th>Last used</th>
-            <th></th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.tokens.map((t) => (
-            <tr key={t.id}>
-              <td>{t.name}</td>
-              <td>{t.scopes.join(" ")}</td>
-              <td>{props.users.find((u) => u.id === t.userId)?.username ?? ""}</td>
-              <td>{t.agentId ?? ""}</td>
-              <td>{t.lastUsedAt ?? "never"}</td>
-              <td>
-                {t.revokedAt
-                  ? `revoked ${t.revokedAt}`
-                  : (
-                    <form method="post" action={`/admin/tokens/${t.id}/revoke`}>
-                      <CsrfField token={csrf} />
-                      <button type="submit">Revoke</button>
-                    </form>
-                  )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <h2>Create token</h2>
-      <form method="post" action="/admin/tokens" class="filters">
-        <CsrfField token={csrf} />
-        <label>
-          Name <input name="name" required />
-        </label>
-        <label>
-          Owner
-          <select name="user_id">
-            <option value="">(none: agent desktop)</option>
-            {props.users.map((u) => <option key={u.id} value={String(u.id)}>{u.username}</option>)}
-          </select>
-        </label>
-        <label>
-          Agent id <input name="agent_id" />
-        </label>
-        <fieldset>
-          <legend>Scopes</legend>
-          {props.permissions.map((p) => (
-            <label key={p}>
-              <span>
-                <input type="checkbox" name="scopes" value={p} /> {p}
-              </span>
-            </label>
-          ))}
-        </fieldset>
-        <button type="submit">Create</button>
       </form>
     </Layout>
   );

@@ -105,7 +105,7 @@ export function CallsPage(props: { ctx: PageContext; calls: readonly ActiveCall[
   return (
     <Layout title="Active calls" ctx={props.ctx} scripts={["local_time.js", "calls.js"]}>
       <p id="call-count" aria-live="polite">{callCount(props.calls)}</p>
-      <div class="table-scroll">
+      <div class="table-scroll" tabindex={0} role="region" aria-label="Active calls">
         <table id="calls" data-rows="/calls/rows">
           <caption class="sr-only">Active calls, refreshed every 2 seconds</caption>
           <thead>

@@ -9,6 +9,10 @@ export interface PageContext {
   csrfToken?: string;
   /** Why the user's scope hides every recording and call (lists only). */
   scopeNotes?: readonly string[];
+  /** The request path, for `aria-current` in the navigation. */
+  path?: string;
+  /** A one-shot success message from the action before the redirect (flash.ts). */
+  flash?: string;
 }
 
 /** A hidden CSRF field for forms. */
@@ -16,23 +20,42 @@ export function CsrfField(props: { token?: string }) {
   return <input type="hidden" name="_csrf" value={props.token ?? ""} />;
 }
 
-function Nav(props: { p: Principal; csrf?: string }) {
+/** Whether `section` is the page at `path` (or a page below it). */
+function isCurrent(section: string, path: string | undefined): boolean {
+  return path !== undefined && (path === section || path.startsWith(section + "/"));
+}
+
+function Nav(props: { p: Principal; csrf?: string; path?: string }) {
   const has = (x: string) => props.p.permissions.has(x as never);
+  const links: [boolean, string, string][] = [
+    [has("recording.search"), "/recordings", "Recordings"],
+    [has("pause.own") && props.p.agentId !== null, "/agent", "My call"],
+    [has("recording.search") || has("system.manage"), "/calls", "Active calls"],
+    [has("users.manage"), "/admin/users", "Users"],
+    [has("users.manage"), "/admin/roles", "Roles"],
+    [has("users.manage"), "/admin/org", "Org units"],
+    [has("users.manage"), "/admin/agents", "Agents"],
+    [has("users.manage"), "/admin/tokens", "API tokens"],
+    [has("rules.view"), "/admin/rules", "Rules"],
+    [has("report.view"), "/reports", "Reports"],
+    [has("audit.view"), "/audit", "Audit"],
+    [has("system.manage"), "/admin/system", "System"],
+    [true, "/account/password", "Account"],
+  ];
   return (
-    <nav>
+    <nav aria-label="Main">
       <a href="/" class="brand">selrec</a>
-      {has("recording.search") && <a href="/recordings">Recordings</a>}
-      {has("pause.own") && props.p.agentId && <a href="/agent">My call</a>}
-      {(has("recording.search") || has("system.manage")) && <a href="/calls">Active calls</a>}
-      {has("users.manage") && <a href="/admin/users">Users</a>}
-      {has("users.manage") && <a href="/admin/roles">Roles</a>}
-      {has("users.manage") && <a href="/admin/org">Org units</a>}
-      {has("users.manage") && <a href="/admin/agents">Agents</a>}
-      {has("users.manage") && <a href="/admin/tokens">API tokens</a>}
-      {has("rules.view") && <a href="/admin/rules">Rules</a>}
-      {has("report.view") && <a href="/reports">Reports</a>}
-      {has("audit.view") && <a href="/audit">Audit</a>}
-      {has("system.manage") && <a href="/admin/system">System</a>}
+      {links.filter(([shown]) => shown).map(([, href, text]) => (
+        <a
+          key={href}
+          href={href}
+          aria-current={isCurrent(href.startsWith("/account/") ? "/account" : href, props.path)
+            ? "page"
+            : undefined}
+        >
+          {text}
+        </a>
+      ))}
       <form method="post" action="/sign-out" class="signout">
         <CsrfField token={props.csrf} />
         <span>{props.p.name}</span> <button type="submit">Sign out</button>
@@ -53,12 +76,18 @@ export function Layout(
         {props.ctx.csrfToken && <meta name="csrf-token" content={props.ctx.csrfToken} />}
         <title>{props.title} · selrec</title>
         <link rel="stylesheet" href="/static/app.css" />
-        {(props.scripts ?? []).map((s) => <script key={s} src={`/static/${s}`} defer></script>)}
+        {["confirm.js", ...(props.scripts ?? [])].map((s) => (
+          <script key={s} src={`/static/${s}`} defer></script>
+        ))}
       </head>
       <body>
-        {props.ctx.principal && <Nav p={props.ctx.principal} csrf={props.ctx.csrfToken} />}
-        <main>
+        <a href="#main" class="skip-link">Skip to content</a>
+        {props.ctx.principal && (
+          <Nav p={props.ctx.principal} csrf={props.ctx.csrfToken} path={props.ctx.path} />
+        )}
+        <main id="main" tabindex={-1}>
           <h1>{props.title}</h1>
+          {props.ctx.flash && <p class="notice" role="status" id="flash">{props.ctx.flash}</p>}
           <ScopeNote notes={props.ctx.scopeNotes} />
           {props.children}
         </main>

@@ -136,7 +136,7 @@ export function Streams(props: { streams: RecordingDetail["streams"] }) {
   return (
     <section>
       <h2>Streams</h2>
-      <div class="table-scroll">
+      <div class="table-scroll" tabindex={0} role="region" aria-label="Streams">
         <table>
           <thead>
             <tr>
@@ -188,7 +188,7 @@ export function HoldHistory(props: { events: readonly HoldEvent[] }) {
       {props.events.length === 0
         ? <p>No legal hold was ever placed on this recording.</p>
         : (
-          <div class="table-scroll">
+          <div class="table-scroll" tabindex={0} role="region" aria-label="Legal hold history">
             <table id="hold-history">
               <thead>
                 <tr>

@@ -6,6 +6,7 @@ import type { Recording } from "../../src/store/schema/recordings.ts";
 import type { RecordingDetail } from "../../src/store/queries/recordings.ts";
 import type { HoldEvent } from "../../src/store/queries/hold_history.ts";
 import { CsrfField, Layout, type PageContext } from "./layout.tsx";
+import { confirmAttrs } from "./confirm.tsx";
 import { flagWords, fmtDuration } from "./recordings_view.tsx";
 import { fmtBytes, LocalTime, utcText } from "./format.tsx";
 import { TraceTable } from "./trace_table.tsx";
@@ -89,14 +90,14 @@ function Segments(props: { id: string; segments: RecordingDetail["segments"] }) 
 function Agents(props: { agents: RecordingDetail["agents"] }) {
   if (props.agents.length === 0) return null;
   return (
-    <section class="agents">
-      <h2>Agents</h2>
+    <section class="agents table-scroll" tabindex={0} aria-labelledby="agents">
+      <h2 id="agents">Agents</h2>
       <table>
         <thead>
           <tr>
-            <th>Agent</th>
-            <th>Joined</th>
-            <th>Left</th>
+            <th scope="col">Agent</th>
+            <th scope="col">Joined</th>
+            <th scope="col">Left</th>
           </tr>
         </thead>
         <tbody>
@@ -155,7 +156,17 @@ function Actions(props: {
         </form>
       )}
       {can("recording.hold") && (
-        <form method="post" action={`${base}/hold`}>
+        <form
+          method="post"
+          action={`${base}/hold`}
+          {...(rec.legal_hold
+            ? confirmAttrs({
+              question: "Release the legal hold? Retention and deletion apply to this " +
+                "recording again.",
+              label: "Release legal hold",
+            })
+            : {})}
+        >
           <CsrfField token={props.csrf} />
           <input type="hidden" name="on" value={rec.legal_hold ? "0" : "1"} />
           <Reason codes={props.reasonCodes} />
@@ -165,7 +176,15 @@ function Actions(props: {
         </form>
       )}
       {can("recording.delete") && !rec.legal_hold && (
-        <form method="post" action={`${base}/delete`}>
+        <form
+          method="post"
+          action={`${base}/delete`}
+          {...confirmAttrs({
+            question: "Delete this recording? Its audio is removed for good; the audit trail " +
+              "keeps who deleted it and why.",
+            label: "Delete recording",
+          })}
+        >
           <CsrfField token={props.csrf} />
           <Reason codes={props.reasonCodes} />
           <button type="submit" class="danger">Delete recording</button>
@@ -247,17 +266,17 @@ export function RecordingPage(props: {
         />
       </section>
       <Segments id={rec.id} segments={d.segments} />
-      <section>
-        <h2>Participants</h2>
+      <section class="table-scroll" tabindex={0} aria-labelledby="participants">
+        <h2 id="participants">Participants</h2>
         <table>
           <thead>
             <tr>
-              <th>Role</th>
-              <th>Name</th>
-              <th>AOR</th>
-              <th>Channel</th>
-              <th>Joined</th>
-              <th>Left</th>
+              <th scope="col">Role</th>
+              <th scope="col">Name</th>
+              <th scope="col">AOR</th>
+              <th scope="col">Channel</th>
+              <th scope="col">Joined</th>
+              <th scope="col">Left</th>
             </tr>
           </thead>
           <tbody>

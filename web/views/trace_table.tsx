@@ -106,7 +106,7 @@ export function TraceTable(props: { trace: string }) {
     <>
       {t
         ? (
-          <div class="table-scroll">
+          <div class="table-scroll" tabindex={0} role="region" aria-label="Decision trace">
             <table class="trace-table">
               <caption>
                 Call {t.callKey} decided at {t.at} (rules {t.fingerprint}):{" "}
