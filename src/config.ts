@@ -333,8 +333,12 @@ export const ConfigSchema = z.strictObject({
     keyId: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, "1-32 of A-Z a-z 0-9 . _ -").optional(),
     /** Largest plaintext per sealed chunk (a range read decrypts whole chunks). */
     chunkBytes: z.number().int().min(4096).max(1_048_576).default(65_536),
-    /** Longest time audio waits in memory before it is sealed, written and fdatasync'd. */
-    syncIntervalMs: z.number().int().min(100).max(2000).default(1000),
+    /**
+     * Longest time audio waits in memory before it is sealed into a (maybe short) chunk
+     * and written; the file is fdatasync'd every `recorder.fsyncIntervalMs` (≤ 2 s) as a
+     * plain one is.
+     */
+    syncIntervalMs: z.number().int().min(100).max(2000).default(500),
   }).prefault({}).refine((e) => !e.keyCommand || e.keyId !== undefined, {
     message: "keyCommand needs keyId (the KEK new recordings use)",
     path: ["keyId"],

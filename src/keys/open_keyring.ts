@@ -60,7 +60,7 @@ export async function openKeyring(
     await warnLoosePermissions(keyDir, ids, log);
   }
   const needed = new Map(usage.map((u) => [u.keyId, u.recordings]));
-  if (enc.enabled || !needed.has(keyring.currentKeyId)) needed.set(keyring.currentKeyId, 0);
+  if (enc.enabled && !needed.has(keyring.currentKeyId)) needed.set(keyring.currentKeyId, 0);
   for (const [keyId, recordings] of needed) {
     try {
       await keyring.kek(keyId);
