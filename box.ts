@@ -122,7 +122,7 @@ async function buildBox(
   const reads = await ReadPool.open(store.path, 2);
   const storage = storageService({ config, log, audit, store });
   metrics.register(() => storageMetrics(storage));
-  const scrub = scrubService({ scrub: config.scrub, db: store.db, audit, log, now });
+  const scrub = scrubService({ scrub: config.scrub, db: store.db, audit, log, now, keyring });
   metrics.register(() => scrub.metrics());
   // Reads the client secret now (a missing file fails the start); discovery waits for use.
   const oidc = config.auth.oidc ? await OidcClient.create(config.auth.oidc) : undefined;
@@ -137,6 +137,7 @@ async function buildBox(
     callControl: recorder,
     rules: rules ?? undefined,
     directory: config.auth.ldap ? new LdapDirectory(config.auth.ldap) : undefined,
+    keyring: keyring ?? undefined,
     oidc,
   };
   const web = newApp(services);

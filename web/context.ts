@@ -14,6 +14,7 @@ import type { SessionStore } from "../src/auth/session.ts";
 import type { Principal } from "../src/auth/principal.ts";
 import type { RefusalLimiter } from "../src/audit/refusal_limiter.ts";
 import type { Directory } from "../src/auth/directory.ts";
+import type { Keyring } from "../src/seal/keyring.ts";
 import type { OidcProvider } from "../src/auth/oidc_client.ts";
 import type { OidcAccess } from "../src/auth/oidc_access.ts";
 
@@ -47,6 +48,8 @@ export interface WebServices {
   rules?: Pick<RulesService, "current">;
   /** The directory users sign in with (`auth.ldap`). */
   directory?: Directory;
+  /** Data keys of sealed recordings (encryption at rest), when the box has a keyring. */
+  keyring?: Pick<Keyring, "unwrapFor">;
   /** The OpenID provider of single sign-on (`auth.oidc`). */
   oidc?: OidcProvider;
 }

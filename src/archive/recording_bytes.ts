@@ -8,15 +8,20 @@
  *   later read re-checks that identity with `fstat` on the handle it reads from, so a
  *   file changed after its check is hashed again (or the stream is cut) rather than
  *   served. A file with no stored digest cannot be verified and is refused.
- * - A sealed file (`src/seal`) authenticates each chunk it decrypts; only authenticated
- *   plaintext is returned.
+ * - A sealed file (`recordings.sealed`, src/seal) is checked the same way against its
+ *   stored digest of the sealed bytes — that binds the file to its row, which chunk
+ *   authentication alone would not (another recording's file sealed under the same KEK
+ *   authenticates too) — and each chunk it decrypts is authenticated: only authenticated
+ *   plaintext is returned, and a range decrypts only the chunks it touches.
  *
  * Failures throw {@link IntegrityError}; callers report them (integrity_failure.ts).
  */
-import { createHash } from "node:crypto";
 import { IntegrityError } from "../seal/integrity_error.ts";
+import type { Unwrap } from "../seal/sealed_reader.ts";
 import type { Recording } from "../store/schema/recordings.ts";
-import { type FileIdentity, identityOf, type Verdict, VerdictCache } from "./verdict_cache.ts";
+import { FileCheck, readAt, verifyDigest } from "./file_check.ts";
+import { chunkStream, SealedBytes } from "./sealed_bytes.ts";
+import { identityOf, VerdictCache } from "./verdict_cache.ts";
 
 /** Verified bytes of one recording (plaintext for a sealed file). */
 export interface RecordingBytes {
@@ -38,78 +43,34 @@ export interface RecordingBytesDeps {
   verdicts?: VerdictCache;
   /** Books `bytes` just read and waits as the I/O budget requires (the scrubber). */
   throttle?: (bytes: number) => Promise<void>;
+  /** Data keys of sealed files (the keyring's `unwrapFor`); needed to read sealed ones. */
+  unwrapFor?: (path: string) => Unwrap;
 }
 
-/** The recording fields the read path uses. */
-export type RecordingRef = Pick<Recording, "id" | "sha256">;
+/** The recording fields the read path uses (`sealed` absent = plain). */
+export type RecordingRef = Pick<Recording, "id" | "sha256"> & Partial<Pick<Recording, "sealed">>;
 
-const CHUNK = 1 << 16;
-
-/** SHA-256 hex of everything `file` holds, read from offset 0 in chunks. */
-async function hashHandle(
-  file: Deno.FsFile,
-  throttle?: (bytes: number) => Promise<void>,
-): Promise<string> {
-  const hash = createHash("sha256");
-  const buf = new Uint8Array(CHUNK);
-  await file.seek(0, Deno.SeekMode.Start);
-  for (;;) {
-    const n = await file.read(buf);
-    if (n === null) break;
-    hash.update(buf.subarray(0, n));
-    await throttle?.(n);
-  }
-  return hash.digest("hex");
-}
-
-function sameFile(a: FileIdentity, b: FileIdentity): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs &&
-    a.ino === b.ino;
-}
-
-/** Reads exactly `[start, end)` of `file` (fewer bytes only at end of file). */
-async function readAt(file: Deno.FsFile, start: number, end: number): Promise<Uint8Array> {
-  const out = new Uint8Array(Math.max(0, end - start));
-  await file.seek(start, Deno.SeekMode.Start);
-  let got = 0;
-  while (got < out.length) {
-    const n = await file.read(out.subarray(got));
-    if (n === null) break;
-    got += n;
-  }
-  return out.subarray(0, got);
+/** Raised when a sealed recording is read where no keyring is available. */
+export class NoKeyringError extends Error {
+  override name = "NoKeyringError";
 }
 
 /** A plain file whose digest matched; every read re-checks the file is the one verified. */
 class PlainBytes implements RecordingBytes {
   readonly size: number;
   readonly mtime: Date | null;
-  #path: string;
-  #rec: RecordingRef;
-  #deps: RecordingBytesDeps;
-  #id: FileIdentity;
+  #check: FileCheck;
 
-  constructor(path: string, rec: RecordingRef, deps: RecordingBytesDeps, info: Deno.FileInfo) {
-    this.#path = path;
-    this.#rec = rec;
-    this.#deps = deps;
-    this.#id = identityOf(path, info);
+  constructor(check: FileCheck, info: Deno.FileInfo) {
+    this.#check = check;
     this.size = info.size;
     this.mtime = info.mtime;
   }
 
-  /** Opens the file and makes sure the handle holds verified bytes. */
   async #open(): Promise<Deno.FsFile> {
-    const file = await Deno.open(this.#path, { read: true });
+    const file = await Deno.open(this.#check.path, { read: true });
     try {
-      const id = identityOf(this.#path, await file.stat());
-      if (!sameFile(id, this.#id)) {
-        await verifyPlain(file, id, this.#rec, this.#deps);
-        if (id.size !== this.size) {
-          throw new IntegrityError(this.#path, `size changed from ${this.size} to ${id.size}`);
-        }
-        this.#id = id;
-      }
+      await this.#check.ensure(file);
       return file;
     } catch (err) {
       file.close();
@@ -127,76 +88,43 @@ class PlainBytes implements RecordingBytes {
   }
 
   stream(start: number, end: number): ReadableStream<Uint8Array> {
-    let file: Deno.FsFile | null = null;
-    let pos = start;
-    const stop = Math.min(end, this.size);
-    const close = () => {
-      try {
-        file?.close();
-      } catch {
-        // already closed
-      }
-      file = null;
-    };
-    return new ReadableStream<Uint8Array>({
-      type: "bytes",
-      pull: async (ctrl) => {
-        try {
-          file ??= await this.#open();
-          if (!sameFile(identityOf(this.#path, await file.stat()), this.#id)) {
-            throw new IntegrityError(this.#path, "the file changed while it was being read");
-          }
-          const chunk = pos < stop ? await readAt(file, pos, Math.min(stop, pos + CHUNK)) : null;
-          if (!chunk || chunk.length === 0) {
-            close();
-            ctrl.close();
-            return;
-          }
-          pos += chunk.length;
-          ctrl.enqueue(chunk);
-        } catch (err) {
-          close();
-          ctrl.error(err);
+    return chunkStream(start, Math.min(end, this.size), {
+      open: () => this.#open(),
+      read: async (file, from, to) => {
+        if (!this.#check.same(identityOf(this.#check.path, await file.stat()))) {
+          throw new IntegrityError(this.#check.path, "the file changed while it was being read");
         }
+        return await readAt(file, from, to);
       },
-      cancel: close,
+      close: (file) => file.close(),
     });
   }
-}
-
-/** Hashes `file` (or takes the cached verdict) and throws when it does not match. */
-async function verifyPlain(
-  file: Deno.FsFile,
-  id: FileIdentity,
-  rec: RecordingRef,
-  deps: RecordingBytesDeps,
-): Promise<void> {
-  const expected = rec.sha256;
-  if (!expected) throw new IntegrityError(id.path, "no SHA-256 was stored for this file");
-  const compute = async (): Promise<Verdict> => {
-    const actual = await hashHandle(file, deps.throttle);
-    return actual === expected
-      ? { ok: true }
-      : { ok: false, detail: `SHA-256 is ${actual}, expected ${expected}` };
-  };
-  const v = deps.verdicts ? await deps.verdicts.verdict(id, expected, compute) : await compute();
-  if (!v.ok) throw new IntegrityError(id.path, v.detail);
 }
 
 /**
  * Opens recording `rec` stored at `path` (already resolved inside its storage root) and
  * verifies it before returning. Throws {@link IntegrityError} when it does not verify,
- * `Deno.errors.NotFound` when it is gone.
+ * `Deno.errors.NotFound` when it is gone, {@link NoKeyringError} for a sealed recording
+ * without `deps.unwrapFor`.
  */
 export async function openRecordingBytes(
   rec: RecordingRef,
   path: string,
   deps: RecordingBytesDeps = {},
 ): Promise<RecordingBytes> {
-  using file = await Deno.open(path, { read: true });
-  const info = await file.stat();
-  await verifyPlain(file, identityOf(path, info), rec, deps);
-  return new PlainBytes(path, rec, deps, info);
+  if (rec.sealed && !deps.unwrapFor) {
+    throw new NoKeyringError(`recording ${rec.id} is sealed and no keyring is loaded`);
+  }
+  let check: FileCheck, info: Deno.FileInfo;
+  {
+    using file = await Deno.open(path, { read: true });
+    info = await file.stat();
+    const id = identityOf(path, info);
+    await verifyDigest(file, id, rec.sha256, deps);
+    check = new FileCheck(id, rec.sha256, deps);
+  }
+  if (!rec.sealed) return new PlainBytes(check, info);
+  return await SealedBytes.open(check, info, deps.unwrapFor!(path));
 }
 
 export { IntegrityError, VerdictCache };

@@ -17,6 +17,8 @@ import {
 } from "./integrity_failure.ts";
 import { openRecordingBytes } from "./recording_bytes.ts";
 import { resolveInside } from "./resolve_file.ts";
+import type { Keyring } from "../seal/keyring.ts";
+import type { Recording } from "../store/schema/recordings.ts";
 
 /** The audit actor of the background scrub. */
 export const SCRUB_ACTOR: AuditInput["actor"] = { type: "system", name: "scrub" };
@@ -34,6 +36,8 @@ export interface ScrubOptions {
   onCursor?: (id: string) => Promise<void>;
   onProgress?: (p: { done: number; total: number; id: string; bytes: number }) => void;
   signal?: AbortSignal;
+  /** Data keys of sealed recordings; without it a sealed one is skipped. */
+  keyring?: Pick<Keyring, "unwrapFor"> | null;
 }
 
 /** One recording's outcome (ok ones are only counted). */
@@ -64,6 +68,19 @@ const BATCH = 100;
 
 type Outcome = { outcome: "ok"; bytes: number } | Omit<ScrubItem, "id" | "location" | "path">;
 
+/**
+ * Verifies every byte of the file: its digest, and for a sealed file also every chunk's
+ * authentication, read in order (the reads a player makes do the same, chunk by chunk).
+ */
+async function verifyWhole(rec: Recording, path: string, opts: ScrubOptions): Promise<number> {
+  const unwrapFor = opts.keyring ? (p: string) => opts.keyring!.unwrapFor(p) : undefined;
+  const bytes = await openRecordingBytes(rec, path, { throttle: opts.throttle, unwrapFor });
+  if (rec.sealed) {
+    for await (const chunk of bytes.stream(0, bytes.size)) await opts.throttle?.(chunk.length);
+  }
+  return bytes.size;
+}
+
 async function scrubOne(
   host: IntegrityHost,
   row: Awaited<ReturnType<typeof recordingsToScrub>>[number],
@@ -83,7 +100,7 @@ async function scrubOne(
   const found = { via: "scrub" as const, actor: opts.actor ?? SCRUB_ACTOR };
   let size: number;
   try {
-    size = (await openRecordingBytes(rec, path, { throttle: opts.throttle })).size;
+    size = await verifyWhole(rec, path, opts);
   } catch (err) {
     if (opts.signal?.aborted) throw err;
     if (err instanceof Deno.errors.NotFound) {

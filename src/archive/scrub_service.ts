@@ -14,6 +14,7 @@ import { getSetting, setSetting } from "../store/queries/storage.ts";
 import type { IntegrityHost } from "./integrity_failure.ts";
 import { abortableSleep, type BudgetClock, IoBudget } from "./io_budget.ts";
 import { runScrub } from "./scrub_run.ts";
+import type { Keyring } from "../seal/keyring.ts";
 
 /** Settings keys of the scrubber. */
 export const SCRUB_SETTING = {
@@ -30,6 +31,8 @@ export interface ScrubServiceDeps extends IntegrityHost {
   clock?: BudgetClock;
   /** Recordings per database batch (default 20). */
   batch?: number;
+  /** Data keys of sealed recordings (the box's keyring, when it has one). */
+  keyring?: Pick<Keyring, "unwrapFor"> | null;
 }
 
 /** The scrub service plus what `/metrics` reads. */
@@ -64,6 +67,7 @@ export function scrubService(deps: ScrubServiceDeps): ScrubService {
       limit: deps.batch ?? 20,
       throttle: budget.take,
       signal: abort.signal,
+      keyring: deps.keyring,
       onCursor: (id) => setSetting(deps.db, SCRUB_SETTING.cursor, id),
     });
     stats.bytes += r.bytes;

@@ -8,11 +8,13 @@
  */
 import { AuditLog } from "../audit/audit_log.ts";
 import { createLogger } from "../log.ts";
-import { type Command, UsageError } from "./command.ts";
+import { CliExit, type Command, UsageError } from "./command.ts";
 import { cliActor, configFor, storeFor } from "./context.ts";
 import { runScrub } from "../archive/scrub_run.ts";
 import { IoBudget } from "../archive/io_budget.ts";
 import { formatBytes, progressBar } from "../archive/format.ts";
+import { KeyringStartError, openKeyring } from "../keys/open_keyring.ts";
+import { keyUsage } from "../store/queries/recording_keys.ts";
 
 function budgetOf(text: string | undefined): IoBudget | null {
   if (text === undefined) return null;
@@ -38,8 +40,16 @@ export const scrubCommand: Command = {
     const tty = io.isTty && !json;
     // Each finding is printed below (or in the JSON); the log would only repeat it.
     const log = createLogger({ level: "error", format: "json", write: () => {} });
+    // The keyring only when a sealed recording needs it (never creates a key here).
+    const usage = await keyUsage(store.db);
+    const keyring = usage.length > 0
+      ? await openKeyring(loaded.config, usage, log).catch((err) => {
+        throw err instanceof KeyringStartError ? new CliExit(2, err.message) : err;
+      })
+      : null;
     const r = await runScrub({ db: store.db, audit: new AuditLog(store.db), log }, {
       actor: cliActor(io),
+      keyring,
       throttle: budget?.take,
       onProgress: tty
         ? (p) => io.stderr(`\r${progressBar(p.done, p.total)} ${formatBytes(p.bytes)}`.padEnd(79))

@@ -11,7 +11,8 @@
 import { scanOggPages } from "../../src/codec/ogg.ts";
 
 /** Largest possible Ogg page: 27 + 255 segment bytes + 255 × 255 body bytes. */
-const MAX_PAGE = 27 + 255 + 255 * 255;
+export const MAX_OGG_PAGE = 27 + 255 + 255 * 255;
+const MAX_PAGE = MAX_OGG_PAGE;
 const CAPTURE = [0x4f, 0x67, 0x67, 0x53]; // "OggS"
 
 /** The length of the whole pages in `bytes` starting at a page boundary found in it. */

@@ -8,6 +8,10 @@
  * verified and its stream stops rather than pass a changed byte.
  */
 import { parseRange } from "./range.ts";
+import { MAX_OGG_PAGE, wholePagesEnd } from "./partial_ogg.ts";
+import { openSealedFile, type Unwrap } from "../../src/seal/sealed_reader.ts";
+import { chunkStream } from "../../src/archive/sealed_bytes.ts";
+import { readAt } from "../../src/archive/file_check.ts";
 
 /** Bytes to serve: their size, when they changed, and a stream of `[start, end)`. */
 export interface ByteSource {
@@ -62,38 +66,42 @@ export function serveBytes(
  */
 export async function growingFileSource(path: string, size: number): Promise<ByteSource> {
   const info = await Deno.stat(path);
+  const served = Math.min(size, info.size);
   return {
-    size: Math.min(size, info.size),
+    size: served,
     mtime: info.mtime,
-    stream(start, end) {
-      let file: Deno.FsFile | null = null;
-      let pos = start;
-      const close = () => {
-        try {
-          file?.close();
-        } catch {
-          // already closed
-        }
-      };
-      return new ReadableStream<Uint8Array>({
-        type: "bytes",
-        async pull(ctrl) {
-          if (!file) {
-            file = await Deno.open(path, { read: true });
-            await file.seek(start, Deno.SeekMode.Start);
-          }
-          const buf = new Uint8Array(Math.min(64 * 1024, end - pos));
-          const n = buf.length > 0 ? await file.read(buf) : null;
-          if (n === null) {
-            close();
-            ctrl.close();
-            return;
-          }
-          pos += n;
-          ctrl.enqueue(buf.subarray(0, n));
-        },
-        cancel: close,
-      });
-    },
+    stream: (start, end) =>
+      chunkStream(start, Math.min(end, served), {
+        open: () => Deno.open(path, { read: true }),
+        read: (file, from, to) => readAt(file, from, to),
+        close: (file) => file.close(),
+      }),
+  };
+}
+
+/**
+ * The whole Ogg pages so far of a sealed recording still being written: chunks are found
+ * by walking their headers and each is authenticated as it is decrypted, so even an
+ * in-progress recording serves only authenticated plaintext. Throws IntegrityError.
+ */
+export async function growingSealedSource(path: string, unwrap: Unwrap): Promise<ByteSource> {
+  const info = await Deno.stat(path);
+  let size: number;
+  {
+    using reader = await openSealedFile(path, unwrap, { unfinished: true });
+    const total = reader.plaintextSize;
+    const from = Math.max(0, total - 2 * MAX_OGG_PAGE);
+    const end = wholePagesEnd(await reader.readRange(from, total), from === 0);
+    size = end === 0 ? 0 : from + end;
+  }
+  return {
+    size,
+    mtime: info.mtime,
+    stream: (start, end) =>
+      chunkStream(start, Math.min(end, size), {
+        open: () => openSealedFile(path, unwrap, { unfinished: true }),
+        read: (reader, from, to) => reader.readRange(from, to),
+        close: (reader) => reader.close(),
+      }),
   };
 }

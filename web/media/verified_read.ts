@@ -11,6 +11,7 @@ import type { AppEnv } from "../context.ts";
 import type { Recording } from "../../src/store/schema/recordings.ts";
 import {
   IntegrityError,
+  NoKeyringError,
   openRecordingBytes,
   type RecordingBytes,
   type VerdictCache,
@@ -23,6 +24,7 @@ import {
 } from "../../src/archive/integrity_failure.ts";
 import { auditActor } from "../recording_access.ts";
 import { httpError } from "../http_error.ts";
+import { type ByteSource, growingFileSource, growingSealedSource } from "./serve_file.ts";
 
 async function report(
   c: Context<AppEnv>,
@@ -61,6 +63,34 @@ function reporting(
 }
 
 /**
+ * The whole Ogg pages so far of in-progress recording `rec` (its `.partial` at `path`,
+ * `plainSize` of them whole when it is plain). A plain one has no digest yet and is
+ * served as it is (its pages carry CRCs the player checks); a sealed one serves only
+ * authenticated chunks, and a failing chunk is a 409 like any other integrity failure.
+ */
+export async function inProgressRecording(
+  c: Context<AppEnv>,
+  rec: Recording,
+  path: string,
+  plainSize: () => Promise<number>,
+): Promise<ByteSource> {
+  if (!rec.sealed) return await growingFileSource(path, await plainSize());
+  const keyring = c.get("services").keyring;
+  if (!keyring) httpError(503, `recording ${rec.id} is sealed and no keyring is loaded`);
+  try {
+    const src = await growingSealedSource(path, keyring.unwrapFor(path));
+    return {
+      ...src,
+      stream: (s, e) => reporting(src.stream(s, e), (err) => report(c, rec, err, "play")),
+    };
+  } catch (err) {
+    if (!(err instanceof IntegrityError)) throw err;
+    await report(c, rec, err, "play");
+    httpError(409, INTEGRITY_MESSAGE);
+  }
+}
+
+/**
  * The verified bytes of finished recording `rec` at `path` (resolved by the route), or a
  * 409 after reporting the failure; 404 when the file vanished meanwhile.
  */
@@ -72,10 +102,13 @@ export async function verifiedRecording(
   verdicts: VerdictCache,
 ): Promise<RecordingBytes> {
   let bytes: RecordingBytes;
+  const keyring = c.get("services").keyring;
+  const unwrapFor = keyring ? (p: string) => keyring.unwrapFor(p) : undefined;
   try {
-    bytes = await openRecordingBytes(rec, path, { verdicts });
+    bytes = await openRecordingBytes(rec, path, { verdicts, unwrapFor });
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) httpError(404, "not found");
+    if (err instanceof NoKeyringError) httpError(503, err.message);
     if (!(err instanceof IntegrityError)) throw err;
     await report(c, rec, err, via);
     httpError(409, INTEGRITY_MESSAGE);

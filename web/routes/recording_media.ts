@@ -11,9 +11,10 @@
  * Every read of a finished recording goes through media/verified_read.ts: the file is
  * verified (its SHA-256, or a sealed file's chunk authentication) before any byte, WAV,
  * waveform or export leaves, else 409 "recording failed its integrity check". A recording
- * still being written has no digest yet: its whole Ogg pages so far are served as they
- * are (each page carries its own CRC, which the player checks), and the file is verified
- * from the first read after it finished.
+ * still being written has no digest yet: a plain one's whole Ogg pages so far are served
+ * as they are (each page carries its own CRC, which the player checks) and the file is
+ * verified from the first read after it finished; a sealed one serves only chunks that
+ * authenticate.
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
@@ -22,7 +23,7 @@ import { requirePermission } from "../middleware/authenticate.ts";
 import { auditActor, auditRecording, readReason, visibleRecording } from "../recording_access.ts";
 import type { Recording } from "../../src/store/schema/recordings.ts";
 import { resolveInside } from "../../src/archive/resolve_file.ts";
-import { growingFileSource, serveBytes } from "../media/serve_file.ts";
+import { type ByteSource, serveBytes } from "../media/serve_file.ts";
 import { auditPlay, PlayLedger } from "../media/play_audit.ts";
 import { decodeBytes, toWav } from "../../src/codec/decode_file.ts";
 import { type Span, waveformSvg } from "../media/waveform.ts";
@@ -30,7 +31,7 @@ import { httpError } from "../http_error.ts";
 import { locationById } from "../../src/store/queries/storage.ts";
 import { recordingSpans } from "../../src/store/queries/recordings.ts";
 import { wholeOggPrefix } from "../media/partial_ogg.ts";
-import { verifiedRecording } from "../media/verified_read.ts";
+import { inProgressRecording, verifiedRecording } from "../media/verified_read.ts";
 import { VerdictCache } from "../../src/archive/verdict_cache.ts";
 
 /** How long a file lookup on an archive target may take before the target counts as hung. */
@@ -73,14 +74,14 @@ function refuseInProgress(rec: Recording, what: string): void {
  * The `.partial` file of a recording still being written and how many of its bytes are
  * whole Ogg pages; a WAV in progress cannot be played (its header is written last).
  */
-async function partialFile(c: Context<AppEnv>, rec: Recording): Promise<[string, number]> {
+async function partialFile(c: Context<AppEnv>, rec: Recording): Promise<ByteSource> {
   if (rec.format !== "opus") {
     httpError(409, "a WAV recording in progress cannot be played until the call ends");
   }
   const loc = await locationById(c.get("services").store.db, rec.storage_location_id);
   const path = loc ? await resolveInside(loc.path, `${rec.path}.partial`) : null;
   if (!path) httpError(404, "not found");
-  return [path, await wholeOggPrefix(path)];
+  return await inProgressRecording(c, rec, path, () => wholeOggPrefix(path));
 }
 
 function mimeOf(rec: Recording): string {
@@ -115,7 +116,7 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
   r.get("/:id/audio", play, async (c) => {
     const rec = await visibleRecording(c, c.req.param("id"), "recording.play");
     const src = rec.state === "recording"
-      ? await growingFileSource(...await partialFile(c, rec))
+      ? await partialFile(c, rec)
       : await verifiedRecording(c, rec, await recordingFile(c, rec), "play", verdicts);
     const range = c.req.header("Range");
     const res = serveBytes(src, { range, ifRange: c.req.header("If-Range") }, {
