@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { migrate, openStore } from "../store/db.ts";
 import { ensureSpool } from "../store/queries/recording_writes.ts";
 import { OpusRecordingFile } from "../codec/recording_file.ts";
-import { scanOggPages, OGG_EOS } from "../codec/ogg.ts";
+import { OGG_EOS, scanOggPages } from "../codec/ogg.ts";
 import { parseWav } from "../codec/wav.ts";
 import { nullLogger } from "../log.ts";
 import { Keyring } from "../seal/keyring.ts";
@@ -73,9 +73,15 @@ Deno.test({
     const pages = scanOggPages(ogg).pages;
     assert.ok(pages.length > 3, `${pages.length} pages`);
     assert.equal(pages.at(-1)!.page.headerType & OGG_EOS, OGG_EOS);
-    assert.equal(pages.at(-1)!.offset + pages.at(-1)!.page.body.length + 27 +
-      pages.at(-1)!.page.segments.length, ogg.length, "ends at the EOS page");
-    const row = { ...store.raw.prepare("SELECT sealed, key_id, duration_ms FROM recordings").get() };
+    assert.equal(
+      pages.at(-1)!.offset + pages.at(-1)!.page.body.length + 27 +
+        pages.at(-1)!.page.segments.length,
+      ogg.length,
+      "ends at the EOS page",
+    );
+    const row = {
+      ...store.raw.prepare("SELECT sealed, key_id, duration_ms FROM recordings").get(),
+    };
     assert.deepEqual({ sealed: row.sealed, key_id: row.key_id }, { sealed: 1, key_id: "kek-t" });
     assert.ok(Number(row.duration_ms) >= 4000, `kept ${row.duration_ms} ms of 6000`);
     await Deno.remove(dir, { recursive: true });
@@ -90,8 +96,17 @@ Deno.test({
     const path = join(dir, "r.ogg.journal");
     const sent: ToEncoder[] = [];
     const s = await seal();
-    const j = new SpillJournal({ rec: "r", path, send: (m) => sent.push(m), syncIntervalMs: 0, seal: s });
-    const pcm = decodeG711("pcmu", encodeG711("pcmu", new Int16Array(4000).map((_, i) => i * 13 % 9000)));
+    const j = new SpillJournal({
+      rec: "r",
+      path,
+      send: (m) => sent.push(m),
+      syncIntervalMs: 0,
+      seal: s,
+    });
+    const pcm = decodeG711(
+      "pcmu",
+      encodeG711("pcmu", new Int16Array(4000).map((_, i) => i * 13 % 9000)),
+    );
     j.append(pcm.slice(0, 2000));
     j.append(pcm.slice(2000));
     j.replay();
@@ -103,7 +118,10 @@ Deno.test({
     spans.close();
     j.close();
     await j.settled();
-    assert.equal(contains(await Deno.readFile(path), encodeG711("pcmu", pcm).subarray(100, 132)), false);
+    assert.equal(
+      contains(await Deno.readFile(path), encodeG711("pcmu", pcm).subarray(100, 132)),
+      false,
+    );
 
     const spool = join(dir, "spool");
     await Deno.mkdir(spool);

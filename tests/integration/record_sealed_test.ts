@@ -12,7 +12,7 @@ import { parseWav } from "../../src/codec/wav.ts";
 import { scanOggPages } from "../../src/codec/ogg.ts";
 import { sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, startServer } from "../helpers/server.ts";
-import { query, waitFor, waitForStreamPorts } from "../helpers/db.ts";
+import { query, waitForStreamPorts } from "../helpers/db.ts";
 import { localPort, spawnSipp } from "../helpers/sipp.ts";
 import {
   dataDirKeyring,
