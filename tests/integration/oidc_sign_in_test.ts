@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { CHROMIUM_ARGS } from "../helpers/browser.ts";
-import { startServer, type TestServer } from "../helpers/server.ts";
+import { ROOT, startServer, type TestServer } from "../helpers/server.ts";
 import { freeTcpPort } from "../helpers/ports.ts";
 import { query } from "../helpers/db.ts";
 import { startTestIdp, type TestIdp } from "../helpers/oidc_provider.ts";
@@ -44,8 +44,12 @@ function configYaml(idp: TestIdp, httpPort: number, secretFile: string): string 
 }
 
 /** Clicks the SSO button on the box's sign-in page; returns at the provider's login page. */
-async function startSso(page: Page, server: TestServer): Promise<void> {
+async function startSso(page: Page, server: TestServer, screenshot?: string): Promise<void> {
   await page.goto(`${server.httpUrl}/sign-in`);
+  if (screenshot) {
+    await Deno.mkdir(`${ROOT}tests/_artifacts`, { recursive: true });
+    await page.screenshot({ path: `${ROOT}tests/_artifacts/${screenshot}` });
+  }
   await page.getByRole("link", { name: "Sign in with Test IdP" }).click();
   await page.waitForSelector('input[name="login"]');
 }
@@ -148,7 +152,7 @@ Deno.test({
       // 1. sue signs in through the provider: supervisor in Sales with two partitions.
       const sueCtx = await fresh();
       const sue = await sueCtx.newPage();
-      await startSso(sue, server);
+      await startSso(sue, server, "oidc_sign_in.png");
       await idpLogin(sue, server, "sue");
       assert.equal(new URL(sue.url()).pathname, "/recordings", await sue.content());
       const row = query<Record<string, unknown>>(
