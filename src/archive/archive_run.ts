@@ -16,6 +16,8 @@ import { CopyWorker, WatchdogTimeout, WorkerGone } from "./copy_worker.ts";
 import { markTarget, SETTING, specOf, syncTargets } from "./locations.ts";
 import { atStep, type StepHook, type StorageHost, SYSTEM_ACTOR } from "./host.ts";
 import { raiseAlarm } from "../store/queries/alarms.ts";
+import { IntegrityError } from "../seal/integrity_error.ts";
+import { reportIntegrityFailure } from "./integrity_failure.ts";
 import { setSetting, spoolLocation } from "../store/queries/storage.ts";
 import {
   archivableRecordings,
@@ -191,6 +193,21 @@ async function recordLocation(ctx: Ctx, rec: Recording, t: StorageLocation): Pro
   });
 }
 
+/**
+ * The worker hashes the spool file as it copies it (one read: the copy and its check) and
+ * refused it: the file no longer matches its SHA-256. Reported like any read that finds a
+ * changed file: flag, audit row, integrity alarm (integrity_failure.ts).
+ */
+async function sourceChanged(ctx: Ctx, rec: Recording, message: string): Promise<void> {
+  const { store, audit, log } = ctx.host;
+  await reportIntegrityFailure(
+    { db: store.db, audit, log, now: () => ctx.now().getTime() },
+    rec,
+    new IntegrityError(join(ctx.spool.path, rec.path), message),
+    { via: "archive", actor: ctx.opts.actor ?? SYSTEM_ACTOR },
+  );
+}
+
 /** Steps 1–5 for one recording. Throws {@link TargetDown} when the target must be dropped. */
 async function archiveOne(ctx: Ctx, rec: Recording, t: StorageLocation): Promise<ArchiveItem> {
   const { db } = ctx.host.store;
@@ -227,6 +244,7 @@ async function archiveOne(ctx: Ctx, rec: Recording, t: StorageLocation): Promise
   if (reply.ev === "error") {
     await setJob(ctx, rec.id, t, "failed", `${reply.code}: ${reply.message}`);
     if (TARGET_CODES.has(reply.code)) throw new TargetDown(reply.message);
+    if (reply.code === "source-hash") await sourceChanged(ctx, rec, reply.message);
     ctx.host.log.warn("archive copy failed", { id: rec.id, target: t.name, error: reply.message });
     return { ...item, error: reply.message };
   }

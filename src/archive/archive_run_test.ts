@@ -123,6 +123,17 @@ Deno.test({
     const job = await box.store.db.selectFrom("archive_jobs").selectAll().executeTakeFirstOrThrow();
     assert.equal(job.step, "failed");
     assert.match(job.last_error ?? "", /source-hash/);
+    // Found by the archive copy, reported like any read: flag, audit row, alarm.
+    const row = await box.store.db.selectFrom("recordings").select("integrity_failed_at")
+      .where("id", "=", rec.id).executeTakeFirstOrThrow();
+    assert.ok(row.integrity_failed_at);
+    const audit = await box.store.db.selectFrom("audit_events").select(["actor_name", "details"])
+      .where("action", "=", "recording.integrity_failed").execute();
+    assert.equal(audit.length, 1);
+    assert.equal(JSON.parse(audit[0].details).via, "archive");
+    const alarm = await box.store.db.selectFrom("alarms").select("kind")
+      .where("cleared_at", "is", null).where("kind", "=", "integrity").execute();
+    assert.equal(alarm.length, 1);
     await Deno.remove(target, { recursive: true });
   },
 });
