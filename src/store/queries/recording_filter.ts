@@ -6,6 +6,7 @@
  * the collation of their index, and set flags are literals for the partial indexes.
  */
 import { type Expression, type ExpressionBuilder, sql, type SqlBool } from "kysely";
+import type { Db } from "../db.ts";
 import type { Database } from "../schema/database.ts";
 import type { Recording } from "../schema/recordings.ts";
 
@@ -42,7 +43,20 @@ export interface RecordingFilter {
   metadata?: { key: string; value: string }[];
   /** Include tombstones (state deleted/purged); off by default. */
   includeDeleted?: boolean;
+  /**
+   * How the agent and number prefixes are matched, set by {@link planPrefixMatches}:
+   * `index` (few matches: fetch them through their index, then sort), `scan` (many:
+   * walk the page order and test each row). Unset: `scan`.
+   */
+  prefixPlan?: { agent: "index" | "scan"; number: "index" | "scan" };
 }
+
+/**
+ * Up to this many index entries, a prefix's matches are fetched through its index and
+ * sorted; beyond it the page order is walked (matches are dense enough that a page is
+ * found quickly). Counted index-only, so deciding costs well under a millisecond.
+ */
+export const PREFIX_INDEX_MAX = 4000;
 
 type Eb = ExpressionBuilder<Database, "recordings">;
 /** A WHERE callback over `recordings`. */
@@ -51,15 +65,67 @@ export type Where = (eb: Eb) => Expression<SqlBool>;
 /** Above every code point: `p || PREFIX_END` bounds the strings that start with `p`. */
 export const PREFIX_END = "\u{10FFFF}";
 
-/** SQL: `col` starts with `p`, in the column's NOCASE (or binary) index order. */
-export function startsWith(col: string, p: string, nocase: boolean) {
+/**
+ * SQL: `col` starts with `p`, in the column's NOCASE (or binary) index order. `scan`
+ * writes the column as `+col`, so SQLite tests rows instead of using its index.
+ */
+export function startsWith(col: string, p: string, nocase: boolean, scan = false) {
   const c = nocase ? sql` COLLATE NOCASE` : sql``;
-  return sql<SqlBool>`(${sql.ref(col)} >= ${p}${c} AND ${sql.ref(col)} < ${p + PREFIX_END}${c})`;
+  const ref = scan ? sql`+${sql.ref(col)}` : sql.ref(col);
+  return sql<SqlBool>`(${ref} >= ${p}${c} AND ${ref} < ${p + PREFIX_END}${c})`;
 }
 
 /** SQL: `col` equals `v` ignoring ASCII case. */
 function equalsNoCase(col: string, v: string) {
   return sql<SqlBool>`${sql.ref(col)} = ${v} COLLATE NOCASE`;
+}
+
+/** The number prefixes to match: as typed, and with a leading `+` when typed without one. */
+function numberPrefixes(typed: string): string[] {
+  const p = numberPrefix(typed);
+  return p.startsWith("+") ? [p] : [p, `+${p}`];
+}
+
+/** Index entries of `table.col` starting with `p`, counted up to `cap + 1`. */
+async function prefixCount(
+  db: Db,
+  table: "recordings" | "recording_agents",
+  col: string,
+  p: string,
+  nocase: boolean,
+  cap: number,
+): Promise<number> {
+  const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM
+    ${sql.table(table)} WHERE ${startsWith(`${table}.${col}`, p, nocase)} LIMIT ${cap + 1})`
+    .execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Decides how the filter's agent and number prefixes run (see
+ * {@link RecordingFilter.prefixPlan}) from how many index entries they match.
+ */
+export async function planPrefixMatches(
+  db: Db,
+  f: RecordingFilter,
+  cap = PREFIX_INDEX_MAX,
+): Promise<RecordingFilter> {
+  if (f.prefixPlan || (!f.agentId && !f.number)) return f;
+  let agent: "index" | "scan" = "scan", number: "index" | "scan" = "scan";
+  if (f.agentId) {
+    const n = await prefixCount(db, "recording_agents", "agent_id", f.agentId, true, cap);
+    if (n <= cap) agent = "index";
+  }
+  if (f.number) {
+    let n = 0;
+    for (const col of ["ani", "dnis"]) {
+      for (const p of numberPrefixes(f.number)) {
+        n += await prefixCount(db, "recordings", col, p, false, cap);
+      }
+    }
+    if (n <= cap) number = "index";
+  }
+  return { ...f, prefixPlan: { agent, number } };
 }
 
 /** A typed number without its formatting (spaces, dashes, dots, parentheses). */
@@ -68,30 +134,26 @@ export function numberPrefix(text: string): string {
 }
 
 /** SQL: ANI or DNIS starts with the number, typed with or without its leading `+`. */
-function numberWhere(eb: Eb, typed: string): Expression<SqlBool> {
-  const p = numberPrefix(typed);
-  const prefixes = p.startsWith("+") ? [p] : [p, `+${p}`];
+function numberWhere(eb: Eb, typed: string, scan: boolean): Expression<SqlBool> {
   return eb.or(
     ["recordings.ani", "recordings.dnis"].flatMap((col) =>
-      prefixes.map((x) => startsWith(col, x, false))
+      numberPrefixes(typed).map((x) => startsWith(col, x, false, scan))
     ),
   );
 }
 
 /** SQL: some agent on the recording has an id starting with `p` (any case). */
-function agentWhere(eb: Eb, p: string): Expression<SqlBool> {
-  // The first agent's column, and recording_agents only on rows a transfer added agents to.
+function agentWhere(eb: Eb, p: string, scan: boolean): Expression<SqlBool> {
+  const ids = eb.selectFrom("recording_agents").select("recording_agents.recording_id")
+    .where(startsWith("recording_agents.agent_id", p, true));
+  // Few matches: every agent on a recording has a recording_agents row (the first one
+  // too), so its index yields exactly the matching recordings.
+  if (!scan) return eb("recordings.id", "in", ids);
+  // Many: test each row in page order — the first agent's column, and recording_agents
+  // only on rows a transfer brought more agents onto.
   return eb.or([
-    startsWith("recordings.agent_id", p, true),
-    eb.and([
-      eb("recordings.multi_agent", "=", 1),
-      eb(
-        "recordings.id",
-        "in",
-        eb.selectFrom("recording_agents").select("recording_agents.recording_id")
-          .where(startsWith("recording_agents.agent_id", p, true)),
-      ),
-    ]),
+    startsWith("recordings.agent_id", p, true, true),
+    eb.and([eb("recordings.multi_agent", "=", 1), eb("recordings.id", "in", ids)]),
   ]);
 }
 
@@ -104,11 +166,12 @@ export function filterWhere(f: RecordingFilter): Where {
     if (!f.includeDeleted) c.push(eb("recordings.state", "not in", ["deleted", "purged"]));
     if (f.from) c.push(eb("recordings.started_at", ">=", f.from));
     if (f.to) c.push(eb("recordings.started_at", "<", f.to));
-    if (f.agentId) c.push(agentWhere(eb, f.agentId));
+    const plan = f.prefixPlan ?? { agent: "scan", number: "scan" };
+    if (f.agentId) c.push(agentWhere(eb, f.agentId, plan.agent === "scan"));
     if (f.customerId) c.push(startsWith("recordings.customer_id", f.customerId, true));
     if (f.ani) c.push(eb("recordings.ani", "=", f.ani));
     if (f.dnis) c.push(eb("recordings.dnis", "=", f.dnis));
-    if (f.number) c.push(numberWhere(eb, f.number));
+    if (f.number) c.push(numberWhere(eb, f.number, plan.number === "scan"));
     if (f.businessUnit) c.push(equalsNoCase("recordings.business_unit", f.businessUnit));
     if (f.customerType) c.push(equalsNoCase("recordings.customer_type", f.customerType));
     if (f.language) c.push(equalsNoCase("recordings.language", f.language));

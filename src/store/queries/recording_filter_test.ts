@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { sql, type SqlBool } from "kysely";
 import { migrate, openStore, type Store } from "../db.ts";
 import { countRecordings, type RecordingFilter, searchRecordings } from "./recordings.ts";
-import { filterWhere, type SearchSort, SORT_KEYS } from "./recording_filter.ts";
+import { filterWhere, planPrefixMatches, type SearchSort, SORT_KEYS } from "./recording_filter.ts";
 import { agentsInScope, distinctValues } from "./search_choices.ts";
 import { recordingVisibleSearchWhere } from "./recording_access.ts";
 
@@ -204,7 +204,8 @@ Deno.test("distinctValues() lists each value once whatever its case, from the in
 
 /** The plan of the query `filter` runs (page or count), as one line. */
 function plan(store: Store, filter: RecordingFilter, count = false): string {
-  const base = store.db.selectFrom("recordings").where(filterWhere(filter));
+  const planned: RecordingFilter = { prefixPlan: { agent: "index", number: "index" }, ...filter };
+  const base = store.db.selectFrom("recordings").where(filterWhere(planned));
   const q = count
     ? base.select(sql`1`.as("one")).compile()
     : base.selectAll().orderBy("started_at", "desc").orderBy("id", "desc").limit(50).compile();
@@ -232,5 +233,46 @@ Deno.test("case-insensitive and prefix matches are served by indexes (EXPLAIN QU
     for (const f of [{ businessUnit: "billing" }, { agentId: "ag1" }, { number: "15551" }]) {
       assert.doesNotMatch(plan(store, f), /SCAN recordings(?! USING)/, JSON.stringify(f));
     }
+  });
+});
+
+Deno.test("agent and number prefixes match the same rows through their index or by walking", async () => {
+  await withSeeded(async (store) => {
+    store.raw.exec("ANALYZE");
+    for (
+      const f of [{ agentId: "AG1" }, { number: "15551" }, { agentId: "ag2", number: "+1555" }]
+    ) {
+      const indexed = await planPrefixMatches(store.db, f);
+      const walked = await planPrefixMatches(store.db, f, 3);
+      const keys = (["agent", "number"] as const).filter((k) =>
+        k === "agent" ? "agentId" in f : "number" in f
+      );
+      for (const k of keys) {
+        assert.equal(indexed.prefixPlan![k], "index", `${k} of ${JSON.stringify(f)}`);
+        assert.equal(walked.prefixPlan![k], "scan", `${k} of ${JSON.stringify(f)}`);
+      }
+      const a = await searchRecordings(store.db, indexed, all, { limit: 500 });
+      const b = await searchRecordings(store.db, walked, all, { limit: 500 });
+      assert.ok(a.rows.length > 3);
+      assert.deepEqual(a.rows.map((r) => r.id), b.rows.map((r) => r.id), JSON.stringify(f));
+      if (f.agentId && !f.number) {
+        assert.match(plan(store, indexed), /SEARCH recordings USING INDEX sqlite_autoindex/);
+        assert.match(plan(store, indexed), /recording_agents_agent_nocase/);
+        assert.match(plan(store, walked), /SCAN recordings USING INDEX recordings_started/);
+      }
+    }
+  });
+});
+
+Deno.test("a broad filter in another sort walks the sort's index, a narrow one sorts", async () => {
+  await withSeeded(async (store, rows) => {
+    const sort = { key: "duration", dir: "desc" } as const;
+    const bu = await searchRecordings(store.db, { businessUnit: "sales" }, all, {
+      limit: 10,
+      sort,
+    });
+    const want = rows.filter((r) => lc(r.bu) === "sales")
+      .sort((a, b) => b.duration - a.duration || (a.id < b.id ? 1 : -1)).slice(0, 10);
+    assert.deepEqual(bu.rows.map((r) => r.id), want.map((r) => r.id));
   });
 });

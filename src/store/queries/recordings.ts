@@ -12,6 +12,7 @@ import { hasNextSegment, listSegments } from "./recording_segments.ts";
 import {
   DEFAULT_SORT,
   filterWhere,
+  planPrefixMatches,
   type RecordingFilter,
   type SearchSort,
   sortTerms,
@@ -61,10 +62,15 @@ export interface SearchOptions {
  * query is driven from recording_metadata's (key, value, started_at, recording_id)
  * index, so the newest matches come first without sorting every match.
  */
-function matches(db: Db, filter: RecordingFilter, access: Where) {
+function matches(db: Db, filter: RecordingFilter, access: Where, opaque = false) {
   const [md, ...rest] = filter.metadata ?? [];
   if (!md) {
-    const q = db.selectFrom("recordings").where(filterWhere(filter)).where(access);
+    // Opaque: the filter inside a function call, which SQLite never splits into index
+    // terms, so a page in another sort walks that sort's index and tests each row.
+    const where: Where = opaque
+      ? (eb) => sql<SqlBool>`coalesce(${filterWhere(filter)(eb)}, 0)`
+      : filterWhere(filter);
+    const q = db.selectFrom("recordings").where(where).where(access);
     return { q, started: sql.ref("recordings.started_at"), id: sql.ref("recordings.id") };
   }
   // The filters are written against `recordings` and stay valid with `md` joined; the
@@ -92,7 +98,7 @@ export async function countRecordings(
   reads?: ReadRunner,
   options: ReadOptions = {},
 ): Promise<{ total: number; capped: boolean }> {
-  const q = countQuery(db, filter, access);
+  const q = countQuery(db, await planPrefixMatches(db, filter), access);
   const n = Number(
     reads ? (await reads.run(q.compile(), options))[0].n : (await q.executeTakeFirstOrThrow()).n,
   );
@@ -108,12 +114,38 @@ export interface PageRequest {
 }
 
 /** The page's rows query: keyset in the default order, else the sort's terms and offset. */
-function pageQuery(db: Db, filter: RecordingFilter, access: Where, page: PageRequest) {
+function isDefaultSort(sort: SearchSort): boolean {
+  return sort.key === DEFAULT_SORT.key && sort.dir === DEFAULT_SORT.dir;
+}
+
+/**
+ * Above this many matches of the filter, a page in a sort other than newest first walks
+ * the sort's index (matches are dense, a page comes quickly) rather than fetching every
+ * match through the filter's index and sorting them all.
+ */
+export const SORT_WALK_MIN = 4000;
+
+/** Whether `filter` alone matches more than {@link SORT_WALK_MIN} rows (counted by index). */
+async function broadFilter(db: Db, filter: RecordingFilter): Promise<boolean> {
+  const capped = db.selectFrom("recordings").where(filterWhere(filter)).select(sql`1`.as("one"))
+    .limit(SORT_WALK_MIN + 1).as("m");
+  const row = await db.selectFrom(capped).select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n) > SORT_WALK_MIN;
+}
+
+function pageQuery(
+  db: Db,
+  filter: RecordingFilter,
+  access: Where,
+  page: PageRequest,
+  walkSort: boolean,
+) {
   const limit = Math.max(1, Math.min(500, Math.floor(page.limit)));
-  const m = matches(db, filter, access);
+  const m = matches(db, filter, access, walkSort);
   let q = m.q.selectAll("recordings");
   const sort = page.sort ?? DEFAULT_SORT;
-  if (sort.key === DEFAULT_SORT.key && sort.dir === DEFAULT_SORT.dir) {
+  if (isDefaultSort(sort)) {
     const after = page.after;
     if (after) {
       q = q.where(sql<SqlBool>`(${m.started}, ${m.id}) < (${after.startedAt}, ${after.id})`);
@@ -141,7 +173,10 @@ export async function searchRecordings(
   page: PageRequest,
   options: SearchOptions = {},
 ): Promise<RecordingPage> {
-  const { limit, offset, q: rowsQuery } = pageQuery(db, filter, access, page);
+  filter = await planPrefixMatches(db, filter);
+  const walkSort = !isDefaultSort(page.sort ?? DEFAULT_SORT) && !filter.metadata?.length &&
+    await broadFilter(db, filter);
+  const { limit, offset, q: rowsQuery } = pageQuery(db, filter, access, page, walkSort);
   const { reads } = options;
   // The page's own count is speculative: behind page queries in the pool, and dropped
   // if still queued when the page stops waiting for it.
