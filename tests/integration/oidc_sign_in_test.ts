@@ -251,6 +251,7 @@ Deno.test({
       // Signed out at the provider too: SSO asks for the login again.
       await startSso(sue, server);
       assert.ok(auditDetails(db, "auth.sign_out").some((d) => d.actor === "sue"));
+      assert.ok(!server.output().includes(SECRET), "the client secret is never logged");
       // 6. The provider rotates its signing key: alice (admin) signs in with a token of
       //    an unknown kid, the box re-reads the JWKS; no TOTP enrolment for SSO users.
       await idp.rotateKeys();
@@ -267,6 +268,49 @@ Deno.test({
     } finally {
       await browser.close();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "single sign-on with the provider unreachable: a clear 503, local sign-in still works",
+  sanitizeOps: true,
+  sanitizeResources: false, // the server's pipes live across the test
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "selrec-oidc-down-" });
+    const httpPort = freeTcpPort();
+    const secretFile = join(dir, "oidc.secret");
+    await Deno.writeTextFile(secretFile, `${SECRET}\n`, { mode: 0o600 });
+    // Nothing listens on the issuer's port: discovery fails at the first sign-in.
+    const yaml = configYaml(
+      { issuer: `https://127.0.0.1:${freeTcpPort()}`, certs: { ca: "/dev/null" } } as TestIdp,
+      httpPort,
+      secretFile,
+    ).replace("    caFile: /dev/null\n", "");
+    await Deno.writeTextFile(join(dir, "selrec.yaml"), yaml);
+    await Deno.mkdir(join(dir, "data"));
+    try {
+      await using server = await startServer({
+        configFile: join(dir, "selrec.yaml"),
+        dataDir: join(dir, "data"),
+        httpPort,
+      });
+      const start = await fetch(`${server.httpUrl}/auth/oidc/start`, {
+        redirect: "manual",
+        headers: { Accept: "text/html" },
+      });
+      assert.equal(start.status, 503);
+      assert.match(await start.text(), /Test IdP cannot be reached.*local accounts still work/s);
+      const local = await fetch(`${server.httpUrl}/sign-in`, {
+        method: "POST",
+        redirect: "manual",
+        body: new URLSearchParams({ username: "admin", password: server.adminPassword }),
+      });
+      await local.body?.cancel();
+      assert.equal(local.status, 303);
+      assert.ok(!server.output().includes(SECRET), "the client secret is never logged");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });
