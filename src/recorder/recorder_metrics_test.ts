@@ -3,6 +3,7 @@ import { prometheusText } from "../metrics.ts";
 import {
   countFinished,
   countNotRecorded,
+  countStarted,
   notRecordedReason,
   type RecorderCounts,
   recorderSamples,
@@ -120,4 +121,33 @@ Deno.test("countFinished() counts the state and puts each stream's jitter in the
       "selrec_rtp_stream_jitter_milliseconds_count 2",
     ]
   ) assert.ok(text.includes(`${line}\n`), `${line}\n---\n${text}`);
+});
+
+Deno.test("recorderSamples() counts recordings by sample rate and streams by each codec they carried", () => {
+  const c: RecorderCounts = {
+    started: 0,
+    complete: 0,
+    interrupted: 0,
+    fileErrors: 0,
+    notRecorded: 0,
+    noMedia: 0,
+  };
+  countStarted(c, 16000);
+  countStarted(c, 16000);
+  countStarted(c, 8000);
+  countFinished(c, {
+    state: "complete",
+    streamStats: {
+      "1": { stats: { received: 10, jitterMs: 1 }, codecs: ["PCMU", "G722"] },
+      "2": { stats: { received: 10, jitterMs: 1 }, codecs: ["G722"] },
+    },
+  });
+  const text = prometheusText(
+    recorderSamples({ active: 0, paused: 0, counts: c, load: [], backlog: [] }),
+  );
+  assert.equal(c.started, 3);
+  assert.match(text, /^selrec_recordings_started_by_rate_total\{sample_rate="16000"\} 2$/m);
+  assert.match(text, /^selrec_recordings_started_by_rate_total\{sample_rate="8000"\} 1$/m);
+  assert.match(text, /^selrec_rtp_streams_by_codec_total\{codec="G722"\} 2$/m);
+  assert.match(text, /^selrec_rtp_streams_by_codec_total\{codec="PCMU"\} 1$/m);
 });

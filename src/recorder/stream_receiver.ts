@@ -26,6 +26,14 @@ export interface PayloadCodec {
 
 /** Longest timestamp hole filled with concealment (or comfort noise after a SID). */
 const CONCEAL_MAX_MS = 1000;
+/**
+ * Packets of a payload type not negotiated (yet) are held, up to this many, until the
+ * next re-offer: an SRC switches codec as soon as our answer reaches it, which can be a
+ * moment before the capture hears of the new codecs. Older than HOLD_MS at that point,
+ * or still unknown, they are counted as unknown payload.
+ */
+const HOLD_PACKETS = 25;
+const HOLD_MS = 1000;
 
 /** Per-stream statistics stored with the recording. */
 export interface StreamReport extends StreamStatsSnapshot {
@@ -84,6 +92,8 @@ export class StreamReceiver {
   #undecodable = 0;
   #concealed = 0;
   #received: string[] = [];
+  /** Packets of a payload type not known yet (copies: the socket buffer is reused). */
+  #held: { bytes: Uint8Array; arrivalMs: number }[] = [];
   #lastPt = -1;
   #last: LastAudio = { pt: -1, ssrc: 0, endTs: 0 };
   /** Decoder output, and resampler output: sized for the largest packet, never per packet. */
@@ -112,12 +122,22 @@ export class StreamReceiver {
     return this.#decoders;
   }
 
-  /** Replaces the negotiated codecs and their decoders (re-INVITE with a codec change). */
+  /**
+   * Replaces the negotiated codecs and their decoders (re-INVITE with a codec change),
+   * then handles the packets held for a payload type that was not known yet.
+   */
   setCodecs(codecs: Map<number, PayloadCodec>, decoders: Map<number, PayloadDecoder>): void {
     this.#codecs = codecs;
     this.#decoders = decoders;
     this.#last.pt = -1;
     this.#size();
+    const held = this.#held;
+    this.#held = [];
+    const newest = held.at(-1)?.arrivalMs ?? 0;
+    for (const h of held) {
+      if (newest - h.arrivalMs > HOLD_MS) this.#unknown++;
+      else this.receive(h.bytes, h.arrivalMs, false);
+    }
   }
 
   #size(): void {
@@ -130,8 +150,11 @@ export class StreamReceiver {
     if (out > this.#out.length) this.#out = new Int16Array(out);
   }
 
-  /** Handles one datagram that arrived at `arrivalMs` (wall-clock ms). Never throws. */
-  receive(bytes: Uint8Array, arrivalMs: number): void {
+  /**
+   * Handles one datagram that arrived at `arrivalMs` (wall-clock ms). Never throws.
+   * `hold`: keep a packet of an unknown payload type for the next re-offer.
+   */
+  receive(bytes: Uint8Array, arrivalMs: number, hold = true): void {
     let pkt;
     try {
       pkt = parseRtpPacket(bytes);
@@ -143,7 +166,9 @@ export class StreamReceiver {
     const codec = this.#codecs.get(pt) ??
       (pt === 13 ? { name: "CN" as const, clockRate: 8000 } : undefined);
     if (!codec) {
-      this.#unknown++;
+      if (hold && this.#held.length < HOLD_PACKETS) {
+        this.#held.push({ bytes: bytes.slice(), arrivalMs });
+      } else this.#unknown++;
       return;
     }
     this.#stats.observe(pkt, arrivalMs);
@@ -233,7 +258,7 @@ export class StreamReceiver {
       ...s,
       channel: this.channel,
       badPackets: this.#bad,
-      unknownPayload: this.#unknown,
+      unknownPayload: this.#unknown + this.#held.length,
       codecs: [...this.#received],
       undecodable: this.#undecodable,
       concealedSamples: this.#concealed,

@@ -133,3 +133,65 @@ Deno.test("StreamReceiver.receive() never throws on arbitrary bytes (fast-check)
   const st = rx.stats();
   assert.ok(st.badPackets + st.unknownPayload + st.received > 0);
 });
+
+/** `n` µ-law packets of a `hz` tone at 8 kHz, phase-continuous. */
+function tonePackets(hz: number, n: number, from = 0): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let p = from; p < from + n; p++) {
+    const pcm = new Int16Array(160);
+    for (let i = 0; i < 160; i++) {
+      pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * hz * (p * 160 + i)) / 8000));
+    }
+    const payload = new Uint8Array(160);
+    encodeG711("pcmu", pcm, payload);
+    out.push(payload);
+  }
+  return out;
+}
+
+/** Power of `hz` relative to the span's energy (1 = a pure tone). */
+function toneShare(x: Int16Array, rate: number, hz: number): number {
+  let re = 0, im = 0, energy = 0;
+  for (let i = 0; i < x.length; i++) {
+    re += x[i] * Math.cos((2 * Math.PI * hz * i) / rate);
+    im += x[i] * Math.sin((2 * Math.PI * hz * i) / rate);
+    energy += x[i] * x[i];
+  }
+  return (2 * (re * re + im * im)) / (x.length * energy);
+}
+
+Deno.test("StreamReceiver resamples G.711 up to a 16 kHz timeline: twice the samples, the same tone", async () => {
+  const tl = new Timeline(0, 16000);
+  const rx = await receiver("a", 0, CODECS, tl);
+  tonePackets(1000, 50).forEach((p, i) => rx.receive(packet(i, i * 160, 0, p), i * 20));
+  const left = tl.drain(1000, true)!.filter((_, i) => i % 2 === 0);
+  assert.equal(left.length, 50 * 320);
+  const body = left.subarray(1600, 14400);
+  assert.ok(toneShare(body, 16000, 1000) > 0.95, `1 kHz share ${toneShare(body, 16000, 1000)}`);
+});
+
+Deno.test("StreamReceiver follows a codec change on the same SSRC (PCMU → G.722) without a gap", async () => {
+  const codecs = new Map<number, PayloadCodec>([[0, { name: "PCMU", clockRate: 8000 }]]);
+  const tl = new Timeline(0, 8000);
+  const rx = await receiver("a", 0, codecs, tl);
+  tonePackets(500, 25).forEach((p, i) => rx.receive(packet(i, i * 160, 0, p), i * 20));
+  // G.722 silence-ish payloads (0xfa… is near zero in both sub-bands); the first three
+  // arrive before the capture hears of the re-offer, and are held for it.
+  const g722 = (i: number) => packet(i, i * 160, 9, new Uint8Array(160).fill(0xfa));
+  for (let i = 25; i < 28; i++) rx.receive(g722(i), i * 20);
+  assert.equal(rx.stats().unknownPayload, 3, "held, and unknown until the re-offer");
+  const both = new Map<number, PayloadCodec>([...codecs, [9, { name: "G722", clockRate: 8000 }]]);
+  const decoders = await payloadDecoders(both, {
+    rate: 8000,
+    resampler: bandLimitedResampler,
+    reuse: rx.decoders,
+  });
+  assert.equal(decoders.get(0), rx.decoders.get(0), "the PCMU decoder is kept");
+  rx.setCodecs(both, decoders);
+  for (let i = 28; i < 50; i++) rx.receive(g722(i), i * 20);
+  const st = rx.stats();
+  assert.deepEqual(st.codecs, ["PCMU", "G722"]);
+  assert.equal(st.unknownPayload, 0);
+  assert.equal(tl.stats.reanchors, 0, "same RTP clock: the stream keeps its anchor");
+  assert.equal(tl.drain(1000, true)!.length / 2, 50 * 160, "one continuous second");
+});

@@ -119,6 +119,8 @@ export interface SendOptions {
   t0?: number;
   /** Packet indexes not sent (loss). */
   drop?: (index: number) => boolean;
+  /** Another payload type and payload for packet `index` (a codec change), else null. */
+  packet?: (index: number) => { pt: number; payload: Uint8Array } | null;
 }
 
 /**
@@ -137,14 +139,15 @@ export async function sendLeg(
     const wait = t0 + p.atMs - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     if (o.drop?.(i)) continue;
+    const other = o.packet?.(i);
     await sock.send(
       serializeRtpPacket({
-        payloadType: o.pt,
+        payloadType: other?.pt ?? o.pt,
         sequenceNumber: (seq0 + i) & 0xffff,
         timestamp: (ts0 + p.ts) >>> 0,
         ssrc: o.ssrc,
         marker: i === 0,
-        payload: p.payload,
+        payload: other?.payload ?? p.payload,
       }),
       addr,
     );

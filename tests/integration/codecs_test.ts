@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { decodeFile } from "../../src/codec/decode_file.ts";
 import { loadBcg729Encoder } from "../../src/codec/g729_test_util.ts";
 import { dominantTone, rms } from "../helpers/audio.ts";
-import { recordEverythingRules, startServer, type TestServer } from "../helpers/server.ts";
+import { recordEverythingRules, ROOT, startServer, type TestServer } from "../helpers/server.ts";
 import { query, waitFor } from "../helpers/db.ts";
 import { ForkCall, type LegOffer } from "../helpers/fork_call.ts";
 import {
@@ -221,36 +221,41 @@ Deno.test({
         "a re-INVITE from G.711 to G.722 keeps one recording, its rate, no gap",
         async () => {
           const c = new ForkCall(server.sipPort);
+          let reinviteMs = 0;
           try {
             const first = await c.offer([PCMU, PCMU]);
             assert.equal(first.status, 200);
+            // One 20 ms grid per leg on one SSRC, sequence and clock: G.711 up to packet
+            // 100 (2 s), then G.722 from a fresh encoder (as an SBC switches), once the
+            // re-INVITE sent at 1 s is answered.
+            const tones = [1000, 440], at = 100;
+            const pcmu = tones.map((hz) => pcmuLeg([{ hz, ms: 4000 }]));
+            const g722 = await Promise.all(tones.map((hz) => g722Leg([{ hz, ms: 2000 }])));
+            let switched = false;
             const t0 = performance.now() + 20;
-            const before = await Promise.all(
-              [1000, 440].map((hz, i) =>
-                sendLeg(c.legs[i], pcmuLeg([{ hz, ms: 2000 }]), {
-                  port: first.ports[i],
-                  pt: 0,
-                  ssrc: 0x3000 + i,
-                  t0,
-                })
-              ),
-            );
+            const sending = Promise.all(tones.map((_, leg) =>
+              sendLeg(c.legs[leg], pcmu[leg], {
+                port: first.ports[leg],
+                pt: 0,
+                ssrc: 0x3000 + leg,
+                t0,
+                packet: (i) => {
+                  if (i < at) return null;
+                  assert.ok(switched, "the re-INVITE was answered within a second");
+                  return { pt: 9, payload: g722[leg][i - at].payload };
+                },
+              })
+            ));
+            await new Promise((r) => setTimeout(r, 1000));
             const g722First = { formats: "9 0", attributes: ["a=rtpmap:9 G722/8000"] };
+            const asked = performance.now();
             const second = await c.offer([g722First, g722First]);
+            reinviteMs = performance.now() - asked;
+            switched = true;
             assert.equal(second.status, 200, second.text);
             assert.match(second.text, /^m=audio \d+ RTP\/AVP 9 0\r?$/m);
             assert.deepEqual(second.ports, first.ports, "same ports after the re-INVITE");
-            const packets = await Promise.all([1000, 440].map((hz) => g722Leg([{ hz, ms: 2000 }])));
-            await Promise.all(packets.map((p, i) =>
-              sendLeg(c.legs[i], p, {
-                port: first.ports[i],
-                pt: 9,
-                ssrc: 0x3000 + i,
-                seq0: before[i].seq,
-                ts0: before[i].ts,
-                t0: t0 + 2000,
-              })
-            ));
+            await sending;
             await new Promise((r) => setTimeout(r, 300));
             await c.bye();
           } finally {
@@ -260,17 +265,31 @@ Deno.test({
           assert.equal(recs.length, 1, "one recording");
           assert.equal(rec.sample_rate, 8000, "the rate the recording started at");
           assert.deepEqual(streams.map((s) => s.received_codecs), ["PCMU,G722", "PCMU,G722"]);
-          for (const s of streams) assert.ok(JSON.parse(s.stats).unknownPayload <= 1, s.stats);
-          assert.ok(Math.abs(rec.duration_ms - 4000) <= 60, `duration ${rec.duration_ms}`);
+          for (const s of streams) assert.equal(JSON.parse(s.stats).unknownPayload, 0, s.stats);
+          assert.ok(
+            Math.abs(rec.duration_ms - 4000) <= 60,
+            `duration ${rec.duration_ms} (re-INVITE answered in ${reinviteMs.toFixed(0)} ms)`,
+          );
           const [l, r] = pcm.channels, hz = pcm.sampleRate;
-          for (const [from, to] of [[200, 1800], [2200, 3800]]) {
+          for (const [from, to] of [[200, 1400], [2600, 3800]]) {
             assert.equal(dominantTone(span(l, hz, from, to), hz, 1000, 440), 1000);
             assert.equal(dominantTone(span(r, hz, from, to), hz, 1000, 440), 440);
           }
           for (const ch of [l, r]) {
-            const q = longestQuiet(ch, Math.round(1.5 * hz), Math.round(2.5 * hz));
-            assert.ok(q < 0.01 * hz, `a ${(q / hz * 1000).toFixed(1)} ms hole at the change`);
+            const q = longestQuiet(ch, Math.round(0.2 * hz), Math.round(3.8 * hz));
+            assert.ok(q < 0.01 * hz, `a ${(q / hz * 1000).toFixed(1)} ms hole in the call`);
           }
+          // `recordings show` names the rate and both codecs each stream carried.
+          const show = await new Deno.Command(Deno.execPath(), {
+            args: ["run", "-A", `${ROOT}main.ts`, "recordings", "show", rec.id],
+            env: { SELREC_DATA_DIR: server.dataDir, NO_COLOR: "1" },
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          const text = new TextDecoder().decode(show.stdout);
+          assert.equal(show.code, 0, new TextDecoder().decode(show.stderr));
+          assert.match(text, /^ {2}audio {6}opus at 8000 Hz$/m);
+          assert.match(text, /^ {2}label 1 PCMU \(sent PCMU,G722\) port /m);
         },
       );
     } finally {
