@@ -170,7 +170,7 @@ Deno.test(
           `2026-12-01T10:${String(i % 60).padStart(2, "0")}:00Z`,
         );
       }
-        store.raw.exec("ANALYZE");
+      store.raw.exec("ANALYZE");
       const viewer = {
         partitions: null,
         hierarchy: { agentId: null, orgPath: "/1/2/", orgRoot: false },
