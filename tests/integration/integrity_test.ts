@@ -7,68 +7,20 @@
  * every changed file, including one nobody played, exits 1 and names them in --json.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { startServer, type TestServer } from "../helpers/server.ts";
 import { makeOpus } from "../web/harness.ts";
-import { openStore, type Store } from "../../src/store/db.ts";
+import { openStore } from "../../src/store/db.ts";
 import { addOrgUnit } from "../../src/store/queries/org_units.ts";
-import { listKekIds, readKekFile } from "../../src/keys/key_store.ts";
-import { wrapDataKey } from "../../src/seal/keyring.ts";
-import { HEADER_BYTES, sealBytes } from "../../src/seal/sealed_format.ts";
+import { HEADER_BYTES } from "../../src/seal/sealed_format.ts";
+import { sealForBox, seedRecording } from "../helpers/seed_recording.ts";
 
 const PASSWORD = "integrity test password";
 const MESSAGE = "recording failed its integrity check";
-const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 interface Seeded {
   ogg: Uint8Array;
   file: string;
-}
-
-/** Inserts a complete recording `id` whose file (`stored`, plain or sealed) is in the spool. */
-async function seedRecording(
-  store: Store,
-  spool: { id: number; path: string },
-  id: string,
-  stored: Uint8Array,
-  sealed: string | null,
-): Promise<string> {
-  const ts = "2026-03-01T09:00:00.000Z";
-  const rel = `2026/${id}.ogg`;
-  await Deno.mkdir(join(spool.path, "2026"), { recursive: true });
-  await Deno.writeFile(join(spool.path, rel), stored);
-  const db = store.db;
-  await db.insertInto("calls").values(
-    { id: `call-${id}`, call_key: `k-${id}`, source: "siprec", started_at: ts } as never,
-  ).execute();
-  await db.insertInto("recordings").values({
-    id,
-    call_id: `call-${id}`,
-    state: "complete",
-    format: "opus",
-    started_at: ts,
-    duration_ms: 3000,
-    size_bytes: stored.length,
-    sha256: sha(stored),
-    path: rel,
-    storage_location_id: spool.id,
-    legal_hold: 0,
-    agent_id: "ag1",
-    customer_id: "CUST-INT",
-    allow_pause: 1,
-    flag_interrupted: 0,
-    flag_no_media: 0,
-    flag_one_way: 0,
-    flag_paused: 0,
-    flag_gaps: 0,
-    created_at: ts,
-    sealed: sealed ? 1 : 0,
-    key_id: sealed,
-  } as never).execute();
-  await db.insertInto("recording_partitions").values({ recording_id: id, partition: "p1" })
-    .execute();
-  return join(spool.path, rel);
 }
 
 /** Flips one bit of the byte at `at` in `file`. */
@@ -88,24 +40,13 @@ async function seed(server: TestServer, dir: string): Promise<Record<string, See
   const root = await addOrgUnit(store.db, "Org", null);
   await store.db.updateTable("users").set({ org_unit_id: root.id }).where("username", "=", "admin")
     .execute();
-  const spool = await store.db.selectFrom("storage_locations").select(["id", "path"])
-    .where("kind", "=", "spool").executeTakeFirstOrThrow();
-  // Sealed the way the recorder seals: a data key wrapped under the box's KEK.
-  const keyDir = join(server.dataDir, "keys");
-  const [keyId] = await listKekIds(keyDir);
-  const kek = await readKekFile(keyDir, keyId);
-  const dataKey = crypto.getRandomValues(new Uint8Array(32));
-  const sealed = sealBytes(
-    { keyId, dataKey, wrappedKey: wrapDataKey(kek, keyId, dataKey) },
-    ogg,
-    4096,
-  );
+  const { keyId, sealed } = await sealForBox(server.dataDir, ogg);
   const out: Record<string, Seeded> = {};
   for (const id of ["plain-ok", "plain-bad", "plain-unplayed"]) {
-    out[id] = { ogg, file: await seedRecording(store, spool, id, ogg, null) };
+    out[id] = { ogg, file: await seedRecording(store, { id, stored: ogg }) };
   }
   for (const id of ["sealed-ok", "sealed-bad"]) {
-    out[id] = { ogg, file: await seedRecording(store, spool, id, sealed, keyId) };
+    out[id] = { ogg, file: await seedRecording(store, { id, stored: sealed, keyId }) };
   }
   await flipByte(out["plain-bad"].file, 20_000);
   await flipByte(out["plain-unplayed"].file, 100);
