@@ -110,7 +110,7 @@ function UserRow(props: { u: UserSummary; roles: string[]; units: OrgUnit[]; csr
           })}
         >
           <CsrfField token={csrf} />
-          <button type="submit" class="link" aria-label={`Reset the second factor of ${who}`}>
+          <button type="submit" class="link" aria-label={`Reset MFA of ${who}`}>
             Reset MFA
           </button>
         </form>

@@ -71,7 +71,7 @@ function Row(props: { e: AuditEvent }) {
   const actor = e.actor_name ?? `${e.actor_type}${e.actor_id ? ` ${e.actor_id}` : ""}`;
   return (
     <tr data-seq={String(e.seq)}>
-      <td class="nowrap">
+      <td>
         <LocalTime iso={e.ts} />
         <div class="muted">#{e.seq}</div>
       </td>
