@@ -199,7 +199,7 @@ export const ConfigSchema = z.strictObject({
        * recorder.maxSampleRate. Only 8000 is accepted, so older files still load.
        */
       sampleRate: z.literal(8000, {
-        error: "only 8000 is supported: calls are captured and mixed at 8 kHz",
+        error: "is ignored (only 8000 is accepted): set recorder.maxSampleRate instead",
       }).default(8000),
     }).prefault({}),
     /**
