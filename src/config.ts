@@ -194,9 +194,12 @@ export const ConfigSchema = z.strictObject({
        * they speak again: halves encode CPU and size on conversations. null = off.
        */
       silenceGateDbfs: z.number().min(-96).max(-20).nullable().default(-60),
-      /** The timeline is narrowband (G.711): recordings are coded at 8 kHz. */
+      /**
+       * Deprecated and ignored: each recording's rate comes from its legs, capped by
+       * recorder.maxSampleRate. Only 8000 is accepted, so older files still load.
+       */
       sampleRate: z.literal(8000, {
-        error: "only 8000 is supported: calls are captured and mixed at 8 kHz",
+        error: "is ignored (only 8000 is accepted): set recorder.maxSampleRate instead",
       }).default(8000),
     }).prefault({}),
     /**

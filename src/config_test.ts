@@ -85,18 +85,30 @@ Deno.test("redactConfig() hides passwords in mount options", () => {
   assert.equal(shown.storage.targets[0].mount.options, "username=rec,password=***,vers=3");
 });
 
-Deno.test("resolveConfig() refuses a recording sample rate the capture cannot give", () => {
+Deno.test("resolveConfig() takes recorder.maxSampleRate from the Opus rates and points the old key at it", () => {
   const raw = parseConfigYaml("recorder:\n  opus:\n    sampleRate: 16000\n", "sr.yaml");
   assert.throws(
     () => resolveConfig(raw, {}, "sr.yaml"),
-    /recorder\.opus\.sampleRate: only 8000 is supported/,
+    /recorder\.opus\.sampleRate: is ignored .*recorder\.maxSampleRate/,
   );
+  assert.throws(
+    () =>
+      resolveConfig(
+        parseConfigYaml("recorder: { maxSampleRate: 44100 }\n", "m.yaml"),
+        {},
+        "m.yaml",
+      ),
+    /recorder\.maxSampleRate: must be 8000, 16000, 24000 or 48000/,
+  );
+  const wide = parseConfigYaml("recorder: { maxSampleRate: 48000 }\n", "w.yaml");
+  assert.equal(resolveConfig(wide, {}, "w.yaml").recorder.maxSampleRate, 48000);
   const ok = resolveConfig(
     parseConfigYaml("recorder:\n  opus:\n    sampleRate: 8000\n", "ok.yaml"),
     {},
     "ok.yaml",
   );
   assert.equal(ok.recorder.opus.sampleRate, 8000);
+  assert.equal(ok.recorder.maxSampleRate, 16000, "wideband recordings by default");
   assert.equal(ok.recorder.opus.silenceGateDbfs, -60);
   const off = parseConfigYaml("recorder:\n  opus:\n    silenceGateDbfs: null\n", "off.yaml");
   assert.equal(resolveConfig(off, {}, "off.yaml").recorder.opus.silenceGateDbfs, null);
