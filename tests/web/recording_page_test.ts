@@ -178,3 +178,26 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  ...T,
+  name: "the recording page shows the recording's rate and the codecs each stream carried",
+  async fn() {
+    await using h = await Harness.create();
+    await h.recording("r1", { agentId: "ag7", seconds: 2 });
+    const db = h.services.store.db;
+    await db.updateTable("recordings").set({ sample_rate: 16000 }).execute();
+    await db.insertInto("streams").values({
+      recording_id: "r1",
+      label: "1",
+      codec: "PCMA",
+      received_codecs: "PCMA,G722",
+      channel: 0,
+      stats: JSON.stringify({ received: 100, expected: 100, lost: 0, jitterMs: 1 }),
+    } as never).execute();
+    const admin = await h.signIn("admin");
+    const html = await (await h.req("/recordings/r1", { client: admin })).text();
+    assert.match(html, /opus, 16 kHz/);
+    assert.match(html, /PCMA \(sent PCMA → G722\)/);
+  },
+});
