@@ -21,6 +21,7 @@ import { backupCommand, restoreCommand } from "./backup_commands.ts";
 import { doctorCommand } from "./doctor_commands.ts";
 import { scrubCommand } from "./scrub_command.ts";
 import { KEYS_COMMANDS } from "./keys_commands.ts";
+import { recordingsExportCommand } from "./recording_export_command.ts";
 
 /** The command table main.ts dispatches over; `serve` runs the box `openBox` builds. */
 export function commands(openBox: OpenBox): Command[] {
@@ -40,6 +41,7 @@ export function commands(openBox: OpenBox): Command[] {
     tokenRevokeCommand,
     recordingsListCommand,
     recordingsShowCommand,
+    recordingsExportCommand,
     rulesCheckCommand,
     rulesTestCommand,
     rulesSimulateCommand,
