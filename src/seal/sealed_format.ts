@@ -244,7 +244,7 @@ export class ChunkCipher {
     const d = createDecipheriv("aes-256-gcm", this.#key, nonceOf(this.header, pos.index, flag));
     d.setAAD(aadOf(this.#fixed, pos.ptOffset));
     d.setAuthTag(record.subarray(4 + length));
-    const plaintext = new Uint8Array(d.update(record.subarray(4, 4 + length)));
+    const plaintext: Uint8Array = d.update(record.subarray(4, 4 + length));
     try {
       d.final();
     } catch {
