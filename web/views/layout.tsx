@@ -1,5 +1,6 @@
 /** The page frame: header with navigation by permission, sign-out form, content. */
 import type { Child } from "hono/jsx";
+import { raw } from "hono/html";
 import type { Principal } from "../context.ts";
 import { ScopeNote } from "./scope_note.tsx";
 
@@ -64,34 +65,37 @@ function Nav(props: { p: Principal; csrf?: string; path?: string }) {
   );
 }
 
-/** Renders a full HTML page. */
+/** Renders a full HTML page (standards mode: the doctype first). */
 export function Layout(
   props: { title: string; ctx: PageContext; children?: Child; scripts?: string[] },
 ) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        {props.ctx.csrfToken && <meta name="csrf-token" content={props.ctx.csrfToken} />}
-        <title>{props.title} · selrec</title>
-        <link rel="stylesheet" href="/static/app.css" />
-        {["confirm.js", ...(props.scripts ?? [])].map((s) => (
-          <script key={s} src={`/static/${s}`} defer></script>
-        ))}
-      </head>
-      <body>
-        <a href="#main" class="skip-link">Skip to content</a>
-        {props.ctx.principal && (
-          <Nav p={props.ctx.principal} csrf={props.ctx.csrfToken} path={props.ctx.path} />
-        )}
-        <main id="main" tabindex={-1}>
-          <h1>{props.title}</h1>
-          {props.ctx.flash && <p class="notice" role="status" id="flash">{props.ctx.flash}</p>}
-          <ScopeNote notes={props.ctx.scopeNotes} />
-          {props.children}
-        </main>
-      </body>
-    </html>
+    <>
+      {raw("<!DOCTYPE html>")}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          {props.ctx.csrfToken && <meta name="csrf-token" content={props.ctx.csrfToken} />}
+          <title>{props.title} · selrec</title>
+          <link rel="stylesheet" href="/static/app.css" />
+          {["confirm.js", ...(props.scripts ?? [])].map((s) => (
+            <script key={s} src={`/static/${s}`} defer></script>
+          ))}
+        </head>
+        <body>
+          <a href="#main" class="skip-link">Skip to content</a>
+          {props.ctx.principal && (
+            <Nav p={props.ctx.principal} csrf={props.ctx.csrfToken} path={props.ctx.path} />
+          )}
+          <main id="main" tabindex={-1}>
+            <h1>{props.title}</h1>
+            {props.ctx.flash && <p class="notice" role="status" id="flash">{props.ctx.flash}</p>}
+            <ScopeNote notes={props.ctx.scopeNotes} />
+            {props.children}
+          </main>
+        </body>
+      </html>
+    </>
   );
 }
