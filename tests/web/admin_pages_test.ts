@@ -268,3 +268,54 @@ Deno.test("the audit page shows details as a key/value list, not JSON", T, async
   assert.doesNotMatch(page, /\{&quot;before/);
   assert.match(page, /class="table-scroll" tabindex="0" role="region" aria-label="Audit entries"/);
 });
+
+Deno.test(
+  "revoking a token and releasing a legal hold ask first; placing a hold does not",
+  T,
+  async () => {
+    await using h = await Harness.create();
+    await h.recording("r1");
+    const admin = await h.signIn("admin");
+    const made = await h.req("/admin/tokens", {
+      client: admin,
+      form: { name: "prom", scopes: "metrics", expires_days: "30" },
+    });
+    assert.equal(made.status, 200);
+    await made.body?.cancel();
+    const row = () =>
+      h.services.store.db.selectFrom("api_tokens").select(["id", "revoked_at"])
+        .executeTakeFirstOrThrow();
+    const { id } = await row();
+    const ask = await h.req(`/admin/tokens/${id}/revoke`, { client: admin, form: {} });
+    assert.equal(ask.status, 200);
+    assert.match(await ask.text(), /Revoke token prom\? Whatever uses it stops working/);
+    assert.equal((await row()).revoked_at, null, "not revoked before confirmation");
+    const done = await h.req(`/admin/tokens/${id}/revoke`, {
+      client: admin,
+      form: { confirm: "yes" },
+    });
+    assert.equal(done.status, 303);
+    assert.notEqual((await row()).revoked_at, null);
+
+    const reason = { reason_code: "legal-request", reason_text: "case 1" };
+    const hold = () =>
+      h.services.store.db.selectFrom("recordings").select("legal_hold").executeTakeFirstOrThrow();
+    const on = await h.req("/recordings/r1/hold", { client: admin, form: { ...reason, on: "1" } });
+    assert.equal(on.status, 303, "placing a hold is not destructive: no question");
+    assert.equal((await hold()).legal_hold, 1);
+    const askOff = await h.req("/recordings/r1/hold", {
+      client: admin,
+      form: { ...reason, on: "0" },
+    });
+    assert.equal(askOff.status, 200);
+    assert.match(await askOff.text(), /Release the legal hold on recording r1\?/);
+    assert.equal((await hold()).legal_hold, 1, "still held until confirmed");
+    const off = await h.req("/recordings/r1/hold", {
+      client: admin,
+      form: { ...reason, on: "0", confirm: "yes" },
+    });
+    assert.equal(off.status, 303);
+    assert.equal((await hold()).legal_hold, 0);
+    assert.match(decodeURIComponent(off.headers.get("Set-Cookie") ?? ""), /Legal hold released\./);
+  },
+);
