@@ -33,6 +33,7 @@ import { recordingSpans } from "../../src/store/queries/recordings.ts";
 import { wholeOggPrefix } from "../media/partial_ogg.ts";
 import { inProgressRecording, verifiedRecording } from "../media/verified_read.ts";
 import { VerdictCache } from "../../src/archive/verdict_cache.ts";
+import { ageAuditFields, ageDownload, ageTargetOf } from "../media/age_download.ts";
 
 /** How long a file lookup on an archive target may take before the target counts as hung. */
 const ARCHIVE_LOOKUP_MS = 5000;
@@ -217,17 +218,24 @@ export function recordingMediaRoutes(): Hono<AppEnv> {
     const body = await c.req.parseBody();
     const reason = readReason(c, body);
     const format = body.format === "wav" ? "wav" : "ogg";
+    const sealTo = ageTargetOf(body);
     if (format === "ogg" && rec.format !== "opus") {
       httpError(400, "this recording is stored as WAV; export it as WAV");
     }
     const file = await verifiedRecording(c, rec, await recordingFile(c, rec), "export", verdicts);
     await c.get("services").audit.append({
       ...auditActor(c),
-      ...(await auditRecording(c, rec, { format })),
+      ...(await auditRecording(c, rec, { format, ...ageAuditFields(sealTo) })),
       action: "recording.export",
       reason,
     });
     const safeName = rec.id.replace(/[^\w.-]/g, "_");
+    if (sealTo) {
+      const plain = format === "wav"
+        ? await decodeBytes(await file.readAll(), rec.format).then((p) => toWav(p, p.nativeRate))
+        : file.stream(0, file.size);
+      return await ageDownload(plain, sealTo, `${safeName}.${format}`);
+    }
     if (format === "wav") {
       const pcm = await decodeBytes(await file.readAll(), rec.format);
       return new Response(toWav(pcm, pcm.nativeRate), {

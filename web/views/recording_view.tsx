@@ -151,6 +151,25 @@ function Actions(props: {
               <option value="wav">WAV</option>
             </select>
           </label>
+          <fieldset class="age-export">
+            <legend>For a third party (age-encrypted, opened with the age tool)</legend>
+            <label>
+              Encrypt
+              <select name="encrypt">
+                <option value="">No: plain download</option>
+                <option value="recipient">To their age public key</option>
+                <option value="passphrase">With a passphrase</option>
+              </select>
+            </label>
+            <label>
+              age public key (age1…)
+              <input name="age_recipient" autocomplete="off" spellcheck={false} />
+            </label>
+            <label>
+              Passphrase (at least 12 characters; give it by another channel)
+              <input name="passphrase" type="password" autocomplete="new-password" />
+            </label>
+          </fieldset>
           <Reason codes={props.reasonCodes} />
           <button type="submit">Download</button>
         </form>
