@@ -10,6 +10,7 @@ import type { AppEnv } from "../context.ts";
 import { CsrfField, Layout } from "../views/layout.tsx";
 import { pageContext } from "../views/page.ts";
 import { httpError } from "../http_error.ts";
+import { redirectWithFlash } from "../views/flash.ts";
 import { clientIp } from "../middleware/authenticate.ts";
 import { hashPassword, passwordProblem, verifyPassword } from "../../src/auth/password.ts";
 import {
@@ -115,7 +116,7 @@ export function accountRoutes(): Hono<AppEnv> {
       }, tx);
     });
     if (user.username === "admin") await removeInitialPassword(svc.config.dataDir);
-    return c.redirect("/", 303);
+    return redirectWithFlash(c, "/", "Password changed.");
   });
   return r;
 }
