@@ -248,6 +248,12 @@ export function RecordingPage(props: {
       {inProgress(rec) && !props.canPlay && (
         <p class="in-progress" role="status" id="in-progress">Recording in progress.</p>
       )}
+      {rec.integrity_failed_at && (
+        <p class="error" role="alert" id="integrity-failed">
+          This recording failed its integrity check on {rec.integrity_failed_at}{" "}
+          ({rec.integrity_detail}): it is not played or exported until its file is restored.
+        </p>
+      )}
       {props.canPlay && rec.state !== "deleted" && <Player rec={rec} labels={labels} base={base} />}
       <section>
         <h2>Recording</h2>
@@ -267,12 +273,6 @@ export function RecordingPage(props: {
             ["Direction", rec.direction],
             ["Business unit", rec.business_unit],
             ["Customer type", rec.customer_type],
-      {rec.integrity_failed_at && (
-        <p class="error" role="alert" id="integrity-failed">
-          This recording failed its integrity check on {rec.integrity_failed_at}{" "}
-          ({rec.integrity_detail}): it is not played or exported until its file is restored.
-        </p>
-      )}
             ["Language", rec.language],
             ["Partitions", d.partitions.join(", ")],
             ["Rule", rec.rule_id],
