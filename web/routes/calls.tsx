@@ -84,7 +84,7 @@ function CallBox(props: { call: ActiveCall | null; csrf?: string; reasonCodes: s
   const state = call ? (call.paused ? "Recording paused" : "Recording") : "No active call";
   return (
     <section id="call-state" data-state={state}>
-      <p class={call?.paused ? "paused" : ""}>{state}</p>
+      <p class={call?.paused ? "paused" : ""} role="status">{state}</p>
       {call && (
         <>
           <p>Call from {call.ani ?? "?"} to {call.dnis ?? "?"} since {call.startedAt}</p>
@@ -95,9 +95,12 @@ function CallBox(props: { call: ActiveCall | null; csrf?: string; reasonCodes: s
             ? (
               <form method="post" action={call.paused ? "/agent/resume" : "/agent/pause"}>
                 <CsrfField token={props.csrf} />
-                <select name="reason_code" required>
-                  {props.reasonCodes.map((r) => <option key={r} value={r}>{r}</option>)}
-                </select>
+                <label>
+                  Reason{" "}
+                  <select name="reason_code" required>
+                    {props.reasonCodes.map((r) => <option key={r} value={r}>{r}</option>)}
+                  </select>
+                </label>
                 <button type="submit" id={call.paused ? "resume" : "pause"}>
                   {call.paused ? "Resume" : "Pause"}
                 </button>
