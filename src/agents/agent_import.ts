@@ -100,7 +100,11 @@ async function resolveUnits(
         throw new AgentImportError(`${a.where}: no org unit with id ${a.orgUnit}`);
       }
     } else if (a.orgUnit !== null) {
-      orgUnitId = units.idOf(a.orgUnit) ?? null;
+      const path = a.orgUnit.split("/").map((step) => step.trim());
+      if (path.some((step) => step === "")) {
+        throw new AgentImportError(`${a.where}: org unit "${a.orgUnit}" has an empty name`);
+      }
+      orgUnitId = units.idOf(path.join("/")) ?? null;
       if (orgUnitId === null) {
         if (!req.createUnits) {
           throw new AgentImportError(
@@ -108,7 +112,7 @@ async function resolveUnits(
               "create it first or import with --create-units)",
           );
         }
-        orgUnitId = await createPath(tx, a.orgUnit, units, unitLines);
+        orgUnitId = await createPath(tx, path, units, unitLines);
       }
     }
     const { agentId, name, extension, dn } = a;
@@ -119,11 +123,10 @@ async function resolveUnits(
 
 async function createPath(
   tx: Db,
-  path: string,
+  names: string[],
   units: UnitNames,
   unitLines: string[],
 ): Promise<number> {
-  const names = path.split("/");
   let parent: number | null = null;
   for (let i = 1; i <= names.length; i++) {
     const prefix = names.slice(0, i).join("/");

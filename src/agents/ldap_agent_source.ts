@@ -81,17 +81,20 @@ export async function fetchLdapAgents(
       attributes: wanted,
       paged: { pageSize: 500 },
     });
-    return searchEntries.map((e) => {
-      const id = first(e[attrs.id]);
+    return searchEntries.map((entry) => {
+      // Attribute names are case-insensitive (RFC 4512 §2.5); servers answer in their case.
+      const byName = new Map(Object.entries(entry).map(([k, v]) => [k.toLowerCase(), v]));
+      const e = { dn: entry.dn, get: (attr: string) => byName.get(attr.toLowerCase()) };
+      const id = first(e.get(attrs.id));
       if (id === null) throw new AgentImportError(`${at(e.dn, attrs.id)}: missing or empty`);
       if (id.length > 64 || hasControlCharacter(id)) {
         throw new AgentImportError(`${at(e.dn, attrs.id)}: not a usable agent id`);
       }
-      const unit = attrs.orgUnit ? first(e[attrs.orgUnit]) : null;
+      const unit = attrs.orgUnit ? first(e.get(attrs.orgUnit)) : null;
       return {
         agentId: id,
-        name: first(e[attrs.name]),
-        extension: attrs.extension ? first(e[attrs.extension]) : null,
+        name: first(e.get(attrs.name)),
+        extension: attrs.extension ? first(e.get(attrs.extension)) : null,
         dn: e.dn,
         orgUnit: unit === null ? null : `${a.orgUnitPrefix}${unit}`,
         where: at(e.dn, attrs.orgUnit ?? attrs.id),
