@@ -28,6 +28,8 @@ export function chunkStream<H>(
 ): ReadableStream<Uint8Array> {
   let handle: H | null = null;
   let pos = start;
+  let cancelled = false;
+  let pending: Promise<void> = Promise.resolve();
   const close = () => {
     try {
       if (handle !== null) src.close(handle);
@@ -36,27 +38,35 @@ export function chunkStream<H>(
     }
     handle = null;
   };
+  const pullOnce = async (ctrl: ReadableStreamController<Uint8Array>): Promise<void> => {
+    try {
+      handle ??= await src.open();
+      const chunk = pos < end
+        ? await src.read(handle, pos, Math.min(end, pos + STREAM_CHUNK))
+        : null;
+      if (cancelled) return close();
+      if (!chunk || chunk.length === 0) {
+        close();
+        return ctrl.close();
+      }
+      pos += chunk.length;
+      ctrl.enqueue(chunk);
+    } catch (err) {
+      close();
+      if (!cancelled) ctrl.error(err);
+    }
+  };
   return new ReadableStream<Uint8Array>({
     type: "bytes",
-    async pull(ctrl) {
-      try {
-        handle ??= await src.open();
-        const chunk = pos < end
-          ? await src.read(handle, pos, Math.min(end, pos + STREAM_CHUNK))
-          : null;
-        if (!chunk || chunk.length === 0) {
-          close();
-          ctrl.close();
-          return;
-        }
-        pos += chunk.length;
-        ctrl.enqueue(chunk);
-      } catch (err) {
-        close();
-        ctrl.error(err);
-      }
+    pull(ctrl) {
+      pending = pullOnce(ctrl);
+      return pending;
     },
-    cancel: close,
+    // A cancel while a read is in flight closes the source once that read is done.
+    cancel() {
+      cancelled = true;
+      return pending.then(close);
+    },
   });
 }
 

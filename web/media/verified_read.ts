@@ -59,7 +59,7 @@ function reporting(
       }
     },
     cancel: (reason) => reader.cancel(reason),
-  });
+  }, { highWaterMark: 0 });
 }
 
 /**
