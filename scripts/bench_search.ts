@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { migrate, openStore } from "../src/store/db.ts";
 import { ReadPool } from "../src/store/read_pool.ts";
 import {
+  PAGE_COUNT_DEADLINE_MS,
   type RecordingFilter,
   searchRecordings,
   type SearchSort,
@@ -234,12 +235,12 @@ for (const who of ["admin", "supervisor"] as const) {
         await searchRecordings(store.db, filter, access, { limit: 50, after, sort, offset });
         next.push(performance.now() - t1);
       }
-      // As the web UI runs it: on the read pool, the count given 60 ms before the page
+      // As the web UI runs it: on the read pool, the count given 25 ms before the page
       // answers without it (count.js then fetches it).
       const t2 = performance.now();
       const uiPage = await searchRecordings(store.db, filter, access, { limit: 50, sort }, {
         reads,
-        countDeadlineMs: 60,
+        countDeadlineMs: PAGE_COUNT_DEADLINE_MS,
       });
       ui.push(performance.now() - t2);
       if (uiPage.total === null) deferred++;

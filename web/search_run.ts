@@ -6,11 +6,12 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./context.ts";
 import { recordingSearchWhere } from "../src/auth/access.ts";
-import { type RecordingPage, searchRecordings } from "../src/store/queries/recordings.ts";
+import {
+  PAGE_COUNT_DEADLINE_MS,
+  type RecordingPage,
+  searchRecordings,
+} from "../src/store/queries/recordings.ts";
 import { PAGE_SIZE, type ParsedSearch } from "./search_params.ts";
-
-/** A page waits this long for its count; a slower count is fetched by the page itself. */
-export const COUNT_DEADLINE_MS = 60;
 
 /** One page of the search `s` (which must have no errors). */
 export async function runSearch(c: Context<AppEnv>, s: ParsedSearch): Promise<RecordingPage> {
@@ -26,7 +27,7 @@ export async function runSearch(c: Context<AppEnv>, s: ParsedSearch): Promise<Re
     s.filter,
     access,
     { limit: PAGE_SIZE, after: s.after, sort: s.sort, offset: s.offset },
-    { reads: svc.reads, countDeadlineMs: COUNT_DEADLINE_MS },
+    { reads: svc.reads, countDeadlineMs: PAGE_COUNT_DEADLINE_MS },
   );
 }
 

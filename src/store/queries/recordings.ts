@@ -27,6 +27,12 @@ export interface Cursor {
   id: string;
 }
 
+/**
+ * How long the web UI's page waits for its count before answering without it (the page
+ * then fetches the count itself): a count that needs longer never holds the page up.
+ */
+export const PAGE_COUNT_DEADLINE_MS = 25;
+
 /** Counting stops here; beyond it the UI shows "1,000+". */
 export const COUNT_CAP = 1_000;
 
