@@ -7,8 +7,8 @@
  * recorder.maxSampleRate) and their bytes per recorded minute. Prints JSON.
  *
  *   deno run -A scripts/bench_recorder.ts [--calls 500] [--duration 60] [--complexity 0]
- *     [--codec pcmu|g722|g729] [--silence-gate -60|off] [--srtp SUITE] [--keep]
- *   (--keep leaves the data directory)
+ *     [--codec pcmu|g722|g729] [--silence-gate -60|off] [--srtp SUITE] [--encrypt] [--keep]
+ *   (--keep leaves the data directory; --encrypt seals the recordings, encryption at rest)
  *
  * `--srtp AES_CM_128_HMAC_SHA1_80` sends both legs of every call as SRTP with SDES keys
  * over SIP/TLS (openssl-made test certificates, rtp.srtp.mode required), so the server
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     rate: { type: "string", default: "50" },
     srtp: { type: "string" },
     codec: { type: "string", default: "pcmu" },
+    encrypt: { type: "boolean", default: false },
   },
 });
 const CODEC = values.codec!;
@@ -73,6 +74,7 @@ sip: { advertisedAddress: 127.0.0.1, maxSessions: ${
 rtp: { listen: 127.0.0.1, ports: 20000-24999${SRTP ? ", srtp: { mode: required }" : ""} }
 http: { host: 127.0.0.1, port: ${freePort()} }
 recorder: { recordAll: true, opus: { complexity: ${values.complexity}, silenceGateDbfs: ${GATE} } }
+encryption: { enabled: ${values.encrypt} }
 `,
 );
 const sipPort = freePort();
@@ -166,6 +168,8 @@ console.log(JSON.stringify(
     srtp: SRTP,
     /** What both legs of every call carried. */
     rtpCodec: CODEC,
+    /** Recordings sealed at rest (`--encrypt`: encryption.enabled, src/seal). */
+    encrypted: values.encrypt,
     encoder: {
       codec: "opus",
       channels: 2,
