@@ -96,6 +96,28 @@ export async function hashFile(path: string): Promise<{ sha256: string; size: nu
   return { sha256: hash.digest("hex"), size };
 }
 
+/**
+ * SHA-256 (hex) of sealed file `path` as it will be once its key slot holds `slot`, so the
+ * row's digest can change right after the slot does (readers compare the two).
+ */
+export async function hashWithSlot(path: string, slot: Uint8Array): Promise<string> {
+  const hash = createHash("sha256");
+  using file = await Deno.open(path, { read: true });
+  const buf = new Uint8Array(1 << 16);
+  let at = 0;
+  for (;;) {
+    const n = await file.read(buf);
+    if (n === null) break;
+    const part = buf.subarray(0, n);
+    for (let i = Math.max(at, FIXED_HEADER_BYTES); i < Math.min(at + n, HEADER_BYTES); i++) {
+      part[i - at] = slot[i - FIXED_HEADER_BYTES];
+    }
+    hash.update(part);
+    at += n;
+  }
+  return hash.digest("hex");
+}
+
 /** Removes `path` if it is there (true when it was). */
 export async function removeIfThere(path: string): Promise<boolean> {
   try {

@@ -37,6 +37,7 @@ import {
 import type { KeyRewrapJobTable } from "../store/schema/keys.ts";
 import {
   hashFile,
+  hashWithSlot,
   readHead,
   sameBytes,
   slotOf,
@@ -164,11 +165,14 @@ async function rewrapOne(
         new_slot: newSlot,
         created_at: now().toISOString(),
       });
+      // The digest is taken before the write so the row follows the file at once.
+      const sha256 = await hashWithSlot(path, newSlot);
       await opts.hook?.at("journaled");
       await writeSlot(path, newSlot);
       await opts.hook?.at("written");
+      return await finish(db, id, f.location.id, f.recording.path, path, opts.keyId, sha256);
     }
-    return await finish(db, f.recording.id, f.location.id, f.recording.path, path, opts.keyId);
+    return await finish(db, id, f.location.id, f.recording.path, path, opts.keyId);
   } catch (err) {
     return problem(id, err);
   }
@@ -181,8 +185,9 @@ async function finish(
   rel: string,
   path: string,
   keyId: string,
+  digest?: string,
 ): Promise<Step> {
-  const { sha256 } = await hashFile(path);
+  const sha256 = digest ?? (await hashFile(path)).sha256;
   const switched = await switchRewrapped(db, { id, locationId, path: rel, keyId, sha256 });
   return switched
     ? { ok: true }

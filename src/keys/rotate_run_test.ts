@@ -4,11 +4,12 @@ import { Keyring } from "../seal/keyring.ts";
 import { readSealedChunks } from "../seal/sealed_reader.ts";
 import { concat } from "../seal/sealed_format.ts";
 import { rewrapJobs } from "../store/queries/key_jobs.ts";
-import { fileKekSource, listKekIds } from "./key_store.ts";
+import { commandKekSource, fileKekSource, listKekIds } from "./key_store.ts";
+import { writeSealedFile } from "../seal/sealed_writer.ts";
 import { KeyAdminError, keysStatus, retireKey, rotationDone, rotationTarget } from "./key_admin.ts";
 import { runRotate } from "./rotate_run.ts";
 import { keysBox } from "./_test_util.ts";
-import { readHead, slotOf, StepPause } from "./key_files.ts";
+import { hashFile, readHead, slotOf, StepPause } from "./key_files.ts";
 
 const sanitize = { sanitizeOps: true, sanitizeResources: true };
 
@@ -62,6 +63,7 @@ Deno.test({
             const row = box.store.raw.prepare("SELECT key_id, sha256 FROM recordings WHERE id = ?")
               .get(m.id) as { key_id: string; sha256: string };
             assert.equal(row.key_id, target);
+            assert.equal(row.sha256, (await hashFile(m.file)).sha256);
           }
           const status = await keysStatus(box.store.db, box.config);
           assert.deepEqual(status.keys.map((k) => [k.keyId, k.recordings, k.current]), [
@@ -168,5 +170,45 @@ Deno.test({
     const status = await keysStatus(box.store.db, box.config);
     assert.equal(status.keys.find((k) => k.keyId === old)!.recordings, 1);
     await assert.rejects(() => retireKey(box.store.db, box.config, old), /still used/);
+  },
+});
+
+Deno.test({
+  name: "with a key command, rotate re-wraps to the hook's new key id given in the config",
+  ...sanitize,
+  async fn() {
+    await using box = await keysBox();
+    // The hook prints a fixed key per id (its last argument), as a KMS would.
+    const hook = `${box.dir}/kms.sh`;
+    await Deno.writeTextFile(
+      hook,
+      '#!/bin/sh\ncase "$1" in kms-1) echo ' + "11".repeat(32) + " ;; kms-2) echo " +
+        "22".repeat(32) + " ;; *) echo unknown >&2; exit 3 ;; esac\n",
+    );
+    await Deno.chmod(hook, 0o700);
+    const enc = (keyId: string) => ({ ...box.config.encryption, keyCommand: [hook], keyId });
+    const ring1 = new Keyring(commandKekSource([hook], "kms-1"));
+    const key = await ring1.newDataKey();
+    const data = new Uint8Array(7000).fill(9);
+    const { id, file } = await box.addSealed(data);
+    await writeSealedFile(file, key, data, 4096);
+    box.store.raw.prepare("UPDATE recordings SET key_id = 'kms-1', sha256 = ? WHERE id = ?")
+      .run((await hashFile(file)).sha256, id);
+    const config = { ...box.config, encryption: enc("kms-2") };
+    const t = await rotationTarget(box.store.db, config);
+    assert.equal(t.keyId, "kms-2");
+    const r = await runRotate(box.store.db, t.keyring, { keyId: t.keyId });
+    assert.ok(r.complete);
+    assert.equal(r.rewrapped, 1);
+    assert.deepEqual(await play(file, new Keyring(commandKekSource([hook], "kms-2"))), data);
+    const status = await keysStatus(box.store.db, config);
+    assert.deepEqual(status.keys.map((k) => [k.keyId, k.recordings, k.current, k.file]), [
+      ["kms-2", 1, true, false],
+    ]);
+    const bad = await rotationTarget(box.store.db, { ...config, encryption: enc("kms-3") });
+    await assert.rejects(
+      () => runRotate(box.store.db, bad.keyring, { keyId: bad.keyId }),
+      /exited 3/,
+    );
   },
 });
