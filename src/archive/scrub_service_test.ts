@@ -4,6 +4,7 @@ import { SCRUB_SETTING, type ScrubService, scrubService } from "./scrub_service.
 import { getSetting } from "../store/queries/storage.ts";
 import { openAlarms } from "../store/queries/alarms.ts";
 import { INTEGRITY_ALARM } from "./integrity_failure.ts";
+import { resolveConfig } from "../config.ts";
 
 const FS = { sanitizeOps: true, sanitizeResources: true };
 const RATE = 100_000;
@@ -128,4 +129,18 @@ Deno.test("the background scrub flags, audits and alarms a changed file", FS, as
   assert.equal(alarms.length, 1);
   assert.match(alarms[0].message, new RegExp(bad.id));
   assert.equal(metric(svc, "scrub_integrity_failures_total"), 1);
+});
+
+Deno.test("scrub config: defaults, and errors that name the field", () => {
+  const d = resolveConfig({}, {}, "test").scrub;
+  assert.deepEqual({ ...d }, { enabled: true, bytesPerSecond: 4_194_304, passInterval: "24h" });
+  assert.throws(
+    () => resolveConfig({ scrub: { bytesPerSecond: 10 } }, {}, "t.yaml"),
+    /scrub\.bytesPerSecond/,
+  );
+  assert.throws(
+    () => resolveConfig({ scrub: { passInterval: "soon" } }, {}, "t.yaml"),
+    /scrub\.passInterval/,
+  );
+  assert.throws(() => resolveConfig({ scrub: { budget: 1 } }, {}, "t.yaml"), /scrub/);
 });

@@ -87,7 +87,7 @@ Deno.test({
     );
     const dataDir = join(dir, "data");
     await Deno.mkdir(dataDir);
-    const server = await startServer({
+    let server = await startServer({
       dataDir,
       configFile,
       env: { SELREC_ADMIN_PASSWORD: PASSWORD, SELREC_LOG_LEVEL: "warn" },
@@ -179,6 +179,33 @@ Deno.test({
         .where("action", "=", "recording.integrity_failed")
         .where("recording_id", "=", "plain-unplayed").execute();
       assert.deepEqual(scrubRow.map((a) => a.actor_type), ["cli"]);
+
+      // The background scrub of the box (restarted with it on) makes the same pass.
+      assert.equal(await server.stop(), 0);
+      await Deno.writeTextFile(
+        configFile,
+        "auth:\n  mfa: { requiredRoles: [] }\nencryption: { enabled: true }\n" +
+          "scrub: { enabled: true, bytesPerSecond: 10000000 }\n",
+      );
+      server = await startServer({
+        dataDir,
+        configFile,
+        env: { SELREC_ADMIN_PASSWORD: PASSWORD, SELREC_LOG_LEVEL: "warn" },
+      });
+      const again = await signIn(server);
+      const metric = (text: string, name: string) =>
+        Number(new RegExp(`^selrec_${name} (\\d+)$`, "m").exec(text)?.[1] ?? NaN);
+      let text = "";
+      for (let i = 0; i < 100 && !(metric(text, "scrub_passes_total") >= 1); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const res = await fetch(`${server.httpUrl}/metrics`, {
+          headers: { Cookie: again.cookie },
+        });
+        text = await res.text();
+      }
+      assert.equal(metric(text, "scrub_passes_total"), 1, text);
+      assert.equal(metric(text, "scrub_recordings_total"), 5);
+      assert.equal(metric(text, "scrub_integrity_failures_total"), 3);
     } finally {
       await server.stop();
       await Deno.remove(dir, { recursive: true });
