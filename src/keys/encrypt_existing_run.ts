@@ -134,6 +134,7 @@ async function sealOne(
   if (!plain) return { id, outcome: "missing", detail: `${loc.path}/${rec.path} is not there` };
   const sealedRel = sealedNameOf(rec.path);
   const sealed = join(dirname(plain), basename(sealedRel));
+  let switched = false;
   try {
     const plaintext = await Deno.readFile(plain);
     const digest = createHash("sha256").update(plaintext).digest("hex");
@@ -156,7 +157,7 @@ async function sealOne(
       throw new IntegrityError(sealed, "the sealed copy does not decrypt to the stored SHA-256");
     }
     const { sha256, size } = await hashFile(sealed);
-    const switched = await switchToSealed(db, {
+    switched = await switchToSealed(db, {
       id,
       locationId: loc.id,
       plainPath: rec.path,
@@ -176,11 +177,11 @@ async function sealOne(
     await deleteSealJob(db, id);
     return null;
   } catch (err) {
-    if (err instanceof IntegrityError) {
-      await undo(db, id, sealed);
-      return { id, outcome: "failed", detail: err.message };
-    }
-    throw err;
+    // Before the switch the plain file is the copy: the sealed one goes. After it, the
+    // sealed file is the copy and the journal row stays, so the next run removes the plain.
+    if (!switched) await undo(db, id, sealed).catch(() => {});
+    const detail = err instanceof IntegrityError ? err.message : `${sealed}: ${err}`;
+    return { id, outcome: "failed", detail };
   }
 }
 

@@ -52,3 +52,24 @@ Deno.test({
     assert.deepEqual([again.total, again.sealed, again.failed], [1, 0, 1]);
   },
 });
+
+Deno.test({
+  name: "a recording whose sealed copy cannot be written fails alone; the run goes on",
+  ...sanitize,
+  async fn() {
+    await using box = await keysBox();
+    const stuck = await box.addRecording({ bytes: 6000 });
+    const fine = await box.addRecording({ bytes: 6000 });
+    // A directory where the sealed copy's temp file goes: its write fails (even as root).
+    await Deno.mkdir(`${stuck.file.replace(/\.ogg$/, ".sealed.ogg")}.tmp`);
+    const keyring = await box.keyring();
+    const r = await runEncryptExisting(box.store.db, keyring, { chunkBytes: 4096 });
+    assert.deepEqual([r.sealed, r.failed], [1, 1]);
+    assert.equal(r.items[0].id, stuck.id);
+    assert.ok((await Deno.stat(stuck.file)).isFile);
+    await assert.rejects(() => Deno.stat(fine.file), Deno.errors.NotFound);
+    assert.deepEqual(await sealJobs(box.store.db), []);
+    const again = await runEncryptExisting(box.store.db, keyring, { chunkBytes: 4096 });
+    assert.deepEqual([again.sealed, again.failed], [1, 0]);
+  },
+});
