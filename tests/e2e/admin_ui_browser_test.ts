@@ -200,6 +200,8 @@ Deno.test({
         "/admin/roles",
         "/admin/org",
         "/admin/tokens",
+        "/admin/system",
+        "/admin/rules",
         "/account/password",
       ];
       const axeCtx = await browser.newContext({

@@ -76,7 +76,9 @@ export function adminSystemRoutes(): Hono<AppEnv> {
         {files.map((f) => (
           <section key={f.name}>
             <h2>{f.name}</h2>
-            <pre class="trace">{f.text}</pre>
+            <pre class="trace" tabindex={0} role="region" aria-label={`Rule file ${f.name}`}>
+              {f.text}
+            </pre>
           </section>
         ))}
       </Layout>,
