@@ -104,8 +104,11 @@ export async function verifiedRecording(
   let bytes: RecordingBytes;
   const keyring = c.get("services").keyring;
   const unwrapFor = keyring ? (p: string) => keyring.unwrapFor(p) : undefined;
+  // A flagged recording is hashed afresh: the flag may come from the scrubber finding bit
+  // rot that left the file's identity (and so a cached "ok") unchanged.
+  const cache = rec.integrity_failed_at === null ? verdicts : undefined;
   try {
-    bytes = await openRecordingBytes(rec, path, { verdicts, unwrapFor });
+    bytes = await openRecordingBytes(rec, path, { verdicts: cache, unwrapFor });
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) httpError(404, "not found");
     if (err instanceof NoKeyringError) httpError(503, err.message);
