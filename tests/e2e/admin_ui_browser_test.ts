@@ -3,7 +3,8 @@
  * The admin pages and the page frame in real Chromium against the real server (issue 17),
  * with one recorded call from src/sim:
  * - disabling a user asks in a dialog: cancel leaves the user active, confirm disables
- *   them and the page announces it (role="status");
+ *   them and the page announces it (role="status"); without scripts, revoking a token
+ *   asks on a confirmation page (cancel does nothing, confirm revokes);
  * - the role grid saves a checked cell in one post;
  * - an org unit moves under another (with its subtree), and a move into its own subtree
  *   is refused with a message naming both units;
@@ -127,6 +128,43 @@ async function orgUnitMoves(page: Page, url: string, dbPath: string) {
   await shot(page, "issue17b_org_units");
 }
 
+/** Without scripts the server asks on a page of its own: cancel leaves, confirm revokes. */
+async function noScriptConfirmation(
+  browser: Browser,
+  url: string,
+  password: string,
+  dbPath: string,
+) {
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  try {
+    const page = await ctx.newPage();
+    await signIn(page, url, password);
+    await page.goto(`${url}/admin/tokens`);
+    await page.fill('input[name="name"]', "scraper");
+    await page.check('input[name="scopes"][value="metrics"]');
+    await submit(page, 'form[aria-labelledby="create-token"] button[type=submit]');
+    assert.match(await page.textContent("#new-token") ?? "", /^sr_/);
+    const revoked = () =>
+      query<{ revoked_at: string | null }>(
+        dbPath,
+        "SELECT revoked_at FROM api_tokens WHERE name = 'scraper'",
+      )[0].revoked_at;
+    await submit(page, 'button[aria-label="Revoke token scraper"]');
+    assert.equal((await page.textContent("h1"))?.trim(), "Please confirm");
+    assert.match(await page.textContent("#confirm-question") ?? "", /^Revoke token scraper\?/);
+    await shot(page, "issue17b_confirm_page_noscript");
+    await submit(page, "section.confirm a");
+    assert.equal(new URL(page.url()).pathname, "/admin/tokens");
+    assert.equal(revoked(), null, "cancel did nothing");
+    await submit(page, 'button[aria-label="Revoke token scraper"]');
+    await submit(page, "section.confirm button[type=submit]");
+    assert.notEqual(revoked(), null);
+    assert.equal((await page.textContent("#flash"))?.trim(), "Token scraper revoked.");
+  } finally {
+    await ctx.close();
+  }
+}
+
 async function noSidewaysScroll(browser: Browser, url: string, password: string, paths: string[]) {
   for (const width of [1366, 390]) {
     const ctx = await browser.newContext({ viewport: { width, height: 900 } });
@@ -189,6 +227,7 @@ Deno.test({
       await destructiveActionAsksFirst(page, url, dbPath);
       await roleGridSaves(page, url, dbPath);
       await orgUnitMoves(page, url, dbPath);
+      await noScriptConfirmation(browser, url, server.adminPassword, dbPath);
       await noSidewaysScroll(browser, url, server.adminPassword, ["/audit", "/recordings"]);
 
       const main = [
