@@ -36,7 +36,9 @@ export function ageTargetProblem(t: AgeTarget): string | null {
   }
   if (t.recipients.length === 0) return "age recipient: none given";
   const bad = t.recipients.find((r) => !RECIPIENT_RE.test(r));
-  return bad === undefined ? null : `age recipient: "${bad.slice(0, 80)}" is not an age1… public key`;
+  return bad === undefined
+    ? null
+    : `age recipient: "${bad.slice(0, 80)}" is not an age1… public key`;
 }
 
 function base64NoPad(b: Uint8Array): string {
