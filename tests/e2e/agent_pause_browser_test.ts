@@ -11,6 +11,7 @@ import { recordEverythingRules, ROOT, startServer } from "../helpers/server.ts";
 import { query, waitFor, waitForStreamPorts } from "../helpers/db.ts";
 import { localPort, spawnSipp } from "../helpers/sipp.ts";
 import { launchChromium } from "../helpers/browser.ts";
+import { recordingPlaintext } from "../helpers/recording_bytes.ts";
 
 const AGENT_PASSWORD = "agent password long enough";
 
@@ -105,7 +106,7 @@ Deno.test({
       const { start_ms: p0, end_ms: p1 } = pauses[0];
       assert.ok(p1 - p0 > 1500 && p1 - p0 < 4000, `paused ${p1 - p0} ms`);
       const decoded = await decodeOggOpus(
-        await Deno.readFile(`${server.dataDir}/recordings/${rec.path}`),
+        await recordingPlaintext(`${server.dataDir}/recordings/${rec.path}`, server.dataDir),
       );
       const [left, right] = decoded.channelData;
       const span = (ch: Float32Array, from: number, to: number) =>

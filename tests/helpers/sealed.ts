@@ -1,11 +1,11 @@
 /**
  * Reading sealed recordings in tests the way an operator holding the keys would: the
- * KEK files of a data directory (`<dataDir>/keys`) and src/seal's reader.
+ * KEK files of a data directory (`<dataDir>/keys`); a recording's plaintext comes from
+ * recording_bytes.ts.
  */
 import { join } from "node:path";
 import { Keyring } from "../../src/seal/keyring.ts";
 import { fileKekSource, listKekIds } from "../../src/keys/key_store.ts";
-import { openSealedFile } from "../../src/seal/sealed_reader.ts";
 import { isSealed } from "../../src/seal/sealed_format.ts";
 
 /** The keyring of a data directory's KEK files. */
@@ -14,20 +14,6 @@ export async function dataDirKeyring(dataDir: string): Promise<Keyring> {
   const ids = await listKekIds(keyDir);
   if (ids.length === 0) throw new Error(`no KEK file in ${keyDir}`);
   return new Keyring(fileKekSource(keyDir, ids.at(-1)!));
-}
-
-/** The plaintext of a sealed file (all of it, every chunk authenticated). */
-export async function unsealFile(path: string, keyring: Keyring): Promise<Uint8Array> {
-  using r = await openSealedFile(path, keyring.unwrapFor(path));
-  return await r.readRange(0, r.plaintextSize);
-}
-
-/** Decrypts a sealed file into a temp file with the same extension; remove it after. */
-export async function plainCopy(path: string, keyring: Keyring): Promise<string> {
-  const ext = path.slice(path.lastIndexOf("."));
-  const out = await Deno.makeTempFile({ prefix: "selrec-plain-", suffix: ext });
-  await Deno.writeFile(out, await unsealFile(path, keyring));
-  return out;
 }
 
 /** True when the file starts like a sealed file. */

@@ -14,6 +14,7 @@ import { contains, filesUnder } from "../helpers/srtp_ua.ts";
 import { freeTcpPort } from "../helpers/ports.ts";
 import { recordEverythingRules, startServer } from "../helpers/server.ts";
 import { makeTestCerts } from "../helpers/tls_certs.ts";
+import { recordingPlaintext } from "../helpers/recording_bytes.ts";
 
 const CALL_S = 6;
 
@@ -108,7 +109,7 @@ Deno.test({
       assert.ok(Math.abs(rec.duration_ms / 1000 - Number(said[1])) < 1.5, `baresip: ${said[1]} s`);
 
       const audio = await decodeOggOpus(
-        await Deno.readFile(`${server.dataDir}/recordings/${rec.path}`),
+        await recordingPlaintext(`${server.dataDir}/recordings/${rec.path}`, server.dataDir),
       );
       const caller = streams[0].channel, other = 1 - caller;
       assert.equal(streams[0].participant_key, "caller");

@@ -7,11 +7,12 @@
  * recording at its first rate with no gap and the right duration.
  */
 import assert from "node:assert/strict";
-import { decodeFile } from "../../src/codec/decode_file.ts";
+import { decodeBytes } from "../../src/codec/decode_file.ts";
 import { loadBcg729Encoder } from "../../src/codec/g729_test_util.ts";
 import { dominantTone, rms } from "../helpers/audio.ts";
 import { recordEverythingRules, ROOT, startServer, type TestServer } from "../helpers/server.ts";
 import { query, waitFor } from "../helpers/db.ts";
+import { recordingPlaintext } from "../helpers/recording_bytes.ts";
 import { ForkCall, type LegOffer } from "../helpers/fork_call.ts";
 import {
   g722Leg,
@@ -71,7 +72,8 @@ async function finished(server: TestServer, callId: string) {
     "SELECT label, codec, received_codecs, stats FROM streams WHERE recording_id = ? ORDER BY label",
     recs[0].id,
   );
-  const pcm = await decodeFile(`${server.dataDir}/recordings/${recs[0].path}`, recs[0].format);
+  const file = `${server.dataDir}/recordings/${recs[0].path}`;
+  const pcm = await decodeBytes(await recordingPlaintext(file, server.dataDir), recs[0].format);
   return { recs, rec: recs[0], streams, pcm };
 }
 

@@ -11,6 +11,7 @@ import { dominantTone, sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, ROOT, startServer } from "../helpers/server.ts";
 import { query, waitFor, waitForStreamPorts } from "../helpers/db.ts";
 import { localPort, spawnSipp } from "../helpers/sipp.ts";
+import { recordingPlaintext } from "../helpers/recording_bytes.ts";
 
 Deno.test({
   name: "a second source spraying a call's RTP ports is dropped, counted and flags the recording",
@@ -63,7 +64,7 @@ Deno.test({
       }
 
       const decoded = await decodeOggOpus(
-        await Deno.readFile(`${server.dataDir}/recordings/${rec.path}`),
+        await recordingPlaintext(`${server.dataDir}/recordings/${rec.path}`, server.dataDir),
       );
       const [left, right] = decoded.channelData;
       const first = (ch: Float32Array) => ch.subarray(300 * 48, 2000 * 48); // before the pause

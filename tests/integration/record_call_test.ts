@@ -11,6 +11,7 @@ import { dominantTone, rms, sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, startServer } from "../helpers/server.ts";
 import { query, waitFor, waitForStreamPorts } from "../helpers/db.ts";
 import { localPort, spawnSipp } from "../helpers/sipp.ts";
+import { recordingPlaintext } from "../helpers/recording_bytes.ts";
 
 for (const transport of ["udp", "tcp"] as const) {
   Deno.test({
@@ -69,7 +70,10 @@ for (const transport of ["udp", "tcp"] as const) {
         const pauseMs = pauses[0].end_ms - pauses[0].start_ms;
         assert.ok(pauseMs > 1200 && pauseMs < 2000, `pause lasted ${pauseMs} ms`);
 
-        const bytes = await Deno.readFile(`${server.dataDir}/recordings/${rec.path}`);
+        const bytes = await recordingPlaintext(
+          `${server.dataDir}/recordings/${rec.path}`,
+          server.dataDir,
+        );
         const decoded = await decodeOggOpus(bytes);
         assert.equal(decoded.channels, 2);
         const [left, right] = decoded.channelData;

@@ -9,6 +9,7 @@ import { sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, startServer } from "../helpers/server.ts";
 import { query, waitFor, waitForStreamPorts } from "../helpers/db.ts";
 import { localPort, spawnSipp } from "../helpers/sipp.ts";
+import { plaintextFile } from "../helpers/recording_bytes.ts";
 
 Deno.test({
   name: "kill -9 mid-call: after restart the recording is interrupted, valid, and keeps its audio",
@@ -57,8 +58,10 @@ Deno.test({
         `kept ${rec.duration_ms} ms of ${sentMs} ms sent`,
       );
       const file = `${server.dataDir}/recordings/${rec.path}`;
+      // opusinfo reads the plaintext (a decrypted copy when the recording is sealed).
+      await using plain = await plaintextFile(file, server.dataDir);
       const info = await new Deno.Command("opusinfo", {
-        args: [file],
+        args: [plain.path],
         stdout: "piped",
         stderr: "piped",
       })

@@ -14,14 +14,8 @@ import { sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, startServer } from "../helpers/server.ts";
 import { query, waitForStreamPorts } from "../helpers/db.ts";
 import { localPort, spawnSipp } from "../helpers/sipp.ts";
-import {
-  dataDirKeyring,
-  fileIsSealed,
-  filesUnder,
-  indexOfBytes,
-  plainCopy,
-  unsealFile,
-} from "../helpers/sealed.ts";
+import { fileIsSealed, filesUnder, indexOfBytes } from "../helpers/sealed.ts";
+import { plaintextFile, recordingPlaintext } from "../helpers/recording_bytes.ts";
 
 const opts = { sanitizeResources: true, sanitizeOps: true };
 
@@ -90,7 +84,6 @@ Deno.test({
       env: { SELREC_RULES_DIR: rules },
       configFile: config,
     });
-    let plain: string | null = null;
     try {
       const [rec] = query<
         { state: string; path: string; duration_ms: number; sealed: number; key_id: string }
@@ -102,10 +95,10 @@ Deno.test({
       const file = `${server.dataDir}/recordings/${rec.path}`;
       assert.ok(await fileIsSealed(file));
       await assert.rejects(Deno.stat(`${file}.partial`), "the .partial was closed and renamed");
-      const keyring = await dataDirKeyring(server.dataDir);
-      plain = await plainCopy(file, keyring);
+      await using plain = await plaintextFile(file, server.dataDir);
+      assert.ok(plain.decrypted);
       const info = await new Deno.Command("opusinfo", {
-        args: [plain],
+        args: [plain.path],
         stdout: "piped",
         stderr: "piped",
       })
@@ -114,7 +107,7 @@ Deno.test({
       assert.ok(info.success, text);
       assert.doesNotMatch(text, /WARNING|ERROR/i);
       // Opus patterns of this very call: the audio pages' bytes, and the Ogg magic.
-      const ogg = await Deno.readFile(plain);
+      const ogg = await Deno.readFile(plain.path);
       const audio = scanOggPages(ogg).pages.slice(2).flatMap((p) =>
         windows(p.page.body, 0, 24, 97)
       );
@@ -126,7 +119,6 @@ Deno.test({
       ]);
     } finally {
       await again.stop();
-      if (plain) await Deno.remove(plain);
       await Deno.remove(server.dataDir, { recursive: true });
       await Deno.remove(rules, { recursive: true });
       await Deno.remove(config);
@@ -164,7 +156,7 @@ Deno.test({
       const raw = await Deno.readFile(file);
       assert.equal(rec.sha256, createHash("sha256").update(raw).digest("hex"), "sealed bytes");
       assert.equal(rec.size_bytes, raw.length);
-      const wav = parseWav(await unsealFile(file, await dataDirKeyring(server.dataDir)));
+      const wav = parseWav(await recordingPlaintext(file, server.dataDir));
       assert.ok(wav.data.length >= 8000 * 2 * 2, `${wav.data.length} bytes of µ-law`);
       await assertNoPattern(`${server.dataDir}/recordings`, [
         new TextEncoder().encode("RIFF"),

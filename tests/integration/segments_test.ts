@@ -8,9 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { encodeG711 } from "../../src/codec/g711.ts";
-import { decodeFile } from "../../src/codec/decode_file.ts";
+import { decodeBytes } from "../../src/codec/decode_file.ts";
 import { ROOT, startServer } from "../helpers/server.ts";
 import { query, waitFor } from "../helpers/db.ts";
+import { recordingPlaintext } from "../helpers/recording_bytes.ts";
 
 const enc = new TextEncoder(), dec = new TextDecoder();
 const rand = () => crypto.randomUUID().replace(/-/g, "").slice(0, 12);
@@ -216,7 +217,12 @@ rules:
       assert.equal(segs[2].previous_recording_id, segs[1].id);
 
       const pcm = await Promise.all(
-        segs.map((s) => decodeFile(`${server.dataDir}/recordings/${s.path}`, s.format)),
+        segs.map(async (s) =>
+          decodeBytes(
+            await recordingPlaintext(`${server.dataDir}/recordings/${s.path}`, server.dataDir),
+            s.format,
+          )
+        ),
       );
       const lengths = pcm.map((p) => p.channels[0].length);
       const total = lengths.reduce((a, b) => a + b, 0);

@@ -11,6 +11,7 @@ import { query, waitFor } from "../helpers/db.ts";
 import { freeTcpPort } from "../helpers/ports.ts";
 import { recordEverythingRules, ROOT, startServer } from "../helpers/server.ts";
 import { makeTestCerts } from "../helpers/tls_certs.ts";
+import { recordingPlaintext } from "../helpers/recording_bytes.ts";
 
 const dec = new TextDecoder();
 
@@ -82,7 +83,7 @@ Deno.test({
       for (const r of recs) {
         assert.ok(Math.abs(r.duration_ms - 3000) < 400, `duration ${r.duration_ms}`);
         const audio = await decodeOggOpus(
-          await Deno.readFile(`${server.dataDir}/recordings/${r.path}`),
+          await recordingPlaintext(`${server.dataDir}/recordings/${r.path}`, server.dataDir),
         );
         const mid = (ch: Float32Array) => ch.subarray(500 * 48, 2500 * 48);
         const [left, right] = audio.channelData;

@@ -12,6 +12,7 @@ import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
 import { dominantTone } from "../helpers/audio.ts";
 import { recordEverythingRules, ROOT, startServer } from "../helpers/server.ts";
 import { query, waitFor } from "../helpers/db.ts";
+import { recordingPlaintext } from "../helpers/recording_bytes.ts";
 import {
   b64,
   contains,
@@ -115,7 +116,7 @@ Deno.test({
         assert.ok(sent[i].forged >= 3 && s.received === sent[i].sent, JSON.stringify(s));
       }
       const audio = await decodeOggOpus(
-        await Deno.readFile(`${server.dataDir}/recordings/${rec.path}`),
+        await recordingPlaintext(`${server.dataDir}/recordings/${rec.path}`, server.dataDir),
       );
       const [left, right] = audio.channelData;
       const seconds = left.length / 48000;

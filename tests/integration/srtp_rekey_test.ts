@@ -12,6 +12,7 @@ import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
 import { dominantTone, rms } from "../helpers/audio.ts";
 import { query, waitFor } from "../helpers/db.ts";
 import { recordEverythingRules, ROOT, startServer, type TestServer } from "../helpers/server.ts";
+import { recordingPlaintext } from "../helpers/recording_bytes.ts";
 import {
   b64,
   contains,
@@ -145,7 +146,7 @@ Deno.test({
       });
       assert.ok(Math.abs(rec.duration_ms - CALL_MS) < 500, `duration ${rec.duration_ms}`);
       const audio = await decodeOggOpus(
-        await Deno.readFile(`${server.dataDir}/recordings/${rec.path}`),
+        await recordingPlaintext(`${server.dataDir}/recordings/${rec.path}`, server.dataDir),
       );
       audio.channelData.forEach((ch, i) => {
         const hz = i === 0 ? 440 : 880;
