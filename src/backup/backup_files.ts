@@ -5,10 +5,12 @@
  * a 0700 directory, fsync'd, and listed with size and SHA-256.
  */
 import { createHash } from "node:crypto";
-import { basename, dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import type { Config } from "../config.ts";
 import { VERSION } from "../version.ts";
 import { keyPaths } from "../audit/checkpoint_key.ts";
+import { keyDirOf } from "../keys/open_keyring.ts";
+import { kekPath, listKekIds } from "../keys/key_store.ts";
 import { checkpointPath } from "../audit/checkpoint.ts";
 import { databasePath, openStore } from "../store/db.ts";
 import { appliedMigrationNames, listedRecordings, snapshotDatabase } from "../store/snapshot.ts";
@@ -99,6 +101,34 @@ async function copyDataFiles(
       await copyFile(f, to);
       copied.push([to, "key"]);
     }
+  }
+  return [...copied, ...await copyKekFiles(src.config, out)];
+}
+
+/**
+ * The directory of a backup's KEK files when `encryption.keyDir` is not `<dataDir>/keys`
+ * (those are under `data/keys/` with the audit key pair); restore puts them back into the
+ * restored box's `encryption.keyDir`.
+ */
+export const KEK_BACKUP_DIR = "kek";
+
+/**
+ * The KEK files of an `encryption.keyDir` outside `<dataDir>/keys`, into DIR/kek/: sealed
+ * recordings cannot be read without them. A key command's (KMS/HSM) keys are not files.
+ */
+async function copyKekFiles(
+  config: Config,
+  out: string,
+): Promise<[string, ManifestFile["role"]][]> {
+  const keyDir = keyDirOf(config);
+  if (config.encryption.keyCommand || resolve(keyDir) === resolve(keyPaths(config.dataDir).dir)) {
+    return [];
+  }
+  const copied: [string, ManifestFile["role"]][] = [];
+  for (const id of await listKekIds(keyDir)) {
+    const to = join(out, KEK_BACKUP_DIR, basename(kekPath(keyDir, id)));
+    await copyFile(kekPath(keyDir, id), to);
+    copied.push([to, "key"]);
   }
   return copied;
 }

@@ -8,7 +8,8 @@
  * DIR/SHA256SUMS                 the same sums for `sha256sum -c`
  * DIR/data/selrec.db             consistent snapshot (VACUUM INTO)
  * DIR/data/audit-checkpoints.jsonl   signed checkpoints (copied before the snapshot)
- * DIR/data/keys/…                audit signing key pair
+ * DIR/data/keys/…                audit signing key pair, key-encryption keys (kek-*.key)
+ * DIR/kek/…                      KEK files of an encryption.keyDir outside data/keys
  * DIR/config/selrec.yaml         the config in force (when it came from a file)
  * DIR/rules/…                    rule files
  * DIR/tls/…                      certificate and key files named by the config

@@ -15,7 +15,7 @@ import {
 } from "../store/snapshot.ts";
 import { runningServe } from "../serve_lock.ts";
 import { type Manifest, parseManifest, unknownMigrations, verifyFiles } from "./manifest.ts";
-import { scanBackup } from "./backup_files.ts";
+import { KEK_BACKUP_DIR, scanBackup } from "./backup_files.ts";
 
 /** Why a restore did not happen; `code` is the CLI exit code. */
 export class RestoreRefused extends Error {
@@ -29,6 +29,11 @@ export class RestoreRefused extends Error {
 export interface RestoreOptions {
   from: string;
   dataDir: string;
+  /**
+   * Where the backup's `kek/` files (KEKs of an `encryption.keyDir` outside the data
+   * directory) go: the restored box's `encryption.keyDir`. Default `<dataDir>/keys`.
+   */
+  keyDir?: string;
   /** Replace an existing database (kept as `selrec.db.before-restore-<time>`). */
   force?: boolean;
   now?: Date;
@@ -92,7 +97,20 @@ export async function checkRecordingFiles(
   return { listed: files.length, present: files.length - missing.length, missing };
 }
 
-async function placeFiles(m: Manifest, from: string, dataDir: string): Promise<void> {
+/** Where a backup file goes: `data/…` into the data dir, `kek/…` into the key dir. */
+function destinationOf(path: string, dataDir: string, keyDir: string): string | null {
+  const [top, ...rest] = path.split("/");
+  if (top === "data") return join(dataDir, ...rest);
+  if (top === KEK_BACKUP_DIR) return join(keyDir, ...rest);
+  return null;
+}
+
+async function placeFiles(
+  m: Manifest,
+  from: string,
+  dataDir: string,
+  keyDir: string,
+): Promise<void> {
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o750 });
   const db = databasePath(dataDir);
   for (const suffix of ["-wal", "-shm", "-journal"]) await Deno.remove(db + suffix).catch(() => {});
@@ -102,8 +120,8 @@ async function placeFiles(m: Manifest, from: string, dataDir: string): Promise<v
     ...m.files.filter((f) => f.role === "database"),
   ];
   for (const f of ordered) {
-    if (!f.path.startsWith("data/")) continue;
-    const to = join(dataDir, ...f.path.slice("data/".length).split("/"));
+    const to = destinationOf(f.path, dataDir, keyDir);
+    if (to === null) continue;
     const tmp = `${to}.restoring`;
     await Deno.mkdir(join(to, ".."), { recursive: true, mode: 0o700 });
     await Deno.copyFile(join(from, ...f.path.split("/")), tmp);
@@ -134,7 +152,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreReport> {
     setAside = `${db}.before-restore-${(o.now ?? new Date()).toISOString().replace(/[:.]/g, "")}`;
     await Deno.rename(db, setAside);
   }
-  await placeFiles(m, o.from, o.dataDir);
+  await placeFiles(m, o.from, o.dataDir, o.keyDir ?? join(o.dataDir, "keys"));
   await using store = openStore(db);
   await migrate(store.db);
   const integrity = checkDatabase(store.raw, true);

@@ -5,6 +5,7 @@ import { takeBackup } from "../backup/backup_files.ts";
 import { restoreBackup, RestoreRefused } from "../backup/restore.ts";
 import { type Command, UsageError } from "./command.ts";
 import { configFor } from "./context.ts";
+import { keyDirOf } from "../keys/open_keyring.ts";
 
 export const backupCommand: Command = {
   path: ["backup"],
@@ -55,6 +56,7 @@ export const restoreCommand: Command = {
       const r = await restoreBackup({
         from,
         dataDir: loaded.config.dataDir,
+        keyDir: keyDirOf(loaded.config),
         force: args.values.force === true,
       });
       const missing = r.recordings.missing.map((x) => ({ id: x.id, path: x.path }));
