@@ -26,6 +26,7 @@ import { MediaEngine } from "./src/recorder/media_engine.ts";
 import { RecorderService } from "./src/recorder/recorder_service.ts";
 import { recordingSealer } from "./src/recorder/file_seal.ts";
 import { KeyringStartError, openKeyring } from "./src/keys/open_keyring.ts";
+import { kekRefreshService } from "./src/keys/kek_refresh.ts";
 import { keyUsage } from "./src/store/queries/recording_keys.ts";
 import { storageService } from "./src/archive/storage_service.ts";
 import { scrubService } from "./src/archive/scrub_service.ts";
@@ -152,6 +153,8 @@ async function buildBox(
     storage,
     closing("reads", () => reads.close()),
     recorder,
+    // Before SIP: a rotation's new KEK (SIGHUP from `keys rotate`) reaches new calls.
+    kekRefreshService({ keyring, log }),
     sipService({
       sip: config.sip,
       rtp: config.rtp,

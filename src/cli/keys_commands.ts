@@ -19,6 +19,7 @@ import {
   rotationTarget,
 } from "../keys/key_admin.ts";
 import { runRotate } from "../keys/rotate_run.ts";
+import { signalServe } from "../keys/kek_refresh.ts";
 import { runEncryptExisting } from "../keys/encrypt_existing_run.ts";
 import { KeyringStartError, openKeyring } from "../keys/open_keyring.ts";
 import { keyUsage } from "../store/queries/recording_keys.ts";
@@ -88,9 +89,10 @@ export const keysRotateCommand: Command = {
     "Audio is not re-encrypted: only each sealed file's 104-byte key slot is rewritten",
     "(journaled, fsynced). A run after a crash or with skipped recordings resumes the",
     "unfinished rotation instead of making another key. With encryption.keyCommand, set",
-    "encryption.keyId (or pass --key-id) to the hook's new key id first. Restart selrec",
-    "afterwards so new recordings use the new key, then rotate again to catch any made",
-    "meanwhile. Exit 1 while recordings are left under an old key.",
+    "encryption.keyId (or pass --key-id) to the hook's new key id first and restart selrec",
+    "so new recordings use it. With key files, a running selrec is told (SIGHUP) and new",
+    "recordings use the new key at once; rotate again to catch recordings that were in",
+    "progress. Exit 1 while recordings are left under an old key.",
   ].join("\n"),
   async run(args, io) {
     const loaded = await configFor(args, io);
@@ -102,6 +104,11 @@ export const keysRotateCommand: Command = {
       rotationTarget(store.db, loaded.config, args.values["key-id"] as string | undefined)
     );
     if (t.created && !json) io.stderr(`new key-encryption key ${t.keyId}: back it up\n`);
+    // The running box takes the new KEK for new recordings before any slot changes.
+    const pid = loaded.config.encryption.keyCommand
+      ? null
+      : await signalServe(loaded.config.dataDir);
+    if (pid !== null && !json) io.stderr(`told selrec serve (pid ${pid}) to use it\n`);
     const progress = bar(io, json);
     const r = await refused(() =>
       runRotate(store.db, t.keyring, {

@@ -90,9 +90,19 @@ export async function createKekFile(keyDir: string, now = new Date()): Promise<s
   return id;
 }
 
-/** KEKs from files in `keyDir`, current = the id that sorts last. */
+/**
+ * KEKs from files in `keyDir`, current = the id that sorts last; a file added later that
+ * sorts after the current id (a rotation's new KEK) is offered by `newerKeyId`.
+ */
 export function fileKekSource(keyDir: string, currentKeyId: string): KekSource {
-  return { currentKeyId, load: (id) => readKekFile(keyDir, id) };
+  return {
+    currentKeyId,
+    load: (id) => readKekFile(keyDir, id),
+    async newerKeyId(current) {
+      const last = (await listKekIds(keyDir)).at(-1);
+      return last !== undefined && last > current ? last : null;
+    },
+  };
 }
 
 /**

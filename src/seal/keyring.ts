@@ -81,10 +81,15 @@ export function unwrapDataKey(
 
 /** Where KEKs come from: the current id and a loader (file or hook; src/keys). */
 export interface KekSource {
-  /** The KEK new recordings are wrapped under. */
+  /** The KEK new recordings are wrapped under (at start). */
   currentKeyId: string;
   /** The 32-byte KEK of `keyId`; throws {@link KeyUnavailableError}. */
   load(keyId: string): Promise<Uint8Array>;
+  /**
+   * The id of a KEK made since that should now be current (a rotation), or null when
+   * `current` still is; absent when the source cannot change (a key command).
+   */
+  newerKeyId?(current: string): Promise<string | null>;
 }
 
 /** Data keys for new recordings, and unwrapping for every reader. */
@@ -92,14 +97,30 @@ export class Keyring {
   #source: KekSource;
   #keks = new Map<string, Promise<Uint8Array>>();
   #loaded = new Map<string, Uint8Array>();
+  #current: string;
 
   constructor(source: KekSource) {
     this.#source = source;
+    this.#current = source.currentKeyId;
   }
 
   /** The KEK id new data keys are wrapped under. */
   get currentKeyId(): string {
-    return this.#source.currentKeyId;
+    return this.#current;
+  }
+
+  /**
+   * Asks the source whether a newer KEK is there (`selrec keys rotate` made one) and, if
+   * so, loads it and only then makes it current, so {@link newDataKeySync} never meets an
+   * unloaded current key. Returns the new current id, or null when nothing changed; a
+   * new KEK that cannot be loaded leaves the current one and throws.
+   */
+  async refresh(): Promise<string | null> {
+    const next = await this.#source.newerKeyId?.(this.#current);
+    if (!next || next === this.#current) return null;
+    await this.kek(next);
+    this.#current = next;
+    return next;
   }
 
   /** The KEK of `keyId`, loaded once and cached in memory. */
