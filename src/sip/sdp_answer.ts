@@ -6,6 +6,9 @@
  * numbers and fmtp (RFC 3264 §6.1), port 0 for refused streams. SRTP streams
  * (RTP/SAVP, RTP/SAVPF) with SDES keys (RFC 4568) are answered with the first crypto
  * line we support and a key of our own, as `rtp.srtp` allows.
+ *
+ * Which m-lines we can record, and refusing an offer as a whole, are in
+ * sdp_offer_check.ts (its exports are re-exported here).
  */
 import {
   attributeValue,
@@ -20,6 +23,26 @@ import {
   type SdpSession,
 } from "./sdp.ts";
 import { answerCrypto, chooseCrypto, type SrtpKeys } from "./sdp_crypto.ts";
+import {
+  checkOffer,
+  chooseCodecs,
+  cryptoLines,
+  isSecureProto,
+  recordable,
+  SdpOfferError,
+  SRTP_OFFERED_OVER_TLS,
+  type SrtpPolicy,
+} from "./sdp_offer_check.ts";
+
+export {
+  checkOffer,
+  isRecordableFormat,
+  isSecureProto,
+  RECORDABLE_CODECS,
+  SdpOfferError,
+  SRTP_OFFERED_OVER_TLS,
+  type SrtpPolicy,
+} from "./sdp_offer_check.ts";
 
 /** Hands out even RTP ports; the stack never touches the sockets themselves. */
 export interface PortAllocator {
@@ -27,11 +50,6 @@ export interface PortAllocator {
   allocate(): number | null;
   release(port: number): void;
 }
-
-/** Codecs we can record, in no particular preference: the offer's order wins. */
-export const RECORDABLE_CODECS = new Set(["pcmu", "pcma", "g722", "g729", "opus"]);
-/** Non-audio formats answered beside them (RFC 4733 events, RFC 3389 comfort noise). */
-const COMPANION_FORMATS = new Set(["telephone-event", "cn"]);
 
 /** The negotiated codec of one stream. */
 export interface StreamCodec {
@@ -71,32 +89,6 @@ export interface AnsweredStream {
   localCrypto: string | null;
 }
 
-/**
- * `rtp.srtp`: `off` refuses RTP/SAVP offers, `offered` takes either, `required`
- * refuses plain RTP. SDES keys travel in the SDP, so they are taken only over TLS
- * (RFC 4568 §8.3) unless `sdesAllowed` says otherwise (`allowOverPlainSip`).
- */
-export interface SrtpPolicy {
-  mode: "off" | "offered" | "required";
-  /** The offer came over TLS, or `rtp.srtp.allowOverPlainSip` is set. */
-  sdesAllowed: boolean;
-}
-
-/** The default policy: SRTP accepted when offered, keys only over TLS. */
-export const SRTP_OFFERED_OVER_TLS: SrtpPolicy = { mode: "offered", sdesAllowed: false };
-
-/** An offer we must refuse as a whole: 488 (with Warning text) or 503 (no ports). */
-export class SdpOfferError extends Error {
-  readonly status: 488 | 503;
-  readonly warning: string;
-  constructor(status: 488 | 503, warning: string) {
-    super(`Cannot answer SDP offer: ${warning}`);
-    this.name = "SdpOfferError";
-    this.status = status;
-    this.warning = warning;
-  }
-}
-
 /** Inputs of {@link buildAnswer}. */
 export interface AnswerOptions {
   offer: SdpSession;
@@ -120,11 +112,6 @@ export interface Answer {
   released: number[];
 }
 
-/** True for any SRTP profile (RTP/SAVP, RTP/SAVPF, UDP/TLS/RTP/SAVP…). */
-export function isSecureProto(proto: string): boolean {
-  return /SAVP/i.test(proto);
-}
-
 /** RFC 3605 §2.1 `a=rtcp:port [nettype addrtype address]`; absent or bad: port + 1. */
 function offeredRtcp(
   value: string | undefined,
@@ -134,41 +121,6 @@ function offeredRtcp(
   const m = value ? /^(\d{1,5})(?:\s+IN\s+IP[46]\s+(\S+))?\s*$/i.exec(value.trim()) : null;
   if (!m || Number(m[1]) > 65535) return { remoteRtcpAddr: addr, remoteRtcpPort: port + 1 };
   return { remoteRtcpAddr: m[2] ?? addr, remoteRtcpPort: Number(m[1]) };
-}
-
-/** True for a format we record (G.729 in any annex: `G729`, and RFC 4749 `G729A`…). */
-export function isRecordableFormat(name: string): boolean {
-  return RECORDABLE_CODECS.has(name.toLowerCase());
-}
-
-/**
- * The formats we answer for an m-line, in the offer's order: every recordable codec
- * and its telephone-event and CN companions; `codec` is the first recordable one.
- */
-function chooseCodecs(
-  formats: RtpFormat[],
-): { codec: RtpFormat | null; te: RtpFormat | null; kept: RtpFormat[] } {
-  const codec = formats.find((f) => isRecordableFormat(f.name)) ?? null;
-  const kept = codec
-    ? formats.filter((f) =>
-      isRecordableFormat(f.name) || COMPANION_FORMATS.has(f.name.toLowerCase())
-    )
-    : [];
-  const te =
-    formats.find((f) =>
-      f.name.toLowerCase() === "telephone-event" && f.clockRate === (codec?.clockRate ?? 8000)
-    ) ?? formats.find((f) => f.name.toLowerCase() === "telephone-event") ?? null;
-  return { codec, te, kept };
-}
-
-/** `name/rate` of every format the active audio m-lines offer, once each, for a 488. */
-function offeredCodecNames(active: SdpMedia[]): string {
-  const names = new Set<string>();
-  for (const m of active) {
-    for (const f of mediaFormats(m)) names.add(`${f.name}/${f.clockRate}`);
-    if (mediaFormats(m).length === 0) { for (const f of m.formats) names.add(`PT ${f}`); }
-  }
-  return names.size ? [...names].join(", ") : "nothing";
 }
 
 function formatAttributes(f: RtpFormat): SdpAttribute[] {
@@ -183,56 +135,6 @@ function formatAttributes(f: RtpFormat): SdpAttribute[] {
 function refused(m: SdpMedia): SdpMedia {
   const formats = m.formats.length > 0 ? m.formats : ["0"];
   return { ...m, port: 0, portCount: null, formats, connection: null, lines: [], attributes: [] };
-}
-
-function cryptoLines(m: SdpMedia): string[] {
-  return m.attributes.filter((a) => a.name.toLowerCase() === "crypto").map((a) => a.value ?? "");
-}
-
-function recordable(m: SdpMedia, srtp: SrtpPolicy): boolean {
-  if (m.port === 0 || m.type.toLowerCase() !== "audio") return false;
-  if (chooseCodecs(mediaFormats(m)).codec === null) return false;
-  if (/^RTP\/AVPF?$/i.test(m.proto)) return srtp.mode !== "required";
-  return /^RTP\/SAVPF?$/i.test(m.proto) && srtp.mode !== "off" && srtp.sdesAllowed &&
-    chooseCrypto(cryptoLines(m)) !== null;
-}
-
-/**
- * Refuse an offer we cannot answer at all, before any port is taken → 488: SRTP while
- * `rtp.srtp` is off (never answered as plain RTP/AVP, RFC 3264 §6), plain RTP while it
- * is required, SDES keys over plain SIP (RFC 4568 §8.3), no recordable audio stream.
- */
-export function checkOffer(offer: SdpSession, srtp = SRTP_OFFERED_OVER_TLS): void {
-  const active = offer.media.filter((m) => m.port !== 0 && m.type.toLowerCase() === "audio");
-  const secure = active.find((m) => isSecureProto(m.proto));
-  const plain = active.find((m) => !isSecureProto(m.proto));
-  if (secure && srtp.mode === "off") {
-    throw new SdpOfferError(
-      488,
-      `SRTP (${secure.proto}) is off here (rtp.srtp.mode); offer RTP/AVP`,
-    );
-  }
-  if (plain && srtp.mode === "required") {
-    throw new SdpOfferError(
-      488,
-      `SRTP is required here (rtp.srtp.mode required); offer RTP/SAVP with a=crypto, not ${plain.proto}`,
-    );
-  }
-  if (secure && !srtp.sdesAllowed && !active.some((m) => recordable(m, srtp))) {
-    throw new SdpOfferError(
-      488,
-      `SDES keys (${secure.proto}) are accepted only over SIP/TLS (RFC 4568 §8.3; rtp.srtp.allowOverPlainSip)`,
-    );
-  }
-  if (!active.some((m) => recordable(m, srtp))) {
-    const codecsOk = active.some((m) => chooseCodecs(mediaFormats(m)).codec !== null);
-    throw new SdpOfferError(
-      488,
-      `No recordable audio stream: offered ${offeredCodecNames(active)}${
-        codecsOk ? " (RTP/SAVP without a supported a=crypto suite)" : ""
-      }`,
-    );
-  }
 }
 
 /** The stream's SRTP keys: the previous ones when the SRC kept its crypto line. */
