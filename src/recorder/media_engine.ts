@@ -1,7 +1,8 @@
 /**
  * Main-thread handle on the media workers: one capture worker and one encoder worker
  * per core, connected by MessageChannels. Opening, pausing and closing recordings is
- * a message; the main thread never sees a packet.
+ * a message; the main thread never sees a packet. The workers are spawned in
+ * media_workers.ts; each recording's two results are matched in media_results.ts.
  */
 import type {
   BacklogOptions,
@@ -14,23 +15,10 @@ import type {
   FromEncoder,
   ToCapture,
 } from "./media_protocol.ts";
-import { SharedWriteBudget } from "./write_budget.ts";
+import { type ClosedRecording, PendingResults } from "./media_results.ts";
+import { spawnMediaWorkers } from "./media_workers.ts";
 
-/** A recording's end result: capture statistics plus the finished (or failed) file. */
-export interface ClosedRecording {
-  report: CaptureReport;
-  file:
-    | {
-      ok: true;
-      path: string;
-      sha256: string;
-      bytes: number;
-      durationMs: number;
-      /** Spans lost to a disk-full past `writeBufferBytes` (stored as silence). */
-      lostSpans?: { startMs: number; endMs: number }[];
-    }
-    | { ok: false; error: string; code?: string };
-}
+export type { ClosedRecording } from "./media_results.ts";
 
 /**
  * One encoder worker's load: wall time busy (encode + file I/O), libopus time, samples,
@@ -62,18 +50,11 @@ export interface OpenOptions {
 
 export type { BacklogOptions, EncoderBacklog } from "./media_protocol.ts";
 
-interface Pending {
-  opened?: PromiseWithResolvers<number[]>;
-  report?: CaptureReport;
-  file?: ClosedRecording["file"];
-  closed?: PromiseWithResolvers<ClosedRecording>;
-}
-
 /** Workers that capture, mix, encode and write recordings. */
 export class MediaEngine implements AsyncDisposable {
   #capture: Worker;
   #encoders: Worker[];
-  #pending = new Map<string, Pending>();
+  #pending = new PendingResults();
   #next = 0;
   #live = new Map<string, CaptureReport>();
   #encoderLoad: EncoderLoad[];
@@ -116,35 +97,7 @@ export class MediaEngine implements AsyncDisposable {
   /** Starts the workers and waits until every encoder has loaded libopus. */
   static async start(options: MediaEngineOptions): Promise<MediaEngine> {
     const n = options.encoders > 0 ? options.encoders : Math.max(1, navigator.hardwareConcurrency);
-    const capture = new Worker(new URL("./capture_worker.ts", import.meta.url).href, {
-      type: "module",
-      name: "selrec-capture",
-    });
-    const ports: MessagePort[] = [];
-    const encoders: Worker[] = [];
-    const budget = {
-      buffer: SharedWriteBudget.buffer(),
-      limit: options.writeBufferBytes ?? 256 * 1024 * 1024,
-    };
-    const ready: Promise<{ backend: string; priority: string }>[] = [];
-    for (let i = 0; i < n; i++) {
-      const w = new Worker(new URL("./encoder_worker.ts", import.meta.url).href, {
-        type: "module",
-        name: `selrec-encoder-${i}`,
-      });
-      const ch = new MessageChannel();
-      ports.push(ch.port1);
-      const { promise, resolve, reject } = Promise.withResolvers<
-        { backend: string; priority: string }
-      >();
-      w.onmessage = (e: MessageEvent<FromEncoder>) => {
-        if (e.data.t === "ready") resolve(e.data);
-      };
-      w.onerror = (e) => reject(new Error(`encoder worker failed: ${e.message}`));
-      w.postMessage({ t: "init", port: ch.port2, budget }, [ch.port2]);
-      encoders.push(w);
-      ready.push(promise);
-    }
+    const { capture, encoders, ports, ready } = spawnMediaWorkers(n, options.writeBufferBytes);
     const engine = new MediaEngine(capture, encoders);
     engine.#post(
       {
@@ -186,10 +139,10 @@ export class MediaEngine implements AsyncDisposable {
   #fromCapture(msg: FromCapture): void {
     switch (msg.t) {
       case "opened":
-        this.#pending.get(msg.rec)?.opened?.resolve(msg.ports);
+        this.#pending.opened(msg.rec, msg.ports);
         return;
       case "open-failed":
-        this.#pending.get(msg.rec)?.opened?.reject(new Error(msg.error));
+        this.#pending.openFailed(msg.rec, new Error(msg.error));
         return;
       case "media":
         this.onMedia(msg.rec, msg.key);
@@ -205,10 +158,7 @@ export class MediaEngine implements AsyncDisposable {
       case "closed":
       case "rolled": {
         this.#live.delete(msg.report.rec);
-        const p = this.#pending.get(msg.report.rec);
-        if (!p) return;
-        p.report = msg.report;
-        this.#settle(msg.report.rec, p);
+        this.#pending.report(msg.report);
         return;
       }
     }
@@ -229,7 +179,6 @@ export class MediaEngine implements AsyncDisposable {
         return;
       case "finished":
       case "failed": {
-        const p = this.#pending.get(msg.rec);
         const file: ClosedRecording["file"] = msg.t === "finished"
           ? {
             ok: true,
@@ -241,18 +190,9 @@ export class MediaEngine implements AsyncDisposable {
           }
           : { ok: false, error: msg.error, code: msg.code };
         if (msg.t === "failed") this.onFileError(msg.rec, msg.error, msg.code);
-        if (!p) return;
-        p.file = file;
-        this.#settle(msg.rec, p);
+        this.#pending.file(msg.rec, file);
         return;
       }
-    }
-  }
-
-  #settle(rec: string, p: Pending): void {
-    if (p.report && p.file && p.closed) {
-      this.#pending.delete(rec);
-      p.closed.resolve({ report: p.report, file: p.file });
     }
   }
 
@@ -263,15 +203,14 @@ export class MediaEngine implements AsyncDisposable {
     file: FileSpec,
     options: OpenOptions = {},
   ): Promise<number[]> {
-    const opened = Promise.withResolvers<number[]>();
-    this.#pending.set(rec, { opened });
+    const opened = this.#pending.opening(rec);
     const encoder = this.#next++ % this.#encoders.length;
     this.#post({ t: "open", rec, streams, encoder, file, backlog: options.backlog });
     try {
-      return await opened.promise;
+      return await opened;
     } catch (err) {
       this.#post({ t: "abandon", rec });
-      this.#pending.delete(rec);
+      this.#pending.forget(rec);
       throw err;
     }
   }
@@ -282,16 +221,10 @@ export class MediaEngine implements AsyncDisposable {
    * `next` for every other method. Resolves when the old segment's file is finished.
    */
   roll(rec: string, next: string, file: FileSpec): Promise<ClosedRecording> {
-    let p = this.#pending.get(rec);
-    if (!p) {
-      p = {};
-      this.#pending.set(rec, p);
-    }
-    p.closed ??= Promise.withResolvers<ClosedRecording>();
-    this.#pending.set(next, {});
+    const closed = this.#pending.closing(rec);
+    this.#pending.expect(next);
     this.#post({ t: "roll", rec, next, file });
-    this.#settle(rec, p);
-    return p.closed.promise;
+    return closed;
   }
 
   /** Adds streams or changes codecs mid-call. */
@@ -309,20 +242,14 @@ export class MediaEngine implements AsyncDisposable {
 
   /** Stops capture, flushes the timeline and finishes the file. */
   close(rec: string): Promise<ClosedRecording> {
-    let p = this.#pending.get(rec);
-    if (!p) {
-      p = {};
-      this.#pending.set(rec, p);
-    }
-    p.closed ??= Promise.withResolvers<ClosedRecording>();
+    const closed = this.#pending.closing(rec);
     this.#post({ t: "close", rec });
-    this.#settle(rec, p);
-    return p.closed.promise;
+    return closed;
   }
 
   /** Stops capture and leaves the `.partial` file for the recovery sweep (shutdown). */
   abandon(rec: string): void {
-    this.#pending.delete(rec);
+    this.#pending.forget(rec);
     this.#post({ t: "abandon", rec });
   }
 
