@@ -18,6 +18,8 @@ import { atStep, type StepHook, type StorageHost, SYSTEM_ACTOR } from "./host.ts
 import { raiseAlarm } from "../store/queries/alarms.ts";
 import { IntegrityError } from "../seal/integrity_error.ts";
 import { reportIntegrityFailure } from "./integrity_failure.ts";
+import { recordingDigest, rewrapJobOf } from "../store/queries/key_jobs.ts";
+import type { Db } from "../store/db.ts";
 import { setSetting, spoolLocation } from "../store/queries/storage.ts";
 import {
   archivableRecordings,
@@ -208,6 +210,15 @@ async function sourceChanged(ctx: Ctx, rec: Recording, message: string): Promise
   );
 }
 
+/**
+ * True when a key rotation explains a copy that did not match the row's digest: one is
+ * rewriting the file's key slot, or finished and changed the row (see rewrap_window.ts);
+ * the recording is archived on a later round instead of being flagged.
+ */
+async function rotatedMeanwhile(db: Db, rec: Recording): Promise<boolean> {
+  return !!(await rewrapJobOf(db, rec.id)) || (await recordingDigest(db, rec.id)) !== rec.sha256;
+}
+
 /** Steps 1–5 for one recording. Throws {@link TargetDown} when the target must be dropped. */
 async function archiveOne(ctx: Ctx, rec: Recording, t: StorageLocation): Promise<ArchiveItem> {
   const { db } = ctx.host.store;
@@ -217,6 +228,9 @@ async function archiveOne(ctx: Ctx, rec: Recording, t: StorageLocation): Promise
     target: t.name,
     outcome: "failed",
   };
+  if (await rewrapJobOf(db, rec.id)) {
+    return { ...item, outcome: "skipped", error: "a key rotation is rewriting its key slot" };
+  }
   await startArchiveJob(db, rec.id, t.id, ctx.now().toISOString());
   let reply;
   try {
@@ -244,7 +258,9 @@ async function archiveOne(ctx: Ctx, rec: Recording, t: StorageLocation): Promise
   if (reply.ev === "error") {
     await setJob(ctx, rec.id, t, "failed", `${reply.code}: ${reply.message}`);
     if (TARGET_CODES.has(reply.code)) throw new TargetDown(reply.message);
-    if (reply.code === "source-hash") await sourceChanged(ctx, rec, reply.message);
+    if (reply.code === "source-hash" && !(await rotatedMeanwhile(db, rec))) {
+      await sourceChanged(ctx, rec, reply.message);
+    }
     ctx.host.log.warn("archive copy failed", { id: rec.id, target: t.name, error: reply.message });
     return { ...item, error: reply.message };
   }

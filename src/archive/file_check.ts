@@ -11,6 +11,12 @@ import { type FileIdentity, identityOf, type Verdict, type VerdictCache } from "
 export interface DigestDeps {
   verdicts?: VerdictCache;
   throttle?: (bytes: number) => Promise<void>;
+  /**
+   * Asked when the file does not match the expected digest: the digest to accept instead
+   * when something known explains it (a key rotation rewrote the key slot and the row has
+   * not followed yet, rewrap_window.ts), or null: the mismatch stands.
+   */
+  mismatch?: (file: Deno.FsFile, id: FileIdentity) => Promise<string | null>;
 }
 
 const CHUNK = 1 << 16;
@@ -45,13 +51,16 @@ export async function readAt(file: Deno.FsFile, start: number, end: number): Pro
   return out.subarray(0, got);
 }
 
-/** Hashes `file` (or takes the cached verdict) and throws when it does not match. */
+/**
+ * Hashes `file` (or takes the cached verdict) and throws when it does not match and
+ * `deps.mismatch` does not explain it. Returns the digest the file matched.
+ */
 export async function verifyDigest(
   file: Deno.FsFile,
   id: FileIdentity,
   expected: string | null,
   deps: DigestDeps,
-): Promise<void> {
+): Promise<string> {
   if (!expected) throw new IntegrityError(id.path, "no SHA-256 was stored for this file");
   const compute = async (): Promise<Verdict> => {
     const actual = await hashHandle(file, deps.throttle);
@@ -60,7 +69,10 @@ export async function verifyDigest(
       : { ok: false, detail: `SHA-256 is ${actual}, expected ${expected}` };
   };
   const v = deps.verdicts ? await deps.verdicts.verdict(id, expected, compute) : await compute();
-  if (!v.ok) throw new IntegrityError(id.path, v.detail);
+  if (v.ok) return expected;
+  const instead = await deps.mismatch?.(file, id);
+  if (instead) return instead;
+  throw new IntegrityError(id.path, v.detail);
 }
 
 /** The identity a file verified with; {@link ensure} re-verifies a file that moved on. */
@@ -90,7 +102,7 @@ export class FileCheck {
   async ensure(file: Deno.FsFile): Promise<void> {
     const id = identityOf(this.#id.path, await file.stat());
     if (this.same(id)) return;
-    await verifyDigest(file, id, this.#expected, this.#deps);
+    this.#expected = await verifyDigest(file, id, this.#expected, this.#deps);
     if (id.size !== this.#id.size) {
       throw new IntegrityError(id.path, `size changed from ${this.#id.size} to ${id.size}`);
     }

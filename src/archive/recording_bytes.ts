@@ -12,14 +12,16 @@
  *   stored digest of the sealed bytes — that binds the file to its row, which chunk
  *   authentication alone would not (another recording's file sealed under the same KEK
  *   authenticates too) — and each chunk it decrypts is authenticated: only authenticated
- *   plaintext is returned, and a range decrypts only the chunks it touches.
+ *   plaintext is returned, and a range decrypts only the chunks it touches. A mismatch
+ *   that a key rotation in flight explains exactly is not one (rewrap_window.ts).
  *
  * Failures throw {@link IntegrityError}; callers report them (integrity_failure.ts).
  */
 import { IntegrityError } from "../seal/integrity_error.ts";
 import type { Unwrap } from "../seal/sealed_reader.ts";
 import type { Recording } from "../store/schema/recordings.ts";
-import { FileCheck, readAt, verifyDigest } from "./file_check.ts";
+import { type DigestDeps, FileCheck, readAt, verifyDigest } from "./file_check.ts";
+import { type RewrapLookup, rewrapMismatch } from "./rewrap_window.ts";
 import { chunkStream, SealedBytes } from "./sealed_bytes.ts";
 import { identityOf, VerdictCache } from "./verdict_cache.ts";
 
@@ -45,6 +47,11 @@ export interface RecordingBytesDeps {
   throttle?: (bytes: number) => Promise<void>;
   /** Data keys of sealed files (the keyring's `unwrapFor`); needed to read sealed ones. */
   unwrapFor?: (path: string) => Unwrap;
+  /**
+   * Key rotations in flight (rewrap_window.ts): a sealed file whose slot a rotation has
+   * rewritten before its row followed is accepted, not reported. Absent: any mismatch is.
+   */
+  rewraps?: RewrapLookup;
 }
 
 /** The recording fields the read path uses (`sealed` absent = plain). */
@@ -115,13 +122,15 @@ export async function openRecordingBytes(
   if (rec.sealed && !deps.unwrapFor) {
     throw new NoKeyringError(`recording ${rec.id} is sealed and no keyring is loaded`);
   }
+  const digestDeps: DigestDeps = rec.sealed && deps.rewraps
+    ? { ...deps, mismatch: rewrapMismatch(rec, deps.rewraps, deps.throttle) }
+    : deps;
   let check: FileCheck, info: Deno.FileInfo;
   {
     using file = await Deno.open(path, { read: true });
     info = await file.stat();
     const id = identityOf(path, info);
-    await verifyDigest(file, id, rec.sha256, deps);
-    check = new FileCheck(id, rec.sha256, deps);
+    check = new FileCheck(id, await verifyDigest(file, id, rec.sha256, digestDeps), digestDeps);
   }
   if (!rec.sealed) return new PlainBytes(check, info);
   return await SealedBytes.open(check, info, deps.unwrapFor!(path));

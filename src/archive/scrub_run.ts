@@ -16,6 +16,8 @@ import {
   reportIntegrityRestored,
 } from "./integrity_failure.ts";
 import { openRecordingBytes } from "./recording_bytes.ts";
+import { rewrapLookup } from "./rewrap_window.ts";
+import type { Db } from "../store/db.ts";
 import { resolveInside } from "./resolve_file.ts";
 import type { Keyring } from "../seal/keyring.ts";
 import type { Recording } from "../store/schema/recordings.ts";
@@ -72,9 +74,19 @@ type Outcome = { outcome: "ok"; bytes: number } | Omit<ScrubItem, "id" | "locati
  * Verifies every byte of the file: its digest, and for a sealed file also every chunk's
  * authentication, read in order (the reads a player makes do the same, chunk by chunk).
  */
-async function verifyWhole(rec: Recording, path: string, opts: ScrubOptions): Promise<number> {
+async function verifyWhole(
+  db: Db,
+  rec: Recording,
+  path: string,
+  opts: ScrubOptions,
+): Promise<number> {
   const unwrapFor = opts.keyring ? (p: string) => opts.keyring!.unwrapFor(p) : undefined;
-  const bytes = await openRecordingBytes(rec, path, { throttle: opts.throttle, unwrapFor });
+  const rewraps = rewrapLookup(db);
+  const bytes = await openRecordingBytes(rec, path, {
+    throttle: opts.throttle,
+    unwrapFor,
+    rewraps,
+  });
   if (rec.sealed) {
     for await (const chunk of bytes.stream(0, bytes.size)) await opts.throttle?.(chunk.length);
   }
@@ -100,7 +112,7 @@ async function scrubOne(
   const found = { via: "scrub" as const, actor: opts.actor ?? SCRUB_ACTOR };
   let size: number;
   try {
-    size = await verifyWhole(rec, path, opts);
+    size = await verifyWhole(host.db, rec, path, opts);
   } catch (err) {
     if (opts.signal?.aborted) throw err;
     if (err instanceof Deno.errors.NotFound) {

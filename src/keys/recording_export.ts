@@ -14,6 +14,7 @@ import type { Logger } from "../log.ts";
 import type { Keyring } from "../seal/keyring.ts";
 import { IntegrityError } from "../seal/integrity_error.ts";
 import { openRecordingBytes } from "../archive/recording_bytes.ts";
+import { rewrapLookup } from "../archive/rewrap_window.ts";
 import { reportIntegrityFailure } from "../archive/integrity_failure.ts";
 import { resolveInside } from "../archive/resolve_file.ts";
 import { decodeBytes, toWav } from "../codec/decode_file.ts";
@@ -67,6 +68,7 @@ export async function exportRecording(host: ExportHost, req: ExportRequest): Pro
   try {
     const bytes = await openRecordingBytes(rec, path, {
       unwrapFor: host.keyring ? (p) => host.keyring!.unwrapFor(p) : undefined,
+      rewraps: rewrapLookup(host.db),
     });
     if (req.format === "wav" && rec.format !== "wav") {
       const pcm = await decodeBytes(await bytes.readAll(), rec.format);

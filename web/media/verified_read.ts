@@ -22,6 +22,7 @@ import {
   reportIntegrityFailure,
   reportIntegrityRestored,
 } from "../../src/archive/integrity_failure.ts";
+import { rewrapLookup } from "../../src/archive/rewrap_window.ts";
 import { auditActor } from "../recording_access.ts";
 import { httpError } from "../http_error.ts";
 import { type ByteSource, growingFileSource, growingSealedSource } from "./serve_file.ts";
@@ -107,8 +108,9 @@ export async function verifiedRecording(
   // A flagged recording is hashed afresh: the flag may come from the scrubber finding bit
   // rot that left the file's identity (and so a cached "ok") unchanged.
   const cache = rec.integrity_failed_at === null ? verdicts : undefined;
+  const rewraps = rewrapLookup(c.get("services").store.db);
   try {
-    bytes = await openRecordingBytes(rec, path, { verdicts: cache, unwrapFor });
+    bytes = await openRecordingBytes(rec, path, { verdicts: cache, unwrapFor, rewraps });
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) httpError(404, "not found");
     if (err instanceof NoKeyringError) httpError(503, err.message);

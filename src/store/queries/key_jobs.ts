@@ -77,6 +77,20 @@ export async function rewrapJobs(db: Db): Promise<KeyRewrapJobTable[]> {
   return rows.map((r) => ({ ...r }));
 }
 
+/** The rotation step in flight for recording `id`, or undefined. */
+export async function rewrapJobOf(db: Db, id: string): Promise<KeyRewrapJobTable | undefined> {
+  const r = await db.selectFrom("key_rewrap_jobs").selectAll().where("recording_id", "=", id)
+    .executeTakeFirst();
+  return r ? { ...r } : undefined;
+}
+
+/** Recording `id`'s stored SHA-256 now (null when it has none or is gone). */
+export async function recordingDigest(db: Db, id: string): Promise<string | null> {
+  const r = await db.selectFrom("recordings").select("sha256").where("id", "=", id)
+    .executeTakeFirst();
+  return r?.sha256 ?? null;
+}
+
 /** Journals a slot rewrite before it happens. */
 export async function insertRewrapJob(db: Db, job: KeyRewrapJobTable): Promise<void> {
   await db.insertInto("key_rewrap_jobs").values(job).execute();
