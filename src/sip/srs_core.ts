@@ -2,11 +2,12 @@
  * The SIPREC recording-server user agent core, free of sockets: bytes in through
  * `receive(bytes, from)`, bytes out through the injected `send`. Transactions
  * (RFC 3261 §17.2), dialogs (§12), methods (§13–15, RFC 3311, RFC 6086) and the
- * SRS behaviour of RFC 7866. Sessions and events live in {@link SessionTable}.
+ * SRS behaviour of RFC 7866. Sessions and events live in {@link SessionTable}; the
+ * options and counters in srs_options.ts (re-exported here), the source gate in
+ * srs_gate.ts, our own requests' client transactions in srs_client_requests.ts, our
+ * Contact and Via in srs_addresses.ts.
  */
-import type { Logger } from "../log.ts";
 import { parseCSeq, parseVia } from "./address.ts";
-import { AddressFilter, OncePer, TokenBuckets } from "./admission.ts";
 import { type PeerAddress, requestDialogIds, type SipTransport } from "./dialog.ts";
 import {
   MAX_MESSAGE_BYTES,
@@ -16,10 +17,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from "./message.ts";
-import type { HeaderMap } from "./metadata_headers.ts";
 import { createResponse, type ResponseOptions } from "./response.ts";
-import type { PortAllocator } from "./sdp_answer.ts";
-import type { RecordingSession, SessionOffer } from "./session.ts";
 import { malformedResponse, stampVia, validateRequest } from "./request_hygiene.ts";
 import { realTimers, type Timers } from "./timers.ts";
 import {
@@ -28,101 +26,31 @@ import {
   type TransactionEnd,
 } from "./transaction.ts";
 import { SessionTable } from "./srs_sessions.ts";
-import { type ClientTransactionEnd, NonInviteClientTransaction } from "./client_transaction.ts";
+import type { ClientTransactionEnd } from "./client_transaction.ts";
+import { ClientRequests } from "./srs_client_requests.ts";
+import { SourceGate } from "./srs_gate.ts";
+import { contactValue, viaValue } from "./srs_addresses.ts";
+import {
+  ACCEPT,
+  ALLOW,
+  type SendFn,
+  type SiprecOptions,
+  type SipStats,
+  SUPPORTED,
+} from "./srs_options.ts";
 
-/** Result of the `admit` hook. */
-export type Admission = { ok: true } | {
-  ok: false;
-  status: 503;
-  retryAfter: number;
-  reason: string;
-};
-
-/** Options shared by {@link SiprecCore} and `SiprecServer`. */
-export interface SiprecOptions {
-  /** IP advertised in Contact and SDP. */
-  host: string;
-  udpPort: number;
-  tcpPort: number;
-  /** SIP over TLS port (RFC 3261 §26.2); absent when TLS is off. */
-  tlsPort?: number;
-  ports: PortAllocator;
-  maxSessions: number;
-  /** SIP header → metadata key, applied to every INVITE. */
-  headerMap?: HeaderMap;
-  timers?: Timers;
-  log?: Logger;
-  /** Per new INVITE and OPTIONS: refuse with 503 (storage critical, draining…). */
-  admit?: () => Admission;
-  /** Monitoring hooks; called synchronously, must not throw. */
-  observe?: SipObserver;
-  /** Record or not; `record: false` answers every stream `inactive`. */
-  decide?: (offer: SessionOffer) => Promise<{ record: boolean }>;
-  /**
-   * Awaited after `session-started` and before the 200 OK: the recorder binds its RTP
-   * sockets here, so the first packets the SRC sends after the answer are not lost.
-   */
-  prepare?: (session: RecordingSession) => Promise<void>;
-  maxMessageBytes?: number;
-  /** Retry-After seconds for capacity/drain 503s. */
-  retryAfter?: number;
-  /** Active audio streams one offer may hold (`sip.maxStreamsPerSession`); more → 488. */
-  maxStreamsPerSession?: number;
-  /** `rtp.srtp`: off | offered | required, and SDES keys over plain SIP (default no). */
-  srtp?: { mode: "off" | "offered" | "required"; allowOverPlainSip: boolean };
-  /** Addresses/CIDRs allowed to send SIP (`sip.allowFrom`); empty or absent: any. */
-  allowFrom?: readonly string[];
-  /** New INVITEs per second per source address; over it → 503 (0: no limit). */
-  invitesPerSecondPerSource?: number;
-  /** How many new INVITEs a source may send at once after a quiet spell. */
-  inviteBurstPerSource?: number;
-  /** RFC 4028 interval we ask for (`sip.sessionExpires`, seconds; default 1800). */
-  sessionExpires?: number;
-  /** Smallest Session-Expires we accept (`sip.minSE`, seconds; default 90); less → 422. */
-  minSE?: number;
-  /** `sip.tls.required`: requests over UDP/TCP get 403 naming the rule. */
-  tlsRequired?: boolean;
-}
-
-/** Methods we implement (RFC 3261 §20.5 Allow). */
-export const ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO";
-/** Bodies we accept (RFC 3261 §20.1). */
-export const ACCEPT =
-  "application/sdp, multipart/mixed, application/rs-metadata+xml, application/rs-metadata";
-/** Option tags we support (RFC 7866 §6.1.1). */
-export const SUPPORTED = "siprec, timer";
-
-/** Per-event hooks for monitoring (histograms and labelled counters live outside the leaf). */
-export interface SipObserver {
-  /** A server transaction's first final response: method and seconds since the request. */
-  transaction?(method: string, seconds: number): void;
-  /** A response sent (retransmissions included): the CSeq method and status code. */
-  response?(method: string, status: number): void;
-}
-
-/** Counters for monitoring. */
-export interface SipStats {
-  received: number;
-  malformed: number;
-  dropped: number;
-  retransmissions: number;
-  responsesSent: number;
-  /** Dropped unanswered: the source is not in `allowFrom`. */
-  refusedSource: number;
-  /** New INVITEs answered 503: their source is over its rate. */
-  rateLimited: number;
-  /** Requests we sent (BYE, UPDATE refresh), retransmissions included. */
-  requestsSent: number;
-  /** Our requests that got no response before Timer F. */
-  requestTimeouts: number;
-  /** Requests refused for their transport: plain SIP under `sip.tls.required`, sips: not over TLS. */
-  refusedTransport: number;
-}
+export {
+  ACCEPT,
+  type Admission,
+  ALLOW,
+  type SendFn,
+  type SipObserver,
+  type SiprecOptions,
+  type SipStats,
+  SUPPORTED,
+} from "./srs_options.ts";
 
 type ServerTx = InviteServerTransaction | NonInviteServerTransaction;
-
-/** Send hook: a serialized message and where it goes. */
-export type SendFn = (bytes: Uint8Array, to: PeerAddress) => void;
 
 /** Transaction key (RFC 3261 §17.2.3): branch + sent-by + method (ACK → INVITE). */
 export function transactionKey(req: SipRequest, method = req.method): string {
@@ -135,17 +63,6 @@ export function transactionKey(req: SipRequest, method = req.method): string {
   return `2543|${ids.callId}|${ids.fromTag}|${seq}|${via.host}:${via.port ?? ""}|${m}`;
 }
 
-/** Client transaction key (§17.1.3): the top Via's branch and the CSeq method. */
-function clientKey(via: string | undefined, method: string): string {
-  let branch = "";
-  try {
-    branch = parseVia(via ?? "").params.get("branch") ?? "";
-  } catch {
-    // no usable Via: matches nothing
-  }
-  return `${branch}|${method.toUpperCase()}`;
-}
-
 /** Socket-free SRS core. */
 export class SiprecCore {
   readonly options: SiprecOptions;
@@ -153,7 +70,7 @@ export class SiprecCore {
   readonly sessions: SessionTable;
   #send: SendFn;
   #txs = new Map<string, ServerTx>();
-  #clientTxs = new Map<string, NonInviteClientTransaction>();
+  #client: ClientRequests;
   #stats: SipStats = {
     received: 0,
     malformed: 0,
@@ -167,30 +84,25 @@ export class SiprecCore {
     refusedTransport: 0,
   };
   #draining = false;
-  #allow: AddressFilter;
-  #invites: TokenBuckets;
-  /** Log lines about one source's bad input: at most one a minute. */
-  #complaints: OncePer;
+  #gate: SourceGate;
 
   constructor(options: SiprecOptions, send: SendFn) {
     this.options = options;
     this.timers = options.timers ?? realTimers;
     this.#send = send;
-    this.sessions = new SessionTable(this);
-    this.#allow = new AddressFilter(options.allowFrom ?? []);
-    const rate = options.invitesPerSecondPerSource ?? 0;
-    const now = () => this.timers.now();
-    this.#invites = new TokenBuckets({
-      rate,
-      burst: options.inviteBurstPerSource ?? Math.max(1, 2 * rate),
-      now,
+    this.#client = new ClientRequests({
+      timers: this.timers,
+      send,
+      sent: () => this.#stats.requestsSent++,
+      timedOut: () => this.#stats.requestTimeouts++,
     });
-    this.#complaints = new OncePer(60_000, now);
+    this.sessions = new SessionTable(this);
+    this.#gate = new SourceGate(options, () => this.timers.now());
   }
 
   /** Whether `from` may send SIP at all (`allowFrom`); TCP asks at accept. */
   allowsSource(from: PeerAddress): boolean {
-    return this.#allow.allows(from.hostname);
+    return this.#gate.allows(from);
   }
 
   /** Counters since start. */
@@ -237,9 +149,9 @@ export class SiprecCore {
   receive(bytes: Uint8Array, from: PeerAddress): void {
     this.#stats.received++;
     // Not in allowFrom: no answer at all, so a spoofed UDP source cannot be reflected at.
-    if (!this.#allow.allows(from.hostname)) {
+    if (!this.#gate.allows(from)) {
       this.#stats.refusedSource++;
-      return this.#complain(from, "sip message from a source not in sip.allowFrom", {});
+      return this.#gate.complain(from, "sip message from a source not in sip.allowFrom", {});
     }
     let msg;
     try {
@@ -248,14 +160,14 @@ export class SiprecCore {
       this.#malformed(bytes, from, error);
       return;
     }
-    if (msg.kind === "response") return this.#response(msg);
+    if (msg.kind === "response") return this.#client.receive(msg);
     try {
       this.#request(msg, from);
     } catch (error) {
       if (error instanceof SipParseError) this.#malformed(bytes, from, error);
       else {
         this.#stats.dropped++;
-        this.#complain(from, "sip request failed", { error, method: msg.method }, "error");
+        this.#gate.complain(from, "sip request failed", { error, method: msg.method }, "error");
       }
     }
   }
@@ -269,47 +181,13 @@ export class SiprecCore {
     to: PeerAddress,
     onEnd: (end: ClientTransactionEnd) => void = () => {},
   ): void {
-    const key = clientKey(req.headers.get("Via"), req.method);
-    const tx = new NonInviteClientTransaction({
-      request: req,
-      reliable: to.transport !== "udp",
-      timers: this.timers,
-      send: (r) => {
-        this.#send(serializeSipMessage(r), to);
-        this.#stats.requestsSent++;
-      },
-      onEnd: (end) => {
-        if (end.kind === "timeout") this.#stats.requestTimeouts++;
-        onEnd(end);
-      },
-      onTerminated: () => this.#clientTxs.delete(key),
-    });
-    this.#clientTxs.set(key, tx);
-    tx.start();
-  }
-
-  /** §17.1.3: a response matches the client transaction of its top Via branch and method. */
-  #response(res: SipResponse): void {
-    const method = parseCSeq(res.headers.get("CSeq")).method;
-    this.#clientTxs.get(clientKey(res.headers.getAll("Via")[0], method))?.receiveResponse(res);
-  }
-
-  /** A log line about bad input from `from`, at most once a minute per source. */
-  #complain(
-    from: PeerAddress,
-    msg: string,
-    fields: Record<string, unknown>,
-    level: "warn" | "error" = "warn",
-  ): void {
-    const held = this.#complaints.pass(`${from.hostname}|${msg}`);
-    if (held === null) return;
-    this.options.log?.[level](msg, { ...fields, source: from.hostname, heldBack: held });
+    this.#client.send(req, to, onEnd);
   }
 
   /** Answer a message we cannot parse with 400/513 when it can be addressed (§8.2.6). */
   #malformed(bytes: Uint8Array, from: PeerAddress, error: unknown): void {
     this.#stats.malformed++;
-    this.#complain(from, "sip message malformed", { error: (error as Error)?.message });
+    this.#gate.complain(from, "sip message malformed", { error: (error as Error)?.message });
     const res = malformedResponse(bytes, error, this.options.host);
     if (res) this.sendTo(res, from);
     else this.#stats.dropped++;
@@ -317,46 +195,19 @@ export class SiprecCore {
 
   /** A new INVITE over its source's rate: a stateless 503 (§8.2.7), no transaction kept. */
   #rateLimited(req: SipRequest, from: PeerAddress): boolean {
-    if (requestDialogIds(req).toTag !== "" || this.#invites.take(from.hostname)) return false;
+    const res = this.#gate.rateLimited(req, from);
+    if (!res) return false;
     this.#stats.rateLimited++;
-    this.#complain(from, "sip INVITE rate limit reached", {});
-    const retryAfter = Math.max(1, Math.ceil(1 / (this.options.invitesPerSecondPerSource ?? 1)));
-    this.sendTo(
-      createResponse(req, 503, {
-        reason: "Service Unavailable (Rate limited)",
-        toTag: crypto.randomUUID().replace(/-/g, "").slice(0, 16),
-        headers: [["Retry-After", String(retryAfter)]],
-      }),
-      from,
-    );
+    this.sendTo(res, from);
     return true;
   }
 
-  /**
-   * Transport policy, answered statelessly (§8.2.7) and only to addressable requests
-   * from allowed sources (the allowFrom check ran first, so no reflection): plain SIP
-   * under `sip.tls.required` gets 403; a `sips:` Request-URI that did not arrive over
-   * TLS gets 416 (RFC 5630 §3.1.3: sips means every hop, the last one too, is TLS).
-   */
+  /** Transport policy (see {@link SourceGate.wrongTransport}), answered statelessly (§8.2.7). */
   #wrongTransport(req: SipRequest, from: PeerAddress): boolean {
-    if (from.transport === "tls") return false;
-    let status: 403 | 416;
-    let reason: string;
-    if (this.options.tlsRequired) {
-      [status, reason] = [403, "TLS required (sip.tls.required)"];
-    } else if (/^sips:/i.test(req.uri)) {
-      [status, reason] = [416, "sips: URI over a non-TLS transport"];
-    } else return false;
+    const res = this.#gate.wrongTransport(req, from);
+    if (!res) return false;
     this.#stats.refusedTransport++;
-    this.#complain(from, "sip request refused for its transport", { reason });
-    this.sendTo(
-      createResponse(req, status, {
-        reason: status === 403 ? `Forbidden (${reason})` : `Unsupported URI Scheme (${reason})`,
-        toTag: crypto.randomUUID().replace(/-/g, "").slice(0, 16),
-        headers: [["Warning", `399 ${this.options.host} "${reason}"`]],
-      }),
-      from,
-    );
+    this.sendTo(res, from);
     return true;
   }
 
@@ -466,36 +317,20 @@ export class SiprecCore {
     reply(200, { headers: [["Allow", ALLOW], ["Accept", ACCEPT], ["Supported", SUPPORTED]] });
   }
 
-  #port(transport: SipTransport): number {
-    if (transport === "tls") return this.options.tlsPort ?? 0;
-    return transport === "tcp" ? this.options.tcpPort : this.options.udpPort;
-  }
-
-  /**
-   * Contact for our responses: `+sip.srs` feature tag (RFC 7866 §6.1.1). Over TLS a
-   * request addressed to a `sips:` URI gets a `sips:` Contact (RFC 5630 §4.1, RFC 3261
-   * §8.1.1.8), else `sip:…;transport=tls`.
-   */
+  /** Contact for our responses: `+sip.srs`, `sips:` over TLS when asked (srs_addresses.ts). */
   contact(transport: SipTransport, sips = false): string {
-    const host = this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host;
-    const port = this.#port(transport);
-    if (transport === "tls" && sips) return `<sips:selrec@${host}:${port}>;+sip.srs`;
-    const t = transport === "udp" ? "" : `;transport=${transport}`;
-    return `<sip:selrec@${host}:${port}${t}>;+sip.srs`;
+    return contactValue(this.options, transport, sips);
   }
 
   /** A Via for requests we originate (BYE). */
   via(transport: SipTransport): string {
-    const port = this.#port(transport);
-    const branch = "z9hG4bK" + crypto.randomUUID().replace(/-/g, "").slice(0, 16);
-    return `SIP/2.0/${transport.toUpperCase()} ${this.options.host}:${port};branch=${branch};rport`;
+    return viaValue(this.options, transport);
   }
 
   /** Stop every transaction (shutdown). */
   close(): void {
     for (const tx of [...this.#txs.values()]) tx.terminate();
     this.#txs.clear();
-    for (const tx of [...this.#clientTxs.values()]) tx.terminate();
-    this.#clientTxs.clear();
+    this.#client.close();
   }
 }
