@@ -60,8 +60,6 @@ export interface Call {
 /** Answers the request at hand with `status`. */
 export type Reply = (status: number, options?: ResponseOptions) => void;
 
-/** The methods we accept (RFC 3261 §20.5 Allow). */
-export const ALLOW_VALUE = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO";
 /** Option tags a request may require of us (RFC 7866 siprec, RFC 4028 timer). */
 export const REQUIRE_OK = new Set(["siprec", "timer"]);
 /** The content type of an SDP body. */

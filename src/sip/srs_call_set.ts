@@ -10,7 +10,8 @@ import { createResponse } from "./response.ts";
 import type { EndReason, RecordingSession, SiprecEventMap } from "./session.ts";
 import type { InviteServerTransaction } from "./transaction.ts";
 import { sessionTimerHeaders } from "./session_timer.ts";
-import { ALLOW_VALUE, type Call, SDP, type SessionHost } from "./srs_call.ts";
+import { type Call, SDP, type SessionHost } from "./srs_call.ts";
+import { ALLOW, SUPPORTED } from "./srs_options.ts";
 
 /** Calls by transaction and dialog, with the events of their sessions. */
 export class CallSet {
@@ -90,8 +91,8 @@ export class CallSet {
       toTag: call.localTag,
       headers: [
         ["Contact", this.core.contact(call.from.transport, /^sips:/i.test(req.uri))],
-        ["Allow", ALLOW_VALUE],
-        ["Supported", "siprec, timer"],
+        ["Allow", ALLOW],
+        ["Supported", SUPPORTED],
         ...sessionTimerHeaders(call.timerNeg),
       ],
       body: sdp === null ? undefined : { contentType: SDP, text: sdp },
