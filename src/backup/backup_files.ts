@@ -14,6 +14,8 @@ import { kekPath, listKekIds } from "../keys/key_store.ts";
 import { checkpointPath } from "../audit/checkpoint.ts";
 import { databasePath, openStore } from "../store/db.ts";
 import { appliedMigrationNames, listedRecordings, snapshotDatabase } from "../store/snapshot.ts";
+import { keyUsage } from "../store/queries/recording_keys.ts";
+import { keysSection } from "./backup_keys.ts";
 import {
   type FoundFile,
   type Manifest,
@@ -191,6 +193,7 @@ export async function takeBackup(
       rulesDir: src.config.rules.dir,
     },
     recordings: listedRecordings(snap.raw),
+    keys: keysSection(src.config, files, await keyUsage(snap.db)),
     files,
   };
   await Deno.writeTextFile(join(out, "SHA256SUMS"), sha256sums(files), { mode: 0o600 });

@@ -10,6 +10,8 @@
  * DIR/data/audit-checkpoints.jsonl   signed checkpoints (copied before the snapshot)
  * DIR/data/keys/…                audit signing key pair, key-encryption keys (kek-*.key)
  * DIR/kek/…                      KEK files of an encryption.keyDir outside data/keys
+ *                                (manifest `keys`: where the KEKs were; a keyCommand's
+ *                                keys stay in the KMS/HSM and are not in the backup)
  * DIR/config/selrec.yaml         the config in force (when it came from a file)
  * DIR/rules/…                    rule files
  * DIR/tls/…                      certificate and key files named by the config
@@ -33,6 +35,20 @@ const FileEntry = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
+/** Where the key-encryption keys were (backup_keys.ts); absent in older backups. */
+const KeysEntry = z.strictObject({
+  /** KEK files (held in the backup) or a key command (a KMS/HSM: not in the backup). */
+  source: z.enum(["files", "command"]),
+  /** The key directory, or the key command's program. */
+  location: z.string(),
+  /** KEK ids whose files the backup holds. */
+  included: z.array(z.string()),
+  /** KEK ids sealed recordings need, with how many recordings each. */
+  needed: z.array(z.strictObject({ keyId: z.string(), recordings: z.number().int().min(0) })),
+  /** What else must be kept for sealed recordings to stay readable, in words. */
+  note: z.string(),
+});
+
 const ManifestSchema = z.strictObject({
   format: z.literal(MANIFEST_FORMAT),
   version: z.string(),
@@ -40,6 +56,7 @@ const ManifestSchema = z.strictObject({
   migrations: z.array(z.string()),
   source: z.strictObject({ dataDir: z.string(), config: z.string(), rulesDir: z.string() }),
   recordings: z.strictObject({ count: z.number().int().min(0), bytes: z.number().min(0) }),
+  keys: KeysEntry.optional(),
   files: z.array(FileEntry).min(1),
 });
 

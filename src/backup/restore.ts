@@ -5,7 +5,7 @@
  * last, stale WAL/SHM removed), then check the restored database and report which listed
  * recordings have their file where the box will look for it.
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { databasePath, migrate, openStore } from "../store/db.ts";
 import {
   checkDatabase,
@@ -14,8 +14,15 @@ import {
   recordingFiles,
 } from "../store/snapshot.ts";
 import { runningServe } from "../serve_lock.ts";
-import { type Manifest, parseManifest, unknownMigrations, verifyFiles } from "./manifest.ts";
-import { KEK_BACKUP_DIR, scanBackup } from "./backup_files.ts";
+import {
+  type Manifest,
+  type ManifestFile,
+  parseManifest,
+  unknownMigrations,
+  verifyFiles,
+} from "./manifest.ts";
+import { hashFile, KEK_BACKUP_DIR, scanBackup } from "./backup_files.ts";
+import { conflictMessage, kekConflicts, kekIdOf } from "./backup_keys.ts";
 
 /** Why a restore did not happen; `code` is the CLI exit code. */
 export class RestoreRefused extends Error {
@@ -45,6 +52,8 @@ export interface RestoreReport {
   integrity: string;
   recordings: { listed: number; present: number; missing: RecordingFile[] };
   setAside: string | null;
+  /** Existing KEK files that differed from the backup's, kept beside (`--force`). */
+  keptKeks: string[];
 }
 
 /** Reads and verifies a backup directory; throws {@link RestoreRefused} (exit 1). */
@@ -97,9 +106,13 @@ export async function checkRecordingFiles(
   return { listed: files.length, present: files.length - missing.length, missing };
 }
 
-/** Where a backup file goes: `data/…` into the data dir, `kek/…` into the key dir. */
-function destinationOf(path: string, dataDir: string, keyDir: string): string | null {
-  const [top, ...rest] = path.split("/");
+/**
+ * Where a backup file goes: a KEK file (from `data/keys/` or `kek/`) into the restored
+ * box's key dir, other `data/…` files into the data dir.
+ */
+function destinationOf(f: ManifestFile, dataDir: string, keyDir: string): string | null {
+  if (kekIdOf(f)) return join(keyDir, basename(f.path));
+  const [top, ...rest] = f.path.split("/");
   if (top === "data") return join(dataDir, ...rest);
   if (top === KEK_BACKUP_DIR) return join(keyDir, ...rest);
   return null;
@@ -120,7 +133,7 @@ async function placeFiles(
     ...m.files.filter((f) => f.role === "database"),
   ];
   for (const f of ordered) {
-    const to = destinationOf(f.path, dataDir, keyDir);
+    const to = destinationOf(f, dataDir, keyDir);
     if (to === null) continue;
     const tmp = `${to}.restoring`;
     await Deno.mkdir(join(to, ".."), { recursive: true, mode: 0o700 });
@@ -141,6 +154,14 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreReport> {
     );
   }
   const db = databasePath(o.dataDir);
+  const keyDir = o.keyDir ?? join(o.dataDir, "keys");
+  const stamp = (o.now ?? new Date()).toISOString().replace(/[:.]/g, "");
+  const conflicts = await kekConflicts(
+    m,
+    (f) => destinationOf(f, o.dataDir, keyDir),
+    async (p) => (await hashFile(p)).sha256,
+  );
+  if (conflicts.length > 0 && !o.force) throw new RestoreRefused(2, conflictMessage(conflicts));
   let setAside: string | null = null;
   if (await exists(db)) {
     if (!o.force) {
@@ -149,13 +170,18 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreReport> {
         `${db} exists; --force replaces it (the current one is kept beside it)`,
       );
     }
-    setAside = `${db}.before-restore-${(o.now ?? new Date()).toISOString().replace(/[:.]/g, "")}`;
+    setAside = `${db}.before-restore-${stamp}`;
     await Deno.rename(db, setAside);
   }
-  await placeFiles(m, o.from, o.dataDir, o.keyDir ?? join(o.dataDir, "keys"));
+  const keptKeks: string[] = [];
+  for (const c of conflicts) {
+    keptKeks.push(`${c.existing}.before-restore-${stamp}`);
+    await Deno.rename(c.existing, keptKeks.at(-1)!);
+  }
+  await placeFiles(m, o.from, o.dataDir, keyDir);
   await using store = openStore(db);
   await migrate(store.db);
   const integrity = checkDatabase(store.raw, true);
   const recordings = await checkRecordingFiles(recordingFiles(store.raw), o.dataDir);
-  return { manifest: m, integrity, recordings, setAside };
+  return { manifest: m, integrity, recordings, setAside, keptKeks };
 }

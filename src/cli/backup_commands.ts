@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { databasePath } from "../store/db.ts";
 import { takeBackup } from "../backup/backup_files.ts";
+import { missingKeks } from "../backup/backup_keys.ts";
 import { restoreBackup, RestoreRefused } from "../backup/restore.ts";
 import { type Command, UsageError } from "./command.ts";
 import { configFor } from "./context.ts";
@@ -14,7 +15,9 @@ export const backupCommand: Command = {
   options: { out: { type: "string" }, json: { type: "boolean" } },
   help: "DIR must be absent or empty; it gets manifest.json (sizes, SHA-256, version, schema)\n" +
     "and SHA256SUMS. Recordings are not copied: back up the spool (<dataDir>/recordings)\n" +
-    "and the archive targets with rsync or your NAS's snapshots.",
+    "and the archive targets with rsync or your NAS's snapshots. The key-encryption keys\n" +
+    "(encryption.keyDir, wherever it is) are included; a keyCommand's keys live in the\n" +
+    "KMS/HSM and are not (the manifest's keys.note says which key ids recordings need).",
   async run(args, io) {
     const out = args.values.out as string | undefined;
     if (!out) throw new UsageError("--out DIR is required");
@@ -34,6 +37,9 @@ export const backupCommand: Command = {
           `(${m.recordings.count} recordings listed; their audio stays on the spool and targets)\n`,
       );
     }
+    if (m.keys && (m.keys.source === "command" || missingKeks(m.keys).length > 0)) {
+      io.stderr(`keys: ${m.keys.note}\n`);
+    }
     return 0;
   },
 };
@@ -45,6 +51,8 @@ export const restoreCommand: Command = {
   options: { force: { type: "boolean" }, json: { type: "boolean" } },
   help: "Verifies every file against the manifest first. Refuses while selrec serve runs on\n" +
     "the data directory, and over an existing database unless --force (kept beside it).\n" +
+    "KEK files go to encryption.keyDir; an existing one with other bytes refuses the\n" +
+    "restore unless --force (it is kept beside as <file>.before-restore-<time>).\n" +
     "Config and rules are in DIR/config and DIR/rules: copy them back if this box lacks them.\n" +
     "Reports listed recordings whose file is not where the box looks (copy the spool back).",
   async run(args, io) {
@@ -67,7 +75,8 @@ export const restoreCommand: Command = {
           `restored ${from} (selrec ${r.manifest.version}, ${r.manifest.created}) into ` +
             `${loaded.config.dataDir}\nintegrity: ${r.integrity}\n` +
             `recordings: ${r.recordings.listed} listed, ${r.recordings.present} with their file` +
-            (r.setAside ? `\nprevious database kept as ${r.setAside}` : "") + "\n",
+            (r.setAside ? `\nprevious database kept as ${r.setAside}` : "") +
+            r.keptKeks.map((k) => `\nprevious key file kept as ${k}`).join("") + "\n",
         );
         if (missing.length > 0) {
           io.stderr(
