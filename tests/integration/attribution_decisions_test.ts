@@ -13,7 +13,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ROOT, startServer, type TestServer } from "../helpers/server.ts";
+import { startServer, type TestServer } from "../helpers/server.ts";
+import { addApiToken } from "../helpers/api_token.ts";
 import { query, waitFor } from "../helpers/db.ts";
 import { sendToneLeg } from "../helpers/audio.ts";
 import { SiprecSrc, type SrcCall } from "../helpers/siprec_src.ts";
@@ -143,29 +144,6 @@ async function plainCall(server: TestServer, ucid: string): Promise<string> {
   }
 }
 
-async function tokenAdd(server: TestServer): Promise<{ id: number; token: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      `${ROOT}main.ts`,
-      "token",
-      "add",
-      "--name",
-      "crm",
-      "--scope",
-      "decisions",
-      "--json",
-    ],
-    cwd: server.dataDir,
-    env: { SELREC_DATA_DIR: server.dataDir, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
-
 Deno.test({
   name: "transfer attribution, binding API decisions and a 40 s SRC pause against the real server",
   sanitizeResources: true,
@@ -247,7 +225,10 @@ Deno.test({
       assert.equal(byKey.get("agB")?.role, "agent");
 
       // (b) An API "record" decision for a UCID binds the SIPREC call with that UCID.
-      const { id: tokenId, token } = await tokenAdd(server);
+      const { id: tokenId, token } = await addApiToken(server.dataDir, {
+        name: "crm",
+        scope: "decisions",
+      });
       const decided = await fetch(`${server.httpUrl}/api/v1/decisions`, {
         method: "POST",
         headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },

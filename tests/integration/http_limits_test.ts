@@ -6,7 +6,8 @@
  * and the log count it.
  */
 import assert from "node:assert/strict";
-import { ROOT, startServer } from "../helpers/server.ts";
+import { startServer } from "../helpers/server.ts";
+import { addApiToken } from "../helpers/api_token.ts";
 
 async function halfRequest(port: number): Promise<Deno.TcpConn | null> {
   try {
@@ -28,19 +29,6 @@ async function closedWithin(c: Deno.Conn, ms: number): Promise<"closed" | "open"
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** A system.manage API token made with the CLI, as an operator would. */
-async function monitorToken(dataDir: string): Promise<string> {
-  const args = ["token", "add", "--name", "mon", "--scope", "system.manage", "--user", "admin"];
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}main.ts`, ...args, "--json"],
-    env: { SELREC_DATA_DIR: dataDir },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout)).token;
 }
 
 /**
@@ -98,8 +86,13 @@ Deno.test({
       assert.equal(late.filter((s) => s === "closed").length, held.length, "closed at deadline");
       assert.equal(await status(port), 200, "answers again");
 
+      const { token } = await addApiToken(server.dataDir, {
+        name: "mon",
+        scope: "system.manage",
+        user: "admin",
+      });
       const metrics = await (await fetch(`${server.httpUrl}/metrics`, {
-        headers: { Authorization: `Bearer ${await monitorToken(server.dataDir)}` },
+        headers: { Authorization: `Bearer ${token}` },
       })).text();
       const value = (name: string) =>
         Number(new RegExp(`^selrec_${name} (\\d+)`, "m").exec(metrics)?.[1] ?? NaN);

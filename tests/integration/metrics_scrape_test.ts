@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { runSimulation } from "../../src/sim/simulate.ts";
-import { recordEverythingRules, ROOT, startServer } from "../helpers/server.ts";
+import { recordEverythingRules, startServer } from "../helpers/server.ts";
+import { addApiToken } from "../helpers/api_token.ts";
 
 Deno.test({
   name: "a metrics token scrapes process, SIP histogram, jitter and storage figures",
@@ -26,24 +27,7 @@ Deno.test({
         clipSeconds: 2,
       });
       assert.equal(report.totals.answered, 3);
-      const add = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          `${ROOT}main.ts`,
-          "token",
-          "add",
-          "--name",
-          "prom",
-          "--scope",
-          "metrics",
-        ],
-        env: { SELREC_DATA_DIR: server.dataDir, NO_COLOR: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.ok(add.success, new TextDecoder().decode(add.stderr));
-      const token = /token: (\S+)/.exec(new TextDecoder().decode(add.stdout))![1];
+      const { token } = await addApiToken(server.dataDir, { name: "prom", scope: "metrics" });
       let text = "";
       const deadline = Date.now() + 15_000;
       // Recordings finish a moment after the BYE; the storage snapshot comes with the loop.

@@ -1,6 +1,7 @@
 /** `GET /metrics` on the real server: Prometheus text for a system.manage token, refused otherwise. */
 import assert from "node:assert/strict";
-import { ROOT, startServer } from "../helpers/server.ts";
+import { startServer } from "../helpers/server.ts";
+import { addApiToken } from "../helpers/api_token.ts";
 
 Deno.test({
   name: "GET /metrics serves Prometheus text to a system.manage token and refuses others",
@@ -9,27 +10,11 @@ Deno.test({
   async fn() {
     const server = await startServer();
     try {
-      const tok = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          `${ROOT}main.ts`,
-          "token",
-          "add",
-          "--name",
-          "mon",
-          "--scope",
-          "system.manage",
-          "--user",
-          "admin",
-          "--json",
-        ],
-        env: { SELREC_DATA_DIR: server.dataDir },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.ok(tok.success, new TextDecoder().decode(tok.stderr));
-      const { token } = JSON.parse(new TextDecoder().decode(tok.stdout));
+      const { token } = await addApiToken(server.dataDir, {
+        name: "mon",
+        scope: "system.manage",
+        user: "admin",
+      });
       const r = await fetch(`${server.httpUrl}/metrics`, {
         headers: { Authorization: `Bearer ${token}` },
       });
