@@ -4,11 +4,12 @@
  * Sockets are bound per stream (a re-offer that moves a port retires the old one);
  * a retired socket's counters are kept for the recording's final report. A segment roll
  * ({@link rollSegment}) gives the same capture a new recording id, journal and file from
- * a sample boundary; its reports then cover the segment only.
+ * a sample boundary; its reports then cover the segment only. The reports are built in
+ * capture_report.ts.
  */
 import { UdpCapture } from "../rtp/udp_capture.ts";
 import { sourceFilter } from "../rtp/source_policy.ts";
-import { applySrtp, closeSrtp, srtpReport, type StreamSrtp } from "./capture_srtp.ts";
+import { applySrtp, closeSrtp, type StreamSrtp } from "./capture_srtp.ts";
 import { StreamReceiver } from "./stream_receiver.ts";
 import type { PayloadCodec } from "./stream_receiver.ts";
 import { freeUnused, payloadDecoders, type ResamplerFactory } from "./stream_decoders.ts";
@@ -22,7 +23,9 @@ import type {
   FileSpec,
   ToEncoder,
 } from "./media_protocol.ts";
-import type { GapSpan, PauseSpan } from "./timeline.ts";
+import { captureReport, NO_COUNTS } from "./capture_report.ts";
+
+export { captureReport, segmentGaps, segmentPauses } from "./capture_report.ts";
 
 /** A recording the capture worker is capturing, or closing. */
 export interface CaptureRecording {
@@ -236,8 +239,6 @@ export async function bindStreams(
   return ports;
 }
 
-const NO_COUNTS: CaptureCounts = { foreign: 0, rtcpPackets: 0, oversize: 0 };
-
 /** Closes a capture, keeping its counters for the recording's report. */
 export function retireCapture(rec: CaptureRecording, key: string, capture: UdpCapture): void {
   const c = capture.toJSON();
@@ -259,86 +260,4 @@ export function closeSockets(rec: CaptureRecording): void {
   rec.captures.clear();
   closeSrtp(rec.srtp);
   for (const rx of rec.receivers.values()) freeUnused(rx.decoders);
-}
-
-/** Closed plus live counters of one stream's sockets. */
-function counts(rec: CaptureRecording, key: string): CaptureCounts {
-  const kept = rec.closedCounts.get(key) ?? NO_COUNTS;
-  const live = rec.captures.get(key)?.toJSON();
-  return {
-    foreign: kept.foreign + (live?.foreign ?? 0),
-    rtcpPackets: kept.rtcpPackets + (live?.rtcpPackets ?? 0),
-    oversize: kept.oversize + (live?.oversize ?? 0),
-  };
-}
-
-/**
- * The current segment's statistics: per stream (since the capture began), timeline,
- * gaps and pauses (in ms from the segment's start, cut at `end` samples when given),
- * and backlog.
- */
-export function captureReport(rec: CaptureRecording, end?: number): CaptureReport {
-  const streams: CaptureReport["streams"] = {};
-  const perMs = rec.timeline.rate / 1000;
-  for (const [k, rx] of rec.receivers) {
-    const c = counts(rec, k);
-    streams[k] = {
-      ...rx.stats(),
-      foreignPackets: c.foreign,
-      rtcpPackets: c.rtcpPackets,
-      oversizePackets: c.oversize,
-      ...srtpReport(rec.srtp, k),
-    };
-  }
-  return {
-    rec: rec.id,
-    sampleRate: rec.timeline.rate,
-    streams,
-    timeline: rec.timeline.stats,
-    gaps: segmentGaps(
-      rec.timeline.gaps,
-      rec.segmentStart / perMs,
-      end === undefined ? Infinity : end / perMs,
-    ),
-    pauses: segmentPauses(
-      rec.timeline.pauses.slice(rec.pauseBase),
-      rec.segmentStart / perMs,
-      end === undefined ? null : end / perMs,
-    ),
-    emittedMs: ((end ?? rec.timeline.emittedSamples) - rec.segmentStart) / perMs,
-    backlog: {
-      queuedMs: rec.gate.queuedSamples / perMs,
-      journaledMs: rec.gate.journaledSamples / perMs,
-      spills: rec.gate.spills,
-      maxMs: rec.gate.toJSON().maxBacklogSamples / perMs,
-    },
-  };
-}
-
-/** Gaps overlapping [fromMs, toMs), cut to it and shifted to start at `fromMs`. */
-export function segmentGaps(gaps: readonly GapSpan[], fromMs: number, toMs: number): GapSpan[] {
-  return gaps.filter((g) => g.endMs > fromMs && g.startMs < toMs).map((g) => ({
-    channel: g.channel,
-    startMs: Math.max(g.startMs, fromMs) - fromMs,
-    endMs: Math.min(g.endMs, toMs) - fromMs,
-  }));
-}
-
-/**
- * Pauses shifted to a segment starting at `fromMs`; with `toMs` (a segment that ended)
- * one still running is cut there.
- */
-export function segmentPauses(
-  pauses: readonly PauseSpan[],
-  fromMs: number,
-  toMs: number | null,
-): PauseSpan[] {
-  return pauses.map((p) => {
-    const end = p.endMs ?? toMs;
-    const startMs = Math.min(Math.max(p.startMs, fromMs), toMs ?? Infinity);
-    return {
-      startMs: startMs - fromMs,
-      endMs: end === null ? null : Math.max(end, startMs) - fromMs,
-    };
-  });
 }
