@@ -4,11 +4,10 @@
  * still holds the whole call in timeline order, with the journal removed at the end.
  */
 import assert from "node:assert/strict";
-import { MediaEngine } from "./media_engine.ts";
 import type { EncoderBacklog } from "./media_engine.ts";
 import { decodeOggOpus } from "../codec/opus_decode.ts";
 import { sendToneLeg, tonePower } from "../../tests/helpers/audio.ts";
-import { rtpRange } from "../../tests/helpers/ports.ts";
+import { opusSpec, pcmuStreams, startTestEngine } from "./media_engine_test_util.ts";
 
 const SECONDS = 8;
 // A different tone each second on each channel: any reordering or loss of a span shows.
@@ -33,35 +32,13 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir();
     const path = `${dir}/slow.ogg`;
-    await using engine = await MediaEngine.start({
-      listen: "127.0.0.1",
-      depthMs: 100,
-      encoders: 1,
-    });
-    const [lo] = rtpRange(10).split("-").map(Number);
-    const PCMU: [number, { name: "PCMU"; clockRate: number }][] = [[0, {
-      name: "PCMU",
-      clockRate: 8000,
-    }]];
+    await using engine = await startTestEngine();
+    const { lo, streams } = pcmuStreams();
     await engine.open(
       "slow",
-      [
-        { key: "1", port: lo, channel: 0, codecs: PCMU },
-        { key: "2", port: lo + 2, channel: 1, codecs: PCMU },
-      ],
-      {
-        path,
-        format: "opus",
-        sampleRate: 8000,
-        complexity: 5,
-        bitrate: 32000,
-        silenceGateDbfs: -60,
-        pageIntervalMs: 1000,
-        syncIntervalMs: 2000,
-        comments: [],
-        // 250 ms batches taking 400 ms each: the encoder runs at 0.6× real time.
-        testEncodeDelayMs: 400,
-      },
+      streams,
+      // 250 ms batches taking 400 ms each: the encoder runs at 0.6× real time.
+      opusSpec(path, { testEncodeDelayMs: 400 }),
       { backlog: { highMs: 1000, lowMs: 250 } },
     );
     let journalSeen = 0;

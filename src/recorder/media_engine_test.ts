@@ -3,30 +3,9 @@
  * impairments in, a stereo Ogg Opus file out, decoded and checked per channel.
  */
 import assert from "node:assert/strict";
-import { MediaEngine } from "./media_engine.ts";
 import { decodeOggOpus } from "../codec/opus_decode.ts";
 import { dominantTone, rms, sendToneLeg } from "../../tests/helpers/audio.ts";
-import { rtpRange } from "../../tests/helpers/ports.ts";
-import type { FileSpec } from "./media_protocol.ts";
-
-const PCMU: [number, { name: "PCMU"; clockRate: number }][] = [[0, {
-  name: "PCMU",
-  clockRate: 8000,
-}]];
-
-function spec(path: string): FileSpec {
-  return {
-    path,
-    format: "opus",
-    sampleRate: 8000,
-    complexity: 5,
-    bitrate: 32000,
-    silenceGateDbfs: -60,
-    pageIntervalMs: 1000,
-    syncIntervalMs: 2000,
-    comments: ["CALLID=test"],
-  };
-}
+import { opusSpec, pcmuStreams, startTestEngine } from "./media_engine_test_util.ts";
 
 Deno.test({
   name: "MediaEngine records two impaired legs into a synced stereo Ogg Opus file",
@@ -34,18 +13,11 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir();
-    await using engine = await MediaEngine.start({
-      listen: "127.0.0.1",
-      depthMs: 100,
-      encoders: 1,
-    });
-    const [lo] = rtpRange(10).split("-").map(Number);
+    await using engine = await startTestEngine();
+    const { lo, streams } = pcmuStreams();
     const media: string[] = [];
     engine.onMedia = (_rec, key) => media.push(key);
-    await engine.open("r1", [
-      { key: "1", port: lo, channel: 0, codecs: PCMU },
-      { key: "2", port: lo + 2, channel: 1, codecs: PCMU },
-    ], spec(`${dir}/r1.ogg`));
+    await engine.open("r1", streams, opusSpec(`${dir}/r1.ogg`, { comments: ["CALLID=test"] }));
     const a = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
     const b = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
     const partialSizes: number[] = [];

@@ -6,7 +6,7 @@
  * call's whole length.
  */
 import assert from "node:assert/strict";
-import { MediaEngine } from "./media_engine.ts";
+import { startTestEngine } from "./media_engine_test_util.ts";
 import { parseWav } from "../codec/wav.ts";
 import { decodeFile } from "../codec/decode_file.ts";
 import { dominantTone, rms } from "../../tests/helpers/audio.ts";
@@ -21,11 +21,7 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir();
     const path = `${dir}/wide.wav`;
-    await using engine = await MediaEngine.start({
-      listen: "127.0.0.1",
-      depthMs: 100,
-      encoders: 1,
-    });
+    await using engine = await startTestEngine();
     const [lo] = rtpRange(10).split("-").map(Number);
     const streams: CaptureStream[] = [
       { key: "1", port: lo, channel: 0, codecs: [[9, { name: "G722", clockRate: 8000 }]] },
