@@ -212,3 +212,50 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "an archive copy that starts after the slot write keeps the rewrap journal until a rerun",
+  ...sanitize,
+  async fn() {
+    await using box = await keysBox();
+    const data = crypto.getRandomValues(new Uint8Array(9000));
+    const { id, file } = await box.addSealed(data, 4096);
+    const t = await rotationTarget(box.store.db, box.config);
+    // The archive loop opens a copy job between the slot write and the row switch.
+    const archiveStarts = {
+      at(step: string) {
+        if (step !== "written") return Promise.resolve();
+        const loc = box.store.raw.prepare(
+          "SELECT storage_location_id AS l FROM recordings WHERE id = ?",
+        )
+          .get(id) as { l: number };
+        box.store.raw.prepare(
+          "INSERT INTO archive_jobs (recording_id, target_id, step, attempts, updated_at) VALUES (?, ?, 'copying', 0, ?)",
+        ).run(id, loc.l, new Date().toISOString());
+        return Promise.resolve();
+      },
+    } as unknown as StepPause;
+    const first = await runRotate(box.store.db, t.keyring, { keyId: t.keyId, hook: archiveStarts });
+    assert.equal(first.skipped, 1);
+    assert.equal(first.complete, false);
+    // The file has the new slot, the row the old digest: the journal row must stay, since
+    // it is what explains the file to readers until the switch is done.
+    assert.equal((await rewrapJobs(box.store.db)).length, 1);
+    assert.notEqual((await hashFile(file)).sha256, rowOf(box, id).sha256);
+
+    box.store.raw.prepare("UPDATE archive_jobs SET step = 'failed' WHERE recording_id = ?").run(id);
+    const second = await runRotate(box.store.db, t.keyring, { keyId: t.keyId });
+    assert.ok(second.complete, JSON.stringify(second));
+    assert.deepEqual(await rewrapJobs(box.store.db), []);
+    assert.equal(rowOf(box, id).key_id, t.keyId);
+    assert.equal(rowOf(box, id).sha256, (await hashFile(file)).sha256);
+    assert.deepEqual(await play(file, new Keyring(fileKekSource(box.keyDir, t.keyId))), data);
+  },
+});
+
+function rowOf(box: Awaited<ReturnType<typeof keysBox>>, id: string) {
+  return box.store.raw.prepare("SELECT key_id, sha256 FROM recordings WHERE id = ?").get(id) as {
+    key_id: string;
+    sha256: string;
+  };
+}

@@ -103,8 +103,10 @@ export async function deleteRewrapJob(db: Db, recordingId: string): Promise<void
 
 /**
  * Rotation's switch: the row takes the KEK and digest of the rewritten file and the
- * journal row goes, in one transaction; false (nothing changed but the journal) when the
- * row moved or an archive copy started meanwhile — the next run looks at it again.
+ * journal row goes, in one transaction; false (nothing changed) when the row moved or an
+ * archive copy started meanwhile. The journal row then stays: it is what lets reads accept
+ * the file's new slot until the next run finishes the switch (or, if the recording moved,
+ * drops the job).
  */
 export async function switchRewrapped(
   db: Db,
@@ -121,8 +123,9 @@ export async function switchRewrapped(
             .where("archive_jobs.step", "not in", ["done", "failed"]),
         ))
       ).executeTakeFirst();
+    if (r.numUpdatedRows !== 1n) return false;
     await tx.deleteFrom("key_rewrap_jobs").where("recording_id", "=", s.id).execute();
-    return r.numUpdatedRows === 1n;
+    return true;
   });
 }
 
