@@ -5,12 +5,12 @@
  * when a URL is given). An INVITE the SRS accepts is ACKed and ended with a BYE, sent
  * again (like RFC 3261 Timer E) until it is answered, so a long run does not hold every
  * RTP port; the SRS's own requests (its BYEs) are answered 200 and counted apart.
- * Only for hosts you run yourself.
+ * Only for hosts you run yourself. A TCP round is in fuzz_tcp.ts.
  */
 import { type FuzzedMessage, mutateMessage, type SipTemplate } from "./fuzz_mutate.ts";
 import { BASE_TEMPLATES, fillTemplate, latin1 } from "./fuzz_mutate.ts";
 import { pick, seededRandom } from "./rng.ts";
-import { SipStreamFramer } from "../sip/stream_framer.ts";
+import { tcpRound } from "./fuzz_tcp.ts";
 
 /** Inputs of {@link runFuzz}. */
 export interface FuzzOptions {
@@ -255,45 +255,6 @@ class Fuzzer {
     this.#byes.clear();
     this.udp.close();
     await this.#reader;
-  }
-}
-
-/** Sends `messages` mutated messages over one TCP connection and reads what comes back. */
-async function tcpRound(f: Fuzzer, o: FuzzOptions, messages: number): Promise<void> {
-  let conn: Deno.TcpConn;
-  try {
-    conn = await Deno.connect({ hostname: o.hostname, port: o.port, transport: "tcp" });
-  } catch {
-    f.report.tcpErrors++;
-    return;
-  }
-  f.report.tcpConnections++;
-  const lport = (conn.localAddr as Deno.NetAddr).port;
-  const reader = (async () => {
-    const framer = new SipStreamFramer();
-    const buf = new Uint8Array(16_384);
-    try {
-      for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
-        for (const item of framer.push(buf.subarray(0, n))) {
-          if (item.kind === "message") f.onResponse(dec.decode(item.bytes));
-        }
-      }
-    } catch { /* reset by the SRS: it may close a connection that sent garbage */ }
-  })();
-  try {
-    for (let i = 0; i < messages; i++) {
-      const m = f.next("TCP", lport);
-      f.report.sent.tcp++;
-      for (let off = 0; off < m.bytes.length;) off += await conn.write(m.bytes.subarray(off));
-    }
-    await Promise.race([reader, sleep(100)]);
-  } catch {
-    f.report.tcpErrors++;
-  } finally {
-    try {
-      conn.close();
-    } catch { /* already closed */ }
-    await reader;
   }
 }
 
