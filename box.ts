@@ -169,8 +169,8 @@ async function buildBox(
     scrub,
   ];
   if (rules) order.push(closing("rules", () => rules.close()));
-  if (oidc) order.push(closing("oidc client", () => oidc.close()));
   order.push(...agentSyncFor(config, { db: store.db, audit, log, now }));
+  if (oidc) order.push(closing("oidc client", () => oidc.close()));
   return new App({
     log,
     lifecycle,
