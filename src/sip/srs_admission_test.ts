@@ -12,6 +12,7 @@ import { SiprecCore, type SiprecOptions } from "./srs_core.ts";
 import { buildSiprecInvite } from "./siprec_offer.ts";
 import { FakeTimers } from "./timers.ts";
 import { TIMER_H, TIMER_L } from "./transaction.ts";
+import { TrackedPorts } from "./sip_test_util.ts";
 
 const SRC: PeerAddress = { transport: "udp", hostname: "192.0.2.10", port: 5070 };
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -27,19 +28,13 @@ function harness(extra: Partial<SiprecOptions> = {}) {
     error: (msg) => lines.push({ level: "error", msg }),
     child: () => log,
   };
-  const ports = new Set<number>();
-  let next = 30000;
+  const alloc = new TrackedPorts(30000);
+  const ports = alloc.held;
   const core = new SiprecCore({
     host: "192.0.2.1",
     udpPort: 5060,
     tcpPort: 5060,
-    ports: {
-      allocate: () => {
-        ports.add(next);
-        return (next += 2) - 2;
-      },
-      release: (p) => void ports.delete(p),
-    },
+    ports: alloc,
     maxSessions: 100,
     timers,
     log,

@@ -11,6 +11,7 @@ import { buildSiprecInvite, buildSiprecSdp, type SiprecOfferOptions } from "./si
 import type { SiprecEventMap } from "./session.ts";
 import { SipHeaders } from "./headers.ts";
 import { TIMER_L } from "./transaction.ts";
+import { TrackedPorts } from "./sip_test_util.ts";
 
 const FROM = { transport: "udp" as const, hostname: "127.0.0.1", port: 5070 };
 const OFFER: SiprecOfferOptions = {
@@ -28,19 +29,13 @@ function harness(extra: Partial<SiprecOptions> = {}) {
   const timers = new FakeTimers();
   const sent: (SipRequest | SipResponse)[] = [];
   const events: { type: string; detail: unknown }[] = [];
-  let next = 20000;
-  const ports = new Set<number>();
+  const alloc = new TrackedPorts(20000);
+  const ports = alloc.held;
   const core = new SiprecCore({
     host: "127.0.0.1",
     udpPort: 5060,
     tcpPort: 5060,
-    ports: {
-      allocate: () => {
-        ports.add(next);
-        return (next += 2) - 2;
-      },
-      release: (p) => void ports.delete(p),
-    },
+    ports: alloc,
     maxSessions: 2,
     timers,
     ...extra,

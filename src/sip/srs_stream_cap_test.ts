@@ -7,6 +7,7 @@ import { FakeTimers } from "./timers.ts";
 import { SiprecCore, type SiprecOptions } from "./srs_core.ts";
 import { parseSipMessage, serializeSipMessage, type SipResponse } from "./message.ts";
 import { buildSiprecInvite, type SiprecOfferOptions } from "./siprec_offer.ts";
+import { TrackedPorts } from "./sip_test_util.ts";
 
 const FROM = { transport: "udp" as const, hostname: "127.0.0.1", port: 5070 };
 
@@ -23,20 +24,12 @@ function offer(streams: number): SiprecOfferOptions {
 function harness(extra: Partial<SiprecOptions>) {
   const sent: SipResponse[] = [];
   const events: string[] = [];
-  const held = new Set<number>();
-  let allocations = 0, next = 20000;
+  const alloc = new TrackedPorts(20000);
   const core = new SiprecCore({
     host: "127.0.0.1",
     udpPort: 5060,
     tcpPort: 5060,
-    ports: {
-      allocate: () => {
-        allocations++;
-        held.add(next);
-        return (next += 2) - 2;
-      },
-      release: (p) => void held.delete(p),
-    },
+    ports: alloc,
     maxSessions: 10,
     timers: new FakeTimers(),
     ...extra,
@@ -59,7 +52,7 @@ function harness(extra: Partial<SiprecOptions>) {
       FROM,
     );
   const final = () => sent.filter((r) => r.status >= 200);
-  return { core, send, final, events, held, allocations: () => allocations };
+  return { core, send, final, events, held: alloc.held, allocations: () => alloc.allocations };
 }
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
