@@ -81,11 +81,20 @@ for (const transport of ["udp", "tcp"] as const) {
       try {
         const port = transport === "udp" ? server.udpPort : server.tcpPort;
         await sipp("siprec_call.xml", port, transport);
+        // The pause re-INVITE offers PCMU alone where the first offer had PCMU and PCMA: the
+        // answer keeps every recordable codec, so the streams' codec sets change with it.
         assert.deepEqual(seen.map((e) => e.type), [
           "session-started",
+          "session-updated",
           "session-paused",
           "session-resumed",
           "session-ended",
+        ]);
+        const updated = seen[1].detail as SiprecEventMap["session-updated"];
+        assert.deepEqual(updated.changes.streamsChanged, ["10", "20"]);
+        assert.deepEqual(updated.session.streams.map((x) => x.codecs.map((c) => c.name)), [
+          ["PCMU", "telephone-event"],
+          ["PCMU", "telephone-event"],
         ]);
         const started = seen[0].detail as SiprecEventMap["session-started"];
         const s = started.session;
@@ -103,7 +112,7 @@ for (const transport of ["udp", "tcp"] as const) {
           ["sip:alice@example.com", "Alice", ["10"], ["20"]],
           ["sip:bob@example.com", "Bob", ["20"], ["10"]],
         ]);
-        const ended = seen[3].detail as SiprecEventMap["session-ended"];
+        const ended = seen[4].detail as SiprecEventMap["session-ended"];
         assert.equal(ended.reason, "bye");
         assert.equal(ports.used.size, 0);
       } finally {
