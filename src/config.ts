@@ -324,11 +324,12 @@ export const ConfigSchema = z.strictObject({
    * AES-256-GCM chunks under its own data key, wrapped by a key-encryption key (KEK) from
    * a 0600 file in `keyDir` (created at first start) or from `keyCommand` (a KMS/HSM hook
    * given the key id as its last argument, printing the 32-byte key as base64 or hex).
-   * Off in the built-in defaults so an upgraded box changes nothing; the appliance config
-   * (config/selrec.yaml, what a new box installs) turns it on.
+   * On by default: a new box makes its KEK at first start; on a box with plain recordings
+   * new ones are sealed at once (`selrec keys encrypt-existing` converts the old ones).
+   * `enabled: false` writes plain files (sealed ones stay readable while their KEK is there).
    */
   encryption: z.strictObject({
-    enabled: z.boolean().default(false),
+    enabled: z.boolean().default(true),
     /** KEK files `<id>.key`; default `<dataDir>/keys`. Part of the backup. */
     keyDir: z.string().min(1).optional(),
     keyCommand: z.array(z.string().min(1)).min(1).optional(),

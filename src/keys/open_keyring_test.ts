@@ -17,7 +17,10 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir();
     const cfg = config(dir, { enabled: true });
-    assert.equal(await openKeyring(config(dir, {}), [], nullLogger), null, "off, nothing sealed");
+    const off = config(dir, { enabled: false });
+    assert.equal(await openKeyring(off, [], nullLogger), null, "off, nothing sealed");
+    assert.deepEqual(await listKekIds(join(dir, "keys")), [], "no KEK made while off");
+    assert.equal(config(dir, {}).encryption.enabled, true, "on by default");
     const k1 = await openKeyring(cfg, [], nullLogger);
     const ids = await listKekIds(join(dir, "keys"));
     assert.equal(ids.length, 1);

@@ -63,8 +63,13 @@ Deno.test({
       assert.ok(manifest.recordings.count > 0, "the backup caught recordings mid-load");
       assert.deepEqual(
         manifest.files.map((f: { role: string }) => f.role).filter((r: string) => r !== "rules"),
-        ["database", "key", "key"],
+        ["database", "key", "key", "key"],
       );
+      // The key-encryption key (encryption is on by default): without it the sealed
+      // recordings the restored box plays below could not be read.
+      const keys = manifest.files.filter((f: { role: string }) => f.role === "key")
+        .map((f: { path: string }) => f.path);
+      assert.ok(keys.some((p: string) => /^data\/keys\/kek-[^/]+\.key$/.test(p)), keys.join());
 
       // While serve runs on the target, restore refuses (exit 2) and changes nothing.
       const busy = await cli(["restore", out, "--force"], env);
@@ -91,6 +96,11 @@ Deno.test({
         "PRAGMA integrity_check",
       );
       assert.deepEqual(integrity, [{ integrity_check: "ok" }]);
+      const [{ n: sealed }] = rows<{ n: number }>(
+        join(restored, "selrec.db"),
+        "SELECT count(*) AS n FROM recordings WHERE sealed = 1",
+      );
+      assert.ok(sealed > 0, "the recordings played below are sealed under the restored KEK");
 
       const tok = await cli(
         ["token", "add", "--name", "player", "--scope", "recording.play", "--user", "admin"],
