@@ -199,7 +199,7 @@ Deno.test({
         assert.equal(shown.status, 200, `${sup} opens the transferred recording`);
         assert.match(
           shown.text,
-          /<h2>Agents<\/h2>[\s\S]*<td>agA<\/td><td>0:00<\/td>[\s\S]*<td>agB<\/td>/,
+          /<h2 id="agents">Agents<\/h2>[\s\S]*<td>agA<\/td><td>0:00<\/td>[\s\S]*<td>agB<\/td>/,
         );
         assert.match(shown.text, /<td>agB<\/td><td>0:0[1-3]<\/td><td>to the end<\/td>/);
         for (const agent of ["agA", "agB"]) {
