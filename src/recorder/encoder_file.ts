@@ -83,19 +83,26 @@ export async function openFile(
     silenceGateDbfs: spec.silenceGateDbfs,
     frameMs: 20,
   });
-  const file = await OpusRecordingFile.create(spec.path, {
-    serial: (crypto.getRandomValues(new Uint32Array(1))[0] | 1) >>> 0,
-    channels: 2,
-    preSkip: encoder.preSkip,
-    mapping: encoder.mapping,
-    inputSampleRate: rate,
-    comments: spec.comments,
-    pageIntervalMs: spec.pageIntervalMs,
-    syncIntervalMs: spec.syncIntervalMs,
-    ...(budget ? { budget } : {}),
-    ...(spec.seal ? { layer: sealLayer(spec.seal) } : {}),
-  });
-  return { file, encoder };
+  try {
+    const file = await OpusRecordingFile.create(spec.path, {
+      serial: (crypto.getRandomValues(new Uint32Array(1))[0] | 1) >>> 0,
+      channels: 2,
+      preSkip: encoder.preSkip,
+      mapping: encoder.mapping,
+      inputSampleRate: rate,
+      comments: spec.comments,
+      pageIntervalMs: spec.pageIntervalMs,
+      syncIntervalMs: spec.syncIntervalMs,
+      ...(budget ? { budget } : {}),
+      ...(spec.seal ? { layer: sealLayer(spec.seal) } : {}),
+    });
+    return { file, encoder };
+  } catch (error) {
+    // A full disk fails the create and the caller retries: each try takes an encoder, so
+    // this one goes back to the pool rather than leak one per retry.
+    pool.give(encoder);
+    throw error;
+  }
 }
 
 /** Encodes `pcm` (after the rest of the last batch) into the file; `final` pads the last frame. */
