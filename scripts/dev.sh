@@ -45,7 +45,7 @@ install_linters() {
 # Debian's libsrtp (NSS-based) is reliable from one thread per process, and --parallel runs
 # test modules as threads of one process, so the modules that use it in-process run after the
 # parallel run, one process each.
-SERIAL_TESTS=(src/rtp/srtp_ffi_test.ts src/rtp/srtp_receiver_test.ts src/sim/rtp_pacer_test.ts)
+SERIAL_TESTS=(src/rtp/srtp_ffi_test.ts src/rtp/srtp_receiver_test.ts src/rtp/srtp_cm_oracle_test.ts src/sim/rtp_pacer_test.ts)
 
 run_tests() {
   # The import and SQL boundaries (see README, Architecture) fail CI before any test runs.

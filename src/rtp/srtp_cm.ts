@@ -1,0 +1,215 @@
+/**
+ * SRTP receive for AES_CM_128_HMAC_SHA1_80 and _32 (RFC 3711, RFC 4568 §6.2) without
+ * libsrtp: the cost of a packet does not depend on how many contexts are alive (Debian's
+ * NSS-based libsrtp slows with every session in the process). Key derivation (§4.3) runs
+ * once at set-up; per packet it is the header check, the index estimate and replay check
+ * (srtp_replay.ts), HMAC-SHA1 over the authenticated portion and ROC (§4.2), then AES-CM
+ * decryption (§4.1.1) in place: synchronous, no allocation, no throw. The statuses and
+ * their order are libsrtp's (srtp_unprotect), so {@link SrtpCmContext} is a drop-in for
+ * the RTP half of an inbound `SrtpContext`. SRTCP stays with libsrtp.
+ */
+import { Aes128, aesCmXor } from "./aes128.ts";
+import { HmacSha1 } from "./sha1.ts";
+import { ESTIMATE_OK, ESTIMATE_REPLAY, SrtpReplayTable } from "./srtp_replay.ts";
+
+/** The two suites this context implements, with their tag lengths in bytes. */
+export const SRTP_CM_TAG_BYTES = {
+  AES_CM_128_HMAC_SHA1_80: 10,
+  AES_CM_128_HMAC_SHA1_32: 4,
+} as const;
+
+/** An AES-CM suite ({@link SRTP_CM_TAG_BYTES}). */
+export type SrtpCmProfileName = keyof typeof SRTP_CM_TAG_BYTES;
+
+/** srtp_err_status_t values returned, as libsrtp numbers them. */
+export const SRTP_CM_OK = 0;
+export const SRTP_CM_BAD_PARAM = 2;
+export const SRTP_CM_AUTH_FAIL = 7;
+export const SRTP_CM_REPLAY_FAIL = 9;
+export const SRTP_CM_REPLAY_OLD = 10;
+export const SRTP_CM_PARSE_ERR = 21;
+
+const MASTER_KEY_BYTES = 16;
+const MASTER_SALT_BYTES = 14;
+const AUTH_KEY_BYTES = 20;
+/** Key derivation labels (RFC 3711 §4.3.1). */
+const LABEL_ENCRYPTION = 0x00;
+const LABEL_AUTH = 0x01;
+const LABEL_SALT = 0x02;
+
+/**
+ * True for the suites {@link SrtpCmContext} implements.
+ */
+export function isSrtpCmProfile(profile: string): profile is SrtpCmProfileName {
+  return Object.hasOwn(SRTP_CM_TAG_BYTES, profile);
+}
+
+/**
+ * Session key of `label` (RFC 3711 §4.3.1 with key_derivation_rate 0, so r = 0):
+ * x = (label · 2^48) XOR master_salt, key = AES-CM(master_key, x · 2^16) of `len` bytes.
+ */
+export function deriveSrtpKey(
+  masterKey: Uint8Array,
+  masterSalt: Uint8Array,
+  label: number,
+  len: number,
+): Uint8Array {
+  const x = new Uint8Array(16);
+  x.set(masterSalt);
+  x[7] ^= label;
+  const iv = new Int32Array(4);
+  for (let i = 0; i < 16; i++) iv[i >> 2] |= x[i] << (24 - 8 * (i & 3));
+  const aes = new Aes128(masterKey);
+  const out = new Uint8Array(len);
+  aesCmXor(aes, iv, out, 0, len);
+  aes.wipe();
+  return out;
+}
+
+/*
+ * RFC 3711 §3.1 SRTP packet (the RTP header of RFC 3550 §5.1 in clear):
+ *
+ *      0                   1                   2                   3
+ *      0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+<+
+ *     |V=2|P|X|  CC   |M|     PT      |       sequence number         | |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+ |
+ *     |                           timestamp                           | |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+ |
+ *     |           synchronization source (SSRC) identifier            | |
+ *     +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+ |
+ *     |            contributing source (CSRC) identifiers             | |
+ *     |                               ....                            | |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+ |
+ *     |                   RTP extension (OPTIONAL)                    | |
+ *   +>+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+ |
+ *   | |                          payload  ...                         | |
+ *   | |                               +-------------------------------+ |
+ *   | |                               | RTP padding   | RTP pad count | |
+ *   +>+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+<+
+ *   | ~                     SRTP MKI (OPTIONAL)                       ~ |
+ *   | +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+ |
+ *   | :                 authentication tag (RECOMMENDED)              : |
+ *   | +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+ |
+ *   |                                                                   |
+ *   +- Encrypted Portion*                      Authenticated Portion ---+
+ *
+ * No MKI here (SDES lines without one, as libsrtp is set up). The version is not checked
+ * (libsrtp does not; the RTP parser after us does).
+ */
+
+const RTP_HEADER_BYTES = 12;
+const CSRC_COUNT_MASK = 0x0f;
+const EXTENSION_BIT = 0x10;
+
+/**
+ * Length of the clear RTP header of `buf[0..len)` (fixed header, CSRCs, extension), or
+ * −{@link SRTP_CM_BAD_PARAM} when the packet is shorter than the header it announces
+ * (libsrtp's srtp_validate_rtp_header). Never throws.
+ */
+export function srtpHeaderLength(buf: Uint8Array, len: number): number {
+  if (len < RTP_HEADER_BYTES || len > buf.length) return -SRTP_CM_BAD_PARAM;
+  let n = RTP_HEADER_BYTES + 4 * (buf[0] & CSRC_COUNT_MASK);
+  if (buf[0] & EXTENSION_BIT) {
+    if (len < n + 4) return -SRTP_CM_BAD_PARAM;
+    n += 4 + 4 * ((buf[n + 2] << 8) | buf[n + 3]);
+  }
+  return len < n ? -SRTP_CM_BAD_PARAM : n;
+}
+
+/** Scratch shared by all contexts of a thread (one packet at a time). */
+const IV = new Int32Array(4);
+const MAC = new Uint8Array(20);
+
+/**
+ * Inbound SRTP for one master key and any SSRC (ROC and replay window per SSRC). Same
+ * shape as libsrtp's `SrtpContext` for RTP: {@link unprotect} returns a status and leaves
+ * the RTP length in {@link length}.
+ */
+export class SrtpCmContext {
+  readonly profile: SrtpCmProfileName;
+  #tagBytes: number;
+  #aes: Aes128;
+  #hmac: HmacSha1;
+  /** Session salt as the IV's words (k_s · 2^16: its 112 bits in bytes 0..13). */
+  #salt = new Int32Array(4);
+  #streams = new SrtpReplayTable();
+  #length = 0;
+
+  /** Derives the session keys from `keySalt` (16-byte master key ‖ 14-byte master salt). */
+  constructor(profile: SrtpCmProfileName, keySalt: Uint8Array) {
+    if (!isSrtpCmProfile(profile)) {
+      throw new RangeError(`Cannot set up SRTP: suite "${profile}" is not an AES-CM suite`);
+    }
+    if (keySalt.length !== MASTER_KEY_BYTES + MASTER_SALT_BYTES) {
+      throw new RangeError(
+        `Cannot set up SRTP ${profile}: key and salt are ${keySalt.length} bytes, not 30`,
+      );
+    }
+    this.profile = profile;
+    this.#tagBytes = SRTP_CM_TAG_BYTES[profile];
+    const key = keySalt.subarray(0, MASTER_KEY_BYTES), salt = keySalt.subarray(MASTER_KEY_BYTES);
+    const encKey = deriveSrtpKey(key, salt, LABEL_ENCRYPTION, 16);
+    const authKey = deriveSrtpKey(key, salt, LABEL_AUTH, AUTH_KEY_BYTES);
+    const sessionSalt = deriveSrtpKey(key, salt, LABEL_SALT, MASTER_SALT_BYTES);
+    this.#aes = new Aes128(encKey);
+    this.#hmac = new HmacSha1(authKey);
+    for (let i = 0; i < MASTER_SALT_BYTES; i++) {
+      this.#salt[i >> 2] |= sessionSalt[i] << (24 - 8 * (i & 3));
+    }
+    for (const k of [encKey, authKey, sessionSalt]) k.fill(0);
+  }
+
+  /** RTP length after the last successful {@link unprotect} (the input length otherwise). */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** SSRCs this context follows. */
+  get streams(): number {
+    return this.#streams.streams;
+  }
+
+  /**
+   * Authenticates, replay-checks and decrypts the SRTP packet `buf[0..len)` in place
+   * (RFC 3711 §3.3). Returns {@link SRTP_CM_OK} or a failure status; a failure leaves the
+   * packet bytes, the ROC and the replay window as they were.
+   */
+  unprotect(buf: Uint8Array, len: number): number {
+    this.#length = len;
+    const header = srtpHeaderLength(buf, len);
+    if (header < 0) return -header;
+    const ssrc = (buf[8] << 24) | (buf[9] << 16) | (buf[10] << 8) | buf[11];
+    const seq = (buf[2] << 8) | buf[3];
+    const streams = this.#streams;
+    const replay = streams.estimate(ssrc, seq);
+    if (replay !== ESTIMATE_OK) {
+      return replay === ESTIMATE_REPLAY ? SRTP_CM_REPLAY_FAIL : SRTP_CM_REPLAY_OLD;
+    }
+    const tagBytes = this.#tagBytes;
+    const end = len - tagBytes;
+    if (header > end) return SRTP_CM_PARSE_ERR;
+    const roc = streams.roc;
+    this.#hmac.signWithSuffix(buf, end, roc, MAC);
+    let diff = 0;
+    for (let i = 0; i < tagBytes; i++) diff |= MAC[i] ^ buf[end + i];
+    if (diff !== 0) return SRTP_CM_AUTH_FAIL;
+    // IV = (k_s · 2^16) XOR (SSRC · 2^64) XOR (i · 2^16), i = ROC · 2^16 + SEQ (§4.1.1).
+    const salt = this.#salt;
+    IV[0] = salt[0];
+    IV[1] = salt[1] ^ ssrc;
+    IV[2] = salt[2] ^ roc;
+    IV[3] = salt[3] ^ (seq << 16);
+    aesCmXor(this.#aes, IV, buf, header, end);
+    streams.commit(ssrc, seq);
+    this.#length = end;
+    return SRTP_CM_OK;
+  }
+
+  /** Overwrites the session keys. */
+  close(): void {
+    this.#aes.wipe();
+    this.#hmac.wipe();
+    this.#salt.fill(0);
+  }
+}
