@@ -96,6 +96,7 @@ while (!log.includes("selrec ready")) {
   if (log.includes('"level":"error"') || exited) throw new Error(`selrec serve failed:\n${log}`);
 }
 const cpu0 = cpuSeconds(server.pid);
+const udp0 = kernelUdpErrors();
 const t0 = performance.now();
 const sim = await new Deno.Command(Deno.execPath(), {
   args: [
@@ -188,6 +189,8 @@ console.log(JSON.stringify(
       lostBySequence: lost,
       missing: sent === null ? null : sent - received,
       ...(SRTP ? { srtpAuthFailures: authFailures, srtpReplays: replays } : {}),
+      /** Datagrams the kernel dropped on full receive buffers during the run (whole host). */
+      kernelRcvbufErrors: udp0 === null ? null : (kernelUdpErrors() ?? udp0) - udp0,
     },
     senderLateness: report.lateness,
     recordings: {
@@ -213,3 +216,17 @@ console.log(JSON.stringify(
 if (values.keep) console.error(`kept ${dir}`);
 else await Deno.remove(dir, { recursive: true });
 if (certs) await Deno.remove(certs.dir, { recursive: true });
+
+/** The host's UDP RcvbufErrors counter (/proc/net/snmp), or null where it cannot be read. */
+function kernelUdpErrors(): number | null {
+  try {
+    const lines = Deno.readTextFileSync("/proc/net/snmp").split("\n").filter((l) =>
+      l.startsWith("Udp:")
+    );
+    const names = lines[0].split(/\s+/), values = lines[1].split(/\s+/);
+    const v = Number(values[names.indexOf("RcvbufErrors")]);
+    return Number.isFinite(v) ? v : null;
+  } catch {
+    return null;
+  }
+}

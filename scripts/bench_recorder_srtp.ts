@@ -48,7 +48,13 @@ async function run(script: string, args: string[]): Promise<Record<string, unkno
 }
 
 interface RecorderRun {
-  packets: { sent: number | null; received: number; missing: number | null };
+  packets: {
+    sent: number | null;
+    received: number;
+    missing: number | null;
+    kernelRcvbufErrors?: number | null;
+  };
+  senderLateness?: { p99Ms: number };
   server: { cpuPerCallPercent: number; cpuPercentOfOneCore: number };
   sip: { answered: number; rejected: number; failed: number };
 }
@@ -57,6 +63,8 @@ function summary(r: RecorderRun) {
   return {
     answered: r.sip.answered,
     missingPackets: r.packets.missing,
+    kernelRcvbufErrors: r.packets.kernelRcvbufErrors ?? null,
+    senderLatenessP99Ms: r.senderLateness?.p99Ms ?? null,
     lossPercent: r.packets.sent
       ? Math.round((r.packets.missing ?? 0) / r.packets.sent * 1e5) / 1e3
       : null,
