@@ -1,7 +1,9 @@
 /**
  * Receiving side of one SRTP stream (RFC 3711 §3.3): every RTP and RTCP datagram is
- * authenticated, replay-checked and decrypted in place by libsrtp (srtp_ffi.ts), which
- * keeps the rollover counter (§3.3.1) and replay window (§3.3.2) per SSRC. Packets that
+ * authenticated, replay-checked and decrypted in place, with the rollover counter
+ * (§3.3.1) and replay window (§3.3.2) kept per SSRC. RTP of the AES-CM suites goes through
+ * srtp_cm.ts, whose cost does not grow with the number of sessions as Debian's libsrtp's
+ * does; SRTCP and the AEAD_AES_*_GCM suites go through libsrtp (srtp_ffi.ts). Packets that
  * fail are counted and dropped, never handed on. A re-key (new SDES key on a re-INVITE)
  * keeps the previous key for packets still in flight: until the new key has
  * authenticated a packet and {@link REKEY_OVERLAP_MS} more have passed. No allocation
@@ -15,6 +17,7 @@ import {
   SrtpContext,
   type SrtpProfileName,
 } from "./srtp_ffi.ts";
+import { isSrtpCmProfile, SrtpCmContext } from "./srtp_cm.ts";
 import { MAX_DATAGRAM_BYTES } from "./udp_capture.ts";
 
 /** How long the old key still decrypts after the new one first succeeded. */
@@ -30,10 +33,29 @@ export interface SrtpReceiverStats {
   rekeys: number;
 }
 
+/** One master key: its RTP context (srtp_cm.ts for AES-CM, libsrtp for GCM) and SRTCP's. */
+class KeyContexts {
+  readonly profile: SrtpProfileName;
+  readonly rtp: SrtpCmContext | SrtpContext;
+  readonly rtcp: SrtpContext;
+
+  constructor(suite: SrtpProfileName, keySalt: Uint8Array) {
+    this.profile = suite;
+    const cm = isSrtpCmProfile(suite) ? new SrtpCmContext(suite, keySalt) : null;
+    this.rtcp = new SrtpContext(suite, keySalt, "inbound");
+    this.rtp = cm ?? this.rtcp;
+  }
+
+  close(): void {
+    if (this.rtp !== this.rtcp) this.rtp.close();
+    this.rtcp.close();
+  }
+}
+
 /** SRTP/SRTCP unprotect for one stream, with re-key overlap. */
 export class SrtpReceiver {
-  #current: SrtpContext;
-  #previous: SrtpContext | null = null;
+  #current: KeyContexts;
+  #previous: KeyContexts | null = null;
   #previousUntil = Infinity;
   #scratch = new Uint8Array(MAX_DATAGRAM_BYTES + 1);
   #auth = 0;
@@ -41,12 +63,12 @@ export class SrtpReceiver {
   #rekeys = 0;
 
   constructor(suite: SrtpProfileName, keySalt: Uint8Array) {
-    this.#current = new SrtpContext(suite, keySalt, "inbound");
+    this.#current = new KeyContexts(suite, keySalt);
   }
 
   /** Installs a new master key; the current one stays for the overlap. */
   rekey(suite: SrtpProfileName, keySalt: Uint8Array): void {
-    const next = new SrtpContext(suite, keySalt, "inbound");
+    const next = new KeyContexts(suite, keySalt);
     this.#previous?.close();
     this.#previous = this.#current;
     this.#previousUntil = Infinity;
@@ -75,18 +97,18 @@ export class SrtpReceiver {
     // With a previous key alive the packet is kept, to try it again if the new key fails.
     if (this.#previous) this.#scratch.set(bytes);
     const cur = this.#current;
-    let status = rtcp ? cur.unprotectRtcp(bytes, len) : cur.unprotect(bytes, len);
+    let status = rtcp ? cur.rtcp.unprotectRtcp(bytes, len) : cur.rtp.unprotect(bytes, len);
     if (status === SRTP_OK) {
       if (this.#previous && this.#previousUntil === Infinity) {
         this.#previousUntil = arrivalMs + REKEY_OVERLAP_MS;
       }
-      return cur.length;
+      return rtcp ? cur.rtcp.length : cur.rtp.length;
     }
     if (this.#previous && status === SRTP_AUTH_FAIL) {
       bytes.set(this.#scratch.subarray(0, len));
       const old = this.#previous;
-      status = rtcp ? old.unprotectRtcp(bytes, len) : old.unprotect(bytes, len);
-      if (status === SRTP_OK) return old.length;
+      status = rtcp ? old.rtcp.unprotectRtcp(bytes, len) : old.rtp.unprotect(bytes, len);
+      if (status === SRTP_OK) return rtcp ? old.rtcp.length : old.rtp.length;
     }
     if (status === SRTP_REPLAY_FAIL || status === SRTP_REPLAY_OLD) this.#replays++;
     else this.#auth++;
@@ -109,7 +131,7 @@ export class SrtpReceiver {
     };
   }
 
-  /** Frees both libsrtp sessions. */
+  /** Frees both keys' contexts. */
   close(): void {
     this.#current.close();
     this.#dropPrevious();

@@ -16,8 +16,8 @@ function plain(seq: number, ssrc = 0x11223344): Uint8Array {
 }
 
 /** Sender: protects packets in sequence order (its ROC follows the wrap). */
-function sender(keySalt: Uint8Array) {
-  const tx = new SrtpContext(SUITE, keySalt, "outbound");
+function sender(keySalt: Uint8Array, suite = SUITE) {
+  const tx = new SrtpContext(suite, keySalt, "outbound");
   return (p: Uint8Array) => {
     const b = new Uint8Array(p.length + 16);
     b.set(p);
@@ -102,3 +102,27 @@ Deno.test("SrtpReceiver SRTCP: authenticated reports pass, forged ones are count
   tx.close();
   rx.close();
 });
+
+const OTHER_SUITES: [SrtpProfileName, number][] = [
+  ["AES_CM_128_HMAC_SHA1_32", 30],
+  ["AEAD_AES_128_GCM", 28],
+  ["AEAD_AES_256_GCM", 44],
+];
+
+for (const [suite, keyBytes] of OTHER_SUITES) {
+  Deno.test(`SrtpReceiver ${suite}: decrypts across the wrap, drops a tampered packet`, () => {
+    const keySalt = new Uint8Array(keyBytes).map((_, i) => i * 3 + 1);
+    const send = sender(keySalt, suite);
+    const rx = new SrtpReceiver(suite, keySalt);
+    for (let i = 0; i < 100; i++) {
+      const seq = (65_486 + i) & 0xffff;
+      const b = send(plain(seq));
+      if (i === 70) b[30] ^= 1;
+      const n = rx.rtp(b, i * 20);
+      if (i === 70) assert.equal(n, -1, "tampered");
+      else assert.deepEqual(b.subarray(0, n), plain(seq), `seq ${seq}`);
+    }
+    assert.deepEqual(rx.toJSON(), { suite, authFailures: 1, replays: 0, rekeys: 0 });
+    rx.close();
+  });
+}
