@@ -1,12 +1,15 @@
 /**
- * Per-packet SRTP receive cost of the three candidates, 160-byte payloads
- * (AES_CM_128_HMAC_SHA1_80): libsrtp2 through FFI on a preallocated buffer, node:crypto
- * (a decipher and an HMAC per packet), WebCrypto (async). Prints µs/packet and the
+ * Per-packet SRTP receive cost of the candidates, 160-byte payloads
+ * (AES_CM_128_HMAC_SHA1_80): libsrtp2 through FFI on a preallocated buffer, the TypeScript
+ * context the capture path uses for AES-CM (src/rtp/srtp_cm.ts), node:crypto (a decipher
+ * and an HMAC per packet), WebCrypto (async). One session only: how the cost grows with
+ * the number of live sessions is bench_srtp_sessions.ts. Prints µs/packet and the
  * heap growth per packet. Run: scripts/dev.sh deno run -A scripts/bench_srtp_packet.ts [N]
  * The table goes to stderr; stdout gets one JSON document (a `deno task bench` case).
  */
 import { createDecipheriv, createHmac } from "node:crypto";
 import { libSrtpVersion, SRTP_OK, SrtpContext } from "../src/rtp/srtp_ffi.ts";
+import { SrtpCmContext } from "../src/rtp/srtp_cm.ts";
 
 const N = Number(Deno.args[0] ?? 50_000);
 const keySalt = crypto.getRandomValues(new Uint8Array(30));
@@ -66,6 +69,16 @@ measure("libsrtp2 FFI srtp_unprotect", () => {
   rx.close();
   if (bad) throw new Error(`${bad} packets failed`);
 });
+measure("srtp_cm.ts SrtpCmContext", () => {
+  const rx = new SrtpCmContext("AES_CM_128_HMAC_SHA1_80", keySalt);
+  let bad = 0;
+  for (const p of wire) {
+    buf.set(p);
+    if (rx.unprotect(buf, p.length) !== SRTP_OK) bad++;
+  }
+  rx.close();
+  if (bad) throw new Error(`${bad} packets failed`);
+});
 const roc = new Uint8Array(4);
 const iv = new Uint8Array(16);
 measure("node:crypto decipher+hmac", () => {
@@ -112,6 +125,7 @@ for (let round = 0; round < 2; round++) {
   }
 }
 const ffi = results["libsrtp2 FFI srtp_unprotect"];
+const cm = results["srtp_cm.ts SrtpCmContext"];
 const copy = results["copy only (baseline)"];
 console.log(JSON.stringify({
   bench: "srtp_packet",
@@ -121,5 +135,7 @@ console.log(JSON.stringify({
   payloadBytes: 160,
   /** srtp_unprotect through FFI, less the copy every receive does anyway. */
   decryptUsPerPacket: Math.round((ffi.usPerPacket - copy.usPerPacket) * 100) / 100,
+  /** The same for srtp_cm.ts, which the capture path uses for the AES-CM suites. */
+  cmDecryptUsPerPacket: Math.round((cm.usPerPacket - copy.usPerPacket) * 100) / 100,
   candidates: results,
 }));
