@@ -7,7 +7,7 @@ import { AuditLog } from "../audit/audit_log.ts";
 import { createLogger } from "../log.ts";
 import { CliExit, type Command, UsageError } from "./command.ts";
 import { cliActor, configFor, storeFor } from "./context.ts";
-import { openKeyring } from "../keys/open_keyring.ts";
+import { KeyringStartError, openKeyring } from "../keys/open_keyring.ts";
 import { keyUsage } from "../store/queries/recording_keys.ts";
 import { type AgeTarget, ageTargetProblem } from "../keys/age_export.ts";
 import { ExportError, exportRecording } from "../keys/recording_export.ts";
@@ -64,7 +64,13 @@ export const recordingsExportCommand: Command = {
     if (!loaded) return 2;
     await using store = await storeFor(loaded);
     const log = createLogger({ level: "warn", format: "json", write: (l) => io.stderr(l + "\n") });
-    const keyring = await openKeyring(loaded.config, await keyUsage(store.db), log);
+    // The keyring only when a sealed recording needs it: an export never creates a key.
+    const usage = await keyUsage(store.db);
+    const keyring = usage.length > 0
+      ? await openKeyring(loaded.config, usage, log).catch((err) => {
+        throw err instanceof KeyringStartError ? new CliExit(2, err.message) : err;
+      })
+      : null;
     try {
       const bytes = await exportRecording(
         { db: store.db, audit: new AuditLog(store.db), log, keyring },
