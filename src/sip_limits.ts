@@ -33,24 +33,36 @@ export interface TcpConfig {
   headerTimeoutSeconds: number;
 }
 
+/**
+ * A connection cap lowered (and logged, naming `key`) to fit `share` of the open-file
+ * limit when each connection holds `fdsPerConnection` descriptors; at least `floor`.
+ */
+export function capToDescriptors(
+  key: string,
+  configured: number,
+  nofile: number | null,
+  fit: { share: number; fdsPerConnection: number; floor: number; what: string },
+  log?: Logger,
+): number {
+  if (nofile === null) return configured;
+  const cap = Math.max(fit.floor, Math.floor(nofile * fit.share / fit.fdsPerConnection));
+  if (cap >= configured) return configured;
+  log?.warn(`${key} lowered to ${fit.what}`, { configured, used: cap, openFileLimit: nofile });
+  return cap;
+}
+
 /** Transport limits from config, the cap lowered (and logged) to fit `nofile`. */
 export function sipTcpLimits(
   cfg: TcpConfig,
   nofile: number | null,
   log?: Logger,
 ): TcpLimits {
-  let maxConnections = cfg.maxConnections;
-  if (nofile !== null) {
-    const fit = Math.max(TCP_FLOOR, Math.floor(nofile * TCP_SHARE));
-    if (fit < maxConnections) {
-      log?.warn("sip.tcp.maxConnections lowered to a quarter of the open-file limit", {
-        configured: maxConnections,
-        used: fit,
-        openFileLimit: nofile,
-      });
-      maxConnections = fit;
-    }
-  }
+  const maxConnections = capToDescriptors("sip.tcp.maxConnections", cfg.maxConnections, nofile, {
+    share: TCP_SHARE,
+    fdsPerConnection: 1,
+    floor: TCP_FLOOR,
+    what: "a quarter of the open-file limit",
+  }, log);
   return {
     maxConnections,
     maxConnectionsPerSource: Math.min(cfg.maxConnectionsPerSource, maxConnections),

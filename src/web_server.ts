@@ -19,7 +19,7 @@ import type { Service } from "./service.ts";
 import { AcceptBackoff, isDescriptorExhaustion } from "./sip/accept_backoff.ts";
 import { bindContext } from "./net/bind_error.ts";
 import { HttpFront, type HttpFrontLimits, type HttpFrontStats } from "./http_front.ts";
-import { openFileLimit } from "./sip_limits.ts";
+import { capToDescriptors, openFileLimit } from "./sip_limits.ts";
 import { counter, type Metrics } from "./metrics.ts";
 
 /** A reopened listener that lives this long ends the failure burst. */
@@ -52,18 +52,18 @@ export function httpFrontLimits(
   nofile: number | null,
   log?: Logger,
 ): HttpFrontLimits {
-  let maxConnections = cfg.maxConnections;
-  if (nofile !== null) {
-    const fit = Math.max(4, Math.floor(nofile * HTTP_SHARE / FDS_PER_CONNECTION));
-    if (fit < maxConnections) {
-      log?.warn("http.limits.maxConnections lowered to fit the open-file limit", {
-        configured: maxConnections,
-        used: fit,
-        openFileLimit: nofile,
-      });
-      maxConnections = fit;
-    }
-  }
+  const maxConnections = capToDescriptors(
+    "http.limits.maxConnections",
+    cfg.maxConnections,
+    nofile,
+    {
+      share: HTTP_SHARE,
+      fdsPerConnection: FDS_PER_CONNECTION,
+      floor: 4,
+      what: "fit the open-file limit",
+    },
+    log,
+  );
   return {
     maxConnections,
     maxConnectionsPerSource: Math.min(cfg.maxConnectionsPerSource, maxConnections),
