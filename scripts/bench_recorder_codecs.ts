@@ -14,12 +14,11 @@
  * (every codec at one count, then the next count) so all codecs see the same machine.
  */
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
+import { held, runBenchScript } from "./_bench_child.ts";
 
 /** Wall-clock budget of this case for `deno task bench` (up to nine recorder runs). */
 export const TIMEOUT_SECONDS = 2400;
 
-const HERE = fileURLToPath(new URL("./", import.meta.url));
 const { values } = parseArgs({
   args: Deno.args,
   options: {
@@ -37,25 +36,6 @@ interface RecorderRun {
   sip: { answered: number; rejected: number; failed: number };
   encoder: Record<string, unknown> & { sampleRate: number | number[] };
   recordings: { count: number; bytesPerMinute: number | null; finalizedAfterS: number };
-}
-
-async function recorderRun(args: string[]): Promise<RecorderRun> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${HERE}bench_recorder.ts`, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `bench_recorder.ts exited ${out.code}: ${new TextDecoder().decode(out.stderr).slice(-500)}`,
-    );
-  }
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
-
-/** Every call answered and no packet missing. */
-function held(r: RecorderRun): boolean {
-  return r.sip.failed === 0 && r.sip.rejected === 0 && (r.packets.missing ?? 1) === 0;
 }
 
 const counts = values.calls!.split(",").map((c) => {
@@ -78,7 +58,7 @@ let encoder: Record<string, unknown> | null = null;
 for (const calls of counts) {
   for (const codec of codecs) {
     if (stopped.has(codec)) continue;
-    const r = await recorderRun([
+    const r = await runBenchScript<RecorderRun>("bench_recorder.ts", [
       "--calls",
       String(calls),
       "--duration",

@@ -15,12 +15,11 @@
  * largest count both held, a finer-grained view of the same question.
  */
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
+import { held, runBenchScript } from "./_bench_child.ts";
 
 /** Wall-clock budget of this case for `deno task bench` (two recorder runs and a micro-bench). */
 export const TIMEOUT_SECONDS = 2400;
 
-const HERE = fileURLToPath(new URL("./", import.meta.url));
 const { values } = parseArgs({
   args: Deno.args,
   options: {
@@ -31,21 +30,6 @@ const { values } = parseArgs({
     rate: { type: "string", default: "50" },
   },
 });
-
-async function run(script: string, args: string[]): Promise<Record<string, unknown>> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${HERE}${script}`, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    throw new Error(
-      `${script} exited ${out.code}: ${new TextDecoder().decode(out.stderr).slice(-500)}`,
-    );
-  }
-  return JSON.parse(text);
-}
 
 interface RecorderRun {
   packets: {
@@ -79,11 +63,6 @@ const counts = values.calls!.split(",").map((c) => {
   return n;
 }).sort((a, b) => a - b);
 
-/** Every call answered and no packet missing. */
-function held(r: RecorderRun): boolean {
-  return r.sip.failed === 0 && r.sip.rejected === 0 && (r.packets.missing ?? 1) === 0;
-}
-
 const modes = { plain: [] as string[], srtp: ["--srtp", values.suite!] };
 const runs: { calls: number; mode: string; result: ReturnType<typeof summary> }[] = [];
 const capacity: Record<string, number> = { plain: 0, srtp: 0 };
@@ -92,7 +71,7 @@ const stopped = new Set<string>();
 for (const calls of counts) {
   for (const [mode, extra] of Object.entries(modes)) {
     if (stopped.has(mode)) continue;
-    const r = await run("bench_recorder.ts", [
+    const r = await runBenchScript<RecorderRun>("bench_recorder.ts", [
       "--calls",
       String(calls),
       "--duration",
@@ -102,7 +81,7 @@ for (const calls of counts) {
       "--rate",
       values.rate!,
       ...extra,
-    ]) as unknown as RecorderRun;
+    ]);
     runs.push({ calls, mode, result: summary(r) });
     console.error(`${mode} ${calls} calls: ${JSON.stringify(summary(r))}`);
     if (held(r)) {
@@ -111,7 +90,7 @@ for (const calls of counts) {
     } else stopped.add(mode);
   }
 }
-const packet = await run("bench_srtp_packet.ts", ["50000"]);
+const packet = await runBenchScript<Record<string, unknown>>("bench_srtp_packet.ts", ["50000"]);
 const both = Math.min(capacity.plain, capacity.srtp);
 const cpuRatio = both > 0 ? cpuPerCall.plain.get(both)! / cpuPerCall.srtp.get(both)! : NaN;
 const round3 = (x: number) => Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null;
