@@ -18,7 +18,7 @@
  * not come through the front can be refused.
  */
 import type { Logger } from "./log.ts";
-import { AcceptBackoff, isDescriptorExhaustion } from "./sip/accept_backoff.ts";
+import { type AcceptLoop, runAcceptLoop } from "./sip/accept_backoff.ts";
 import { OncePer } from "./sip/admission.ts";
 
 const READ_BYTES = 65_536;
@@ -80,9 +80,8 @@ export class HttpFront {
   };
   #closed = false;
   #sweep: ReturnType<typeof setInterval>;
-  #accepting: Promise<void>;
+  #accepting: AcceptLoop;
   #tasks = new Set<Promise<void>>();
-  #wake: (() => void) | null = null;
 
   constructor(listener: Deno.Listener, upstream: Upstream, limits: HttpFrontLimits, log?: Logger) {
     this.#listener = listener;
@@ -91,7 +90,23 @@ export class HttpFront {
     this.#log = log;
     const every = Math.min(limits.idleMs, limits.headerTimeoutMs) / 4;
     this.#sweep = setInterval(() => this.#expire(), Math.max(50, Math.min(1000, every)));
-    this.#accepting = this.#acceptLoop();
+    this.#accepting = runAcceptLoop({
+      accept: () => this.#listener.accept(),
+      admit: (conn) => this.#admit(conn),
+      closed: () => this.#closed,
+      failed: (error, first, outOfDescriptors) => {
+        this.#stats.acceptErrors++;
+        if (first) {
+          this.#log?.error("web UI listener failed; accepting again with backoff", {
+            error,
+            outOfDescriptors,
+          });
+        }
+      },
+      recovered: (burst) =>
+        this.#log?.warn("web UI listener recovered", { ...burst, port: this.port }),
+      backoff: { minMs: 50, maxMs: 2000 },
+    });
   }
 
   /** The port the front listens on. */
@@ -113,52 +128,13 @@ export class HttpFront {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweep);
-    this.#wake?.();
+    this.#accepting.wake();
     try {
       this.#listener.close();
     } catch { /* already closed */ }
     for (const r of this.#relays) this.#end(r);
-    await this.#accepting;
+    await this.#accepting.done;
     await Promise.allSettled([...this.#tasks]);
-  }
-
-  async #acceptLoop(): Promise<void> {
-    const backoff = new AcceptBackoff({ minMs: 50, maxMs: 2000 });
-    while (!this.#closed) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#closed) return;
-        this.#stats.acceptErrors++;
-        const { delayMs, first } = backoff.failed();
-        if (first) {
-          this.#log?.error("web UI listener failed; accepting again with backoff", {
-            error,
-            outOfDescriptors: isDescriptorExhaustion(error),
-          });
-        }
-        await this.#sleep(delayMs);
-        continue;
-      }
-      const burst = backoff.succeeded();
-      if (burst) this.#log?.warn("web UI listener recovered", { ...burst, port: this.port });
-      this.#admit(conn);
-    }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const id = setTimeout(() => {
-        this.#wake = null;
-        resolve();
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(id);
-        this.#wake = null;
-        resolve();
-      };
-    });
   }
 
   #admit(client: Deno.Conn): void {

@@ -67,3 +67,64 @@ export class AcceptBackoff {
     return burst;
   }
 }
+
+/** What {@link runAcceptLoop} needs from its listener's owner. */
+export interface AcceptLoopHooks<C> {
+  /** The listener's accept. */
+  accept(): Promise<C>;
+  /** Takes an accepted connection (caps, relays, reads). */
+  admit(conn: C): void;
+  /** True once the owner closes: the loop ends instead of backing off. */
+  closed(): boolean;
+  /** An accept failed (count it); `first` starts a burst (log it once). */
+  failed(error: unknown, first: boolean, outOfDescriptors: boolean): void;
+  /** A burst of failures ended with an accept that worked. */
+  recovered(burst: AcceptBurst): void;
+  /** Backoff bounds; {@link AcceptBackoff}'s defaults when absent. */
+  backoff?: { minMs?: number; maxMs?: number };
+}
+
+/** A running accept loop: `done` settles when it ends; `wake()` cuts a backoff wait short. */
+export interface AcceptLoop {
+  done: Promise<void>;
+  wake(): void;
+}
+
+/**
+ * Accepts until the owner closes, backing off while accepts fail (out of descriptors)
+ * instead of spinning; the owner closes its listener and calls `wake()` to end it.
+ */
+export function runAcceptLoop<C>(hooks: AcceptLoopHooks<C>): AcceptLoop {
+  let wake: (() => void) | null = null;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const id = setTimeout(() => {
+        wake = null;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(id);
+        wake = null;
+        resolve();
+      };
+    });
+  const loop = async () => {
+    const backoff = new AcceptBackoff(hooks.backoff);
+    while (!hooks.closed()) {
+      let conn: C;
+      try {
+        conn = await hooks.accept();
+      } catch (error) {
+        if (hooks.closed()) return;
+        const { delayMs, first } = backoff.failed();
+        hooks.failed(error, first, isDescriptorExhaustion(error));
+        await sleep(delayMs);
+        continue;
+      }
+      const burst = backoff.succeeded();
+      if (burst) hooks.recovered(burst);
+      hooks.admit(conn);
+    }
+  };
+  return { done: loop(), wake: () => wake?.() };
+}

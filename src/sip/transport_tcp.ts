@@ -11,7 +11,7 @@
  * complete, and exponential accept backoff when the process is out of descriptors.
  */
 import type { Logger } from "../log.ts";
-import { AcceptBackoff, isDescriptorExhaustion } from "./accept_backoff.ts";
+import { type AcceptLoop, runAcceptLoop } from "./accept_backoff.ts";
 import { OncePer } from "./admission.ts";
 import type { PeerAddress } from "./dialog.ts";
 import { SipStreamFramer } from "./stream_framer.ts";
@@ -106,14 +106,13 @@ export class TcpTransport implements AsyncDisposable {
   #conns = new Map<string, Conn>();
   #perSource = new Map<string, number>();
   #tasks = new Set<Promise<void>>();
-  #accept: Promise<void>;
+  #accept: AcceptLoop;
   #closed = false;
   #handlers: TcpHandlers;
   #maxBytes: number;
   #limits: TcpLimits;
   #log: Logger | undefined;
   #sweep: ReturnType<typeof setInterval>;
-  #wake: (() => void) | null = null;
   #notices = new OncePer(60_000, () => performance.now());
   #stats = {
     accepted: 0,
@@ -138,7 +137,22 @@ export class TcpTransport implements AsyncDisposable {
     this.#log = options.log;
     const every = Math.min(this.#limits.idleMs, this.#limits.headerTimeoutMs) / 4;
     this.#sweep = setInterval(() => this.#expire(), Math.max(50, Math.min(1000, every)));
-    this.#accept = this.#acceptLoop();
+    this.#accept = runAcceptLoop({
+      accept: () => this.#listener.accept(),
+      admit: (conn) => this.#admit(conn),
+      closed: () => this.#closed,
+      failed: (error, first, exhausted) => {
+        this.#stats.acceptErrors++;
+        if (first) {
+          this.#log?.warn(`sip ${this.#transport} accept failing; backing off`, {
+            error,
+            exhausted,
+          });
+        }
+      },
+      recovered: (burst) =>
+        this.#log?.warn(`sip ${this.#transport} accept recovered`, { ...burst, port: this.port }),
+    });
   }
 
   /** Open connections. */
@@ -149,48 +163,6 @@ export class TcpTransport implements AsyncDisposable {
   /** Counters since start. */
   stats(): TcpStats {
     return { connections: this.#conns.size, ...this.#stats };
-  }
-
-  async #acceptLoop(): Promise<void> {
-    const backoff = new AcceptBackoff();
-    while (!this.#closed) {
-      let conn: StreamConn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#closed) return;
-        this.#stats.acceptErrors++;
-        const { delayMs, first } = backoff.failed();
-        if (first) {
-          const exhausted = isDescriptorExhaustion(error);
-          this.#log?.warn(`sip ${this.#transport} accept failing; backing off`, {
-            error,
-            exhausted,
-          });
-        }
-        await this.#sleep(delayMs);
-        continue;
-      }
-      const burst = backoff.succeeded();
-      if (burst) {
-        this.#log?.warn(`sip ${this.#transport} accept recovered`, { ...burst, port: this.port });
-      }
-      this.#admit(conn);
-    }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const id = setTimeout(() => {
-        this.#wake = null;
-        resolve();
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(id);
-        this.#wake = null;
-        resolve();
-      };
-    });
   }
 
   /** Caps and allowlist at accept; a refused connection is closed at once. */
@@ -317,10 +289,10 @@ export class TcpTransport implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweep);
-    this.#wake?.();
+    this.#accept.wake();
     this.#listener.close();
     for (const c of this.#conns.values()) closeQuietly(c.conn);
-    await this.#accept;
+    await this.#accept.done;
     await Promise.allSettled([...this.#tasks]);
   }
 
