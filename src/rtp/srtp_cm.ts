@@ -6,7 +6,8 @@
  * (srtp_replay.ts), HMAC-SHA1 over the authenticated portion and ROC (§4.2), then AES-CM
  * decryption (§4.1.1) in place: synchronous, no allocation, no throw. The statuses and
  * their order are libsrtp's (srtp_unprotect), so {@link SrtpCmContext} is a drop-in for
- * the RTP half of an inbound `SrtpContext`. SRTCP stays with libsrtp.
+ * the RTP half of an inbound `SrtpContext`. SRTCP stays with libsrtp. The keys and
+ * transforms ({@link SrtpCmKeys}) are shared with the sending side, srtp_cm_sender.ts.
  */
 import { Aes128, aesCmXor } from "./aes128.ts";
 import { HmacSha1 } from "./sha1.ts";
@@ -122,19 +123,18 @@ const IV = new Int32Array(4);
 const MAC = new Uint8Array(20);
 
 /**
- * Inbound SRTP for one master key and any SSRC (ROC and replay window per SSRC). Same
- * shape as libsrtp's `SrtpContext` for RTP: {@link unprotect} returns a status and leaves
- * the RTP length in {@link length}.
+ * The session keys of one master key (RFC 3711 §4.3, derived once) and the two per-packet
+ * transforms both directions share: AES-CM over a byte range (§4.1.1) and the HMAC-SHA1
+ * tag (§4.2). Synchronous, no allocation, no throw per packet.
  */
-export class SrtpCmContext {
+export class SrtpCmKeys {
   readonly profile: SrtpCmProfileName;
-  #tagBytes: number;
+  /** Tag bytes of the suite (10 or 4). */
+  readonly tagBytes: number;
   #aes: Aes128;
   #hmac: HmacSha1;
   /** Session salt as the IV's words (k_s · 2^16: its 112 bits in bytes 0..13). */
   #salt = new Int32Array(4);
-  #streams = new SrtpReplayTable();
-  #length = 0;
 
   /** Derives the session keys from `keySalt` (16-byte master key ‖ 14-byte master salt). */
   constructor(profile: SrtpCmProfileName, keySalt: Uint8Array) {
@@ -147,7 +147,7 @@ export class SrtpCmContext {
       );
     }
     this.profile = profile;
-    this.#tagBytes = SRTP_CM_TAG_BYTES[profile];
+    this.tagBytes = SRTP_CM_TAG_BYTES[profile];
     const key = keySalt.subarray(0, MASTER_KEY_BYTES), salt = keySalt.subarray(MASTER_KEY_BYTES);
     const encKey = deriveSrtpKey(key, salt, LABEL_ENCRYPTION, 16);
     const authKey = deriveSrtpKey(key, salt, LABEL_AUTH, AUTH_KEY_BYTES);
@@ -158,6 +158,53 @@ export class SrtpCmContext {
       this.#salt[i >> 2] |= sessionSalt[i] << (24 - 8 * (i & 3));
     }
     for (const k of [encKey, authKey, sessionSalt]) k.fill(0);
+  }
+
+  /**
+   * XORs `buf[start..end)` with the keystream of packet index ROC · 2^16 + SEQ of `ssrc`:
+   * IV = (k_s · 2^16) XOR (SSRC · 2^64) XOR (i · 2^16) (§4.1.1). Encrypts and decrypts.
+   */
+  crypt(buf: Uint8Array, start: number, end: number, ssrc: number, roc: number, seq: number) {
+    const salt = this.#salt;
+    IV[0] = salt[0];
+    IV[1] = salt[1] ^ ssrc;
+    IV[2] = salt[2] ^ roc;
+    IV[3] = salt[3] ^ (seq << 16);
+    aesCmXor(this.#aes, IV, buf, start, end);
+  }
+
+  /**
+   * HMAC-SHA1 of the authenticated portion `buf[0..end)` ‖ ROC (§4.2), the full 20 bytes,
+   * into a scratch array shared by all keys of the thread: read it before the next call.
+   */
+  mac(buf: Uint8Array, end: number, roc: number): Uint8Array {
+    this.#hmac.signWithSuffix(buf, end, roc, MAC);
+    return MAC;
+  }
+
+  /** Overwrites the session keys. */
+  wipe(): void {
+    this.#aes.wipe();
+    this.#hmac.wipe();
+    this.#salt.fill(0);
+  }
+}
+
+/**
+ * Inbound SRTP for one master key and any SSRC (ROC and replay window per SSRC). Same
+ * shape as libsrtp's `SrtpContext` for RTP: {@link unprotect} returns a status and leaves
+ * the RTP length in {@link length}.
+ */
+export class SrtpCmContext {
+  readonly profile: SrtpCmProfileName;
+  #keys: SrtpCmKeys;
+  #streams = new SrtpReplayTable();
+  #length = 0;
+
+  /** Derives the session keys from `keySalt` (16-byte master key ‖ 14-byte master salt). */
+  constructor(profile: SrtpCmProfileName, keySalt: Uint8Array) {
+    this.#keys = new SrtpCmKeys(profile, keySalt);
+    this.profile = profile;
   }
 
   /** RTP length after the last successful {@link unprotect} (the input length otherwise). */
@@ -186,21 +233,16 @@ export class SrtpCmContext {
     if (replay !== ESTIMATE_OK) {
       return replay === ESTIMATE_REPLAY ? SRTP_CM_REPLAY_FAIL : SRTP_CM_REPLAY_OLD;
     }
-    const tagBytes = this.#tagBytes;
+    const keys = this.#keys;
+    const tagBytes = keys.tagBytes;
     const end = len - tagBytes;
     if (header > end) return SRTP_CM_PARSE_ERR;
     const roc = streams.roc;
-    this.#hmac.signWithSuffix(buf, end, roc, MAC);
+    const mac = keys.mac(buf, end, roc);
     let diff = 0;
-    for (let i = 0; i < tagBytes; i++) diff |= MAC[i] ^ buf[end + i];
+    for (let i = 0; i < tagBytes; i++) diff |= mac[i] ^ buf[end + i];
     if (diff !== 0) return SRTP_CM_AUTH_FAIL;
-    // IV = (k_s · 2^16) XOR (SSRC · 2^64) XOR (i · 2^16), i = ROC · 2^16 + SEQ (§4.1.1).
-    const salt = this.#salt;
-    IV[0] = salt[0];
-    IV[1] = salt[1] ^ ssrc;
-    IV[2] = salt[2] ^ roc;
-    IV[3] = salt[3] ^ (seq << 16);
-    aesCmXor(this.#aes, IV, buf, header, end);
+    keys.crypt(buf, header, end, ssrc, roc, seq);
     streams.commit(ssrc, seq);
     this.#length = end;
     return SRTP_CM_OK;
@@ -208,8 +250,6 @@ export class SrtpCmContext {
 
   /** Overwrites the session keys. */
   close(): void {
-    this.#aes.wipe();
-    this.#hmac.wipe();
-    this.#salt.fill(0);
+    this.#keys.wipe();
   }
 }

@@ -1,11 +1,10 @@
 /**
  * SrtpCmContext against the RFCs with no libsrtp in the process: the RFC 3711 B.3 key
  * derivation vectors, packets protected by a reference written from RFC 3711 §3.1, §4.1.1
- * and §4.2 with node:crypto, and the header parser on random bytes. The oracle test
+ * and §4.2 with node:crypto (srtp_cm_test_util.ts), and the header parser on random bytes. The oracle test
  * against libsrtp is srtp_cm_oracle_test.ts (its own process).
  */
 import assert from "node:assert/strict";
-import { createCipheriv, createHmac } from "node:crypto";
 import fc from "fast-check";
 import {
   deriveSrtpKey,
@@ -19,14 +18,15 @@ import {
   type SrtpCmProfileName,
   srtpHeaderLength,
 } from "./srtp_cm.ts";
-
-const hex = (s: string) =>
-  Uint8Array.from(s.replace(/\s/g, "").match(/../g)!, (b) => parseInt(b, 16));
-const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-
-const MASTER_KEY = hex("E1F97A0D3E018BE0D64FA32C06DE4139");
-const MASTER_SALT = hex("0EC675AD498AFEEBB6960B3AABE6");
-const KEY_SALT = new Uint8Array([...MASTER_KEY, ...MASTER_SALT]);
+import {
+  hex,
+  KEY_SALT,
+  MASTER_KEY,
+  MASTER_SALT,
+  referenceProtect as reference,
+  rtpPacket as rtp,
+  toHex,
+} from "./srtp_cm_test_util.ts";
 
 Deno.test("deriveSrtpKey gives the RFC 3711 B.3 session keys", () => {
   assert.equal(
@@ -42,36 +42,6 @@ Deno.test("deriveSrtpKey gives the RFC 3711 B.3 session keys", () => {
     "cebe321f6ff7716b6fd4ab49af256a156d38baa4",
   );
 });
-
-/** Reference SRTP packet (RFC 3711 §3.1, §4.1.1, §4.2) from node:crypto, any ROC. */
-function reference(profile: SrtpCmProfileName, rtp: Uint8Array, header: number, roc: number) {
-  const key = deriveSrtpKey(MASTER_KEY, MASTER_SALT, 0, 16);
-  const salt = deriveSrtpKey(MASTER_KEY, MASTER_SALT, 2, 14);
-  const auth = deriveSrtpKey(MASTER_KEY, MASTER_SALT, 1, 20);
-  const iv = new Uint8Array(16);
-  iv.set(salt);
-  for (let i = 0; i < 4; i++) iv[4 + i] ^= rtp[8 + i];
-  const rocBytes = new Uint8Array([roc >>> 24, roc >>> 16, roc >>> 8, roc]);
-  for (let i = 0; i < 4; i++) iv[8 + i] ^= rocBytes[i];
-  iv[12] ^= rtp[2];
-  iv[13] ^= rtp[3];
-  const tag = SRTP_CM_TAG_BYTES[profile];
-  const out = new Uint8Array(rtp.length + tag);
-  out.set(rtp);
-  const ks = new Uint8Array(createCipheriv("aes-128-ctr", key, iv).update(rtp.subarray(header)));
-  out.set(ks, header);
-  const mac = createHmac("sha1", auth).update(out.subarray(0, rtp.length)).update(rocBytes);
-  out.set(mac.digest().subarray(0, tag), rtp.length);
-  return out;
-}
-
-function rtp(seq: number, ssrc: number, payload: Uint8Array, prefix = new Uint8Array(0)) {
-  const p = new Uint8Array(12 + prefix.length + payload.length);
-  p.set([0x80, 0, seq >> 8, seq & 0xff, 0, 0, 1, 0, ssrc >>> 24, ssrc >>> 16, ssrc >>> 8, ssrc]);
-  p.set(prefix, 12);
-  p.set(payload, 12 + prefix.length);
-  return p;
-}
 
 for (const profile of Object.keys(SRTP_CM_TAG_BYTES) as SrtpCmProfileName[]) {
   Deno.test(`SrtpCmContext ${profile}: reference packets decrypt, tampered and replayed ones do not`, () => {

@@ -51,6 +51,11 @@ export class SrtpReplayTable {
     return this.#est[2];
   }
 
+  /** Whether the SSRC of the last estimate is followed already (false: a new stream). */
+  get known(): boolean {
+    return this.#est[0] >= 0;
+  }
+
   /** SSRCs followed now. */
   get streams(): number {
     return this.#count;
