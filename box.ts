@@ -25,7 +25,7 @@ import { openRules } from "./src/rule_reloads.ts";
 import { MediaEngine } from "./src/recorder/media_engine.ts";
 import { RecorderService } from "./src/recorder/recorder_service.ts";
 import { recordingSealer } from "./src/recorder/file_seal.ts";
-import { KeyringStartError, openKeyring } from "./src/keys/open_keyring.ts";
+import { KeyringStartError, openKeyring, recordedKeyId } from "./src/keys/open_keyring.ts";
 import { kekRefreshService } from "./src/keys/kek_refresh.ts";
 import { keyUsage } from "./src/store/queries/recording_keys.ts";
 import { storageService } from "./src/archive/storage_service.ts";
@@ -90,7 +90,9 @@ async function buildBox(
   const audit = new AuditLog(store.db);
   const metrics = new Metrics();
   // Keys before anything starts: sealed recordings whose KEK is gone refuse the start.
-  const keyring = await openKeyring(config, await keyUsage(store.db), log).catch((err) => {
+  const keyring = await openKeyring(config, await keyUsage(store.db), log, {
+    recordedKeyId: recordedKeyId(store.db, config.encryption),
+  }).catch((err) => {
     throw err instanceof KeyringStartError ? new StartupError(err.message) : err;
   });
   const sealing = keyring && {

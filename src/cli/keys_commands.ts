@@ -21,7 +21,7 @@ import {
 import { runRotate } from "../keys/rotate_run.ts";
 import { signalServe } from "../keys/kek_refresh.ts";
 import { runEncryptExisting } from "../keys/encrypt_existing_run.ts";
-import { KeyringStartError, openKeyring } from "../keys/open_keyring.ts";
+import { KeyringStartError, openKeyring, recordedKeyId } from "../keys/open_keyring.ts";
 import { keyUsage } from "../store/queries/recording_keys.ts";
 import { KeyUnavailableError } from "../seal/keyring.ts";
 
@@ -88,11 +88,12 @@ export const keysRotateCommand: Command = {
   help: [
     "Audio is not re-encrypted: only each sealed file's 104-byte key slot is rewritten",
     "(journaled, fsynced). A run after a crash or with skipped recordings resumes the",
-    "unfinished rotation instead of making another key. With encryption.keyCommand, set",
-    "encryption.keyId (or pass --key-id) to the hook's new key id first and restart selrec",
-    "so new recordings use it. With key files, a running selrec is told (SIGHUP) and new",
-    "recordings use the new key at once; rotate again to catch recordings that were in",
-    "progress. Exit 1 while recordings are left under an old key.",
+    "unfinished rotation instead of making another key. With encryption.keyCommand, pass",
+    "--key-id with the hook's new key id (the hook must already give it); it is kept in",
+    "the database as the current KEK, so encryption.keyId need not change. A running",
+    "selrec is told (SIGHUP) and new recordings use the new key at once; rotate again to",
+    "catch recordings that were in progress. Exit 1 while recordings are left under an",
+    "old key.",
   ].join("\n"),
   async run(args, io) {
     const loaded = await configFor(args, io);
@@ -105,9 +106,7 @@ export const keysRotateCommand: Command = {
     );
     if (t.created && !json) io.stderr(`new key-encryption key ${t.keyId}: back it up\n`);
     // The running box takes the new KEK for new recordings before any slot changes.
-    const pid = loaded.config.encryption.keyCommand
-      ? null
-      : await signalServe(loaded.config.dataDir);
+    const pid = await signalServe(loaded.config.dataDir);
     if (pid !== null && !json) io.stderr(`told selrec serve (pid ${pid}) to use it\n`);
     const progress = bar(io, json);
     const r = await refused(() =>
@@ -191,7 +190,9 @@ export const keysEncryptExistingCommand: Command = {
     const json = Boolean(args.values.json);
     const log = createLogger({ level: "warn", format: "json", write: (l) => io.stderr(l + "\n") });
     const keyring = await refused(async () =>
-      (await openKeyring(config, await keyUsage(store.db), log))!
+      (await openKeyring(config, await keyUsage(store.db), log, {
+        recordedKeyId: recordedKeyId(store.db, config.encryption),
+      }))!
     );
     const progress = bar(io, json);
     const r = await runEncryptExisting(store.db, keyring, {

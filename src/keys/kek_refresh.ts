@@ -1,6 +1,7 @@
 /**
  * A running box picks up the KEK that `selrec keys rotate` made, without a restart: the
- * keyring asks its source for a newer KEK (key_store.ts `newerKeyId`) on SIGHUP — which
+ * keyring asks its source for a newer KEK (key_store.ts `newerKeyId`: the newest key file,
+ * or with a key command the id the rotation kept in the database) on SIGHUP — which
  * rotate sends to the `serve` named in `<dataDir>/selrec.pid` — and, as a fallback for a
  * lost signal or a key file restored by hand, every {@link REFRESH_INTERVAL_MS}.
  *
@@ -14,7 +15,7 @@ import type { Service } from "../service.ts";
 import type { Keyring } from "../seal/keyring.ts";
 import { runningServe } from "../serve_lock.ts";
 
-/** How often the box re-checks the key directory without a signal. */
+/** How often the box re-checks the key store without a signal. */
 export const REFRESH_INTERVAL_MS = 60_000;
 
 /** What {@link kekRefreshService} needs. */

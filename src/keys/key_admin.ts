@@ -19,7 +19,7 @@ import {
   kekPath,
   listKekIds,
 } from "./key_store.ts";
-import { keyDirOf } from "./open_keyring.ts";
+import { keyDirOf, recordCurrentKeyId, recordedKeyId } from "./open_keyring.ts";
 import { syncDir } from "./key_files.ts";
 
 /** The settings key holding the KEK an unfinished rotation re-wraps to. */
@@ -55,7 +55,9 @@ export async function keysStatus(db: Db, config: KeyConfig): Promise<KeysStatus>
   const command = !!config.encryption.keyCommand;
   const files = command ? [] : await listKekIds(keyDir);
   const uses = await recordingsPerKey(db);
-  const current = command ? config.encryption.keyId! : files.at(-1) ?? null;
+  const current = command
+    ? await recordedKeyId(db, config.encryption)() ?? config.encryption.keyId!
+    : files.at(-1) ?? null;
   const ids = [...new Set([...files, ...uses.keys(), ...(current ? [current] : [])])].sort();
   return {
     source: command ? "command" : "files",
@@ -78,9 +80,12 @@ export class KeyAdminError extends Error {
 
 /**
  * The KEK a rotation re-wraps to and the keyring that reaches it. With key files: the
- * target of an unfinished rotation, else a new KEK file (which, sorting last, is then
- * current for recordings made from the next start on). With a key command: `keyId`, or
- * `encryption.keyId` (the operator sets it to the hook's new id first).
+ * target of an unfinished rotation, else a new KEK file (which, sorting last, is current
+ * for new recordings as soon as a box sees it). With a key command: `keyId` (the hook's
+ * new key id, `--key-id`), else the unfinished rotation's target, else the current KEK
+ * (a run that catches recordings left under older ones). The hook must give the target
+ * before anything is recorded; the target is then kept as the current KEK
+ * (open_keyring.ts `recordCurrentKeyId`), which a running box reads on SIGHUP or its timer.
  */
 export async function rotationTarget(
   db: Db,
@@ -89,13 +94,13 @@ export async function rotationTarget(
 ): Promise<{ keyId: string; keyring: Keyring; created: boolean }> {
   const enc = config.encryption;
   if (enc.keyCommand) {
-    const target = keyId ?? enc.keyId!;
+    const current = await recordedKeyId(db, enc)() ?? enc.keyId!;
+    const target = keyId ?? await getSetting(db, ROTATION_SETTING) ?? current;
+    const keyring = new Keyring(commandKekSource(enc.keyCommand, target));
+    await keyring.kek(target); // a hook that cannot give it refuses the run here
     await setSetting(db, ROTATION_SETTING, target);
-    return {
-      keyId: target,
-      keyring: new Keyring(commandKekSource(enc.keyCommand, target)),
-      created: false,
-    };
+    await recordCurrentKeyId(db, enc, target);
+    return { keyId: target, keyring, created: false };
   }
   if (keyId) {
     throw new KeyAdminError(

@@ -108,11 +108,21 @@ export function fileKekSource(keyDir: string, currentKeyId: string): KekSource {
 /**
  * KEKs from an external command: `argv` plus the key id as last argument; it must exit 0
  * and print the 32-byte key (base64 or hex). Its stderr (never its stdout) goes into the
- * error when it refuses.
+ * error when it refuses. `recorded` reads the KEK id a rotation made current (kept in the
+ * database, open_keyring.ts): when it differs from the current one, it is offered by
+ * `newerKeyId`, so a running box follows `selrec keys rotate --key-id` without a restart.
  */
-export function commandKekSource(argv: string[], currentKeyId: string): KekSource {
+export function commandKekSource(
+  argv: string[],
+  currentKeyId: string,
+  recorded?: () => Promise<string | null>,
+): KekSource {
   return {
     currentKeyId,
+    async newerKeyId(current) {
+      const id = await recorded?.();
+      return id && id !== current ? id : null;
+    },
     async load(id) {
       if (!isKeyId(id)) throw new KeyUnavailableError(id, "not a valid key id");
       let out: Deno.CommandOutput;

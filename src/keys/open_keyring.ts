@@ -11,6 +11,8 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { Keyring, KeyUnavailableError } from "../seal/keyring.ts";
 import type { KeyUsage } from "../store/queries/recording_keys.ts";
+import type { Db } from "../store/db.ts";
+import { getSetting, setSetting } from "../store/queries/storage.ts";
 import {
   commandKekSource,
   createKekFile,
@@ -30,6 +32,43 @@ export function keyDirOf(config: Pick<Config, "dataDir" | "encryption">): string
 }
 
 /**
+ * The settings key holding the KEK id new recordings use with `encryption.keyCommand`
+ * once `selrec keys rotate --key-id` chose one, with the `encryption.keyId` it overrides
+ * (JSON `{"keyId","over"}`). It wins while the config still names that `over` id: an
+ * operator who edits `encryption.keyId` afterwards is obeyed again. (With key files the
+ * newest file is current; nothing is kept.)
+ */
+export const CURRENT_KEY_SETTING = "keys.current";
+
+type EncConfig = Pick<Config["encryption"], "keyId">;
+
+/**
+ * Reads the KEK id a rotation made current ({@link CURRENT_KEY_SETTING}); null when none
+ * was, or the config's `encryption.keyId` changed since.
+ */
+export function recordedKeyId(db: Db, enc: EncConfig): () => Promise<string | null> {
+  return async () => {
+    const raw = await getSetting(db, CURRENT_KEY_SETTING);
+    if (raw === null) return null;
+    const v = JSON.parse(raw) as { keyId?: unknown; over?: unknown };
+    const over = enc.keyId ?? null;
+    return typeof v.keyId === "string" && v.over === over ? v.keyId : null;
+  };
+}
+
+/** Keeps `keyId` as the current KEK of a key command box ({@link CURRENT_KEY_SETTING}). */
+export async function recordCurrentKeyId(db: Db, enc: EncConfig, keyId: string): Promise<void> {
+  await setSetting(db, CURRENT_KEY_SETTING, JSON.stringify({ keyId, over: enc.keyId ?? null }));
+}
+
+/** Options of {@link openKeyring}. */
+export interface OpenKeyringOptions {
+  now?: Date;
+  /** The rotation's current KEK id ({@link recordedKeyId}); key commands only. */
+  recordedKeyId?: () => Promise<string | null>;
+}
+
+/**
  * Opens the keyring: null when encryption is off and no recording is sealed. `usage` is
  * what the store says sealed recordings need (recording_keys.ts keyUsage). Loads (and
  * so checks) every needed KEK and the current one.
@@ -38,18 +77,26 @@ export async function openKeyring(
   config: Pick<Config, "dataDir" | "encryption">,
   usage: KeyUsage[],
   log: Logger,
-  now = new Date(),
+  opts: OpenKeyringOptions = {},
 ): Promise<Keyring | null> {
   const enc = config.encryption;
   if (!enc.enabled && usage.length === 0) return null;
   const keyDir = keyDirOf(config);
   let keyring: Keyring;
   if (enc.keyCommand) {
-    keyring = new Keyring(commandKekSource(enc.keyCommand, enc.keyId!));
+    const recorded = await opts.recordedKeyId?.() ?? null;
+    if (recorded && recorded !== enc.keyId) {
+      log.info("new recordings use the KEK the last rotation chose, not encryption.keyId", {
+        current: recorded,
+        configured: enc.keyId,
+      });
+    }
+    const current = recorded ?? enc.keyId!;
+    keyring = new Keyring(commandKekSource(enc.keyCommand, current, opts.recordedKeyId));
   } else {
     let ids = await listKekIds(keyDir);
     if (ids.length === 0 && usage.length === 0) {
-      const id = await createKekFile(keyDir, now);
+      const id = await createKekFile(keyDir, opts.now);
       log.warn("created the key-encryption key: back it up with the data directory", {
         file: kekPath(keyDir, id),
       });

@@ -83,3 +83,34 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  ...opts,
+  name: "with a keyCommand, the KEK id a rotation recorded wins over keyId and reaches refresh()",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const hook = join(dir, "kms.sh");
+    await Deno.writeTextFile(
+      hook,
+      `#!/bin/sh\ncase "$1" in kms-1|kms-2|kms-3) ;; *) echo "no key $1" >&2; exit 3;; esac\n` +
+        `printf '%s' "$1" | sha256sum | cut -c1-64\n`,
+    );
+    await Deno.chmod(hook, 0o700);
+    const cfg = config(dir, { enabled: true, keyCommand: [hook], keyId: "kms-1" });
+    let recorded: string | null = "kms-2";
+    const k = (await openKeyring(cfg, [], nullLogger, {
+      recordedKeyId: () => Promise.resolve(recorded),
+    }))!;
+    assert.equal(k.currentKeyId, "kms-2", "the recorded id, not encryption.keyId");
+    assert.equal(await k.refresh(), null, "unchanged");
+    recorded = "kms-3";
+    assert.equal(await k.refresh(), "kms-3");
+    assert.equal(k.newDataKeySync().keyId, "kms-3", "new data keys go under it");
+    recorded = "kms-9";
+    await assert.rejects(k.refresh(), /no key kms-9/);
+    assert.equal(k.currentKeyId, "kms-3", "a key the hook refuses is never taken");
+    const plain = (await openKeyring(cfg, [], nullLogger))!;
+    assert.equal(plain.currentKeyId, "kms-1", "nothing recorded: encryption.keyId");
+    await Deno.remove(dir, { recursive: true });
+  },
+});

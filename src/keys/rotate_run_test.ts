@@ -199,16 +199,27 @@ Deno.test({
     assert.equal(t.keyId, "kms-2");
     const r = await runRotate(box.store.db, t.keyring, { keyId: t.keyId });
     assert.ok(r.complete);
+    await rotationDone(box.store.db);
     assert.equal(r.rewrapped, 1);
     assert.deepEqual(await play(file, new Keyring(commandKekSource([hook], "kms-2"))), data);
     const status = await keysStatus(box.store.db, config);
     assert.deepEqual(status.keys.map((k) => [k.keyId, k.recordings, k.current, k.file]), [
       ["kms-2", 1, true, false],
     ]);
-    const bad = await rotationTarget(box.store.db, { ...config, encryption: enc("kms-3") });
+    // encryption.keyId edited after that rotation: the config is obeyed again, and a
+    // target the hook cannot give refuses the run before anything is recorded.
     await assert.rejects(
-      () => runRotate(box.store.db, bad.keyring, { keyId: bad.keyId }),
+      () => rotationTarget(box.store.db, { ...config, encryption: enc("kms-3") }),
       /exited 3/,
+    );
+    // --key-id with the config unchanged: kept as current, then a plain run stays there.
+    const back = await rotationTarget(box.store.db, config, "kms-1");
+    assert.equal((await runRotate(box.store.db, back.keyring, { keyId: back.keyId })).rewrapped, 1);
+    await rotationDone(box.store.db);
+    assert.equal((await rotationTarget(box.store.db, config)).keyId, "kms-1");
+    assert.equal(
+      (await keysStatus(box.store.db, config)).keys.find((k) => k.current)?.keyId,
+      "kms-1",
     );
   },
 });
