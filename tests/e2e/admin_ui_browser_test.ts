@@ -14,27 +14,13 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { CHROMIUM_ARGS } from "../helpers/browser.ts";
+import { CHROMIUM_ARGS, shot, signIn } from "../helpers/browser.ts";
 import { query, waitFor } from "../helpers/db.ts";
 import { ROOT, startServer, type TestServer } from "../helpers/server.ts";
 import { axeSource, seriousViolations } from "../helpers/axe.ts";
 import { runSimulation } from "../../src/sim/simulate.ts";
 
-const ARTIFACTS = `${ROOT}tests/_artifacts`;
 const VICTIM_PASSWORD = "victim password long enough";
-
-async function shot(page: Page, name: string) {
-  await Deno.mkdir(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true }).catch(() => {});
-}
-
-async function signIn(page: Page, url: string, password: string) {
-  await page.goto(`${url}/sign-in`);
-  await page.fill('input[name="username"]', "admin");
-  await page.fill('input[name="password"]', password);
-  await page.click('button[type="submit"]');
-  await page.waitForLoadState("load");
-}
 
 async function addUser(server: TestServer, name: string, role: string) {
   const add = new Deno.Command(Deno.execPath(), {
@@ -138,7 +124,7 @@ async function noScriptConfirmation(
   const ctx = await browser.newContext({ javaScriptEnabled: false });
   try {
     const page = await ctx.newPage();
-    await signIn(page, url, password);
+    await signIn(page, url, "admin", password);
     await page.goto(`${url}/admin/tokens`);
     await page.fill('input[name="name"]', "scraper");
     await page.check('input[name="scopes"][value="metrics"]');
@@ -170,7 +156,7 @@ async function noSidewaysScroll(browser: Browser, url: string, password: string,
     const ctx = await browser.newContext({ viewport: { width, height: 900 } });
     try {
       const page = await ctx.newPage();
-      await signIn(page, url, password);
+      await signIn(page, url, "admin", password);
       for (const path of paths) {
         await page.goto(`${url}${path}`);
         const { scroll, inner } = await page.evaluate(() => ({
@@ -223,7 +209,7 @@ Deno.test({
         return r && r.state === "complete" ? r : null;
       }, 20_000);
       await addUser(server, "victim", "agent");
-      await signIn(page, url, server.adminPassword);
+      await signIn(page, url, "admin", server.adminPassword);
       await destructiveActionAsksFirst(page, url, dbPath);
       await roleGridSaves(page, url, dbPath);
       await orgUnitMoves(page, url, dbPath);
@@ -248,7 +234,7 @@ Deno.test({
         viewport: { width: 1366, height: 900 },
       });
       const axePage = await axeCtx.newPage();
-      await signIn(axePage, url, server.adminPassword);
+      await signIn(axePage, url, "admin", server.adminPassword);
       const source = await axeSource();
       const found: Record<string, unknown> = {};
       for (const path of main) {

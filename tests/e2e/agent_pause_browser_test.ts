@@ -10,7 +10,7 @@ import { dominantTone, rms, sendToneLeg } from "../helpers/audio.ts";
 import { recordEverythingRules, ROOT, startServer } from "../helpers/server.ts";
 import { query, waitFor, waitForStreamPorts } from "../helpers/db.ts";
 import { localPort, spawnSipp } from "../helpers/sipp.ts";
-import { launchChromium } from "../helpers/browser.ts";
+import { launchChromium, signIn } from "../helpers/browser.ts";
 import { recordingPlaintext } from "../helpers/recording_bytes.ts";
 
 const AGENT_PASSWORD = "agent password long enough";
@@ -51,11 +51,7 @@ Deno.test({
     const context = await launchChromium(browserDir);
     const page = await context.newPage();
     try {
-      await page.goto(`${server.httpUrl}/sign-in`);
-      await page.fill('input[name="username"]', "agent1");
-      await page.fill('input[name="password"]', AGENT_PASSWORD);
-      await page.click('button[type="submit"]');
-      await page.waitForURL(/\/agent$/);
+      await signIn(page, server.httpUrl, "agent1", AGENT_PASSWORD, /\/agent$/);
 
       const a = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
       const b = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });

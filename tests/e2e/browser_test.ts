@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { launchChromium } from "../helpers/browser.ts";
+import { launchChromium, playerDuration, playerTones, signIn } from "../helpers/browser.ts";
 import { query, waitFor } from "../helpers/db.ts";
 import { migrate, openStore } from "../../src/store/db.ts";
 import { addOrgUnit } from "../../src/store/queries/org_units.ts";
@@ -89,48 +89,16 @@ Deno.test({
     const page = await context.newPage();
     try {
       await seed(dataDir, dir);
-      await page.goto(`${url}/`);
-      await page.fill('input[name="username"]', "admin");
-      await page.fill('input[name="password"]', PASSWORD);
-      await page.click('button[type="submit"]');
-      await page.waitForURL(/\/recordings/);
+      await signIn(page, url, "admin", PASSWORD, /\/recordings/);
       await page.fill('input[name="customer"]', "CUST-E2E");
       await page.click('form.filters button[type="submit"]');
       assert.equal((await page.textContent("#result-count"))?.trim(), "1 recordings");
       await page.click('a[href="/recordings/rec-e2e"]');
       await page.waitForSelector("audio#player");
-      const duration = await page.evaluate(() =>
-        new Promise<number>((resolve, reject) => {
-          const a = document.getElementById("player") as HTMLAudioElement;
-          const done = () => resolve(a.duration);
-          if (a.readyState >= 1 && Number.isFinite(a.duration)) return done();
-          a.addEventListener("loadedmetadata", done, { once: true });
-          a.addEventListener("error", () => reject(new Error(`media error ${a.error?.code}`)), {
-            once: true,
-          });
-          a.load();
-        })
-      );
+      const duration = await playerDuration(page);
       assert.ok(Math.abs(duration - 5) < 0.1, `duration ${duration}`);
       // Chromium's own Opus decoder takes the two-stream (family 1) file apart per party.
-      const decoded = await page.evaluate(async () => {
-        const a = document.getElementById("player") as HTMLAudioElement;
-        const bytes = await (await fetch(a.currentSrc)).arrayBuffer();
-        const audio = await new OfflineAudioContext(2, 48000, 48000).decodeAudioData(bytes);
-        const power = (x: Float32Array, hz: number) => {
-          const k = 2 * Math.cos((2 * Math.PI * hz) / 48000);
-          let s1 = 0, s2 = 0;
-          for (const v of x) [s1, s2] = [v + k * s1 - s2, s1];
-          return s1 * s1 + s2 * s2 - k * s1 * s2;
-        };
-        const [l, r] = [0, 1].map((c) => audio.getChannelData(c).subarray(4800));
-        return {
-          channels: audio.numberOfChannels,
-          seconds: audio.duration,
-          left: power(l, 440) / power(l, 880),
-          right: power(r, 880) / power(r, 440),
-        };
-      });
+      const decoded = await playerTones(page);
       assert.equal(decoded.channels, 2);
       assert.ok(Math.abs(decoded.seconds - 5) < 0.1, `decoded ${decoded.seconds} s`);
       assert.ok(decoded.left > 1e3 && decoded.right > 1e3, JSON.stringify(decoded));

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { launchChromium } from "../helpers/browser.ts";
+import { launchChromium, playerDuration, playerTones, signIn } from "../helpers/browser.ts";
 import { query } from "../helpers/db.ts";
 import { startServer } from "../helpers/server.ts";
 import { makeOpus } from "../web/harness.ts";
@@ -71,43 +71,12 @@ Deno.test({
       assert.ok(oggCaptures(ogg) >= 3, "the plaintext is Ogg pages");
       assert.equal(oggCaptures(await Deno.readFile(file)), 0, "the file on disk holds no Ogg page");
 
-      await page.goto(`${server.httpUrl}/`);
-      await page.fill('input[name="username"]', "admin");
-      await page.fill('input[name="password"]', PASSWORD);
-      await page.click('button[type="submit"]');
-      await page.waitForURL(/\/recordings/);
+      await signIn(page, server.httpUrl, "admin", PASSWORD, /\/recordings/);
       await page.goto(`${server.httpUrl}/recordings/rec-sealed`);
       await page.waitForSelector("audio#player");
-      const duration = await page.evaluate(() =>
-        new Promise<number>((resolve, reject) => {
-          const a = document.getElementById("player") as HTMLAudioElement;
-          const done = () => resolve(a.duration);
-          if (a.readyState >= 1 && Number.isFinite(a.duration)) return done();
-          a.addEventListener("loadedmetadata", done, { once: true });
-          a.addEventListener("error", () => reject(new Error(`media error ${a.error?.code}`)), {
-            once: true,
-          });
-          a.load();
-        })
-      );
+      const duration = await playerDuration(page);
       assert.ok(Math.abs(duration - 5) < 0.1, `duration ${duration}`);
-      const decoded = await page.evaluate(async () => {
-        const a = document.getElementById("player") as HTMLAudioElement;
-        const bytes = await (await fetch(a.currentSrc)).arrayBuffer();
-        const audio = await new OfflineAudioContext(2, 48000, 48000).decodeAudioData(bytes);
-        const power = (x: Float32Array, hz: number) => {
-          const k = 2 * Math.cos((2 * Math.PI * hz) / 48000);
-          let s1 = 0, s2 = 0;
-          for (const v of x) [s1, s2] = [v + k * s1 - s2, s1];
-          return s1 * s1 + s2 * s2 - k * s1 * s2;
-        };
-        const [l, r] = [0, 1].map((c) => audio.getChannelData(c).subarray(4800));
-        return {
-          seconds: audio.duration,
-          left: power(l, 440) / power(l, 880),
-          right: power(r, 880) / power(r, 440),
-        };
-      });
+      const decoded = await playerTones(page);
       assert.ok(Math.abs(decoded.seconds - 5) < 0.1, `decoded ${decoded.seconds} s`);
       assert.ok(decoded.left > 1e3 && decoded.right > 1e3, JSON.stringify(decoded));
       for (const target of [3.5, 1.2, 4.6]) {

@@ -14,13 +14,12 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { CHROMIUM_ARGS } from "../helpers/browser.ts";
+import { CHROMIUM_ARGS, shot, signIn } from "../helpers/browser.ts";
 import { query, waitFor } from "../helpers/db.ts";
-import { ROOT, startServer } from "../helpers/server.ts";
+import { startServer } from "../helpers/server.ts";
 import { axeSource, seriousViolations } from "../helpers/axe.ts";
 import { runSimulation, simulatedCallProfile } from "../../src/sim/simulate.ts";
 
-const ARTIFACTS = `${ROOT}tests/_artifacts`;
 const CALLS = 3;
 const CALL_SECONDS = 5;
 
@@ -45,19 +44,6 @@ function seedWithVariety(): number {
   }
 }
 
-async function shot(page: Page, name: string) {
-  await Deno.mkdir(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true }).catch(() => {});
-}
-
-async function signIn(page: Page, url: string, password: string) {
-  await page.goto(`${url}/sign-in`);
-  await page.fill('input[name="username"]', "admin");
-  await page.fill('input[name="password"]', password);
-  await page.click('button[type="submit"]');
-  await page.waitForLoadState("load");
-}
-
 /** The recording ids of the result rows, in page order. */
 function rowIds(page: Page): Promise<string[]> {
   return page.$$eval("table.results tbody tr", (trs) => trs.map((t) => t.getAttribute("data-id")!));
@@ -67,7 +53,7 @@ async function noSidewaysScroll(browser: Browser, url: string, password: string,
   const ctx = await browser.newContext({ viewport: { width, height: 900 } });
   try {
     const page = await ctx.newPage();
-    await signIn(page, url, password);
+    await signIn(page, url, "admin", password);
     await page.goto(`${url}/recordings`);
     const { scroll, client } = await page.evaluate(() => ({
       scroll: document.documentElement.scrollWidth,
@@ -127,7 +113,7 @@ Deno.test({
           `MOS of a clean local call: ${r.mos}`,
         );
       }
-      await signIn(page, url, server.adminPassword);
+      await signIn(page, url, "admin", server.adminPassword);
 
       // Mixed case: the agent id typed in capitals (a prefix of it, too).
       const target = recs[0];
@@ -209,7 +195,7 @@ Deno.test({
       const source = await axeSource();
       const axeCtx = await browser.newContext({ bypassCSP: true });
       const axePage = await axeCtx.newPage();
-      await signIn(axePage, url, server.adminPassword);
+      await signIn(axePage, url, "admin", server.adminPassword);
       await axePage.goto(`${url}/recordings`);
       assert.deepEqual(await seriousViolations(axePage, source), [], "/recordings");
       await axePage.goto(`${url}/recordings?from=2026-13-45`);

@@ -13,13 +13,12 @@
  */
 import assert from "node:assert/strict";
 import { chromium, type Page } from "playwright-core";
-import { CHROMIUM_ARGS, launchChromium } from "../helpers/browser.ts";
+import { CHROMIUM_ARGS, launchChromium, shot, signIn } from "../helpers/browser.ts";
 import { query, waitFor } from "../helpers/db.ts";
 import { ROOT, startServer, type TestServer } from "../helpers/server.ts";
 import { axeSource, seriousViolations } from "../helpers/axe.ts";
 import { runSimulation, simulatedCallProfile } from "../../src/sim/simulate.ts";
 
-const ARTIFACTS = `${ROOT}tests/_artifacts`;
 const SUP_PASSWORD = "supervisor password long enough";
 const CALL_SECONDS = 14;
 
@@ -44,19 +43,6 @@ async function addUser(server: TestServer, name: string, role: string, password:
   await w.close();
   const out = await add.output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-}
-
-async function signIn(page: Page, url: string, user: string, password: string) {
-  await page.goto(`${url}/sign-in`);
-  await page.fill('input[name="username"]', user);
-  await page.fill('input[name="password"]', password);
-  await page.click('button[type="submit"]');
-  await page.waitForLoadState("load");
-}
-
-async function shot(page: Page, name: string) {
-  await Deno.mkdir(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true }).catch(() => {});
 }
 
 /** Waits for the audio element's metadata; returns its duration in seconds. */
