@@ -5,18 +5,26 @@
  * waits in memory); `finish()` seals the FINAL chunk (maybe empty) and returns the index.
  * With `headBytes`, the first that many bytes form chunk 0 alone and `patchHead()` may
  * re-seal it once (a WAV header fixed up at finish) under the HEAD_PATCHED nonce.
+ * `fill()` with `sealBufferedAsync()` is the same sealing for a thread that must not
+ * spend the AES-GCM time itself (the capture worker's journal): WebCrypto does it off
+ * the calling thread and the records are byte for byte those of the sync path.
  *
  * @module
  */
 import {
+  aadOf,
   ChunkCipher,
+  type ChunkPosition,
   encodeHeader,
   encodeIndex,
+  fixedHeader,
   FLAG_FINAL,
   FLAG_HEAD_PATCHED,
   FLAG_MIDDLE,
   HEADER_BYTES,
   newHeader,
+  nonceOf,
+  type SealHeader,
   type SealKey,
 } from "./sealed_format.ts";
 
@@ -33,6 +41,10 @@ export interface ChunkSealerOptions {
 /** Seals one file's plaintext into chunk records, in order. */
 export class ChunkSealer {
   readonly header: Uint8Array;
+  #h: SealHeader;
+  #fixed: Uint8Array;
+  #dataKey: Uint8Array;
+  #cryptoKey: Promise<CryptoKey> | null = null;
   #cipher: ChunkCipher;
   #chunkBytes: number;
   #headBytes: number;
@@ -48,6 +60,9 @@ export class ChunkSealer {
   constructor(key: SealKey, options: ChunkSealerOptions) {
     const h = newHeader(key, options.chunkBytes);
     this.header = encodeHeader(h);
+    this.#h = h;
+    this.#fixed = fixedHeader(h);
+    this.#dataKey = key.dataKey;
     this.#cipher = new ChunkCipher(h, key.dataKey, options.path);
     this.#chunkBytes = options.chunkBytes;
     this.#headBytes = options.headBytes ?? 0;
@@ -70,20 +85,65 @@ export class ChunkSealer {
     return this.#index;
   }
 
+  /** Room left in the chunk being filled. */
+  get room(): number {
+    return this.#limit() - this.#buffered;
+  }
+
   /** Adds plaintext; returns the records of every chunk it filled. */
   push(data: Uint8Array): Uint8Array[] {
     if (this.#finished) throw new Error(`Sealed file "${this.#cipher.path}" is finished`);
     const out: Uint8Array[] = [];
-    let o = 0;
-    while (o < data.length) {
-      const limit = this.#index === 0 && this.#headBytes > 0 ? this.#headBytes : this.#chunkBytes;
-      const n = Math.min(limit - this.#buffered, data.length - o);
-      this.#buffer.set(data.subarray(o, o + n), this.#buffered);
-      this.#buffered += n;
-      o += n;
-      if (this.#buffered === limit) out.push(this.#seal(FLAG_MIDDLE));
+    for (let o = 0; o < data.length;) {
+      o += this.fill(data.subarray(o));
+      if (this.room === 0) out.push(this.#seal(FLAG_MIDDLE));
     }
     return out;
+  }
+
+  /**
+   * Buffers as much of `data` as the chunk being filled has room for, sealing nothing;
+   * returns the bytes taken (the owner seals when {@link room} is 0).
+   */
+  fill(data: Uint8Array): number {
+    if (this.#finished) throw new Error(`Sealed file "${this.#cipher.path}" is finished`);
+    const n = Math.min(this.room, data.length);
+    this.#buffer.set(data.subarray(0, n), this.#buffered);
+    this.#buffered += n;
+    return n;
+  }
+
+  /**
+   * Seals what is buffered as a MIDDLE chunk, as `flush()` does, with the AES-GCM work
+   * done by WebCrypto off the calling thread; null when nothing is buffered. The chunk's
+   * place is taken at the call: write the records in the order of the calls.
+   */
+  async sealBufferedAsync(): Promise<Uint8Array | null> {
+    if (this.#buffered === 0 || (this.#index === 0 && this.#headBytes > 0)) return null;
+    const { pos, plaintext } = this.#take(FLAG_MIDDLE);
+    this.#cryptoKey ??= crypto.subtle.importKey(
+      "raw",
+      this.#dataKey as Uint8Array<ArrayBuffer>,
+      "AES-GCM",
+      false,
+      [
+        "encrypt",
+      ],
+    );
+    const sealed = await crypto.subtle.encrypt(
+      {
+        name: "AES-GCM",
+        iv: nonceOf(this.#h, pos.index, pos.flag) as Uint8Array<ArrayBuffer>,
+        additionalData: aadOf(this.#fixed, pos.ptOffset) as Uint8Array<ArrayBuffer>,
+      },
+      await this.#cryptoKey,
+      plaintext,
+    );
+    // The record: flag and length, then ciphertext and tag (WebCrypto's output order).
+    const record = new Uint8Array(4 + sealed.byteLength);
+    new DataView(record.buffer).setUint32(0, (pos.flag << 24 | plaintext.length) >>> 0);
+    record.set(new Uint8Array(sealed), 4);
+    return record;
   }
 
   /** Seals what is buffered as a short chunk (nothing when the buffer is empty). */
@@ -121,17 +181,32 @@ export class ChunkSealer {
     return { fileOffset: HEADER_BYTES, record };
   }
 
+  #limit(): number {
+    return this.#index === 0 && this.#headBytes > 0 ? this.#headBytes : this.#chunkBytes;
+  }
+
   #seal(flag: number): Uint8Array {
+    const pos = { index: this.#index, ptOffset: this.#ptOffset, flag };
     const plaintext = this.#buffer.subarray(0, this.#buffered);
+    const record = this.#cipher.seal(pos, plaintext);
+    this.#advance(plaintext);
+    return record;
+  }
+
+  /** The next chunk's place and a copy of its plaintext; empties the buffer. */
+  #take(flag: number): { pos: ChunkPosition; plaintext: Uint8Array<ArrayBuffer> } {
+    const pos = { index: this.#index, ptOffset: this.#ptOffset, flag };
+    const plaintext = this.#buffer.slice(0, this.#buffered);
+    this.#advance(plaintext);
+    return { pos, plaintext };
+  }
+
+  /** Counts `plaintext` (the buffer's content) as the next chunk and empties the buffer. */
+  #advance(plaintext: Uint8Array): void {
     if (this.#index === 0 && this.#headBytes > 0) this.#head = plaintext.slice();
-    const record = this.#cipher.seal(
-      { index: this.#index, ptOffset: this.#ptOffset, flag },
-      plaintext,
-    );
     this.#lengths.push(this.#buffered);
     this.#index++;
     this.#ptOffset += this.#buffered;
     this.#buffered = 0;
-    return record;
   }
 }

@@ -170,7 +170,8 @@ export function fixedHeader(h: SealHeader): Uint8Array {
   return encodeHeader(h).slice(0, FIXED_HEADER_BYTES);
 }
 
-function nonceOf(h: SealHeader, index: number, flag: number): Uint8Array {
+/** A chunk's 96-bit nonce: the file's prefix, the chunk counter and its flag. */
+export function nonceOf(h: SealHeader, index: number, flag: number): Uint8Array {
   const n = new Uint8Array(12);
   n.set(h.noncePrefix, 0);
   new DataView(n.buffer).setUint32(PREFIX_BYTES, index);
@@ -178,7 +179,8 @@ function nonceOf(h: SealHeader, index: number, flag: number): Uint8Array {
   return n;
 }
 
-function aadOf(fixed: Uint8Array, ptOffset: number): Uint8Array {
+/** A chunk's AAD: the fixed header and the chunk's plaintext offset. */
+export function aadOf(fixed: Uint8Array, ptOffset: number): Uint8Array {
   const a = new Uint8Array(FIXED_HEADER_BYTES + 8);
   a.set(fixed, 0);
   const v = new DataView(a.buffer);
