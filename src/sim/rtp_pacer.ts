@@ -6,7 +6,7 @@
  * buffers the pacer keeps and protected there in place (no allocation per packet).
  */
 import { serializeRtpPacket } from "../rtp/packet.ts";
-import { SRTP_OK, type SrtpContext } from "../rtp/srtp_ffi.ts";
+import { SRTP_OK } from "../rtp/srtp_ffi.ts";
 import { FRAME_SAMPLES, frameOf } from "./audio.ts";
 import { LatenessHistogram } from "./lateness.ts";
 
@@ -17,6 +17,17 @@ export const PACKET_MS = 20;
 export interface LegTarget {
   hostname: string;
   port: number;
+}
+
+/**
+ * Outbound SRTP session of a leg (RFC 3711 §3.3): srtp_cm_sender.ts's SrtpCmSender for the
+ * AES-CM suites, libsrtp's SrtpContext for GCM. `protect` works in place, returns libsrtp's
+ * status (0 is OK) and leaves the SRTP length in `length`.
+ */
+export interface LegSrtp {
+  protect(buf: Uint8Array, len: number): number;
+  readonly length: number;
+  close(): void;
 }
 
 /** One RTP stream the client sends (RFC 3550 §5.1 header fields included). */
@@ -33,8 +44,8 @@ export interface Leg {
   frame: number;
   /** Payload bytes of one 20 ms packet of `clip` (160 for G.711 and G.722, 20 for G.729). */
   frameBytes?: number;
-  /** libsrtp outbound session of an SRTP leg (RFC 3711), null for plain RTP. */
-  srtp: SrtpContext | null;
+  /** Outbound SRTP session of an SRTP leg, null for plain RTP. */
+  srtp: LegSrtp | null;
   /** Packets still to send (counting paused slots). */
   remaining: number;
   /** performance.now() time the next packet is due. */
@@ -46,7 +57,7 @@ export interface Leg {
   /** Slots skipped while paused (timestamp advanced, nothing sent). */
   skipped: number;
   sendErrors: number;
-  /** Packets srtp_protect refused (not sent). */
+  /** Packets the SRTP session refused to protect (not sent). */
   protectErrors: number;
   maxLateMs: number;
   /** Resolved when `remaining` reaches 0 or the leg is stopped. */
@@ -217,9 +228,9 @@ export class RtpPacer {
 
   /**
    * The leg's next packet written into a pooled buffer and SRTP-protected in place
-   * (RFC 3711 §3.3); null (counted) when libsrtp refuses it.
+   * (RFC 3711 §3.3); null (counted) when the SRTP session refuses it.
    */
-  #protected(leg: Leg, srtp: SrtpContext): Uint8Array | null {
+  #protected(leg: Leg, srtp: LegSrtp): Uint8Array | null {
     const buf = this.#buffers[this.#used] ??= new Uint8Array(SRTP_BUFFER_BYTES);
     const payload = frameOf(leg.clip, leg.frame, leg.frameBytes);
     const len = RTP_HEADER + payload.length;

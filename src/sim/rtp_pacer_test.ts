@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseRtpPacket } from "../rtp/packet.ts";
 import { SRTP_OK, SrtpContext } from "../rtp/srtp_ffi.ts";
+import { SrtpCmSender } from "../rtp/srtp_cm_sender.ts";
 import { createLeg, type LegInit, type LegTarget, RtpPacer } from "./rtp_pacer.ts";
 
 function testLeg(remaining: number) {
@@ -105,46 +106,53 @@ Deno.test("RtpPacer finishes a leg only after its last packet was sent (BYE foll
   assert.equal(pacer.size, 0);
 });
 
-Deno.test("RtpPacer protects an SRTP leg in place: each packet unprotects to the plain packet, burst buffers are distinct", async () => {
-  const key = crypto.getRandomValues(new Uint8Array(30));
-  let now = 0;
-  const plain: Uint8Array[] = [];
-  const wire: Uint8Array[] = [];
-  const pacer = new RtpPacer((bytes) => {
-    wire.push(bytes);
-    return Promise.resolve();
-  }, () => now);
-  const plainPacer = new RtpPacer((bytes) => {
-    plain.push(bytes);
-    return Promise.resolve();
-  }, () => now);
-  const tx = new SrtpContext("AES_CM_128_HMAC_SHA1_80", key, "outbound");
-  const leg = createLeg({ ...testLegInit(6), srtp: tx }, 0);
-  pacer.add(leg);
-  plainPacer.add(testLeg(6));
-  const rx = new SrtpContext("AES_CM_128_HMAC_SHA1_80", key, "inbound");
-  try {
-    now = 45; // a late tick: three packets in one burst, each in its own buffer
-    await pacer.tick();
-    await plainPacer.tick();
-    assert.equal(wire.length, 3);
-    assert.equal(new Set(wire.map((b) => b.buffer)).size, 3);
-    const first = wire.map((b) => b.slice());
-    wire.length = 0;
-    now = 200;
-    await pacer.tick();
-    await plainPacer.tick();
-    const all = [...first, ...wire.map((b) => b.slice())];
-    assert.equal(all.length, 6);
-    assert.equal(leg.protectErrors, 0);
-    all.forEach((p, i) => {
-      assert.equal(p.length, plain[i].length + 10, "HMAC-SHA1-80 tag");
-      assert.notDeepEqual(p.subarray(12, 40), plain[i].subarray(12, 40), "payload encrypted");
-      assert.equal(rx.unprotect(p, p.length), SRTP_OK, `packet ${i} authenticates`);
-      assert.deepEqual(p.subarray(0, rx.length), plain[i]);
-    });
-  } finally {
-    tx.close();
-    rx.close();
-  }
-});
+const SENDERS = {
+  "libsrtp": (key: Uint8Array) => new SrtpContext("AES_CM_128_HMAC_SHA1_80", key, "outbound"),
+  "SrtpCmSender": (key: Uint8Array) => new SrtpCmSender("AES_CM_128_HMAC_SHA1_80", key),
+};
+
+for (const [name, sender] of Object.entries(SENDERS)) {
+  Deno.test(`RtpPacer protects an SRTP leg in place with ${name}: each packet unprotects (libsrtp) to the plain packet, burst buffers are distinct`, async () => {
+    const key = crypto.getRandomValues(new Uint8Array(30));
+    let now = 0;
+    const plain: Uint8Array[] = [];
+    const wire: Uint8Array[] = [];
+    const pacer = new RtpPacer((bytes) => {
+      wire.push(bytes);
+      return Promise.resolve();
+    }, () => now);
+    const plainPacer = new RtpPacer((bytes) => {
+      plain.push(bytes);
+      return Promise.resolve();
+    }, () => now);
+    const tx = sender(key);
+    const leg = createLeg({ ...testLegInit(6), srtp: tx }, 0);
+    pacer.add(leg);
+    plainPacer.add(testLeg(6));
+    const rx = new SrtpContext("AES_CM_128_HMAC_SHA1_80", key, "inbound");
+    try {
+      now = 45; // a late tick: three packets in one burst, each in its own buffer
+      await pacer.tick();
+      await plainPacer.tick();
+      assert.equal(wire.length, 3);
+      assert.equal(new Set(wire.map((b) => b.buffer)).size, 3);
+      const first = wire.map((b) => b.slice());
+      wire.length = 0;
+      now = 200;
+      await pacer.tick();
+      await plainPacer.tick();
+      const all = [...first, ...wire.map((b) => b.slice())];
+      assert.equal(all.length, 6);
+      assert.equal(leg.protectErrors, 0);
+      all.forEach((p, i) => {
+        assert.equal(p.length, plain[i].length + 10, "HMAC-SHA1-80 tag");
+        assert.notDeepEqual(p.subarray(12, 40), plain[i].subarray(12, 40), "payload encrypted");
+        assert.equal(rx.unprotect(p, p.length), SRTP_OK, `packet ${i} authenticates`);
+        assert.deepEqual(p.subarray(0, rx.length), plain[i]);
+      });
+    } finally {
+      tx.close();
+      rx.close();
+    }
+  });
+}
