@@ -2,27 +2,41 @@
  * Per-packet SRTP receive cost of the candidates, 160-byte payloads
  * (AES_CM_128_HMAC_SHA1_80): libsrtp2 through FFI on a preallocated buffer, the TypeScript
  * context the capture path uses for AES-CM (src/rtp/srtp_cm.ts), node:crypto (a decipher
- * and an HMAC per packet), WebCrypto (async). One session only: how the cost grows with
- * the number of live sessions is bench_srtp_sessions.ts. Prints µs/packet and the
+ * and an HMAC per packet), WebCrypto (async); and the send side the call simulator uses,
+ * libsrtp's srtp_protect against src/rtp/srtp_cm_sender.ts. One session only: how the cost
+ * grows with the number of live sessions is bench_srtp_sessions.ts. Prints µs/packet and the
  * heap growth per packet. Run: scripts/dev.sh deno run -A scripts/bench_srtp_packet.ts [N]
  * The table goes to stderr; stdout gets one JSON document (a `deno task bench` case).
  */
 import { createDecipheriv, createHmac } from "node:crypto";
 import { libSrtpVersion, SRTP_OK, SrtpContext } from "../src/rtp/srtp_ffi.ts";
 import { SrtpCmContext } from "../src/rtp/srtp_cm.ts";
+import { SrtpCmSender } from "../src/rtp/srtp_cm_sender.ts";
 
 const N = Number(Deno.args[0] ?? 50_000);
 const keySalt = crypto.getRandomValues(new Uint8Array(30));
 const sessionKey = crypto.getRandomValues(new Uint8Array(16));
 const authKey = crypto.getRandomValues(new Uint8Array(20));
 
+/** N plain RTP packets of one SSRC in sending order, 160-byte payloads. */
+function plainPackets(): Uint8Array<ArrayBuffer>[] {
+  const out: Uint8Array<ArrayBuffer>[] = [];
+  for (let i = 0; i < N; i++) {
+    const b = new Uint8Array(12 + 160);
+    b.set([0x80, 0, (i >> 8) & 0xff, i & 0xff, 0, 0, 0, 0, 0xca, 0xfe, 0xba, 0xbe]);
+    for (let j = 12; j < b.length; j++) b[j] = (i + j) & 0xff;
+    out.push(b);
+  }
+  return out;
+}
+
 function packets(): Uint8Array<ArrayBuffer>[] {
   const tx = new SrtpContext("AES_CM_128_HMAC_SHA1_80", keySalt, "outbound");
   const out: Uint8Array<ArrayBuffer>[] = [];
-  for (let i = 0; i < N; i++) {
-    const b = new Uint8Array(12 + 160 + 16);
-    b.set([0x80, 0, (i >> 8) & 0xff, i & 0xff, 0, 0, 0, 0, 0xca, 0xfe, 0xba, 0xbe]);
-    tx.protect(b, 172);
+  for (const p of plain) {
+    const b = new Uint8Array(p.length + 16);
+    b.set(p);
+    tx.protect(b, p.length);
     out.push(b.slice(0, tx.length));
   }
   tx.close();
@@ -52,6 +66,7 @@ function measure(name: string, run: () => void) {
   report(name, performance.now() - t0, Deno.memoryUsage().heapUsed - heap);
 }
 
+const plain = plainPackets();
 const wire = packets();
 const buf = new Uint8Array(2049);
 console.error(`${libSrtpVersion()}, ${N} packets of 160 bytes`);
@@ -78,6 +93,22 @@ measure("srtp_cm.ts SrtpCmContext", () => {
   }
   rx.close();
   if (bad) throw new Error(`${bad} packets failed`);
+});
+/** Protects every plain packet with a fresh sender (an index is sent once per key). */
+function protectAll(tx: { protect(buf: Uint8Array, len: number): number; close(): void }) {
+  let bad = 0;
+  for (const p of plain) {
+    buf.set(p);
+    if (tx.protect(buf, p.length) !== SRTP_OK) bad++;
+  }
+  tx.close();
+  if (bad) throw new Error(`${bad} packets failed`);
+}
+measure("libsrtp2 FFI srtp_protect", () => {
+  protectAll(new SrtpContext("AES_CM_128_HMAC_SHA1_80", keySalt, "outbound"));
+});
+measure("srtp_cm_sender.ts SrtpCmSender", () => {
+  protectAll(new SrtpCmSender("AES_CM_128_HMAC_SHA1_80", keySalt));
 });
 const roc = new Uint8Array(4);
 const iv = new Uint8Array(16);
@@ -127,6 +158,10 @@ for (let round = 0; round < 2; round++) {
 const ffi = results["libsrtp2 FFI srtp_unprotect"];
 const cm = results["srtp_cm.ts SrtpCmContext"];
 const copy = results["copy only (baseline)"];
+const ffiTx = results["libsrtp2 FFI srtp_protect"];
+const cmTx = results["srtp_cm_sender.ts SrtpCmSender"];
+const less = (r: { usPerPacket: number }) =>
+  Math.round((r.usPerPacket - copy.usPerPacket) * 100) / 100;
 console.log(JSON.stringify({
   bench: "srtp_packet",
   library: libSrtpVersion(),
@@ -134,8 +169,12 @@ console.log(JSON.stringify({
   packets: N,
   payloadBytes: 160,
   /** srtp_unprotect through FFI, less the copy every receive does anyway. */
-  decryptUsPerPacket: Math.round((ffi.usPerPacket - copy.usPerPacket) * 100) / 100,
+  decryptUsPerPacket: less(ffi),
   /** The same for srtp_cm.ts, which the capture path uses for the AES-CM suites. */
-  cmDecryptUsPerPacket: Math.round((cm.usPerPacket - copy.usPerPacket) * 100) / 100,
+  cmDecryptUsPerPacket: less(cm),
+  /** srtp_protect through FFI, less the copy. */
+  protectUsPerPacket: less(ffiTx),
+  /** The same for srtp_cm_sender.ts, which the call simulator uses for the AES-CM suites. */
+  cmProtectUsPerPacket: less(cmTx),
   candidates: results,
 }));
