@@ -39,65 +39,155 @@ export function sealLayer(
 
 /** The journal file as SpillJournal uses it: plain, or sealed. */
 export interface JournalFile {
-  /** Writes all of `bytes` (sealed: as whole chunks, so what returned is on disk). */
+  /**
+   * Appends `bytes`. Plain: all of them are in the file when this returns. Sealed: whole
+   * chunks are sealed and written at once, the rest waits in memory until the chunk fills,
+   * the seal interval passes or {@link flush} (so the AES-GCM work runs off this thread
+   * in few, larger calls).
+   */
   write(bytes: Uint8Array): Promise<void>;
+  /** Seals and writes whatever waits in memory (sealed); nothing to do for a plain file. */
+  flush(): Promise<void>;
+  /** Journal bytes in the file (sealed: in whole chunks written); later ones wait in memory. */
+  readonly durableBytes: number;
   syncData(): Promise<void>;
   /**
-   * After a failed write: cuts the file back to `size` journal bytes so later writes go
-   * on from there. A sealed journal cannot reuse the chunk counter it spent, so it cuts
-   * back to its last whole chunk and refuses later writes (they go to memory instead).
+   * After a failed write: cuts the file back to {@link durableBytes} so later writes go on
+   * from there. A sealed journal cannot reuse the chunk counter it spent, so it also
+   * refuses later writes (they go to memory instead).
    */
   cutTo(size: number): Promise<void>;
   close(): void;
 }
 
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+/** The file operations a journal uses (tests wrap a real file to make writes fail). */
+export type JournalTarget = Pick<Deno.FsFile, "write" | "syncData" | "truncate" | "seek" | "close">;
+
+/** How {@link openJournalFile} opens the journal and reads the clock. */
+export interface JournalFileOptions {
+  now?: () => number;
+  /** Opens the file; default Deno.open (create, truncate). */
+  open?: (path: string) => Promise<JournalTarget>;
+}
+
+const openTruncated = (path: string): Promise<JournalTarget> =>
+  Deno.open(path, { write: true, create: true, truncate: true });
+
+async function writeAll(file: JournalTarget, bytes: Uint8Array): Promise<void> {
   for (let o = 0; o < bytes.length;) o += await file.write(bytes.subarray(o));
 }
 
 /** Creates (truncating) the journal at `path`; sealed when `seal` is given. */
-export async function openJournalFile(path: string, seal?: FileSeal): Promise<JournalFile> {
-  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+export async function openJournalFile(
+  path: string,
+  seal?: FileSeal,
+  o: JournalFileOptions = {},
+): Promise<JournalFile> {
+  const now = o.now ?? (() => performance.now());
+  const file = await (o.open ?? openTruncated)(path);
   if (!seal) {
+    let size = 0;
     return {
-      write: (bytes) => writeAll(file, bytes),
+      async write(bytes) {
+        await writeAll(file, bytes);
+        size += bytes.length;
+      },
+      flush: () => Promise.resolve(),
+      get durableBytes() {
+        return size;
+      },
       syncData: () => file.syncData(),
-      async cutTo(size) {
-        await file.truncate(size);
-        await file.seek(size, Deno.SeekMode.Start);
+      async cutTo(to) {
+        await file.truncate(to);
+        await file.seek(to, Deno.SeekMode.Start);
+        size = to;
       },
       close: () => file.close(),
     };
   }
   const sealer = new ChunkSealer(seal, { chunkBytes: seal.chunkBytes, path });
-  let good = sealer.header.length, broken = false;
   try {
     await writeAll(file, sealer.header);
   } catch (err) {
     file.close();
     throw err;
   }
-  return {
-    async write(bytes) {
-      if (broken) throw new Error(`Sealed journal "${path}" failed earlier; not written`);
-      const records = [...sealer.push(bytes), ...sealer.flush()];
-      broken = true;
-      let end = good;
-      for (const r of records) {
-        await writeAll(file, r);
-        end += r.length;
-      }
-      good = end;
-      broken = false;
-    },
-    syncData: () => file.syncData(),
-    async cutTo() {
-      broken = true;
-      await file.truncate(good);
-      await file.seek(good, Deno.SeekMode.Start);
-    },
-    close: () => file.close(),
-  };
+  return new SealedJournalFile(file, sealer, { path, intervalMs: seal.syncIntervalMs, now });
+}
+
+/** A sealed journal: chunks of whole batches, sealed by WebCrypto off the capture thread. */
+class SealedJournalFile implements JournalFile {
+  #file: JournalTarget;
+  #sealer: ChunkSealer;
+  #o: { path: string; intervalMs: number; now: () => number };
+  /** File bytes up to the end of the last chunk written whole. */
+  #good: number;
+  #durable = 0;
+  #broken = false;
+  /** When the oldest byte waiting in memory came. */
+  #since: number | null = null;
+
+  constructor(
+    file: JournalTarget,
+    sealer: ChunkSealer,
+    o: { path: string; intervalMs: number; now: () => number },
+  ) {
+    this.#file = file;
+    this.#sealer = sealer;
+    this.#o = o;
+    this.#good = sealer.header.length;
+  }
+
+  get durableBytes(): number {
+    return this.#durable;
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    this.#check();
+    // A batch that does not fit the chunk being filled starts the next one, so a chunk
+    // holds whole batches (one larger than a chunk spans several).
+    if (this.#sealer.bufferedBytes > 0 && bytes.length > this.#sealer.room) await this.flush();
+    for (let o = 0; o < bytes.length;) {
+      o += this.#sealer.fill(bytes.subarray(o));
+      if (this.#sealer.room === 0) await this.flush();
+    }
+    if (this.#sealer.bufferedBytes === 0) return;
+    this.#since ??= this.#o.now();
+    if (this.#o.now() - this.#since >= this.#o.intervalMs) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    this.#since = null;
+    if (this.#sealer.bufferedBytes === 0) return;
+    this.#check();
+    // Broken until the record is written whole: a failure here leaves the file refusing.
+    this.#broken = true;
+    const record = await this.#sealer.sealBufferedAsync();
+    if (record) await writeAll(this.#file, record);
+    this.#good += record?.length ?? 0;
+    this.#durable = this.#sealer.sealedBytes;
+    this.#broken = false;
+  }
+
+  syncData(): Promise<void> {
+    return this.#file.syncData();
+  }
+
+  async cutTo(): Promise<void> {
+    this.#broken = true;
+    await this.#file.truncate(this.#good);
+    await this.#file.seek(this.#good, Deno.SeekMode.Start);
+  }
+
+  close(): void {
+    this.#file.close();
+  }
+
+  #check(): void {
+    if (this.#broken) {
+      throw new Error(`Sealed journal "${this.#o.path}" failed earlier; not written`);
+    }
+  }
 }
 
 /**

@@ -24,7 +24,12 @@ import { dirname } from "node:path";
 import { decodeG711, encodeG711 } from "../codec/g711.ts";
 import { encodeWav } from "../codec/wav.ts";
 import type { ToEncoder } from "./media_protocol.ts";
-import { type FileSeal, type JournalFile, openJournalFile } from "./file_seal.ts";
+import {
+  type FileSeal,
+  type JournalFile,
+  type JournalFileOptions,
+  openJournalFile,
+} from "./file_seal.ts";
 
 /** Suffix of a spill journal next to the recording's final path. */
 export const JOURNAL_SUFFIX = ".journal";
@@ -116,6 +121,8 @@ export interface SpillJournalOptions {
   onError?: (err: unknown) => void;
   /** Seal the journal like the recording (encryption at rest); absent = plain. */
   seal?: FileSeal;
+  /** Opens the journal file (tests make its writes fail); default Deno.open. */
+  open?: JournalFileOptions["open"];
 }
 
 /** One recording's journal and ordered outbox. */
@@ -130,6 +137,8 @@ export class SpillJournal {
   #replayedTo = 0;
   #lastSync = 0;
   #errors = 0;
+  /** Batches whose bytes are not all in the file yet (`start`/`end`: journal offsets). */
+  #unsealed: { pcm: Int16Array; start: number; end: number }[] = [];
 
   constructor(options: SpillJournalOptions) {
     this.#o = options;
@@ -153,43 +162,46 @@ export class SpillJournal {
     else this.#enqueue(() => this.#o.send(msg, transfer));
   }
 
-  /** Appends a stereo PCM batch. If the write fails the PCM is posted instead. */
+  /**
+   * Appends a stereo PCM batch. A batch not yet in the file when a write fails (a sealed
+   * journal holds up to one seal interval in memory) is posted as PCM instead.
+   */
   append(pcm: Int16Array): void {
     const bytes = pcmToJournal(this.#enc, pcm);
     this.#enqueue(async () => {
       try {
         this.#file ??= await this.#create();
-        await this.#file.write(bytes);
-        this.#written += bytes.length;
-        if (this.#now() - this.#lastSync >= this.#o.syncIntervalMs) {
-          await this.#file.syncData();
-          this.#lastSync = this.#now();
-        }
       } catch (err) {
         this.#fail(err);
-        // A full disk may have taken part of the batch: cut it off, so later appends and
-        // replays stay at the offsets #written counts.
-        await this.#file?.cutTo(this.#written).catch(() => {});
         // Never lose audio silently: without a journal, memory is the queue.
         this.#o.send({ t: "pcm", rec: this.#o.rec, pcm }, [pcm.buffer as ArrayBuffer]);
+        return;
       }
+      this.#unsealed.push({ pcm, start: this.#written, end: this.#written + bytes.length });
+      this.#written += bytes.length;
+      await this.#io(this.#file, (f) => f.write(bytes));
     });
   }
 
   /** Hands every byte written since the last replay to the encoder, ahead of newer audio. */
   replay(): void {
-    this.#enqueue(() => {
-      const bytes = this.#written - this.#replayedTo;
-      if (bytes === 0) return;
-      this.#o.send({
-        t: "replay",
-        rec: this.#o.rec,
-        path: this.#o.path,
-        offset: this.#replayedTo,
-        bytes,
-      });
-      this.#replayedTo = this.#written;
+    this.#enqueue(async () => {
+      if (this.#file) await this.#io(this.#file, (f) => f.flush());
+      this.#sendReplay();
     });
+  }
+
+  #sendReplay(): void {
+    const bytes = this.#written - this.#replayedTo;
+    if (bytes === 0) return;
+    this.#o.send({
+      t: "replay",
+      rec: this.#o.rec,
+      path: this.#o.path,
+      offset: this.#replayedTo,
+      bytes,
+    });
+    this.#replayedTo = this.#written;
   }
 
   /**
@@ -198,7 +210,9 @@ export class SpillJournal {
    * a crash.
    */
   close(): void {
-    this.#enqueue(() => {
+    this.#enqueue(async () => {
+      // Normally empty (the last replay flushed it); after an abandon, kept for recovery.
+      await this.#file?.flush().catch((err) => this.#fail(err));
       this.#file?.close();
       this.#file = null;
     });
@@ -209,6 +223,36 @@ export class SpillJournal {
     return this.#chain;
   }
 
+  /**
+   * Journal I/O, then a sync when one is due. On failure the file is cut back to the
+   * audio it holds whole (a full disk may have taken part of a write), that audio is
+   * replayed, and the batches not in it go to the encoder as PCM: the encoder still sees
+   * every sample once, in order, and later appends and replays stay at the offsets
+   * #written counts.
+   */
+  async #io(file: JournalFile, op: (f: JournalFile) => Promise<void>): Promise<void> {
+    try {
+      await op(file);
+      if (this.#now() - this.#lastSync >= this.#o.syncIntervalMs) {
+        await file.syncData();
+        this.#lastSync = this.#now();
+      }
+    } catch (err) {
+      this.#fail(err);
+      await file.cutTo(file.durableBytes).catch(() => {});
+      const lost = this.#unsealed.filter((b) => b.end > file.durableBytes);
+      this.#unsealed = [];
+      if (lost.length === 0) return;
+      this.#written = lost[0].start;
+      this.#sendReplay();
+      for (const { pcm } of lost) {
+        this.#o.send({ t: "pcm", rec: this.#o.rec, pcm }, [pcm.buffer as ArrayBuffer]);
+      }
+      return;
+    }
+    this.#unsealed = this.#unsealed.filter((b) => b.end > file.durableBytes);
+  }
+
   #enqueue(job: () => void | Promise<void>): void {
     this.#pending++;
     this.#chain = this.#chain.then(job).catch((err) => this.#fail(err)).finally(() =>
@@ -217,7 +261,10 @@ export class SpillJournal {
   }
 
   async #create(): Promise<JournalFile> {
-    const file = await openJournalFile(this.#o.path, this.#o.seal);
+    const file = await openJournalFile(this.#o.path, this.#o.seal, {
+      now: this.#now,
+      ...(this.#o.open ? { open: this.#o.open } : {}),
+    });
     const header = journalHeader(this.#enc);
     await file.write(header);
     this.#written = this.#replayedTo = header.length;
