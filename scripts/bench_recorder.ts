@@ -96,6 +96,7 @@ while (!log.includes("selrec ready")) {
   if (log.includes('"level":"error"') || exited) throw new Error(`selrec serve failed:\n${log}`);
 }
 const cpu0 = cpuSeconds(server.pid);
+const threads0 = threadTicks(server.pid);
 const udp0 = kernelUdpErrors();
 const t0 = performance.now();
 const sim = await new Deno.Command(Deno.execPath(), {
@@ -136,6 +137,7 @@ for (let i = 0; i < 3000; i++) {
 }
 const finalizedAfterS = Math.round((performance.now() - simEnded) / 100) / 10;
 const cpu1 = cpuSeconds(server.pid);
+const threads = threadShares(threads0, threadTicks(server.pid), wallS);
 const rows = db.prepare(
   "SELECT r.state, r.duration_ms, s.stats FROM recordings r JOIN streams s ON s.recording_id = r.id",
 ).all() as { state: string; duration_ms: number; stats: string }[];
@@ -207,6 +209,7 @@ console.log(JSON.stringify(
       cpuPercentOfOneCore: Math.round(((cpu1 - cpu0) / wallS) * 1000) / 10,
       cpuPerCallPercent: Math.round(((cpu1 - cpu0) / wallS / CALLS) * 10000) / 100,
       encoders: engine?.encoders ?? null,
+      threads,
     },
     machine: { cpu, cores: navigator.hardwareConcurrency, deno: Deno.version.deno },
   },
@@ -216,6 +219,55 @@ console.log(JSON.stringify(
 if (values.keep) console.error(`kept ${dir}`);
 else await Deno.remove(dir, { recursive: true });
 if (certs) await Deno.remove(certs.dir, { recursive: true });
+
+/** Per thread of `pid`: name, nice value and CPU ticks (utime + stime) so far. */
+function threadTicks(pid: number): Map<string, { comm: string; nice: number; ticks: number }> {
+  const out = new Map<string, { comm: string; nice: number; ticks: number }>();
+  for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`);
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(t.name, { comm, nice: Number(f[16]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/**
+ * The server's CPU over the run by thread, in percent of one core: `capture` is the
+ * busiest worker thread at nice 0 (the capture worker; read-pool workers idle during the
+ * bench), `encoders` the worker threads at a raised nice value, `main` the JS main
+ * thread, `io` tokio's threads (file and socket I/O off the JS threads), `other` the rest.
+ */
+function threadShares(
+  before: ReturnType<typeof threadTicks>,
+  after: ReturnType<typeof threadTicks>,
+  wallS: number,
+): Record<string, number> {
+  const pct = (ticks: number) => Math.round((ticks / 100 / wallS) * 1000) / 10;
+  let capture = 0, encoders = 0, main = 0, io = 0, other = 0, workers = 0;
+  for (const [tid, t] of after) {
+    const d = t.ticks - (before.get(tid)?.ticks ?? 0);
+    if (t.comm.startsWith("worker-") && t.nice > 0) encoders += d;
+    else if (t.comm.startsWith("worker-")) {
+      workers += d;
+      capture = Math.max(capture, d);
+    } else if (t.comm === "deno") main += d;
+    else if (t.comm.startsWith("tokio")) io += d;
+    else other += d;
+  }
+  return {
+    capture: pct(capture),
+    encoders: pct(encoders),
+    otherWorkers: pct(workers - capture),
+    main: pct(main),
+    io: pct(io),
+    other: pct(other),
+  };
+}
 
 /** The host's UDP RcvbufErrors counter (/proc/net/snmp), or null where it cannot be read. */
 function kernelUdpErrors(): number | null {
