@@ -20,7 +20,7 @@ import {
   type SealHeader,
   type SealKey,
   WRAPPED_KEY_BYTES,
-} from "./sealed_format.ts";
+} from "./sealed_header.ts";
 import type { Unwrap } from "./sealed_reader.ts";
 
 /** A KEK (or a data key's KEK) cannot be had: its file is gone, or the hook refused. */

@@ -6,16 +6,9 @@
  * @module
  */
 import { IntegrityError } from "./integrity_error.ts";
-import {
-  CHUNK_OVERHEAD,
-  ChunkCipher,
-  concat,
-  FLAG_FINAL,
-  HEADER_BYTES,
-  parseHeader,
-  readRecordHead,
-  type SealHeader,
-} from "./sealed_format.ts";
+import { CHUNK_OVERHEAD, ChunkCipher, FLAG_FINAL, readRecordHead } from "./chunk_cipher.ts";
+import { concat } from "./sealed_format.ts";
+import { HEADER_BYTES, parseHeader, type SealHeader } from "./sealed_header.ts";
 
 /** What {@link scanSealed} found. */
 export interface SealedScan {
