@@ -8,23 +8,17 @@
  *
  * @module
  */
+import { CHUNK_OVERHEAD, ChunkCipher, FLAG_FINAL, readRecordHead } from "./chunk_cipher.ts";
 import { IntegrityError } from "./integrity_error.ts";
+import { HEADER_BYTES, parseHeader, type SealHeader } from "./sealed_header.ts";
 import {
-  CHUNK_OVERHEAD,
-  ChunkCipher,
   type ChunkEntry,
   chunkTable,
-  concat,
   encodeIndex,
-  FLAG_FINAL,
-  HEADER_BYTES,
   INDEX_TRAILER_BYTES,
-  parseHeader,
   parseIndexBody,
   parseIndexTrailer,
-  readRecordHead,
-  type SealHeader,
-} from "./sealed_format.ts";
+} from "./sealed_index.ts";
 
 /**
  * Gives the data key of a file from its header (key id and wrapped key): the keyring's
@@ -56,6 +50,9 @@ export interface SealedReader extends Disposable {
   refresh(): Promise<void>;
   close(): void;
 }
+
+/** Bytes {@link readSealedChunks} reads at once. */
+const READ_AHEAD_BYTES = 1 << 20;
 
 async function readAt(file: Deno.FsFile, offset: number, length: number): Promise<Uint8Array> {
   const out = new Uint8Array(length);
@@ -98,6 +95,7 @@ class Reader implements SealedReader {
   #end = HEADER_BYTES;
   #size = 0;
   #queue: Promise<unknown> = Promise.resolve();
+  #scratch: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 
   constructor(path: string, file: Deno.FsFile, cipher: ChunkCipher, unfinished: boolean) {
     this.path = path;
@@ -172,17 +170,23 @@ class Reader implements SealedReader {
         from,
         lastEntry.fileOffset + lastEntry.length + CHUNK_OVERHEAD - from,
       );
-      const parts: Uint8Array[] = [];
+      // Whole chunks are opened straight into the result; the cut first and last ones
+      // through a scratch chunk, so no plaintext is copied twice.
+      const out = new Uint8Array(endExclusive - start);
       for (let i = first; i <= last; i++) {
         const e = this.#chunks[i];
         const rel = e.fileOffset - from;
-        const pt = this.#openRecord(i, e, bytes.subarray(rel, rel + e.length + CHUNK_OVERHEAD));
-        parts.push(pt.subarray(
-          Math.max(0, start - e.ptOffset),
-          Math.min(e.length, endExclusive - e.ptOffset),
-        ));
+        const record = bytes.subarray(rel, rel + e.length + CHUNK_OVERHEAD);
+        const lo = Math.max(0, start - e.ptOffset);
+        const hi = Math.min(e.length, endExclusive - e.ptOffset);
+        const at = e.ptOffset + lo - start;
+        if (lo === 0 && hi === e.length) this.#openRecord(i, e, record, out.subarray(at, at + hi));
+        else {out.set(
+            this.#openRecord(i, e, record, this.#scratchOf(e.length)).subarray(lo, hi),
+            at,
+          );}
       }
-      return concat(parts);
+      return out;
     });
   }
 
@@ -211,18 +215,32 @@ class Reader implements SealedReader {
     return this.#openRecord(i, e, record);
   }
 
-  #openRecord(i: number, e: ChunkEntry, record: Uint8Array): Uint8Array {
+  /** A scratch of `length` bytes for a chunk cut by a range (reused across reads). */
+  #scratchOf(length: number): Uint8Array<ArrayBuffer> {
+    if (this.#scratch.length < length) {
+      this.#scratch = new Uint8Array(Math.max(length, this.header.chunkBytes));
+    }
+    return this.#scratch.subarray(0, length);
+  }
+
+  /** Opens chunk `i` into `out` (a fresh buffer when not given) and checks its place. */
+  #openRecord(
+    i: number,
+    e: ChunkEntry,
+    record: Uint8Array,
+    out: Uint8Array<ArrayBuffer> = new Uint8Array(e.length),
+  ): Uint8Array {
     const { length } = readRecordHead(record, this.path);
     if (length !== e.length || record.length !== e.length + CHUNK_OVERHEAD) {
       throw new IntegrityError(this.path, `chunk ${i} does not match the index`);
     }
-    const { plaintext, flag } = this.#cipher.open({ index: i, ptOffset: e.ptOffset }, record);
+    const flag = this.#cipher.openInto({ index: i, ptOffset: e.ptOffset }, record, out);
     const isLast = i === this.#chunks.length - 1;
     // FINAL only on the last chunk; a finished file's last chunk must be FINAL.
     if (flag === FLAG_FINAL ? !isLast : isLast && !this.#unfinished) {
       throw new IntegrityError(this.path, `chunk ${i} is out of place (final flag)`);
     }
-    return plaintext;
+    return out;
   }
 
   #serial<T>(job: () => Promise<T>): Promise<T> {
@@ -245,13 +263,22 @@ export async function* readSealedChunks(
   const header = parseHeader(await readAt(file, 0, HEADER_BYTES), path);
   const cipher = new ChunkCipher(header, await unwrap(header), path);
   const lengths: number[] = [];
+  // Reads ahead in windows of many chunks: one read per window, not two per chunk.
+  let window: Uint8Array = new Uint8Array(0), windowAt = 0;
+  const bytesAt = async (offset: number, length: number) => {
+    if (offset + length > windowAt + window.length) {
+      window = await readAt(file, offset, Math.max(length, READ_AHEAD_BYTES));
+      windowAt = offset;
+    }
+    return window.subarray(offset - windowAt, offset - windowAt + length);
+  };
   let at = HEADER_BYTES, ptOffset = 0;
   for (let index = 0;; index++) {
     if (at + CHUNK_OVERHEAD > size) {
       throw new IntegrityError(path, "file ends before its final chunk");
     }
-    const { length } = readRecordHead(await readAt(file, at, 4), path);
-    const record = await readAt(file, at, length + CHUNK_OVERHEAD);
+    const { length } = readRecordHead(await bytesAt(at, 4), path);
+    const record = await bytesAt(at, length + CHUNK_OVERHEAD);
     const { plaintext, flag } = cipher.open({ index, ptOffset }, record);
     lengths.push(length);
     at += record.length;
