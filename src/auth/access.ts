@@ -25,6 +25,7 @@ import type { Db } from "../store/db.ts";
 import type { Recording } from "../store/schema/recordings.ts";
 import {
   findVisibleRecording,
+  type RecordingSearchWhere,
   type RecordingViewer,
   recordingVisibleSearchWhere,
   recordingVisibleWhere,
@@ -127,7 +128,7 @@ export async function recordingSearchWhere(
   p: Principal,
   permission: Permission,
   scope: AccessScope,
-): Promise<RecordingWhere> {
+): Promise<RecordingSearchWhere> {
   return await recordingVisibleSearchWhere(db, recordingViewer(p, permission, scope));
 }
 

@@ -26,6 +26,8 @@ import * as m0020 from "./0020_agent_directory.ts";
 import * as m0021 from "./0021_oidc_sessions.ts";
 import * as m0022 from "./0022_token_expiry.ts";
 import * as m0023 from "./0023_key_jobs.ts";
+import * as m0024 from "./0024_recording_claims.ts";
+import * as m0025 from "./0025_agent_prefix_scope.ts";
 
 /** All migrations by name, applied in name order. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -52,4 +54,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0021_oidc_sessions": m0021,
   "0022_token_expiry": m0022,
   "0023_key_jobs": m0023,
+  "0024_recording_claims": m0024,
+  "0025_agent_prefix_scope": m0025,
 };

@@ -21,6 +21,13 @@ export type RecordingWhere = (
   eb: ExpressionBuilder<Database, "recordings">,
 ) => Expression<SqlBool>;
 
+/**
+ * The search form of the rule: a WHERE and, when the viewer sees only a finite list of
+ * agents (a hierarchy check from a unit that is not a root), that list, so a search can
+ * resolve an agent prefix within it before querying.
+ */
+export type RecordingSearchWhere = RecordingWhere & { readonly scopeAgents?: readonly string[] };
+
 const FALSE = sql<SqlBool>`0 = 1`;
 const TRUE = sql<SqlBool>`1 = 1`;
 
@@ -101,7 +108,7 @@ export function recordingVisibleWhere(viewer: RecordingViewer | null): Recording
 export async function recordingVisibleSearchWhere(
   db: Db,
   viewer: RecordingViewer | null,
-): Promise<RecordingWhere> {
+): Promise<RecordingSearchWhere> {
   if (viewer === null || viewer.hierarchy === null) return recordingVisibleWhere(viewer);
   const h = viewer.hierarchy;
   const paths = await agentOrgPaths(db);
@@ -110,7 +117,11 @@ export async function recordingVisibleSearchWhere(
     : [...paths].filter(([, path]) => path.startsWith(h.orgPath!)).map(([id]) => id);
   const placed = [...paths.keys()];
   const partitionsOnly = recordingVisibleWhere({ partitions: viewer.partitions, hierarchy: null });
-  return (eb) => {
+  // Outside a root unit nobody sees unplaced agents: what is visible is a finite list.
+  const scopeAgents = h.orgRoot
+    ? undefined
+    : [...new Set([...(h.agentId !== null ? [h.agentId] : []), ...inSubtree])];
+  const where: RecordingWhere = (eb) => {
     const base = partitionsOnly(eb);
     const any: Expression<SqlBool>[] = [];
     const { agentId } = h;
@@ -132,6 +143,7 @@ export async function recordingVisibleSearchWhere(
     if (any.length === 0) return FALSE;
     return eb.and([base, eb.or(any)]);
   };
+  return scopeAgents === undefined ? where : Object.assign(where, { scopeAgents });
 }
 
 /**

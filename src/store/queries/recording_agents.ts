@@ -79,7 +79,8 @@ export async function recordingAgents(
   db: Db,
   recordingId: string,
 ): Promise<RecordingAgentTable[]> {
-  const rows = await db.selectFrom("recording_agents").selectAll()
+  const rows = await db.selectFrom("recording_agents")
+    .select(["recording_id", "agent_id", "joined_ms", "left_ms"])
     .where("recording_id", "=", recordingId).orderBy("joined_ms").orderBy("agent_id").execute();
   return rows.map((r) => ({ ...r }));
 }

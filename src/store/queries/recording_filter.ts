@@ -6,9 +6,11 @@
  * the collation of their index, and set flags are literals for the partial indexes.
  */
 import { type Expression, type ExpressionBuilder, sql, type SqlBool } from "kysely";
-import type { Db } from "../db.ts";
 import type { Database } from "../schema/database.ts";
 import type { Recording } from "../schema/recordings.ts";
+import { numberPrefixes, startsWith } from "./prefix_match.ts";
+
+export { numberPrefix, PREFIX_END, startsWith } from "./prefix_match.ts";
 
 /** Search filters; every field optional. Dates are ISO strings (UTC). */
 export interface RecordingFilter {
@@ -43,118 +45,96 @@ export interface RecordingFilter {
   metadata?: { key: string; value: string }[];
   /** Include tombstones (state deleted/purged); off by default. */
   includeDeleted?: boolean;
-  /**
-   * How the agent and number prefixes are matched, set by {@link planPrefixMatches}:
-   * `index` (few matches: fetch them through their index, then sort), `scan` (many:
-   * walk the page order and test each row). Unset: `scan`.
-   */
-  prefixPlan?: { agent: "index" | "scan"; number: "index" | "scan" };
+  /** How the agent and number prefixes run, set by `planPrefixMatches` (prefix_plan.ts). */
+  prefixPlan?: PrefixPlan;
 }
 
 /**
- * Up to this many index entries, a prefix's matches are fetched through its index and
- * sorted; beyond it the page order is walked (matches are dense enough that a page is
- * found quickly). Counted index-only, so deciding costs well under a millisecond.
+ * How a prefix runs: `index` (few matches: fetch them through their index, then sort),
+ * `scan` (many: walk the page order and test each row), `none` (the agent prefix
+ * matches no recording the viewer could see: no row is read). Unset: `scan`.
  */
-export const PREFIX_INDEX_MAX = 4000;
+export interface PrefixPlan {
+  agent: "index" | "scan" | "none";
+  /** `scope`: through the scope's agents' `(agent_id, ani|dnis)` indexes (migration 0025). */
+  number: "index" | "scan" | "scope";
+  /**
+   * With a viewer whose scope is a finite list of agents: those of them whose ids start
+   * with the agent prefix. A single-agent recording matches only through one of these;
+   * a multi-agent one also through recording_agents' `multi` rows (migration 0025).
+   */
+  scopedAgents?: readonly string[];
+  /** For the `scope` number plan: every agent the viewer may see. */
+  scopeAgents?: readonly string[];
+}
 
 type Eb = ExpressionBuilder<Database, "recordings">;
 /** A WHERE callback over `recordings`. */
 export type Where = (eb: Eb) => Expression<SqlBool>;
-
-/** Above every code point: `p || PREFIX_END` bounds the strings that start with `p`. */
-export const PREFIX_END = "\u{10FFFF}";
-
-/**
- * SQL: `col` starts with `p`, in the column's NOCASE (or binary) index order. `scan`
- * writes the column as `+col`, so SQLite tests rows instead of using its index.
- */
-export function startsWith(col: string, p: string, nocase: boolean, scan = false) {
-  const c = nocase ? sql` COLLATE NOCASE` : sql``;
-  const ref = scan ? sql`+${sql.ref(col)}` : sql.ref(col);
-  return sql<SqlBool>`(${ref} >= ${p}${c} AND ${ref} < ${p + PREFIX_END}${c})`;
-}
 
 /** SQL: `col` equals `v` ignoring ASCII case. */
 function equalsNoCase(col: string, v: string) {
   return sql<SqlBool>`${sql.ref(col)} = ${v} COLLATE NOCASE`;
 }
 
-/** The number prefixes to match: as typed, and with a leading `+` when typed without one. */
-function numberPrefixes(typed: string): string[] {
-  const p = numberPrefix(typed);
-  return p.startsWith("+") ? [p] : [p, `+${p}`];
-}
-
-/** Index entries of `table.col` starting with `p`, counted up to `cap + 1`. */
-async function prefixCount(
-  db: Db,
-  table: "recordings" | "recording_agents",
-  col: string,
-  p: string,
-  nocase: boolean,
-  cap: number,
-): Promise<number> {
-  const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM
-    ${sql.table(table)} WHERE ${startsWith(`${table}.${col}`, p, nocase)} LIMIT ${cap + 1})`
-    .execute(db);
-  return Number(rows[0]?.n ?? 0);
+/** An SQL list of ids: `'a', 'b'`. */
+function idList(ids: readonly string[]) {
+  return sql.join(ids.map((id) => sql`${id}`));
 }
 
 /**
- * Decides how the filter's agent and number prefixes run (see
- * {@link RecordingFilter.prefixPlan}) from how many index entries they match.
+ * SQL: ANI or DNIS starts with the number, typed with or without its leading `+`. The
+ * `scope` plan writes each range twice, once per index of migration 0025: for the scope's
+ * agents (`agent_id IN (...)` first), and for multi-agent recordings (partial index), so
+ * SQLite seeks only rows the viewer might see (MULTI-INDEX OR).
  */
-export async function planPrefixMatches(
-  db: Db,
-  f: RecordingFilter,
-  cap = PREFIX_INDEX_MAX,
-): Promise<RecordingFilter> {
-  if (f.prefixPlan || (!f.agentId && !f.number)) return f;
-  let agent: "index" | "scan" = "scan", number: "index" | "scan" = "scan";
-  if (f.agentId) {
-    const n = await prefixCount(db, "recording_agents", "agent_id", f.agentId, true, cap);
-    if (n <= cap) agent = "index";
-  }
-  if (f.number) {
-    let n = 0;
-    for (const col of ["ani", "dnis"]) {
-      for (const p of numberPrefixes(f.number)) {
-        n += await prefixCount(db, "recordings", col, p, false, cap);
-      }
-    }
-    if (n <= cap) number = "index";
-  }
-  return { ...f, prefixPlan: { agent, number } };
-}
-
-/** A typed number without its formatting (spaces, dashes, dots, parentheses). */
-export function numberPrefix(text: string): string {
-  return text.replace(/[\s\-.()]/g, "");
-}
-
-/** SQL: ANI or DNIS starts with the number, typed with or without its leading `+`. */
-function numberWhere(eb: Eb, typed: string, scan: boolean): Expression<SqlBool> {
-  return eb.or(
-    ["recordings.ani", "recordings.dnis"].flatMap((col) =>
-      numberPrefixes(typed).map((x) => startsWith(col, x, false, scan))
-    ),
+function numberWhere(eb: Eb, typed: string, plan: PrefixPlan): Expression<SqlBool> {
+  const ranges = (["recordings.ani", "recordings.dnis"] as const).flatMap((col) =>
+    numberPrefixes(typed).map((x) => startsWith(col, x, false, plan.number === "scan"))
   );
+  const scope = plan.scopeAgents;
+  if (plan.number !== "scope" || scope === undefined) return eb.or(ranges);
+  if (scope.length === 0) return sql<SqlBool>`0 = 1`;
+  return eb.or(ranges.flatMap((r) => [
+    sql<SqlBool>`(recordings.agent_id IN (${idList(scope)}) AND ${r})`,
+    sql<SqlBool>`(recordings.multi_agent = 1 AND ${r})`,
+  ]));
+}
+
+/** SQL: a multi-agent recording with an agent whose id starts with `p`, tested per row. */
+function multiAgentProbe(p: string): Expression<SqlBool> {
+  return sql<SqlBool>`(recordings.multi_agent = 1 AND EXISTS (SELECT 1 FROM recording_agents ra
+    WHERE ra.recording_id = recordings.id AND ${startsWith("ra.agent_id", p, true)}))`;
 }
 
 /** SQL: some agent on the recording has an id starting with `p` (any case). */
-function agentWhere(eb: Eb, p: string, scan: boolean): Expression<SqlBool> {
-  const ids = eb.selectFrom("recording_agents").select("recording_agents.recording_id")
-    .where(startsWith("recording_agents.agent_id", p, true));
-  // Few matches: every agent on a recording has a recording_agents row (the first one
-  // too), so its index yields exactly the matching recordings.
-  if (!scan) return eb("recordings.id", "in", ids);
+function agentWhere(eb: Eb, p: string, plan: PrefixPlan): Expression<SqlBool> {
+  if (plan.agent === "none") return sql<SqlBool>`0 = 1`;
+  const prefixRows = (multi: boolean) => {
+    const q = eb.selectFrom("recording_agents").select("recording_agents.recording_id")
+      .where(startsWith("recording_agents.agent_id", p, true));
+    return multi ? q.where(sql<SqlBool>`recording_agents.multi = 1`) : q;
+  };
+  const mine = plan.scopedAgents;
+  if (plan.agent === "index") {
+    // Every agent on a recording has a recording_agents row (the first one too), so the
+    // index yields exactly the matching recordings. Within a finite scope: the scope's
+    // matching agents, and the multi-agent rows (matched through anyone, seen through
+    // the scope — the access WHERE decides).
+    if (mine === undefined) return eb("recordings.id", "in", prefixRows(false));
+    if (mine.length === 0) return eb("recordings.id", "in", prefixRows(true));
+    const ofMine = eb.selectFrom("recording_agents").select("recording_agents.recording_id")
+      .where("recording_agents.agent_id", "in", [...mine]);
+    return eb("recordings.id", "in", ofMine.unionAll(prefixRows(true)));
+  }
   // Many: test each row in page order — the first agent's column, and recording_agents
   // only on rows a transfer brought more agents onto.
-  return eb.or([
-    startsWith("recordings.agent_id", p, true, true),
-    eb.and([eb("recordings.multi_agent", "=", 1), eb("recordings.id", "in", ids)]),
-  ]);
+  const first = mine === undefined
+    ? [startsWith("recordings.agent_id", p, true, true)]
+    : mine.length
+    ? [sql<SqlBool>`+recordings.agent_id IN (${idList(mine)})`]
+    : [];
+  return eb.or([...first, multiAgentProbe(p)]);
 }
 
 type FlagColumn = `recordings.${keyof Recording & `flag_${string}`}` | "recordings.legal_hold";
@@ -166,12 +146,12 @@ export function filterWhere(f: RecordingFilter): Where {
     if (!f.includeDeleted) c.push(eb("recordings.state", "not in", ["deleted", "purged"]));
     if (f.from) c.push(eb("recordings.started_at", ">=", f.from));
     if (f.to) c.push(eb("recordings.started_at", "<", f.to));
-    const plan = f.prefixPlan ?? { agent: "scan", number: "scan" };
-    if (f.agentId) c.push(agentWhere(eb, f.agentId, plan.agent === "scan"));
+    const plan: PrefixPlan = f.prefixPlan ?? { agent: "scan", number: "scan" };
+    if (f.agentId) c.push(agentWhere(eb, f.agentId, plan));
     if (f.customerId) c.push(startsWith("recordings.customer_id", f.customerId, true));
     if (f.ani) c.push(eb("recordings.ani", "=", f.ani));
     if (f.dnis) c.push(eb("recordings.dnis", "=", f.dnis));
-    if (f.number) c.push(numberWhere(eb, f.number, plan.number === "scan"));
+    if (f.number) c.push(numberWhere(eb, f.number, plan));
     if (f.businessUnit) c.push(equalsNoCase("recordings.business_unit", f.businessUnit));
     if (f.customerType) c.push(equalsNoCase("recordings.customer_type", f.customerType));
     if (f.language) c.push(equalsNoCase("recordings.language", f.language));

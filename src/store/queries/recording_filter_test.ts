@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { sql, type SqlBool } from "kysely";
 import { migrate, openStore, type Store } from "../db.ts";
 import { countRecordings, type RecordingFilter, searchRecordings } from "./recordings.ts";
-import { filterWhere, planPrefixMatches, type SearchSort, SORT_KEYS } from "./recording_filter.ts";
+import { filterWhere, type SearchSort, SORT_KEYS } from "./recording_filter.ts";
+import { planPrefixMatches } from "./prefix_plan.ts";
 import { agentsInScope, distinctValues } from "./search_choices.ts";
 import { recordingVisibleSearchWhere } from "./recording_access.ts";
 
@@ -243,7 +244,7 @@ Deno.test("agent and number prefixes match the same rows through their index or 
       const f of [{ agentId: "AG1" }, { number: "15551" }, { agentId: "ag2", number: "+1555" }]
     ) {
       const indexed = await planPrefixMatches(store.db, f);
-      const walked = await planPrefixMatches(store.db, f, 3);
+      const walked = await planPrefixMatches(store.db, f, { cap: 3 });
       const keys = (["agent", "number"] as const).filter((k) =>
         k === "agent" ? "agentId" in f : "number" in f
       );

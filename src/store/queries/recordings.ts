@@ -12,12 +12,12 @@ import { hasNextSegment, listSegments } from "./recording_segments.ts";
 import {
   DEFAULT_SORT,
   filterWhere,
-  planPrefixMatches,
   type RecordingFilter,
   type SearchSort,
   sortTerms,
   type Where,
 } from "./recording_filter.ts";
+import { planPrefixMatches } from "./prefix_plan.ts";
 
 export type { RecordingFilter, SearchSort } from "./recording_filter.ts";
 
@@ -96,15 +96,26 @@ function countQuery(db: Db, filter: RecordingFilter, access: Where) {
   return db.selectFrom(capped).select((eb) => eb.fn.countAll<number>().as("n"));
 }
 
+/**
+ * The access WHERE of a search (src/auth/access.ts `recordingSearchWhere`), with the
+ * agents the viewer may see when that is a finite list (prefix plans use it).
+ */
+export type SearchAccess = Where & { readonly scopeAgents?: readonly string[] };
+
+/** The prefix plan of `filter` for the viewer `access` describes. */
+function plan(db: Db, filter: RecordingFilter, access: SearchAccess): Promise<RecordingFilter> {
+  return planPrefixMatches(db, filter, { scopeAgents: access.scopeAgents });
+}
+
 /** Counts matches up to {@link COUNT_CAP}; `capped` when there are more. */
 export async function countRecordings(
   db: Db,
   filter: RecordingFilter,
-  access: Where,
+  access: SearchAccess,
   reads?: ReadRunner,
   options: ReadOptions = {},
 ): Promise<{ total: number; capped: boolean }> {
-  const q = countQuery(db, await planPrefixMatches(db, filter), access);
+  const q = countQuery(db, await plan(db, filter, access), access);
   const n = Number(
     reads ? (await reads.run(q.compile(), options))[0].n : (await q.executeTakeFirstOrThrow()).n,
   );
@@ -131,9 +142,13 @@ function isDefaultSort(sort: SearchSort): boolean {
  */
 export const SORT_WALK_MIN = 4000;
 
-/** Whether `filter` alone matches more than {@link SORT_WALK_MIN} rows (counted by index). */
+/**
+ * Whether `filter` alone matches more than {@link SORT_WALK_MIN} rows, counted by index:
+ * tombstones count too, so a one-column filter never reads the table (it only picks a plan).
+ */
 async function broadFilter(db: Db, filter: RecordingFilter): Promise<boolean> {
-  const capped = db.selectFrom("recordings").where(filterWhere(filter)).select(sql`1`.as("one"))
+  const f = { ...filter, includeDeleted: true };
+  const capped = db.selectFrom("recordings").where(filterWhere(f)).select(sql`1`.as("one"))
     .limit(SORT_WALK_MIN + 1).as("m");
   const row = await db.selectFrom(capped).select((eb) => eb.fn.countAll<number>().as("n"))
     .executeTakeFirstOrThrow();
@@ -175,11 +190,11 @@ function pageQuery(
 export async function searchRecordings(
   db: Db,
   filter: RecordingFilter,
-  access: Where,
+  access: SearchAccess,
   page: PageRequest,
   options: SearchOptions = {},
 ): Promise<RecordingPage> {
-  filter = await planPrefixMatches(db, filter);
+  filter = await plan(db, filter, access);
   const walkSort = !isDefaultSort(page.sort ?? DEFAULT_SORT) && !filter.metadata?.length &&
     await broadFilter(db, filter);
   const { limit, offset, q: rowsQuery } = pageQuery(db, filter, access, page, walkSort);
@@ -265,8 +280,9 @@ export async function recordingDetail(db: Db, rec: Recording) {
       db.selectFrom("calls").selectAll().where("id", "=", rec.call_id).executeTakeFirst(),
       db.selectFrom("recording_partitions").select("partition").where("recording_id", "=", rec.id)
         .execute(),
-      db.selectFrom("recording_agents").selectAll().where("recording_id", "=", rec.id)
-        .orderBy("joined_ms").orderBy("agent_id").execute(),
+      db.selectFrom("recording_agents")
+        .select(["recording_id", "agent_id", "joined_ms", "left_ms"])
+        .where("recording_id", "=", rec.id).orderBy("joined_ms").orderBy("agent_id").execute(),
     ]);
   // A call longer than recorder.maxSegmentSeconds: its linked segments, first to last.
   const segments = rec.segment > 1 || await hasNextSegment(db, rec.id)
