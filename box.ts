@@ -30,6 +30,7 @@ import { kekRefreshService } from "./src/keys/kek_refresh.ts";
 import { keyUsage } from "./src/store/queries/recording_keys.ts";
 import { storageService } from "./src/archive/storage_service.ts";
 import { scrubService } from "./src/archive/scrub_service.ts";
+import { IntegrityReadCounts } from "./src/archive/integrity_reads.ts";
 import { sipService } from "./src/sip_service.ts";
 import { webServer } from "./src/web_server.ts";
 import { housekeeping } from "./src/housekeeping.ts";
@@ -127,6 +128,8 @@ async function buildBox(
   metrics.register(() => storageMetrics(storage));
   const scrub = scrubService({ scrub: config.scrub, db: store.db, audit, log, now, keyring });
   metrics.register(() => scrub.metrics());
+  const integrityReads = new IntegrityReadCounts();
+  metrics.register(() => integrityReads.metrics());
   // Reads the client secret now (a missing file fails the start); discovery waits for use.
   const oidc = config.auth.oidc ? await OidcClient.create(config.auth.oidc) : undefined;
   const services: WebServices = {
@@ -141,6 +144,7 @@ async function buildBox(
     rules: rules ?? undefined,
     directory: config.auth.ldap ? new LdapDirectory(config.auth.ldap) : undefined,
     keyring: keyring ?? undefined,
+    integrityReads,
     oidc,
   };
   const web = newApp(services);

@@ -15,6 +15,7 @@ import type { Principal } from "../src/auth/principal.ts";
 import type { RefusalLimiter } from "../src/audit/refusal_limiter.ts";
 import type { Directory } from "../src/auth/directory.ts";
 import type { Keyring } from "../src/seal/keyring.ts";
+import type { IntegrityReadCounts } from "../src/archive/integrity_reads.ts";
 import type { OidcProvider } from "../src/auth/oidc_client.ts";
 import type { OidcAccess } from "../src/auth/oidc_access.ts";
 
@@ -50,6 +51,8 @@ export interface WebServices {
   directory?: Directory;
   /** Data keys of sealed recordings (encryption at rest), when the box has a keyring. */
   keyring?: Pick<Keyring, "unwrapFor">;
+  /** Counts reads refused for failing the integrity check (`/metrics`). */
+  integrityReads?: Pick<IntegrityReadCounts, "count">;
   /** The OpenID provider of single sign-on (`auth.oidc`). */
   oidc?: OidcProvider;
 }

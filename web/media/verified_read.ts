@@ -33,7 +33,8 @@ async function report(
   err: IntegrityError,
   via: IntegrityFinding["via"],
 ): Promise<void> {
-  const { store, audit, log } = c.get("services");
+  const { store, audit, log, integrityReads } = c.get("services");
+  integrityReads?.count(via);
   const { actor, ip } = auditActor(c);
   await reportIntegrityFailure({ db: store.db, audit, log, now: c.get("auth").now }, rec, err, {
     via,
