@@ -21,6 +21,7 @@ import {
   TargetDown,
 } from "./archive_run_ctx.ts";
 import { archiveOne, resumeRecorded } from "./archive_run_one.ts";
+import { newClaimer } from "./recording_claim.ts";
 
 export type { ArchiveItem, ArchiveOptions } from "./archive_run_ctx.ts";
 
@@ -88,7 +89,14 @@ export async function runArchive(
   const spool = await spoolLocation(host.store.db);
   if (!spool || host.config.storage.targets.length === 0) return result;
   const clock = opts.now ?? Date.now;
-  const ctx: Ctx = { host, opts, spool, now: () => new Date(clock()), worker: null };
+  const ctx: Ctx = {
+    host,
+    opts,
+    spool,
+    now: () => new Date(clock()),
+    worker: null,
+    claimer: newClaimer("archive", clock),
+  };
   try {
     const targets = await syncTargets(host.store.db, host.config);
     if (!opts.dryRun) result.resumed = await resumeRecorded(ctx);

@@ -12,6 +12,7 @@ import { CopyWorker, WatchdogTimeout } from "./copy_worker.ts";
 import { markTarget, specOf } from "./locations.ts";
 import type { StepHook, StorageHost } from "./host.ts";
 import { raiseAlarm } from "../store/queries/alarms.ts";
+import type { Claimer } from "./recording_claim.ts";
 import { type ArchiveStep, setArchiveJobStep } from "../store/queries/archive.ts";
 
 /** Options of runArchive (archive_run.ts). */
@@ -54,6 +55,8 @@ export type Ctx = {
   spool: StorageLocation;
   now: () => Date;
   worker: CopyWorker | null;
+  /** The pass's claims on recordings (recording_claim.ts), against the key commands. */
+  claimer: Claimer;
 };
 
 /** The watchdog limit of one worker call. */

@@ -13,7 +13,8 @@ import { SETTING, specOf } from "./locations.ts";
 import { atStep, SYSTEM_ACTOR } from "./host.ts";
 import { IntegrityError } from "../seal/integrity_error.ts";
 import { reportIntegrityFailure } from "./integrity_failure.ts";
-import { recordingDigest, rewrapJobOf } from "../store/queries/key_jobs.ts";
+import { fileOf, recordingDigest, rewrapJobOf } from "../store/queries/key_jobs.ts";
+import { withClaim } from "./recording_claim.ts";
 import type { Db } from "../store/db.ts";
 import { setSetting } from "../store/queries/storage.ts";
 import {
@@ -103,19 +104,43 @@ async function rotatedMeanwhile(db: Db, rec: Recording): Promise<boolean> {
   return !!(await rewrapJobOf(db, rec.id)) || (await recordingDigest(db, rec.id)) !== rec.sha256;
 }
 
-/** Steps 1–5 for one recording. Throws {@link TargetDown} when the target must be dropped. */
+/**
+ * Steps 1–5 for one recording, holding its claim (recording_claim.ts) so a key command
+ * cannot convert it meanwhile; the row is read again under the claim. Skipped while a
+ * key command holds it. Throws {@link TargetDown} when the target must be dropped.
+ */
 export async function archiveOne(
+  ctx: Ctx,
+  listed: Recording,
+  t: StorageLocation,
+): Promise<ArchiveItem> {
+  const item: ArchiveItem = {
+    id: listed.id,
+    bytes: listed.size_bytes ?? 0,
+    target: t.name,
+    outcome: "skipped",
+  };
+  const { db } = ctx.host.store;
+  return await withClaim(db, ctx.claimer, listed.id, async () => {
+    const rec = (await fileOf(db, listed.id))?.recording;
+    if (
+      !rec || rec.storage_location_id !== ctx.spool.id || rec.state !== listed.state ||
+      !rec.sha256
+    ) {
+      return { ...item, error: "the recording changed since the pass began" };
+    }
+    return await copyOne(ctx, rec, t, { ...item, bytes: rec.size_bytes ?? 0 });
+  }, (holder) => ({ ...item, error: `${holder} holds it` }));
+}
+
+async function copyOne(
   ctx: Ctx,
   rec: Recording,
   t: StorageLocation,
+  skipped: ArchiveItem,
 ): Promise<ArchiveItem> {
   const { db } = ctx.host.store;
-  const item: ArchiveItem = {
-    id: rec.id,
-    bytes: rec.size_bytes ?? 0,
-    target: t.name,
-    outcome: "failed",
-  };
+  const item: ArchiveItem = { ...skipped, outcome: "failed" };
   if (await rewrapJobOf(db, rec.id)) {
     return { ...item, outcome: "skipped", error: "a key rotation is rewriting its key slot" };
   }

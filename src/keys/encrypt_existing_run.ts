@@ -12,6 +12,8 @@
  * file is removed and the directory fsynced; (7) the journal row goes. A run after a
  * crash finishes each journaled step first: switched rows lose their plain file, others
  * lose the sealed one (and are converted again), so exactly one copy is left either way.
+ * Each recording is converted holding its claim (src/archive/recording_claim.ts), which
+ * the archive loop takes around its copy too, and its row is read again under it.
  *
  * @module
  */
@@ -22,6 +24,7 @@ import type { Keyring } from "../seal/keyring.ts";
 import { IntegrityError } from "../seal/integrity_error.ts";
 import { writeSealedFile } from "../seal/sealed_writer.ts";
 import { resolveInside } from "../archive/resolve_file.ts";
+import { newClaimer, withClaim } from "../archive/recording_claim.ts";
 import { locationById } from "../store/queries/storage.ts";
 import {
   archiveJobOpen,
@@ -95,8 +98,16 @@ export async function runEncryptExisting(
     failed: 0,
     items: [],
   };
+  // Each recording under its claim, against the archive loop (recording_claim.ts).
+  const claimer = newClaimer("keys encrypt-existing");
+  const busy = (id: string) => (holder: string): SealItem => ({
+    id,
+    outcome: "skipped",
+    detail: `${holder} holds it`,
+  });
   for (const job of await sealJobs(db)) {
-    const item = await resumeJob(db, job);
+    const id = job.recording_id;
+    const item = await withClaim(db, claimer, id, () => resumeJob(db, job), busy(id));
     if (item) {
       r[item.outcome]++;
       r.items.push(item);
@@ -105,13 +116,24 @@ export async function runEncryptExisting(
   const todo = await recordingsToSeal(db);
   r.total = todo.length;
   let done = 0;
-  for (const f of todo) {
-    const item = await sealOne(db, keyring, f, opts);
+  for (const listed of todo) {
+    const id = listed.recording.id;
+    const item = await withClaim(db, claimer, id, async () => {
+      const f = await fileOf(db, id); // again, under the claim
+      if (!f || f.recording.sealed !== 0 || f.recording.state !== listed.recording.state) {
+        return {
+          id,
+          outcome: "skipped",
+          detail: "the recording changed since the run began",
+        } as const;
+      }
+      return await sealOne(db, keyring, f, opts);
+    }, busy(id));
     if (item) {
       r[item.outcome]++;
       r.items.push(item);
     } else r.sealed++;
-    opts.onProgress?.({ done: ++done, total: r.total, id: f.recording.id });
+    opts.onProgress?.({ done: ++done, total: r.total, id });
   }
   return r;
 }

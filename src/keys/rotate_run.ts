@@ -13,8 +13,11 @@
  * new slot is written again, so no data key is ever lost. What is left to do is derived
  * from `recordings.key_id`: every sealed recording at rest not under the target.
  *
+ * Each recording is converted holding its claim (src/archive/recording_claim.ts), which
+ * the archive loop takes around its copy too, and its row is read again under it.
+ *
  * Skipped and left for a later run: recordings on an unavailable archive target, with an
- * archive copy in flight, or still being recorded (their key id stays, so `keys status`
+ * archive copy in flight or claimed by the archive loop, or still being recorded (their key id stays, so `keys status`
  * counts them and `keys retire` refuses the old KEK).
  *
  * @module
@@ -24,6 +27,7 @@ import type { Keyring } from "../seal/keyring.ts";
 import { encodeKeySlot, parseHeader } from "../seal/sealed_format.ts";
 import { IntegrityError } from "../seal/integrity_error.ts";
 import { resolveInside } from "../archive/resolve_file.ts";
+import { newClaimer, withClaim } from "../archive/recording_claim.ts";
 import {
   archiveJobOpen,
   deleteRewrapJob,
@@ -111,8 +115,36 @@ export async function runRotate(
     else r.rewrapped++;
     opts.onProgress?.({ done: ++done, total: r.total, id });
   };
-  for (const job of jobs) tally(job.recording_id, await resumeJob(db, keyring, job, opts), true);
-  for (const f of todo) tally(f.recording.id, await rewrapOne(db, keyring, f, opts, now), false);
+  // Each recording under its claim, against the archive loop (recording_claim.ts).
+  const claimer = newClaimer("keys rotate");
+  const busy = (id: string) => (holder: string): Step => ({
+    id,
+    outcome: "skipped",
+    detail: `${holder} holds it`,
+  });
+  for (const job of jobs) {
+    const id = job.recording_id;
+    tally(
+      id,
+      await withClaim(db, claimer, id, () => resumeJob(db, keyring, job, opts), busy(id)),
+      true,
+    );
+  }
+  for (const listed of todo) {
+    const id = listed.recording.id;
+    const step = await withClaim(db, claimer, id, async () => {
+      const f = await fileOf(db, id); // again, under the claim
+      if (!f || f.recording.sealed !== 1 || f.recording.state !== listed.recording.state) {
+        return {
+          id,
+          outcome: "skipped",
+          detail: "the recording changed since the run began",
+        } as const;
+      }
+      return await rewrapOne(db, keyring, f, opts, now);
+    }, busy(id));
+    tally(id, step, false);
+  }
   r.complete = (await recordingsToRewrap(db, opts.keyId)).length === 0;
   return r;
 }

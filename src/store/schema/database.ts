@@ -30,7 +30,7 @@ import type {
 } from "./users.ts";
 import type { AuditEventTable } from "./audit.ts";
 import type { OidcSessionTable } from "./oidc.ts";
-import type { KeyRewrapJobTable, SealJobTable } from "./keys.ts";
+import type { KeyRewrapJobTable, RecordingClaimTable, SealJobTable } from "./keys.ts";
 import type { AlarmTable, ArchiveJobTable, SettingTable, StorageLocationTable } from "./storage.ts";
 
 /** Every table of the selrec database, for `Kysely<Database>`. */
@@ -67,4 +67,5 @@ export interface Database {
   settings: SettingTable;
   key_rewrap_jobs: KeyRewrapJobTable;
   seal_jobs: SealJobTable;
+  recording_claims: RecordingClaimTable;
 }

@@ -32,3 +32,18 @@ export interface SealJobTable {
   sealed_path: string;
   created_at: string;
 }
+
+/**
+ * Who holds a recording's read-convert-switch window (migration 0024): a key command or
+ * the archive loop. See src/archive/recording_claim.ts.
+ */
+export interface RecordingClaimTable {
+  recording_id: string;
+  /** A token unique to the holding run. */
+  holder: string;
+  /** The holder's process id: a claim of a process that is gone can be taken over. */
+  pid: number;
+  /** What it is doing ("archive", "keys rotate", "keys encrypt-existing"). */
+  purpose: string;
+  expires_at: string;
+}
