@@ -2,6 +2,7 @@
  * `selrec keys rotate` beside a running `serve` (real processes, real calls): the box is
  * told (SIGHUP to the pid in selrec.pid) and the next call is sealed under the new KEK
  * without a restart; it plays (verified, decrypted) as does the re-wrapped older one.
+ * The same with a key command (a shell-script KMS): `rotate --key-id`, no config edit.
  */
 import assert from "node:assert/strict";
 import { sendToneLeg } from "../helpers/audio.ts";
@@ -140,6 +141,67 @@ Deno.test({
       await Deno.remove(server.dataDir, { recursive: true });
       await Deno.remove(rules, { recursive: true });
       await Deno.remove(configFile);
+    }
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "keys rotate --key-id with a keyCommand beside a running serve: no restart, no config edit",
+  async fn() {
+    const rules = await recordEverythingRules();
+    const dir = await Deno.makeTempDir({ prefix: "selrec-kms-" });
+    // A stand-in KMS: the ids it knows are lines of `ids`; each key is sha256(id).
+    const hook = `${dir}/kms.sh`;
+    await Deno.writeTextFile(`${dir}/ids`, "kms-1\n");
+    await Deno.writeTextFile(
+      hook,
+      `#!/bin/sh\necho "$1" >> ${dir}/calls\n` +
+        `grep -qx "$1" ${dir}/ids || { echo "no key $1" >&2; exit 3; }\n` +
+        `printf '%s' "$1" | sha256sum | cut -c1-64\n`,
+    );
+    await Deno.chmod(hook, 0o700);
+    const configFile = `${dir}/selrec.yaml`;
+    await Deno.writeTextFile(
+      configFile,
+      `encryption:\n  enabled: true\n  keyCommand: [${hook}]\n  keyId: kms-1\n` +
+        "auth:\n  mfa: { requiredRoles: [] }\n",
+    );
+    const server = await startServer({ env: { SELREC_RULES_DIR: rules }, configFile });
+    const dbPath = `${server.dataDir}/selrec.db`;
+    const cli = (args: string[]) =>
+      selrec({ configFile }, args, { SELREC_DATA_DIR: server.dataDir, NO_COLOR: "1" });
+    try {
+      const first = await recordCall(server, 1200);
+      assert.equal(first.key_id, "kms-1");
+
+      const refused = await cli(["keys", "rotate", "--key-id", "kms-2"]);
+      assert.equal(refused.code, 1, "the KMS does not have kms-2 yet");
+      assert.match(refused.stderr, /no key kms-2/);
+      await Deno.writeTextFile(`${dir}/ids`, "kms-2\n", { append: true });
+      const rot = await cli(["keys", "rotate", "--key-id", "kms-2"]);
+      assert.equal(rot.code, 0, rot.stderr + rot.stdout);
+      assert.match(rot.stderr, new RegExp(`told selrec serve \\(pid ${server.process.pid}\\)`));
+      await waitFor(
+        "the box to take kms-2",
+        () => server.output().includes("new recordings use the new key-encryption key"),
+      );
+
+      const second = await recordCall(server, 1200);
+      assert.equal(second.key_id, "kms-2", "a call after the rotation carries the new KEK");
+      assert.deepEqual(recordings(dbPath).map((r) => r.key_id), ["kms-2", "kms-2"]);
+      const status = await cli(["keys", "status", "--json"]);
+      const keys = JSON.parse(status.stdout).keys as { keyId: string; current: boolean }[];
+      assert.deepEqual(keys.filter((k) => k.current).map((k) => k.keyId), ["kms-2"]);
+      const cookie = await signIn(server);
+      await assertPlays(server, cookie, second.id);
+      await assertPlays(server, cookie, first.id);
+      assert.match(await Deno.readTextFile(configFile), /keyId: kms-1/, "config untouched");
+    } finally {
+      await server.stop();
+      await Deno.remove(server.dataDir, { recursive: true });
+      await Deno.remove(rules, { recursive: true });
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });
