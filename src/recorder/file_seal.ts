@@ -42,8 +42,7 @@ export interface JournalFile {
   /**
    * Appends `bytes`. Plain: all of them are in the file when this returns. Sealed: whole
    * chunks are sealed and written at once, the rest waits in memory until the chunk fills,
-   * the seal interval passes or {@link flush} (so the AES-GCM work runs off this thread
-   * in few, larger calls).
+   * the seal interval passes or {@link flush} (few, larger seals and writes).
    */
   write(bytes: Uint8Array): Promise<void>;
   /** Seals and writes whatever waits in memory (sealed); nothing to do for a plain file. */
@@ -115,7 +114,7 @@ export async function openJournalFile(
   return new SealedJournalFile(file, sealer, { path, intervalMs: seal.syncIntervalMs, now });
 }
 
-/** A sealed journal: chunks of whole batches, sealed by WebCrypto off the capture thread. */
+/** A sealed journal: one chunk of whole batches per seal interval (or per full chunk). */
 class SealedJournalFile implements JournalFile {
   #file: JournalTarget;
   #sealer: ChunkSealer;
@@ -162,9 +161,10 @@ class SealedJournalFile implements JournalFile {
     this.#check();
     // Broken until the record is written whole: a failure here leaves the file refusing.
     this.#broken = true;
-    const record = await this.#sealer.sealBufferedAsync();
-    if (record) await writeAll(this.#file, record);
-    this.#good += record?.length ?? 0;
+    for (const record of this.#sealer.flush()) {
+      await writeAll(this.#file, record);
+      this.#good += record.length;
+    }
     this.#durable = this.#sealer.sealedBytes;
     this.#broken = false;
   }

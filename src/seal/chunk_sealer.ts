@@ -5,26 +5,20 @@
  * waits in memory); `finish()` seals the FINAL chunk (maybe empty) and returns the index.
  * With `headBytes`, the first that many bytes form chunk 0 alone and `patchHead()` may
  * re-seal it once (a WAV header fixed up at finish) under the HEAD_PATCHED nonce.
- * `fill()` with `sealBufferedAsync()` is the same sealing for a thread that must not
- * spend the AES-GCM time itself (the capture worker's journal): WebCrypto does it off
- * the calling thread and the records are byte for byte those of the sync path.
+ * `fill()` buffers without sealing, for an owner that seals only whole chunks of its own
+ * batches (the capture worker's spill journal: `flush()` when `room` runs out).
  *
  * @module
  */
 import {
-  aadOf,
   ChunkCipher,
-  type ChunkPosition,
   encodeHeader,
   encodeIndex,
-  fixedHeader,
   FLAG_FINAL,
   FLAG_HEAD_PATCHED,
   FLAG_MIDDLE,
   HEADER_BYTES,
   newHeader,
-  nonceOf,
-  type SealHeader,
   type SealKey,
 } from "./sealed_format.ts";
 
@@ -41,10 +35,6 @@ export interface ChunkSealerOptions {
 /** Seals one file's plaintext into chunk records, in order. */
 export class ChunkSealer {
   readonly header: Uint8Array;
-  #h: SealHeader;
-  #fixed: Uint8Array;
-  #dataKey: Uint8Array;
-  #cryptoKey: Promise<CryptoKey> | null = null;
   #cipher: ChunkCipher;
   #chunkBytes: number;
   #headBytes: number;
@@ -60,9 +50,6 @@ export class ChunkSealer {
   constructor(key: SealKey, options: ChunkSealerOptions) {
     const h = newHeader(key, options.chunkBytes);
     this.header = encodeHeader(h);
-    this.#h = h;
-    this.#fixed = fixedHeader(h);
-    this.#dataKey = key.dataKey;
     this.#cipher = new ChunkCipher(h, key.dataKey, options.path);
     this.#chunkBytes = options.chunkBytes;
     this.#headBytes = options.headBytes ?? 0;
@@ -113,39 +100,6 @@ export class ChunkSealer {
     return n;
   }
 
-  /**
-   * Seals what is buffered as a MIDDLE chunk, as `flush()` does, with the AES-GCM work
-   * done by WebCrypto off the calling thread; null when nothing is buffered. The chunk's
-   * place is taken at the call: write the records in the order of the calls.
-   */
-  async sealBufferedAsync(): Promise<Uint8Array | null> {
-    if (this.#buffered === 0 || (this.#index === 0 && this.#headBytes > 0)) return null;
-    const { pos, plaintext } = this.#take(FLAG_MIDDLE);
-    this.#cryptoKey ??= crypto.subtle.importKey(
-      "raw",
-      this.#dataKey as Uint8Array<ArrayBuffer>,
-      "AES-GCM",
-      false,
-      [
-        "encrypt",
-      ],
-    );
-    const sealed = await crypto.subtle.encrypt(
-      {
-        name: "AES-GCM",
-        iv: nonceOf(this.#h, pos.index, pos.flag) as Uint8Array<ArrayBuffer>,
-        additionalData: aadOf(this.#fixed, pos.ptOffset) as Uint8Array<ArrayBuffer>,
-      },
-      await this.#cryptoKey,
-      plaintext,
-    );
-    // The record: flag and length, then ciphertext and tag (WebCrypto's output order).
-    const record = new Uint8Array(4 + sealed.byteLength);
-    new DataView(record.buffer).setUint32(0, (pos.flag << 24 | plaintext.length) >>> 0);
-    record.set(new Uint8Array(sealed), 4);
-    return record;
-  }
-
   /** Seals what is buffered as a short chunk (nothing when the buffer is empty). */
   flush(): Uint8Array[] {
     if (this.#buffered === 0 || (this.#index === 0 && this.#headBytes > 0)) return [];
@@ -186,27 +140,16 @@ export class ChunkSealer {
   }
 
   #seal(flag: number): Uint8Array {
-    const pos = { index: this.#index, ptOffset: this.#ptOffset, flag };
     const plaintext = this.#buffer.subarray(0, this.#buffered);
-    const record = this.#cipher.seal(pos, plaintext);
-    this.#advance(plaintext);
-    return record;
-  }
-
-  /** The next chunk's place and a copy of its plaintext; empties the buffer. */
-  #take(flag: number): { pos: ChunkPosition; plaintext: Uint8Array<ArrayBuffer> } {
-    const pos = { index: this.#index, ptOffset: this.#ptOffset, flag };
-    const plaintext = this.#buffer.slice(0, this.#buffered);
-    this.#advance(plaintext);
-    return { pos, plaintext };
-  }
-
-  /** Counts `plaintext` (the buffer's content) as the next chunk and empties the buffer. */
-  #advance(plaintext: Uint8Array): void {
     if (this.#index === 0 && this.#headBytes > 0) this.#head = plaintext.slice();
+    const record = this.#cipher.seal(
+      { index: this.#index, ptOffset: this.#ptOffset, flag },
+      plaintext,
+    );
     this.#lengths.push(this.#buffered);
     this.#index++;
     this.#ptOffset += this.#buffered;
     this.#buffered = 0;
+    return record;
   }
 }
