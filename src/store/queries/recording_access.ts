@@ -141,7 +141,13 @@ export async function recordingVisibleSearchWhere(
       );
     }
     if (any.length === 0) return FALSE;
-    return eb.and([base, eb.or(any)]);
+    if (scopeAgents === undefined) return eb.and([base, eb.or(any)]);
+    // Implied by the rule, and testable from the walk index alone (migration 0025), so
+    // SQLite drops most rows of other teams before it reads them.
+    const first = sql<SqlBool>`(+recordings.agent_id IN (${
+      list(scopeAgents)
+    }) OR recordings.multi_agent = 1)`;
+    return eb.and([first, base, eb.or(any)]);
   };
   return scopeAgents === undefined ? where : Object.assign(where, { scopeAgents });
 }
