@@ -38,6 +38,8 @@ import { ESTIMATE_OK, ESTIMATE_REPLAY, SRTP_MAX_SSRCS, SrtpReplayTable } from ".
  * (an evicted SSRC would start again at ROC 0 and could repeat a keystream).
  */
 export const SRTP_CM_ALLOC_FAIL = 3;
+/** srtp_err_status_no_ctx: {@link SrtpCmSender.protect} after {@link SrtpCmSender.close}. */
+export const SRTP_CM_NO_CTX = 13;
 
 /**
  * Outbound SRTP for one master key and up to {@link SRTP_MAX_SSRCS} SSRCs. Same shape as
@@ -49,6 +51,7 @@ export class SrtpCmSender {
   #keys: SrtpCmKeys;
   #streams = new SrtpReplayTable();
   #length = 0;
+  #closed = false;
 
   /** Derives the session keys from `keySalt` (16-byte master key ‖ 14-byte master salt). */
   constructor(profile: SrtpCmProfileName, keySalt: Uint8Array) {
@@ -78,6 +81,7 @@ export class SrtpCmSender {
    */
   protect(buf: Uint8Array, len: number): number {
     this.#length = len;
+    if (this.#closed) return SRTP_CM_NO_CTX;
     const header = srtpHeaderLength(buf, len);
     if (header < 0) return -header;
     const keys = this.#keys;
@@ -100,8 +104,9 @@ export class SrtpCmSender {
     return SRTP_CM_OK;
   }
 
-  /** Overwrites the session keys. */
+  /** Overwrites the session keys; {@link protect} refuses from then on. */
   close(): void {
+    this.#closed = true;
     this.#keys.wipe();
   }
 }

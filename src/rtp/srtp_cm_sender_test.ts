@@ -18,7 +18,7 @@ import {
   type SrtpCmProfileName,
   srtpHeaderLength,
 } from "./srtp_cm.ts";
-import { SRTP_CM_ALLOC_FAIL, SrtpCmSender } from "./srtp_cm_sender.ts";
+import { SRTP_CM_ALLOC_FAIL, SRTP_CM_NO_CTX, SrtpCmSender } from "./srtp_cm_sender.ts";
 import { SRTP_MAX_SSRCS } from "./srtp_replay.ts";
 import { hex, KEY_SALT, referenceProtect, rtpPacket, toHex } from "./srtp_cm_test_util.ts";
 
@@ -72,7 +72,7 @@ Deno.test("SrtpCmSender increments the ROC when SEQ wraps, also across lost pack
   }
 });
 
-Deno.test("SrtpCmSender refuses a used index, a short buffer, a bad header and a 17th SSRC, changing nothing", () => {
+Deno.test("SrtpCmSender refuses a used index, a short buffer, a bad header, a 17th SSRC and use after close, changing nothing", () => {
   const tx = new SrtpCmSender("AES_CM_128_HMAC_SHA1_80", KEY_SALT);
   const plain = rtpPacket(2000, 1, new Uint8Array(20).fill(9));
   assert.equal(protect(tx, plain).status, SRTP_CM_OK);
@@ -99,6 +99,8 @@ Deno.test("SrtpCmSender refuses a used index, a short buffer, a bad header and a
   assert.equal(tx.streams, SRTP_MAX_SSRCS);
   assert.equal(protect(tx, next).status, SRTP_CM_OK, "the first SSRC is still followed");
   tx.close();
+  const late = rtpPacket(2002, 1, new Uint8Array(20));
+  refused(SRTP_CM_NO_CTX, new Uint8Array([...late, ...new Uint8Array(10)]), late.length);
 });
 
 /** A random RTP packet: CSRCs and a header extension now and then. */

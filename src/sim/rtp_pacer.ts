@@ -3,7 +3,9 @@
  * all packets that are due by the wall clock (catching up in a burst if the loop ran
  * late) and records how late each went out. A per-packet or per-call timer would
  * cost far more at 500 calls × 2 legs × 50 packets/s. SRTP legs are written into
- * buffers the pacer keeps and protected there in place (no allocation per packet).
+ * buffers the pacer keeps and protected there in place (no allocation per packet); packets
+ * are built chunk by chunk as they go out, so a late loop's burst needs no more buffers
+ * than one chunk.
  */
 import { serializeRtpPacket } from "../rtp/packet.ts";
 import { SRTP_OK } from "../rtp/srtp_ffi.ts";
@@ -107,11 +109,15 @@ export function createLeg(init: LegInit, start: number): Leg {
  */
 export const SEND_CHUNK = 128;
 
+/** A packet due: the leg's header fields and frame when it fell due (built at send time). */
 interface Due {
   leg: Leg;
-  bytes: Uint8Array;
   target: LegTarget;
   due: number;
+  seq: number;
+  timestamp: number;
+  frame: number;
+  marker: boolean;
 }
 
 /** RTP fixed header length (RFC 3550 §5.1). */
@@ -122,7 +128,7 @@ const SRTP_BUFFER_BYTES = 1500;
 
 /**
  * Sends one datagram through socket `socket` of the pool. SRTP `bytes` live in a buffer
- * the pacer reuses on a later tick: they are valid until the returned promise settles.
+ * the pacer reuses for a later chunk: they are valid until the returned promise settles.
  */
 export type SendFn = (bytes: Uint8Array, socket: number, to: LegTarget) => Promise<unknown>;
 
@@ -138,9 +144,8 @@ export class RtpPacer {
   #running = false;
   #loop: Promise<void> | null = null;
   #ticks = 0;
-  /** SRTP packet buffers; a tick's sends are all settled before the next reuses them. */
+  /** SRTP packet buffers, one per send of a chunk: a chunk settles before the next. */
   #buffers: Uint8Array[] = [];
-  #used = 0;
 
   constructor(send: SendFn, clock: () => number = () => performance.now()) {
     this.#send = send;
@@ -174,7 +179,6 @@ export class RtpPacer {
    */
   async tick(): Promise<void> {
     this.#ticks++;
-    this.#used = 0;
     const now = this.#clock();
     const due: Due[] = [];
     const finished: Leg[] = [];
@@ -188,33 +192,35 @@ export class RtpPacer {
     for (let i = 0; i < due.length; i += SEND_CHUNK) {
       const chunk = due.slice(i, i + SEND_CHUNK);
       const at = this.#clock();
-      await Promise.all(chunk.map((d) => {
+      await Promise.all(chunk.map((d, j) => {
+        const bytes = this.#packet(d, j);
+        if (bytes === null) return;
         const late = at - d.due;
         this.lateness.record(late);
         if (late > d.leg.maxLateMs) d.leg.maxLateMs = late;
-        return this.#send(d.bytes, d.leg.socket, d.target).catch(() => d.leg.sendErrors++);
+        return this.#send(bytes, d.leg.socket, d.target).catch(() => d.leg.sendErrors++);
       }));
     }
     // A leg is done (and its call may send BYE) only once its last packet went out.
     for (const leg of finished) this.stop(leg);
   }
 
-  /** Build the leg's next packet (null when paused or refused) and advance the leg. */
+  /** The leg's next packet slot (null when paused or refused); advances the leg. */
   #next(leg: Leg): Due | null {
     let out: Due | null = null;
     if (leg.paused || leg.target === null) {
       leg.skipped++;
       leg.marker = true;
     } else {
-      const bytes = leg.srtp ? this.#protected(leg, leg.srtp) : serializeRtpPacket({
-        payloadType: leg.payloadType,
-        sequenceNumber: leg.seq,
+      out = {
+        leg,
+        target: leg.target,
+        due: leg.nextDue,
+        seq: leg.seq,
         timestamp: leg.timestamp,
-        ssrc: leg.ssrc,
+        frame: leg.frame,
         marker: leg.marker,
-        payload: frameOf(leg.clip, leg.frame, leg.frameBytes),
-      });
-      if (bytes) out = { leg, bytes, target: leg.target, due: leg.nextDue };
+      };
       leg.marker = false;
       leg.seq = (leg.seq + 1) & 0xffff;
       leg.sent++;
@@ -227,29 +233,47 @@ export class RtpPacer {
   }
 
   /**
-   * The leg's next packet written into a pooled buffer and SRTP-protected in place
+   * The packet of `d`, the `slot`-th send of its chunk; null when its leg was stopped
+   * since the tick began (its SRTP session may be closed) or SRTP refused it.
+   */
+  #packet(d: Due, slot: number): Uint8Array | null {
+    const leg = d.leg;
+    if (!this.#legs.has(leg)) return null;
+    if (leg.srtp) return this.#protected(d, leg.srtp, slot);
+    return serializeRtpPacket({
+      payloadType: leg.payloadType,
+      sequenceNumber: d.seq,
+      timestamp: d.timestamp,
+      ssrc: leg.ssrc,
+      marker: d.marker,
+      payload: frameOf(leg.clip, d.frame, leg.frameBytes),
+    });
+  }
+
+  /**
+   * The packet of `d` written into pooled buffer `slot` and SRTP-protected in place
    * (RFC 3711 §3.3); null (counted) when the SRTP session refuses it.
    */
-  #protected(leg: Leg, srtp: LegSrtp): Uint8Array | null {
-    const buf = this.#buffers[this.#used] ??= new Uint8Array(SRTP_BUFFER_BYTES);
-    const payload = frameOf(leg.clip, leg.frame, leg.frameBytes);
+  #protected(d: Due, srtp: LegSrtp, slot: number): Uint8Array | null {
+    const leg = d.leg;
+    const buf = this.#buffers[slot] ??= new Uint8Array(SRTP_BUFFER_BYTES);
+    const payload = frameOf(leg.clip, d.frame, leg.frameBytes);
     const len = RTP_HEADER + payload.length;
     if (len + SRTP_TAG_ROOM > buf.length) {
       leg.protectErrors++;
       return null;
     }
     buf[0] = 0x80; // V=2, no padding, extension or CSRC
-    buf[1] = (leg.marker ? 0x80 : 0) | (leg.payloadType & 0x7f);
-    buf[2] = (leg.seq >> 8) & 0xff;
-    buf[3] = leg.seq & 0xff;
-    writeUint32(buf, 4, leg.timestamp);
+    buf[1] = (d.marker ? 0x80 : 0) | (leg.payloadType & 0x7f);
+    buf[2] = (d.seq >> 8) & 0xff;
+    buf[3] = d.seq & 0xff;
+    writeUint32(buf, 4, d.timestamp);
     writeUint32(buf, 8, leg.ssrc);
     buf.set(payload, RTP_HEADER);
     if (srtp.protect(buf, len) !== SRTP_OK) {
       leg.protectErrors++;
       return null;
     }
-    this.#used++;
     return buf.subarray(0, srtp.length);
   }
 

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { parseRtpPacket } from "../rtp/packet.ts";
 import { SRTP_OK, SrtpContext } from "../rtp/srtp_ffi.ts";
+import { SrtpCmContext } from "../rtp/srtp_cm.ts";
 import { SrtpCmSender } from "../rtp/srtp_cm_sender.ts";
-import { createLeg, type LegInit, type LegTarget, RtpPacer } from "./rtp_pacer.ts";
+import { createLeg, type LegInit, type LegTarget, RtpPacer, SEND_CHUNK } from "./rtp_pacer.ts";
 
 function testLeg(remaining: number) {
   return createLeg(testLegInit(remaining), 0);
@@ -156,3 +157,67 @@ for (const [name, sender] of Object.entries(SENDERS)) {
     }
   });
 }
+
+Deno.test("RtpPacer builds a late burst of SRTP packets chunk by chunk: one chunk of buffers, every packet right", async () => {
+  const key = crypto.getRandomValues(new Uint8Array(30));
+  const wire: Uint8Array[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  let now = 0;
+  const pacer = new RtpPacer((bytes) => {
+    buffers.add(bytes.buffer);
+    wire.push(bytes.slice());
+    return Promise.resolve();
+  }, () => now);
+  const plain: Uint8Array[] = [];
+  const plainPacer = new RtpPacer((bytes) => {
+    plain.push(bytes);
+    return Promise.resolve();
+  }, () => now);
+  const legs = [1, 2].map((ssrc) =>
+    createLeg(
+      { ...testLegInit(300), ssrc, srtp: new SrtpCmSender("AES_CM_128_HMAC_SHA1_80", key) },
+      0,
+    )
+  );
+  for (const leg of legs) pacer.add(leg);
+  for (const ssrc of [1, 2]) plainPacer.add(createLeg({ ...testLegInit(300), ssrc }, 0));
+  const rx = new SrtpCmContext("AES_CM_128_HMAC_SHA1_80", key);
+  now = 20 * 299; // one tick, 600 packets due
+  await pacer.tick();
+  await plainPacer.tick();
+  assert.equal(wire.length, 600);
+  assert.ok(buffers.size <= SEND_CHUNK, `${buffers.size} buffers`);
+  wire.forEach((p, i) => {
+    assert.equal(rx.unprotect(p, p.length), SRTP_OK, `packet ${i}`);
+    assert.deepEqual(p.subarray(0, rx.length), plain[i], `packet ${i}`);
+  });
+  for (const leg of legs) leg.srtp!.close();
+  rx.close();
+});
+
+Deno.test("RtpPacer sends nothing more of a leg stopped during a tick (its SRTP session is closed)", async () => {
+  let now = 0;
+  const sent: number[] = [];
+  const legs = [1, 2].map((ssrc) =>
+    createLeg({
+      ...testLegInit(200),
+      ssrc,
+      srtp: new SrtpCmSender("AES_CM_128_HMAC_SHA1_80", new Uint8Array(30)),
+    }, 0)
+  );
+  const pacer: RtpPacer = new RtpPacer((bytes) => {
+    sent.push(new DataView(bytes.buffer, bytes.byteOffset).getUint32(8));
+    if (sent.length === 1) {
+      pacer.stop(legs[1]); // as call.ts does on a remote BYE: stop, then close the session
+      legs[1].srtp!.close();
+    }
+    return Promise.resolve();
+  }, () => now);
+  for (const leg of legs) pacer.add(leg);
+  now = 20 * 199; // 400 packets due: legs[0]'s 200 first, then legs[1]'s
+  await pacer.tick();
+  assert.equal(sent.length, 200);
+  assert.ok(sent.every((ssrc) => ssrc === 1));
+  assert.equal(legs[1].protectErrors, 0, "nothing protected with the closed session");
+  legs[0].srtp!.close();
+});
