@@ -6,6 +6,12 @@
  * read (integrity_failure.ts). A recording on an archive target marked unhealthy is
  * skipped (the storage loop owns target health); a file that is not there is reported as
  * missing, not flagged (an unmounted target looks the same).
+ *
+ * A hung mount must not hold the scrub forever: each recording's read (the path lookup
+ * included) gives up after `stallMs` without progress (a chunk read, or time spent in the
+ * I/O budget's wait counts as progress). The read itself cannot be cancelled — the
+ * kernel holds its thread —, so its late result is dropped, and the rest of that
+ * location is skipped for this run rather than leaving one stuck read per recording.
  */
 import type { AuditInput } from "../audit/audit_log.ts";
 import { IntegrityError } from "../seal/integrity_error.ts";
@@ -40,7 +46,12 @@ export interface ScrubOptions {
   signal?: AbortSignal;
   /** Data keys of sealed recordings; without it a sealed one is skipped. */
   keyring?: Pick<Keyring, "unwrapFor"> | null;
+  /** Give a read up after this long without progress (default {@link STALL_MS}). */
+  stallMs?: number;
 }
+
+/** The default of {@link ScrubOptions.stallMs} (config `scrub.stallTimeout`). */
+export const STALL_MS = 120_000;
 
 /** One recording's outcome (ok ones are only counted). */
 export interface ScrubItem {
@@ -64,7 +75,12 @@ export interface ScrubResult {
   /** True when the run reached the last recording. */
   complete: boolean;
   items: ScrubItem[];
+  /** Locations (names) whose read stalled; the rest of each was skipped this run. */
+  stalled: string[];
 }
+
+/** A read made no progress for the stall limit (its location does not answer). */
+class ReadStalled extends Error {}
 
 const BATCH = 100;
 
@@ -93,10 +109,53 @@ async function verifyWhole(
   return bytes.size;
 }
 
+/**
+ * Runs `read`, giving up with {@link ReadStalled} once it made no progress (`progress`
+ * calls, or time inside the budget's wait) for `stallMs`, and at once when `signal`
+ * aborts. A read given up on goes on unobserved; its late result or error is dropped.
+ */
+async function withStallLimit<T>(
+  stallMs: number,
+  signal: AbortSignal | undefined,
+  read: (throttle: (bytes: number) => Promise<void>) => Promise<T>,
+  budget?: (bytes: number) => Promise<void>,
+): Promise<T> {
+  let last = performance.now();
+  let waiting = 0;
+  const throttle = async (bytes: number) => {
+    waiting++;
+    try {
+      await budget?.(bytes);
+    } finally {
+      waiting--;
+      last = performance.now();
+    }
+  };
+  const work = read(throttle);
+  work.catch(() => {}); // dropped when the limit or the abort won
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let onAbort = () => {};
+  const limit = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (waiting > 0) last = performance.now();
+      else if (performance.now() - last > stallMs) reject(new ReadStalled());
+    }, Math.max(5, Math.min(1000, stallMs / 4)));
+    onAbort = () => reject(signal!.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, limit]);
+  } finally {
+    clearInterval(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
 async function scrubOne(
   host: IntegrityHost,
   row: Awaited<ReturnType<typeof recordingsToScrub>>[number],
   opts: ScrubOptions,
+  stalled: Set<number>,
 ): Promise<Outcome & { path: string }> {
   const { recording: rec, location: loc } = row;
   const display = `${loc.path}/${rec.path}`;
@@ -107,14 +166,28 @@ async function scrubOne(
       detail: `archive target ${loc.name} is unavailable`,
     };
   }
-  const path = await resolveInside(loc.path, rec.path);
-  if (!path) return { outcome: "missing", path: display, detail: "the file is not there" };
+  const stallMs = opts.stallMs ?? STALL_MS;
+  const noAnswer = {
+    outcome: "skipped" as const,
+    path: display,
+    detail: `${loc.name} did not answer a read for ${stallMs} ms; skipped for this run`,
+  };
+  if (stalled.has(loc.id)) return noAnswer;
   const found = { via: "scrub" as const, actor: opts.actor ?? SCRUB_ACTOR };
+  let path: string | null = null;
   let size: number;
   try {
-    size = await verifyWhole(host.db, rec, path, opts);
+    size = await withStallLimit(stallMs, opts.signal, async (throttle) => {
+      path = await resolveInside(loc.path, rec.path);
+      return path === null ? -1 : await verifyWhole(host.db, rec, path, { ...opts, throttle });
+    }, opts.throttle);
   } catch (err) {
     if (opts.signal?.aborted) throw err;
+    if (err instanceof ReadStalled) {
+      stalled.add(loc.id);
+      return noAnswer;
+    }
+    path ??= display;
     if (err instanceof Deno.errors.NotFound) {
       return { outcome: "missing", path, detail: "the file is not there" };
     }
@@ -123,6 +196,9 @@ async function scrubOne(
     }
     await reportIntegrityFailure(host, rec, err, found);
     return { outcome: "failed", path, detail: err.detail };
+  }
+  if (path === null || size < 0) {
+    return { outcome: "missing", path: display, detail: "the file is not there" };
   }
   await reportIntegrityRestored(host, rec, found);
   return { outcome: "ok", bytes: size, path };
@@ -144,7 +220,9 @@ export async function runScrub(host: IntegrityHost, opts: ScrubOptions = {}): Pr
     lastId: null,
     complete: false,
     items: [],
+    stalled: [],
   };
+  const stalled = new Set<number>();
   const total = opts.onProgress ? await countRecordingsToScrub(host.db) : 0;
   const limit = opts.limit ?? Infinity;
   let after = opts.afterId ?? "";
@@ -158,7 +236,10 @@ export async function runScrub(host: IntegrityHost, opts: ScrubOptions = {}): Pr
       if (opts.signal?.aborted) return r;
       let o: Awaited<ReturnType<typeof scrubOne>>;
       try {
-        o = await scrubOne(host, row, opts);
+        o = await scrubOne(host, row, opts, stalled);
+        if (stalled.has(row.location.id) && !r.stalled.includes(row.location.name)) {
+          r.stalled.push(row.location.name);
+        }
       } catch (err) {
         if (opts.signal?.aborted) return r;
         throw err;

@@ -68,12 +68,19 @@ export function scrubService(deps: ScrubServiceDeps): ScrubService {
       throttle: budget.take,
       signal: abort.signal,
       keyring: deps.keyring,
+      stallMs: parseDuration(deps.scrub.stallTimeout),
       onCursor: (id) => setSetting(deps.db, SCRUB_SETTING.cursor, id),
     });
     stats.bytes += r.bytes;
     stats.recordings += r.checked;
     stats.failures += r.failed;
     if (r.failed > 0) log.warn("scrub found failures", { failed: r.failed, items: r.items });
+    if (r.stalled.length > 0) {
+      log.warn("a scrub read got no answer; its location is skipped until the next batch", {
+        locations: r.stalled,
+        stallTimeout: deps.scrub.stallTimeout,
+      });
+    }
     if (r.complete && !abort.signal.aborted) {
       await setSetting(deps.db, SCRUB_SETTING.lastPassAt, new Date(now()).toISOString());
       await setSetting(deps.db, SCRUB_SETTING.cursor, "");

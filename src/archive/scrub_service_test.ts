@@ -50,7 +50,7 @@ Deno.test("the background scrub keeps to its budget and resumes after a restart"
     now: () => 1_800_000_000_000 + clock.t,
     clock,
     batch: 3,
-    scrub: { enabled: true, bytesPerSecond: RATE, passInterval: "24h" },
+    scrub: { enabled: true, bytesPerSecond: RATE, passInterval: "24h", stallTimeout: "2m" },
   };
 
   // First run: stopped after about 3.5 recordings' worth of reading.
@@ -105,7 +105,7 @@ Deno.test("the background scrub flags, audits and alarms a changed file", FS, as
     audit: box.host.audit,
     log: box.host.log,
     clock,
-    scrub: { enabled: true, bytesPerSecond: 1_000_000, passInterval: "24h" },
+    scrub: { enabled: true, bytesPerSecond: 1_000_000, passInterval: "24h", stallTimeout: "2m" },
   });
   let stopping: Promise<void> | null = null;
   clock.onTick = () => {
@@ -133,7 +133,12 @@ Deno.test("the background scrub flags, audits and alarms a changed file", FS, as
 
 Deno.test("scrub config: defaults, and errors that name the field", () => {
   const d = resolveConfig({}, {}, "test").scrub;
-  assert.deepEqual({ ...d }, { enabled: true, bytesPerSecond: 4_194_304, passInterval: "24h" });
+  assert.deepEqual({ ...d }, {
+    enabled: true,
+    bytesPerSecond: 4_194_304,
+    passInterval: "24h",
+    stallTimeout: "2m",
+  });
   assert.throws(
     () => resolveConfig({ scrub: { bytesPerSecond: 10 } }, {}, "t.yaml"),
     /scrub\.bytesPerSecond/,

@@ -11,6 +11,7 @@ import { createLogger } from "../log.ts";
 import { CliExit, type Command, UsageError } from "./command.ts";
 import { cliActor, configFor, storeFor } from "./context.ts";
 import { runScrub } from "../archive/scrub_run.ts";
+import { parseDuration } from "../duration.ts";
 import { IoBudget } from "../archive/io_budget.ts";
 import { formatBytes, progressBar } from "../archive/format.ts";
 import { KeyringStartError, openKeyring } from "../keys/open_keyring.ts";
@@ -51,6 +52,7 @@ export const scrubCommand: Command = {
       actor: cliActor(io),
       keyring,
       throttle: budget?.take,
+      stallMs: parseDuration(loaded.config.scrub.stallTimeout),
       onProgress: tty
         ? (p) => io.stderr(`\r${progressBar(p.done, p.total)} ${formatBytes(p.bytes)}`.padEnd(79))
         : undefined,
