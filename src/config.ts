@@ -357,6 +357,11 @@ export const ConfigSchema = z.strictObject({
     bytesPerSecond: z.number().int().min(4096).default(4_194_304),
     /** Rest between the end of one pass and the start of the next. */
     passInterval: duration.default("24h"),
+    /**
+     * A read that makes no progress this long (a hung NAS mount) is given up; the rest of
+     * its location is skipped until the next run.
+     */
+    stallTimeout: duration.default("2m"),
   }).prefault({}),
 }).strict();
 
