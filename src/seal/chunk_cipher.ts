@@ -64,18 +64,21 @@ export interface ChunkPosition {
 export class ChunkCipher {
   readonly header: SealHeader;
   readonly path: string;
-  #fixed: Uint8Array;
   #key: Uint8Array;
   #gcm: Gcm;
+  // This file's nonce and AAD, rewritten in place per chunk (each GCM call is synchronous).
+  #nonce: Uint8Array;
+  #aad: Uint8Array;
 
   /** `gcm` is the AES-GCM implementation ({@link defaultGcm} unless a test picks one). */
   constructor(header: SealHeader, dataKey: Uint8Array, path = "sealed file", gcm = defaultGcm()) {
     if (dataKey.length !== 32) throw new RangeError("Data key must be 32 bytes");
     this.header = header;
     this.path = path;
-    this.#fixed = fixedHeader(header);
     this.#key = dataKey;
     this.#gcm = gcm;
+    this.#nonce = nonceOf(header, 0, 0);
+    this.#aad = aadOf(fixedHeader(header), 0);
   }
 
   /** Seals one chunk's plaintext into its record (flag, length, ciphertext, tag). */
@@ -87,8 +90,8 @@ export class ChunkCipher {
     new DataView(out.buffer).setUint32(0, (pos.flag << 24 | plaintext.length) >>> 0);
     this.#gcm.seal(
       this.#key,
-      nonceOf(this.header, pos.index, pos.flag),
-      aadOf(this.#fixed, pos.ptOffset),
+      this.#nonceAt(pos.index, pos.flag),
+      this.#aadAt(pos.ptOffset),
       plaintext,
       out.subarray(4, 4 + plaintext.length),
       out.subarray(4 + plaintext.length),
@@ -123,14 +126,35 @@ export class ChunkCipher {
     }
     const ok = this.#gcm.open(
       this.#key,
-      nonceOf(this.header, pos.index, flag),
-      aadOf(this.#fixed, pos.ptOffset),
+      this.#nonceAt(pos.index, flag),
+      this.#aadAt(pos.ptOffset),
       record.subarray(4, 4 + length),
       record.subarray(4 + length),
       out,
     );
     if (!ok) throw new IntegrityError(this.path, `chunk ${pos.index} failed authentication`);
     return flag;
+  }
+
+  /** {@link nonceOf} this chunk, in the cipher's own buffer. */
+  #nonceAt(index: number, flag: number): Uint8Array {
+    const n = this.#nonce;
+    n[PREFIX_BYTES] = index >>> 24;
+    n[PREFIX_BYTES + 1] = index >>> 16;
+    n[PREFIX_BYTES + 2] = index >>> 8;
+    n[PREFIX_BYTES + 3] = index;
+    n[11] = flag;
+    return n;
+  }
+
+  /** {@link aadOf} this chunk, in the cipher's own buffer. */
+  #aadAt(ptOffset: number): Uint8Array {
+    const a = this.#aad, hi = Math.floor(ptOffset / 2 ** 32), lo = ptOffset >>> 0;
+    for (let i = 0; i < 4; i++) {
+      a[FIXED_HEADER_BYTES + i] = hi >>> (24 - 8 * i);
+      a[FIXED_HEADER_BYTES + 4 + i] = lo >>> (24 - 8 * i);
+    }
+    return a;
   }
 }
 

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { defaultGcm, type Gcm, nodeGcm } from "./gcm.ts";
 import { LIBCRYPTO_SONAME, loadOpenSslGcm } from "./gcm_openssl.ts";
-import { ChunkCipher } from "./chunk_cipher.ts";
-import { newHeader } from "./sealed_header.ts";
+import { aadOf, ChunkCipher, nonceOf } from "./chunk_cipher.ts";
+import { fixedHeader, newHeader } from "./sealed_header.ts";
 
 const openssl = loadOpenSslGcm(nodeGcm);
 
@@ -92,5 +92,29 @@ Deno.test("ChunkCipher makes the same records with libcrypto and node:crypto, an
         );
       },
     ),
+  );
+});
+
+Deno.test("ChunkCipher seals under nonceOf() and aadOf() of the chunk, for counters and offsets past 2^32", () => {
+  const key = {
+    keyId: "kek-t",
+    wrappedKey: new Uint8Array(60),
+    dataKey: new Uint8Array(32).fill(5),
+  };
+  const header = newHeader(key, 512);
+  const cipher = new ChunkCipher(header, key.dataKey, "t.ogg");
+  const positions = fc.record({
+    index: fc.nat(0xffff_ffff),
+    ptOffset: fc.nat(Number.MAX_SAFE_INTEGER),
+    flag: fc.constantFrom(0, 1),
+  });
+  fc.assert(
+    fc.property(positions, fc.uint8Array({ maxLength: 512 }), (pos, pt) => {
+      const record = cipher.seal(pos, pt);
+      const ct = new Uint8Array(pt.length), tag = new Uint8Array(16);
+      const aad = aadOf(fixedHeader(header), pos.ptOffset);
+      nodeGcm.seal(key.dataKey, nonceOf(header, pos.index, pos.flag), aad, pt, ct, tag);
+      assert.deepEqual(record.subarray(4), new Uint8Array([...ct, ...tag]));
+    }),
   );
 });
