@@ -67,6 +67,19 @@ export interface JournalFileOptions {
   now?: () => number;
   /** Opens the file; default Deno.open (create, truncate). */
   open?: (path: string) => Promise<JournalTarget>;
+  /**
+   * The journal's audio bytes per second: a sealed journal's chunks then hold one seal
+   * interval (a quarter spare), not `chunkBytes`, so each spilling recording keeps a
+   * small buffer in the capture worker.
+   */
+  bytesPerSecond?: number;
+}
+
+/** A sealed journal's chunk size (see {@link JournalFileOptions.bytesPerSecond}). */
+export function journalChunkBytes(seal: FileSeal, bytesPerSecond?: number): number {
+  if (!bytesPerSecond) return seal.chunkBytes;
+  const interval = Math.ceil((bytesPerSecond * seal.syncIntervalMs / 1000) * 1.25);
+  return Math.min(seal.chunkBytes, Math.max(4096, interval));
 }
 
 const openTruncated = (path: string): Promise<JournalTarget> =>
@@ -104,7 +117,8 @@ export async function openJournalFile(
       close: () => file.close(),
     };
   }
-  const sealer = new ChunkSealer(seal, { chunkBytes: seal.chunkBytes, path });
+  const chunkBytes = journalChunkBytes(seal, o.bytesPerSecond);
+  const sealer = new ChunkSealer(seal, { chunkBytes, path });
   try {
     await writeAll(file, sealer.header);
   } catch (err) {

@@ -263,6 +263,7 @@ export class SpillJournal {
   async #create(): Promise<JournalFile> {
     const file = await openJournalFile(this.#o.path, this.#o.seal, {
       now: this.#now,
+      bytesPerSecond: this.#enc.rate * this.#enc.frameBytes,
       ...(this.#o.open ? { open: this.#o.open } : {}),
     });
     const header = journalHeader(this.#enc);

@@ -5,6 +5,7 @@ import { enospc } from "../../tests/helpers/full_disk.ts";
 import type { ToEncoder } from "./media_protocol.ts";
 import { type FileSeal, JournalSpans, type JournalTarget } from "./file_seal.ts";
 import { SpillJournal } from "./spill_journal.ts";
+import { parseHeader } from "../seal/sealed_format.ts";
 
 const opts = { sanitizeOps: true, sanitizeResources: true };
 const HEADER = 128, CHUNK_OVERHEAD = 20, JOURNAL_HEADER = 16;
@@ -65,7 +66,9 @@ Deno.test({
       j.append(b);
       await j.settled();
     }
-    assert.equal((await Deno.stat(path)).size, HEADER, "400 ms of batches wait in memory");
+    const raw = await Deno.readFile(path);
+    assert.equal(raw.length, HEADER, "400 ms of batches wait in memory");
+    assert.equal(parseHeader(raw, path).chunkBytes, 10_000, "chunks of 500 ms and a quarter");
     t.now = 500;
     j.append(batches[3]);
     await j.settled();
