@@ -14,7 +14,7 @@ FROM debian:12-slim
 ARG VERSION=0.1.0
 RUN apt-get update \
   && apt-get install -y --no-install-recommends ca-certificates tini \
-    libopus0 libsrtp2-1 libbcg729-0 libspandsp2 \
+    libopus0 libsrtp2-1 libbcg729-0 libspandsp2 libssl3 \
   && rm -rf /var/lib/apt/lists/* \
   && groupadd --system selrec \
   && useradd --system --gid selrec --home-dir /var/lib/selrec --shell /usr/sbin/nologin selrec \

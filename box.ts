@@ -25,6 +25,7 @@ import { openRules } from "./src/rule_reloads.ts";
 import { MediaEngine } from "./src/recorder/media_engine.ts";
 import { RecorderService } from "./src/recorder/recorder_service.ts";
 import { recordingSealer } from "./src/recorder/file_seal.ts";
+import { defaultGcm, nodeGcm } from "./src/seal/gcm.ts";
 import { KeyringStartError, openKeyring, recordedKeyId } from "./src/keys/open_keyring.ts";
 import { kekRefreshService } from "./src/keys/kek_refresh.ts";
 import { keyUsage } from "./src/store/queries/recording_keys.ts";
@@ -100,6 +101,15 @@ async function buildBox(
     keyring,
     sealer: config.encryption.enabled ? recordingSealer(keyring, config.encryption) : null,
   };
+  if (keyring) {
+    const gcm = defaultGcm().name;
+    if (gcm === nodeGcm.name) {
+      log.warn(
+        "sealed files use node:crypto's AES-GCM: libcrypto.so.3 (Debian libssl3) is not loadable here, so reading and sealing is several times slower",
+        { gcm },
+      );
+    } else log.info("sealed files use AES-256-GCM", { gcm });
+  }
   const rules = await openRules({
     audit,
     log,

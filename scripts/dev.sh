@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 DENO_VERSION=2.9.6
 TOOLS="${SELREC_TOOLS_DIR:-$HOME/.cache/selrec/deno-$DENO_VERSION}"
 DENO="$TOOLS/node_modules/@deno/linux-x64-glibc/deno"
-APT_PEERS=(sip-tester chromium sox opus-tools ffmpeg tshark shellcheck bindfs fuse3 libopus0 faketime systemd util-linux libsrtp2-1 libbcg729-0 libspandsp2 python3-pylibsrtp baresip-core openssl curl slapd ldap-utils age)
+APT_PEERS=(sip-tester chromium sox opus-tools ffmpeg tshark shellcheck bindfs fuse3 libopus0 faketime systemd util-linux libsrtp2-1 libbcg729-0 libspandsp2 libssl3 python3-pylibsrtp baresip-core openssl curl slapd ldap-utils age)
 # The Dockerfile linter (tests/appliance/dockerfile_test.ts), from npm like Deno.
 DOCKERFILELINT_DIR="${SELREC_DOCKERFILELINT_DIR:-$HOME/.cache/selrec/dockerfilelint}"
 

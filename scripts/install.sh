@@ -49,7 +49,8 @@ have_systemd() { [ -n "${SELREC_SYSTEMCTL:-}" ] || { [ -z "$root" ] && [ -d /run
 # Native codec and crypto libraries the box loads by FFI from the host (Debian packages).
 # Calls that need none of them work without, so a missing one is a warning with the apt
 # command: libsrtp2 for SRTP (rtp.srtp), libbcg729 for G.729, libspandsp (G.722, else a
-# slower built-in decoder), libopus for Opus (else a bundled addon).
+# slower built-in decoder), libopus for Opus (else a bundled addon), libssl3 for the
+# AES-GCM of sealed files (else node:crypto, several times slower).
 check_native_lib() { # package soname what
   # Whole outputs, not `| grep -q`: an early grep exit fails the pipe under pipefail.
   [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ] && return 0
@@ -61,6 +62,7 @@ check_native_libs() {
   check_native_lib libbcg729-0 libbcg729.so.0 "G.729 calls cannot be recorded"
   check_native_lib libspandsp2 libspandsp.so.2 "G.722 decodes with the slower built-in decoder"
   check_native_lib libopus0 libopus.so.0 "Opus uses the bundled addon"
+  check_native_lib libssl3 libcrypto.so.3 "sealed recordings use the slower node:crypto AES-GCM"
 }
 
 # Runs a bundle's CLI as the service user against the installed config.
