@@ -20,6 +20,8 @@ import { clearAlarm, raiseAlarm } from "../store/queries/alarms.ts";
 import { getSetting, locationById, setSetting, spoolLocation } from "../store/queries/storage.ts";
 import { purgeCandidates, purgedSince, tombstoneRecording } from "../store/queries/archive.ts";
 import { CopyWorker } from "./copy_worker.ts";
+import { newClaimer, withClaim } from "./recording_claim.ts";
+import { fileOf } from "../store/queries/key_jobs.ts";
 import { type StorageHost, SYSTEM_ACTOR } from "./host.ts";
 
 /** Alarm kind of the clock guard. */
@@ -46,7 +48,8 @@ export interface PurgeResult {
   items: {
     id: string;
     action: PurgeAction;
-    outcome: "purged" | "due" | "failed";
+    /** `skipped`: a key command held it or it changed; the next pass decides again. */
+    outcome: "purged" | "due" | "failed" | "skipped";
     error?: string;
   }[];
 }
@@ -216,16 +219,27 @@ export async function runPurge(host: StorageHost, opts: PurgeOptions = {}): Prom
     return result;
   }
   await using remover = new FileRemover(host);
-  for (const [i, { rec, action }] of due.entries()) {
-    if (await tombstone(host, rec, action, opts, new Date(now))) {
+  // The claim keeps a key command (rotate, encrypt-existing) from moving the file between
+  // the row read and its removal; under it the row is read again.
+  const claimer = newClaimer("purge");
+  for (const [i, { rec: listed, action }] of due.entries()) {
+    const skipped = { id: listed.id, action, outcome: "skipped" as const };
+    const item = await withClaim(host.store.db, claimer, listed.id, async () => {
+      const rec = (await fileOf(host.store.db, listed.id))?.recording;
+      if (
+        !rec || rec.path !== listed.path || rec.state !== listed.state ||
+        rec.storage_location_id !== listed.storage_location_id
+      ) return { ...skipped, error: "the recording changed since the pass began" };
+      if (!(await tombstone(host, rec, action, opts, new Date(now)))) return null;
       const removed = action === "box" || await remover.remove(rec);
-      result.items.push({ id: rec.id, action, outcome: "purged" });
-      result.purged++;
       if (!removed) {
         host.log.warn("purged recording's file stays until the next pass", { id: rec.id });
       }
-    }
-    opts.onProgress?.({ done: i + 1, total: due.length, id: rec.id });
+      return { id: rec.id, action, outcome: "purged" as const };
+    }, (holder) => ({ ...skipped, error: `${holder} holds it` }));
+    if (item) result.items.push(item);
+    if (item?.outcome === "purged") result.purged++;
+    opts.onProgress?.({ done: i + 1, total: due.length, id: listed.id });
   }
   await sweep(host, remover, now);
   return result;

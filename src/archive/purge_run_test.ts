@@ -6,6 +6,8 @@ import { SETTING } from "./locations.ts";
 import { setSetting } from "../store/queries/storage.ts";
 import { AuditWriteError } from "../audit/audit_log.ts";
 import type { StorageHost } from "./host.ts";
+import { claimRecording, newClaimer } from "./recording_claim.ts";
+import { releaseClaim } from "../store/queries/recording_claims.ts";
 
 const opts = { sanitizeOps: true, sanitizeResources: true };
 const NOW = Date.parse("2026-03-01T00:00:00Z");
@@ -93,5 +95,32 @@ Deno.test({
     await assert.rejects(runPurge(failing, { now: () => NOW }), AuditWriteError);
     assert.equal(await stateOf(box, old.id), "complete");
     assert.ok((await Deno.stat(old.file)).isFile);
+  },
+});
+
+Deno.test({
+  name:
+    "runPurge() skips a recording a key command holds, and one whose file moved since the pass listed it",
+  ...opts,
+  async fn() {
+    await using box = await storageBox({ purgeAfter: "30d" });
+    const old = await box.addRecording({ createdAt: OLD });
+    const rotate = newClaimer("keys rotate");
+    assert.ok(await claimRecording(box.store.db, rotate, old.id));
+    const r = await runPurge(box.host, { now: () => NOW });
+    assert.deepEqual(r.items, [{
+      id: old.id,
+      action: "local",
+      outcome: "skipped",
+      error: "keys rotate holds it",
+    }]);
+    assert.equal(r.purged, 0);
+    assert.equal(await stateOf(box, old.id), "complete");
+    assert.ok((await Deno.stat(old.file)).isFile, "the file stays while the key command works");
+    await releaseClaim(box.store.db, old.id, rotate.holder);
+    const after = await runPurge(box.host, { now: () => NOW });
+    assert.equal(after.purged, 1);
+    assert.equal(await stateOf(box, old.id), "purged");
+    await assert.rejects(Deno.stat(old.file), Deno.errors.NotFound);
   },
 });
