@@ -86,7 +86,7 @@ export interface SimulationReport {
     sent: number;
     skipped: number;
     sendErrors: number;
-    /** SRTP packets libsrtp refused to protect (not sent). */
+    /** SRTP packets the leg's sender refused to protect (not sent). */
     protectErrors: number;
     expectedPerLeg: number;
   };
