@@ -7,6 +7,7 @@ import {
   type RecordingViewer,
   recordingVisibleSearchWhere,
   recordingVisibleWhere,
+  SCOPE_LIST_MAX,
 } from "./recording_access.ts";
 
 /**
@@ -167,5 +168,21 @@ Deno.test("migration 0025 flags every agent row of a multi-agent recording, whoe
       ('r000', 'ag9', 90000), ('r000', 'ag1', 120000)`);
     assert.ok(flags("r000").every((r) => r.multi === 1));
     return Promise.resolve();
+  });
+});
+
+Deno.test("a scope longer than SCOPE_LIST_MAX is searched without its list, with the same rows", async () => {
+  await withSeeded(async (store) => {
+    const access = await recordingVisibleSearchWhere(store.db, SUPERVISOR);
+    assert.equal(access.scopeAgents?.length, 30);
+    for (let a = 61; a <= SCOPE_LIST_MAX + 61; a++) {
+      store.raw.prepare("INSERT INTO agents (agent_id, org_unit_id) VALUES (?, 2)").run(`ag${a}`);
+    }
+    const wide = await recordingVisibleSearchWhere(store.db, SUPERVISOR);
+    assert.equal(wide.scopeAgents, undefined);
+    for (const filter of [{ agentId: "AG1" }, { number: "1555" }]) {
+      const page = await searchRecordings(store.db, filter, wide, { limit: 500 });
+      assert.deepEqual(page.rows.map((r) => r.id), await referenceIds(store, filter));
+    }
   });
 });

@@ -28,6 +28,12 @@ export type RecordingWhere = (
  */
 export type RecordingSearchWhere = RecordingWhere & { readonly scopeAgents?: readonly string[] };
 
+/**
+ * Up to this many agents, a search WHERE carries its viewer's agent list (the prefix
+ * plans repeat it as SQL parameters, about seven times; SQLite allows 32,766).
+ */
+export const SCOPE_LIST_MAX = 1000;
+
 const FALSE = sql<SqlBool>`0 = 1`;
 const TRUE = sql<SqlBool>`1 = 1`;
 
@@ -117,10 +123,10 @@ export async function recordingVisibleSearchWhere(
     : [...paths].filter(([, path]) => path.startsWith(h.orgPath!)).map(([id]) => id);
   const placed = [...paths.keys()];
   const partitionsOnly = recordingVisibleWhere({ partitions: viewer.partitions, hierarchy: null });
-  // Outside a root unit nobody sees unplaced agents: what is visible is a finite list.
-  const scopeAgents = h.orgRoot
-    ? undefined
-    : [...new Set([...(h.agentId !== null ? [h.agentId] : []), ...inSubtree])];
+  // Outside a root unit nobody sees unplaced agents: what is visible is a finite list
+  // (passed on while short enough to repeat as SQL parameters).
+  const visible = [...new Set([...(h.agentId !== null ? [h.agentId] : []), ...inSubtree])];
+  const scopeAgents = h.orgRoot || visible.length > SCOPE_LIST_MAX ? undefined : visible;
   const where: RecordingWhere = (eb) => {
     const base = partitionsOnly(eb);
     const any: Expression<SqlBool>[] = [];
