@@ -97,6 +97,7 @@ while (!log.includes("selrec ready")) {
 }
 const cpu0 = cpuSeconds(server.pid);
 const threads0 = threadTicks(server.pid);
+const io0 = processIo(server.pid);
 const udp0 = kernelUdpErrors();
 const t0 = performance.now();
 const sim = await new Deno.Command(Deno.execPath(), {
@@ -138,6 +139,7 @@ for (let i = 0; i < 3000; i++) {
 const finalizedAfterS = Math.round((performance.now() - simEnded) / 100) / 10;
 const cpu1 = cpuSeconds(server.pid);
 const threads = threadShares(threads0, threadTicks(server.pid), wallS);
+const io1 = processIo(server.pid);
 const rows = db.prepare(
   "SELECT r.state, r.duration_ms, s.stats FROM recordings r JOIN streams s ON s.recording_id = r.id",
 ).all() as { state: string; duration_ms: number; stats: string }[];
@@ -210,6 +212,13 @@ console.log(JSON.stringify(
       cpuPerCallPercent: Math.round(((cpu1 - cpu0) / wallS / CALLS) * 10000) / 100,
       encoders: engine?.encoders ?? null,
       threads,
+      /** The server's write(2)-family calls and bytes it sent to the disk over the run. */
+      io: io0 && io1
+        ? {
+          writeSyscalls: io1.syscw - io0.syscw,
+          diskWriteMiB: Math.round((io1.write_bytes - io0.write_bytes) / 104857.6) / 10,
+        }
+        : null,
     },
     machine: { cpu, cores: navigator.hardwareConcurrency, deno: Deno.version.deno },
   },
@@ -219,6 +228,20 @@ console.log(JSON.stringify(
 if (values.keep) console.error(`kept ${dir}`);
 else await Deno.remove(dir, { recursive: true });
 if (certs) await Deno.remove(certs.dir, { recursive: true });
+
+/** /proc/<pid>/io counters, or null where they cannot be read. */
+function processIo(pid: number): Record<string, number> | null {
+  try {
+    const out: Record<string, number> = {};
+    for (const line of Deno.readTextFileSync(`/proc/${pid}/io`).split("\n")) {
+      const [k, v] = line.split(":");
+      if (v !== undefined) out[k.trim()] = Number(v);
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
 
 /** Per thread of `pid`: name, nice value and CPU ticks (utime + stime) so far. */
 function threadTicks(pid: number): Map<string, { comm: string; nice: number; ticks: number }> {
