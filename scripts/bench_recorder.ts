@@ -196,6 +196,12 @@ console.log(JSON.stringify(
       /** Datagrams the kernel dropped on full receive buffers during the run (whole host). */
       kernelRcvbufErrors: udp0 === null ? null : (kernelUdpErrors() ?? udp0) - udp0,
     },
+    /** The sender's own counts: packets it failed to send or refused to protect. */
+    sender: {
+      sendErrors: report.packets?.sendErrors ?? null,
+      protectErrors: report.packets?.protectErrors ?? null,
+      skipped: report.packets?.skipped ?? null,
+    },
     senderLateness: report.lateness,
     recordings: {
       count: recs.n,
