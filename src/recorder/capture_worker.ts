@@ -29,8 +29,12 @@ const clock = () => performance.timeOrigin + performance.now();
 const STATS_MS = 5000;
 /** After a close, sockets stay open this long for packets still in flight… */
 const LINGER_MS = 250;
-/** …then every packet already queued on them is read (UdpCapture.drain), within this. */
-const DRAIN_MS = 5000;
+/**
+ * …then every packet already queued on them is read (UdpCapture.drain): a box running
+ * behind can hold seconds of audio there, so the drain waits while reads progress and
+ * gives up only after this long without one (or a minute in all).
+ */
+const DRAIN_STALL_MS = 5000;
 
 type Msg<T extends ToCapture["t"]> = Extract<ToCapture, { t: T }>;
 
@@ -189,7 +193,7 @@ class CaptureState {
     // depth, at least LINGER_MS), or queued unread in the socket while this thread is
     // busy (drain them), before the final flush.
     const finish = async () => {
-      await Promise.all([...rec.captures.values()].map((c) => c.drain(DRAIN_MS)));
+      await Promise.all([...rec.captures.values()].map((c) => c.drain(DRAIN_STALL_MS)));
       closeSockets(rec);
       this.#flush(rec, true);
       rec.journal.send({ t: "end", rec: rec.id });

@@ -70,6 +70,8 @@ export class UdpCapture {
   #now: () => number;
   #hostname: string;
   #fence: { token: Uint8Array; port: number; resolve: (ok: boolean) => void } | null = null;
+  /** When the RTP loop last read a datagram (performance.now()), for drain's progress. */
+  #lastRead = 0;
   #stats = {
     packets: 0,
     bytes: 0,
@@ -130,16 +132,25 @@ export class UdpCapture {
   /**
    * Resolves true once every datagram queued on the RTP socket before the call has been
    * handled: a fence datagram sent to the socket from a throwaway local socket comes
-   * back through the same queue, behind them. False after `timeoutMs` or when closed.
-   * Capture calls it before closing a stream, so a busy receive loop loses nothing.
+   * back through the same queue, behind them. Capture calls it before closing a stream,
+   * so a busy receive loop loses nothing: a box running behind can hold seconds of audio
+   * in a socket's queue. The deadline is on progress, not on the whole drain: false once
+   * no datagram was read for `stallMs` (the fence was lost to a full queue, or the loop
+   * is stuck), after `maxMs` in all, or when closed.
    */
-  async drain(timeoutMs = 5000): Promise<boolean> {
+  async drain(stallMs = 5000, maxMs = 60_000): Promise<boolean> {
     if (this.#closed) return false;
     const token = crypto.getRandomValues(new Uint8Array(FENCE_BYTES));
     token[0] = 0; // RTP version 0: never a media packet
     const host = loopbackFor(this.#hostname);
     const { promise, resolve } = Promise.withResolvers<boolean>();
-    const timer = setTimeout(() => resolve(false), timeoutMs);
+    const started = performance.now();
+    this.#lastRead = started;
+    const check = Math.max(10, Math.min(250, stallMs / 4));
+    const timer = setInterval(() => {
+      const now = performance.now();
+      if (now - this.#lastRead >= stallMs || now - started >= maxMs) resolve(false);
+    }, check);
     const sock = Deno.listenDatagram({ transport: "udp", hostname: host, port: 0 });
     try {
       this.#fence = { token, port: (sock.addr as Deno.NetAddr).port, resolve };
@@ -149,7 +160,7 @@ export class UdpCapture {
       return false;
     } finally {
       sock.close();
-      clearTimeout(timer);
+      clearInterval(timer);
       this.#fence = null;
     }
   }
@@ -183,7 +194,10 @@ export class UdpCapture {
         continue;
       }
       const arrival = this.#now();
-      if (!rtcp && this.#isFence(bytes, from)) continue;
+      if (!rtcp) {
+        if (this.#fence) this.#lastRead = performance.now();
+        if (this.#isFence(bytes, from)) continue;
+      }
       if (bytes.length > MAX_DATAGRAM_BYTES) {
         this.#stats.oversize++;
         continue;

@@ -223,3 +223,45 @@ Deno.test({
     assert.equal(await cap.drain(), false, "a closed capture has nothing to drain");
   },
 });
+
+Deno.test({
+  name:
+    "UdpCapture.drain() keeps waiting while reads progress: its deadline is on a stall, not the whole drain",
+  ...io,
+  fn: async () => {
+    // A box running behind: 40 streams with 25 packets each queued, 3 ms of work per
+    // packet, so the last fence comes back after about 3 s while every socket keeps being
+    // read. A whole-drain deadline of 400 ms gives up on most of them (their close would
+    // drop what is still queued); a 400 ms stall limit does not.
+    const STREAMS = 40, PACKETS = 25;
+    const handled: number[] = new Array(STREAMS).fill(0);
+    const caps = Array.from({ length: STREAMS }, (_, i) =>
+      openOnFreePort({
+        rtcp: false,
+        onRtp: () => {
+          const until = performance.now() + 3;
+          while (performance.now() < until) { /* spin */ }
+          handled[i]++;
+        },
+      }));
+    try {
+      // Queued while this thread is blocked (a synchronous child sends them), so no loop
+      // reads any before the drains begin.
+      const send = [
+        "import socket",
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+        `for p in [${caps.map((c) => c.port).join(",")}]:`,
+        `  for i in range(${PACKETS}): s.sendto(bytes([0x80, 0, 0, i]) + bytes(168), ("127.0.0.1", p))`,
+      ].join("\n");
+      const out = new Deno.Command("python3", { args: ["-c", send] }).outputSync();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      const t0 = performance.now();
+      const drained = await Promise.all(caps.map((cap) => cap.drain(400)));
+      assert.deepEqual(drained, caps.map(() => true), "every drain finished");
+      assert.ok(performance.now() - t0 > 1000, "the queues took longer than the stall limit");
+      assert.deepEqual(handled, caps.map(() => PACKETS), "every queued packet was handled");
+    } finally {
+      await Promise.all(caps.map((cap) => cap.close()));
+    }
+  },
+});
