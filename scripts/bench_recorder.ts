@@ -8,7 +8,8 @@
  *
  *   deno run -A scripts/bench_recorder.ts [--calls 500] [--duration 60] [--complexity 0]
  *     [--codec pcmu|g722|g729] [--silence-gate -60|off] [--srtp SUITE] [--encrypt] [--keep]
- *   (--keep leaves the data directory; --encrypt seals the recordings, encryption at rest)
+ *   (--keep leaves the data directory and the simulator's report; --encrypt seals the
+ *   recordings, encryption at rest)
  *
  * `--srtp AES_CM_128_HMAC_SHA1_80` sends both legs of every call as SRTP with SDES keys
  * over SIP/TLS (openssl-made test certificates, rtp.srtp.mode required), so the server
@@ -231,8 +232,13 @@ console.log(JSON.stringify(
   null,
   2,
 ));
-if (values.keep) console.error(`kept ${dir}`);
-else await Deno.remove(dir, { recursive: true });
+if (values.keep) {
+  await Deno.writeTextFile(`${dir}/simulate.json`, dec.decode(sim.stdout));
+  await Deno.writeTextFile(`${dir}/server.log`, log);
+  console.error(
+    `kept ${dir} (the simulator's report in simulate.json, the box's log in server.log)`,
+  );
+} else await Deno.remove(dir, { recursive: true });
 if (certs) await Deno.remove(certs.dir, { recursive: true });
 
 /** /proc/<pid>/io counters, or null where they cannot be read. */
