@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startServer, type TestServer } from "../helpers/server.ts";
+import { flipByte, integrityBoxDir } from "../helpers/integrity_box.ts";
 import { makeOpus } from "../web/harness.ts";
 import { openStore } from "../../src/store/db.ts";
 import { addOrgUnit } from "../../src/store/queries/org_units.ts";
@@ -21,17 +22,6 @@ const MESSAGE = "recording failed its integrity check";
 interface Seeded {
   ogg: Uint8Array;
   file: string;
-}
-
-/** Flips one bit of the byte at `at` in `file`. */
-async function flipByte(file: string, at: number): Promise<void> {
-  using f = await Deno.open(file, { read: true, write: true });
-  const b = new Uint8Array(1);
-  await f.seek(at, Deno.SeekMode.Start);
-  await f.read(b);
-  b[0] ^= 0x10;
-  await f.seek(at, Deno.SeekMode.Start);
-  await f.write(b);
 }
 
 async function seed(server: TestServer, dir: string): Promise<Record<string, Seeded>> {
@@ -78,15 +68,7 @@ Deno.test({
   sanitizeResources: true,
   sanitizeOps: true,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "selrec-integrity-" });
-    const configFile = join(dir, "selrec.yaml");
-    await Deno.writeTextFile(
-      configFile,
-      "auth:\n  mfa: { requiredRoles: [] }\nencryption: { enabled: true }\n" +
-        "scrub: { enabled: false }\n",
-    );
-    const dataDir = join(dir, "data");
-    await Deno.mkdir(dataDir);
+    const { dir, configFile, dataDir } = await integrityBoxDir("selrec-integrity-");
     let server = await startServer({
       dataDir,
       configFile,
