@@ -4,7 +4,11 @@ import { recordingAccessWhere, recordingSearchWhere } from "./access.ts";
 import type { Principal } from "./principal.ts";
 import { ROLE_PERMISSIONS } from "./permissions.ts";
 
-Deno.test("recordingSearchWhere() selects exactly what recordingAccessWhere() selects", async () => {
+/**
+ * With one root, its subtree holds every placed agent (the root's rule needs no agent
+ * list); with a second root holding `ag7`, neither root's subtree does.
+ */
+async function equalWheres(secondRoot: boolean) {
   const dir = await Deno.makeTempDir();
   await using store = openStore(`${dir}/a.db`);
   await migrate(store.db);
@@ -14,12 +18,16 @@ Deno.test("recordingSearchWhere() selects exactly what recordingAccessWhere() se
   raw.exec(
     `INSERT INTO agents (agent_id, org_unit_id) VALUES ('ag1',2),('ag2',3),('ag3',4),('ag4',NULL)`,
   );
+  if (secondRoot) {
+    raw.exec("INSERT INTO org_units (id, name, parent_id, path) VALUES (5,'root2',NULL,'/5/')");
+    raw.exec("INSERT INTO agents (agent_id, org_unit_id) VALUES ('ag7',5)");
+  }
   raw.exec(
     `INSERT INTO users (username, password_hash, role, org_unit_id, agent_id, created_at, updated_at)
     VALUES ('u5','x','agent',4,'ag5','t','t'),('u1','x','agent',3,'ag1','t','t')`,
   );
   raw.exec("INSERT INTO storage_locations (id, name, kind, path) VALUES (1,'s','spool','/tmp')");
-  const agents = ["ag1", "ag2", "ag3", "ag4", "ag5", "ag6", null];
+  const agents = ["ag1", "ag2", "ag3", "ag4", "ag5", "ag6", "ag7", null];
   const parts = ["p1", "p2", "p3"];
   let n = 0;
   for (const agent of agents) {
@@ -39,8 +47,12 @@ Deno.test("recordingSearchWhere() selects exactly what recordingAccessWhere() se
       );
     }
   }
+  // Transfers: an unplaced agent's call taken over by ag3, a call with no first agent
+  // joined by ag2, and ag7's call joined by ag1.
+  raw.exec(`INSERT INTO recording_agents (recording_id, agent_id, joined_ms) VALUES
+    ('r15','ag3',60000),('r21','ag2',60000),('r18','ag1',60000)`);
   const principals: Principal[] = [];
-  for (const orgPath of [null, "/1/", "/1/2/", "/1/3/", "/1/2/4/"]) {
+  for (const orgPath of [null, "/1/", "/1/2/", "/1/3/", "/1/2/4/", "/5/"]) {
     for (const partitions of [["*"], ["p1"], ["p2", "p3"], []]) {
       for (const agentId of [null, "ag3", "ag6"]) {
         principals.push({
@@ -52,7 +64,7 @@ Deno.test("recordingSearchWhere() selects exactly what recordingAccessWhere() se
           permissions: new Set(ROLE_PERMISSIONS.supervisor.permissions),
           partitions,
           orgPath,
-          orgRoot: orgPath === "/1/",
+          orgRoot: orgPath === "/1/" || orgPath === "/5/",
           agentId,
         } as Principal);
       }
@@ -78,4 +90,9 @@ Deno.test("recordingSearchWhere() selects exactly what recordingAccessWhere() se
     }
   }
   await Deno.remove(dir, { recursive: true });
+}
+
+Deno.test("recordingSearchWhere() selects exactly what recordingAccessWhere() selects", async () => {
+  await equalWheres(false);
+  await equalWheres(true);
 });

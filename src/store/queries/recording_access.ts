@@ -127,6 +127,15 @@ export async function recordingVisibleSearchWhere(
   // (passed on while short enough to repeat as SQL parameters).
   const visible = [...new Set([...(h.agentId !== null ? [h.agentId] : []), ...inSubtree])];
   const scopeAgents = h.orgRoot || visible.length > SCOPE_LIST_MAX ? undefined : visible;
+  // At a root unit whose subtree holds every placed agent, each agent on a recording is
+  // in the subtree or unplaced, so the check holds for any recording but one marked
+  // multi-agent with no agent row: no agent list to bind and test per row (an admin's
+  // search). `+` keeps SQLite on the page order's index.
+  if (h.orgRoot && placed.length > 0 && inSubtree.length === placed.length) {
+    const anyone = sql<SqlBool>`(+recordings.agent_id IS NOT NULL OR +recordings.multi_agent = 0
+      OR EXISTS (SELECT 1 FROM recording_agents ra WHERE ra.recording_id = recordings.id))`;
+    return (eb) => eb.and([partitionsOnly(eb), anyone]);
+  }
   const where: RecordingWhere = (eb) => {
     const base = partitionsOnly(eb);
     const any: Expression<SqlBool>[] = [];
