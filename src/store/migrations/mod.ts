@@ -28,6 +28,7 @@ import * as m0022 from "./0022_token_expiry.ts";
 import * as m0023 from "./0023_key_jobs.ts";
 import * as m0024 from "./0024_recording_claims.ts";
 import * as m0025 from "./0025_agent_prefix_scope.ts";
+import * as m0026 from "./0026_number_prefix_pages.ts";
 
 /** All migrations by name, applied in name order. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -56,4 +57,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "0023_key_jobs": m0023,
   "0024_recording_claims": m0024,
   "0025_agent_prefix_scope": m0025,
+  "0026_number_prefix_pages": m0026,
 };

@@ -256,6 +256,9 @@ Deno.test("agent and number prefixes match the same rows through their index or 
       const b = await searchRecordings(store.db, walked, all, { limit: 500 });
       assert.ok(a.rows.length > 3);
       assert.deepEqual(a.rows.map((r) => r.id), b.rows.map((r) => r.id), JSON.stringify(f));
+      // Every match is on the page; a walked number prefix is counted through its index.
+      assert.equal(a.total, a.rows.length, JSON.stringify(f));
+      assert.equal(b.total, b.rows.length, JSON.stringify(f));
       if (f.agentId && !f.number) {
         assert.match(plan(store, indexed), /SEARCH recordings USING INDEX sqlite_autoindex/);
         assert.match(plan(store, indexed), /recording_agents_agent_nocase/);

@@ -8,7 +8,6 @@ import { type CompiledQuery, sql, type SqlBool } from "kysely";
 import type { Db } from "../db.ts";
 import type { ReadOptions } from "../read_pool.ts";
 import type { Recording } from "../schema/recordings.ts";
-import { hasNextSegment, listSegments } from "./recording_segments.ts";
 import {
   DEFAULT_SORT,
   filterWhere,
@@ -18,8 +17,10 @@ import {
   type Where,
 } from "./recording_filter.ts";
 import { planPrefixMatches } from "./prefix_plan.ts";
+import { scopedNumberCandidates } from "./prefix_page.ts";
 
 export type { RecordingFilter, SearchSort } from "./recording_filter.ts";
+export { type RecordingDetail, recordingDetail, recordingSpans } from "./recording_detail.ts";
 
 /** A keyset position: the last row of the previous page. */
 export interface Cursor {
@@ -64,16 +65,35 @@ export interface SearchOptions {
 }
 
 /**
+ * How the matches are found: `any` (SQLite's choice: counts), `newest` (a page newest
+ * first), `walk` (a page in another sort, walking that sort's index).
+ */
+type Drive = "any" | "newest" | "walk";
+
+/**
  * The matching rows and the columns they are ordered by. With a metadata filter the
  * query is driven from recording_metadata's (key, value, started_at, recording_id)
- * index, so the newest matches come first without sorting every match.
+ * index, so the newest matches come first without sorting every match; a supervisor's
+ * number prefix newest first, from its candidates ordered on index entries
+ * (prefix_page.ts).
  */
-function matches(db: Db, filter: RecordingFilter, access: Where, opaque = false) {
+function matches(db: Db, filter: RecordingFilter, access: Where, drive: Drive = "any") {
   const [md, ...rest] = filter.metadata ?? [];
+  const plan = filter.prefixPlan;
+  if (!md && drive === "newest" && filter.number && plan?.number === "scope" && plan.scopeAgents) {
+    // Each row read is tested in full; the number again as a `scan` term, so SQLite
+    // keeps the candidates as the outer loop.
+    const c = scopedNumberCandidates(db, filter.number, plan.scopeAgents).as("c");
+    const q = db.selectFrom(c)
+      .innerJoin("recordings", (j) => j.on(sql<SqlBool>`recordings.rowid = c.k`))
+      .where(filterWhere({ ...filter, prefixPlan: { ...plan, number: "scan" } }) as never)
+      .where(access as never) as unknown as ReturnType<typeof db.selectFrom<"recordings">>;
+    return { q, started: sql.ref("c.started_at"), id: sql.ref("c.id") };
+  }
   if (!md) {
-    // Opaque: the filter inside a function call, which SQLite never splits into index
+    // Walk: the filter inside a function call, which SQLite never splits into index
     // terms, so a page in another sort walks that sort's index and tests each row.
-    const where: Where = opaque
+    const where: Where = drive === "walk"
       ? (eb) => sql<SqlBool>`coalesce(${filterWhere(filter)(eb)}, 0)`
       : filterWhere(filter);
     const q = db.selectFrom("recordings").where(where).where(access);
@@ -107,6 +127,17 @@ function plan(db: Db, filter: RecordingFilter, access: SearchAccess): Promise<Re
   return planPrefixMatches(db, filter, { scopeAgents: access.scopeAgents });
 }
 
+/**
+ * A count needs no order: a number prefix the page finds by walking the page order
+ * (`scan`, many matches) is counted through the ANI/DNIS indexes instead, which stop
+ * after {@link COUNT_CAP} matches among the prefix's own rows rather than walking the
+ * table for them.
+ */
+function countPlan(f: RecordingFilter): RecordingFilter {
+  const p = f.prefixPlan;
+  return p?.number === "scan" ? { ...f, prefixPlan: { ...p, number: "index" } } : f;
+}
+
 /** Counts matches up to {@link COUNT_CAP}; `capped` when there are more. */
 export async function countRecordings(
   db: Db,
@@ -115,7 +146,7 @@ export async function countRecordings(
   reads?: ReadRunner,
   options: ReadOptions = {},
 ): Promise<{ total: number; capped: boolean }> {
-  const q = countQuery(db, await plan(db, filter, access), access);
+  const q = countQuery(db, countPlan(await plan(db, filter, access)), access);
   const n = Number(
     reads ? (await reads.run(q.compile(), options))[0].n : (await q.executeTakeFirstOrThrow()).n,
   );
@@ -163,9 +194,9 @@ function pageQuery(
   walkSort: boolean,
 ) {
   const limit = Math.max(1, Math.min(500, Math.floor(page.limit)));
-  const m = matches(db, filter, access, walkSort);
-  let q = m.q.selectAll("recordings");
   const sort = page.sort ?? DEFAULT_SORT;
+  const m = matches(db, filter, access, walkSort ? "walk" : isDefaultSort(sort) ? "newest" : "any");
+  let q = m.q.selectAll("recordings");
   if (isDefaultSort(sort)) {
     const after = page.after;
     if (after) {
@@ -260,60 +291,3 @@ export function decodeCursor(text: string | undefined): Cursor | null {
   }
   return null;
 }
-
-/** Everything the recording page shows besides the row itself. */
-export async function recordingDetail(db: Db, rec: Recording) {
-  const [participants, streams, metadata, pauses, gaps, decisions, call, partitions, agents] =
-    await Promise.all([
-      db.selectFrom("participants").selectAll().where("recording_id", "=", rec.id)
-        .orderBy("joined_ms").orderBy("channel").execute(),
-      db.selectFrom("streams").selectAll().where("recording_id", "=", rec.id).orderBy("id")
-        .execute(),
-      db.selectFrom("recording_metadata").selectAll().where("recording_id", "=", rec.id)
-        .orderBy("key").execute(),
-      db.selectFrom("pauses").selectAll().where("recording_id", "=", rec.id).orderBy("start_ms")
-        .execute(),
-      db.selectFrom("gaps").selectAll().where("recording_id", "=", rec.id).orderBy("start_ms")
-        .execute(),
-      db.selectFrom("rule_decisions").selectAll().where("call_id", "=", rec.call_id).orderBy("id")
-        .execute(),
-      db.selectFrom("calls").selectAll().where("id", "=", rec.call_id).executeTakeFirst(),
-      db.selectFrom("recording_partitions").select("partition").where("recording_id", "=", rec.id)
-        .execute(),
-      db.selectFrom("recording_agents")
-        .select(["recording_id", "agent_id", "joined_ms", "left_ms"])
-        .where("recording_id", "=", rec.id).orderBy("joined_ms").orderBy("agent_id").execute(),
-    ]);
-  // A call longer than recorder.maxSegmentSeconds: its linked segments, first to last.
-  const segments = rec.segment > 1 || await hasNextSegment(db, rec.id)
-    ? await listSegments(db, rec.id)
-    : [];
-  return {
-    segments,
-    participants,
-    streams,
-    metadata,
-    pauses,
-    gaps,
-    decisions,
-    call,
-    partitions: partitions.map((p) => p.partition),
-    agents,
-  };
-}
-
-/** The pauses, gaps and channel roles the waveform draws, in time order. */
-export async function recordingSpans(db: Db, recordingId: string) {
-  const [pauses, gaps, participants] = await Promise.all([
-    db.selectFrom("pauses").selectAll().where("recording_id", "=", recordingId)
-      .orderBy("start_ms").execute(),
-    db.selectFrom("gaps").selectAll().where("recording_id", "=", recordingId)
-      .orderBy("start_ms").execute(),
-    db.selectFrom("participants").select(["channel", "role"])
-      .where("recording_id", "=", recordingId).execute(),
-  ]);
-  return { pauses, gaps, participants };
-}
-
-/** The detail bundle of {@link recordingDetail}. */
-export type RecordingDetail = Awaited<ReturnType<typeof recordingDetail>>;
