@@ -15,6 +15,8 @@ async function withFront(
   limits: HttpFrontLimits,
   fn: (front: HttpFront, lines: string[]) => Promise<void>,
 ): Promise<void> {
+  // Assigned once the listener exists; the upstream handler reads it for peerOf().
+  // deno-lint-ignore prefer-const
   let front: HttpFront | undefined;
   const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req, info) => {
     const peer = front?.peerOf(info.remoteAddr.port);

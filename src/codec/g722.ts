@@ -153,6 +153,8 @@ function sat16(v: number): number {
 
 // One sub-band's adaptive predictor state (G.722 §3.6, block 4), flat in an Int32Array:
 const S = 0, SP = 1, SZ = 2, NB = 3, DET = 4;
+// AP (14) is the layout slot of the delayed pole coefficients, named for the layout only.
+// deno-lint-ignore no-unused-vars
 const R = 5, P = 8, A = 11, AP = 14; // three each: [0] current, [1], [2] delayed
 const D = 17, B = 24, BP = 31; // seven each
 const BAND_SIZE = 38;
