@@ -3,6 +3,7 @@ import type { CompiledQuery } from "kysely";
 import { migrate, openStore, type Store } from "../db.ts";
 import { filterWhere, type RecordingFilter } from "./recording_filter.ts";
 import { planPrefixMatches } from "./prefix_plan.ts";
+import { seedUnitsAndAgents } from "./prefix_test_util.ts";
 import { type Cursor, searchRecordings } from "./recordings.ts";
 import {
   type RecordingViewer,
@@ -17,13 +18,7 @@ import {
  */
 function seed(store: Store): void {
   const raw = store.raw;
-  raw.exec("INSERT INTO storage_locations (id, name, kind, path) VALUES (1,'s','spool','/tmp')");
-  raw.exec(`INSERT INTO org_units (id, name, parent_id, path) VALUES
-    (1,'root',NULL,'/1/'),(2,'a',1,'/1/2/'),(3,'b',1,'/1/3/')`);
-  for (let a = 1; a <= 60; a++) {
-    raw.prepare("INSERT INTO agents (agent_id, org_unit_id) VALUES (?, ?)")
-      .run(`ag${a}`, a % 2 ? 2 : 3);
-  }
+  seedUnitsAndAgents(store);
   for (let i = 0; i < 600; i++) {
     const id = `r${String(i).padStart(3, "0")}`;
     // Some rows share a start time, so the id breaks the tie.
