@@ -30,23 +30,40 @@ export const FLAG_FINAL = 1;
 /** Chunk flag: chunk 0 re-sealed after a head fix-up (see the module doc). */
 export const FLAG_HEAD_PATCHED = 2;
 
-/** A chunk's 96-bit nonce: the file's prefix, the chunk counter and its flag. */
-export function nonceOf(h: SealHeader, index: number, flag: number): Uint8Array {
-  const n = new Uint8Array(12);
-  n.set(h.noncePrefix, 0);
-  new DataView(n.buffer).setUint32(PREFIX_BYTES, index);
-  n[11] = flag;
-  return n;
+/** Writes `v` as a big-endian u32 at `at`. */
+function putU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = v >>> 16;
+  b[at + 2] = v >>> 8;
+  b[at + 3] = v;
 }
 
-/** A chunk's AAD: the fixed header and the chunk's plaintext offset. */
-export function aadOf(fixed: Uint8Array, ptOffset: number): Uint8Array {
-  const a = new Uint8Array(FIXED_HEADER_BYTES + 8);
-  a.set(fixed, 0);
-  const v = new DataView(a.buffer);
-  v.setUint32(FIXED_HEADER_BYTES, Math.floor(ptOffset / 2 ** 32));
-  v.setUint32(FIXED_HEADER_BYTES + 4, ptOffset >>> 0);
-  return a;
+/**
+ * A chunk's 96-bit nonce: the file's prefix, the chunk counter and its flag; written
+ * into `into` when given (a cipher reuses one buffer per file).
+ */
+export function nonceOf(
+  h: SealHeader,
+  index: number,
+  flag: number,
+  into: Uint8Array = new Uint8Array(12),
+): Uint8Array {
+  into.set(h.noncePrefix, 0);
+  putU32(into, PREFIX_BYTES, index);
+  into[11] = flag;
+  return into;
+}
+
+/** A chunk's AAD: the fixed header and the chunk's plaintext offset as u64 BE. */
+export function aadOf(
+  fixed: Uint8Array,
+  ptOffset: number,
+  into: Uint8Array = new Uint8Array(FIXED_HEADER_BYTES + 8),
+): Uint8Array {
+  into.set(fixed, 0);
+  putU32(into, FIXED_HEADER_BYTES, Math.floor(ptOffset / 2 ** 32));
+  putU32(into, FIXED_HEADER_BYTES + 4, ptOffset >>> 0);
+  return into;
 }
 
 /** Where a chunk sits in its file's counter and plaintext sequence. */
@@ -66,9 +83,10 @@ export class ChunkCipher {
   readonly path: string;
   #key: Uint8Array;
   #gcm: Gcm;
+  #fixed: Uint8Array;
   // This file's nonce and AAD, rewritten in place per chunk (each GCM call is synchronous).
-  #nonce: Uint8Array;
-  #aad: Uint8Array;
+  #nonce = new Uint8Array(12);
+  #aad = new Uint8Array(FIXED_HEADER_BYTES + 8);
 
   /** `gcm` is the AES-GCM implementation ({@link defaultGcm} unless a test picks one). */
   constructor(header: SealHeader, dataKey: Uint8Array, path = "sealed file", gcm = defaultGcm()) {
@@ -77,8 +95,7 @@ export class ChunkCipher {
     this.path = path;
     this.#key = dataKey;
     this.#gcm = gcm;
-    this.#nonce = nonceOf(header, 0, 0);
-    this.#aad = aadOf(fixedHeader(header), 0);
+    this.#fixed = fixedHeader(header);
   }
 
   /** Seals one chunk's plaintext into its record (flag, length, ciphertext, tag). */
@@ -90,8 +107,8 @@ export class ChunkCipher {
     new DataView(out.buffer).setUint32(0, (pos.flag << 24 | plaintext.length) >>> 0);
     this.#gcm.seal(
       this.#key,
-      this.#nonceAt(pos.index, pos.flag),
-      this.#aadAt(pos.ptOffset),
+      nonceOf(this.header, pos.index, pos.flag, this.#nonce),
+      aadOf(this.#fixed, pos.ptOffset, this.#aad),
       plaintext,
       out.subarray(4, 4 + plaintext.length),
       out.subarray(4 + plaintext.length),
@@ -126,35 +143,14 @@ export class ChunkCipher {
     }
     const ok = this.#gcm.open(
       this.#key,
-      this.#nonceAt(pos.index, flag),
-      this.#aadAt(pos.ptOffset),
+      nonceOf(this.header, pos.index, flag, this.#nonce),
+      aadOf(this.#fixed, pos.ptOffset, this.#aad),
       record.subarray(4, 4 + length),
       record.subarray(4 + length),
       out,
     );
     if (!ok) throw new IntegrityError(this.path, `chunk ${pos.index} failed authentication`);
     return flag;
-  }
-
-  /** {@link nonceOf} this chunk, in the cipher's own buffer. */
-  #nonceAt(index: number, flag: number): Uint8Array {
-    const n = this.#nonce;
-    n[PREFIX_BYTES] = index >>> 24;
-    n[PREFIX_BYTES + 1] = index >>> 16;
-    n[PREFIX_BYTES + 2] = index >>> 8;
-    n[PREFIX_BYTES + 3] = index;
-    n[11] = flag;
-    return n;
-  }
-
-  /** {@link aadOf} this chunk, in the cipher's own buffer. */
-  #aadAt(ptOffset: number): Uint8Array {
-    const a = this.#aad, hi = Math.floor(ptOffset / 2 ** 32), lo = ptOffset >>> 0;
-    for (let i = 0; i < 4; i++) {
-      a[FIXED_HEADER_BYTES + i] = hi >>> (24 - 8 * i);
-      a[FIXED_HEADER_BYTES + 4 + i] = lo >>> (24 - 8 * i);
-    }
-    return a;
   }
 }
 

@@ -180,11 +180,12 @@ class Reader implements SealedReader {
         const lo = Math.max(0, start - e.ptOffset);
         const hi = Math.min(e.length, endExclusive - e.ptOffset);
         const at = e.ptOffset + lo - start;
-        if (lo === 0 && hi === e.length) this.#openRecord(i, e, record, out.subarray(at, at + hi));
-        else {out.set(
-            this.#openRecord(i, e, record, this.#scratchOf(e.length)).subarray(lo, hi),
-            at,
-          );}
+        if (lo === 0 && hi === e.length) {
+          this.#openRecord(i, e, record, out.subarray(at, at + hi));
+        } else {
+          const whole = this.#openRecord(i, e, record, this.#scratchOf(e.length));
+          out.set(whole.subarray(lo, hi), at);
+        }
       }
       return out;
     });
