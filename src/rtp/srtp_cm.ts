@@ -12,6 +12,14 @@
 import { Aes128, aesCmXor } from "./aes128.ts";
 import { HmacSha1 } from "./sha1.ts";
 import { ESTIMATE_OK, ESTIMATE_REPLAY, SrtpReplayTable } from "./srtp_replay.ts";
+import {
+  SRTP_AUTH_FAIL,
+  SRTP_BAD_PARAM,
+  SRTP_OK,
+  SRTP_PARSE_ERR,
+  SRTP_REPLAY_FAIL,
+  SRTP_REPLAY_OLD,
+} from "./srtp_status.ts";
 
 /** The two suites this context implements, with their tag lengths in bytes. */
 export const SRTP_CM_TAG_BYTES = {
@@ -21,14 +29,6 @@ export const SRTP_CM_TAG_BYTES = {
 
 /** An AES-CM suite ({@link SRTP_CM_TAG_BYTES}). */
 export type SrtpCmProfileName = keyof typeof SRTP_CM_TAG_BYTES;
-
-/** srtp_err_status_t values returned, as libsrtp numbers them. */
-export const SRTP_CM_OK = 0;
-export const SRTP_CM_BAD_PARAM = 2;
-export const SRTP_CM_AUTH_FAIL = 7;
-export const SRTP_CM_REPLAY_FAIL = 9;
-export const SRTP_CM_REPLAY_OLD = 10;
-export const SRTP_CM_PARSE_ERR = 21;
 
 const MASTER_KEY_BYTES = 16;
 const MASTER_SALT_BYTES = 14;
@@ -105,17 +105,17 @@ const EXTENSION_BIT = 0x10;
 
 /**
  * Length of the clear RTP header of `buf[0..len)` (fixed header, CSRCs, extension), or
- * −{@link SRTP_CM_BAD_PARAM} when the packet is shorter than the header it announces
+ * −{@link SRTP_BAD_PARAM} when the packet is shorter than the header it announces
  * (libsrtp's srtp_validate_rtp_header). Never throws.
  */
 export function srtpHeaderLength(buf: Uint8Array, len: number): number {
-  if (len < RTP_HEADER_BYTES || len > buf.length) return -SRTP_CM_BAD_PARAM;
+  if (len < RTP_HEADER_BYTES || len > buf.length) return -SRTP_BAD_PARAM;
   let n = RTP_HEADER_BYTES + 4 * (buf[0] & CSRC_COUNT_MASK);
   if (buf[0] & EXTENSION_BIT) {
-    if (len < n + 4) return -SRTP_CM_BAD_PARAM;
+    if (len < n + 4) return -SRTP_BAD_PARAM;
     n += 4 + 4 * ((buf[n + 2] << 8) | buf[n + 3]);
   }
-  return len < n ? -SRTP_CM_BAD_PARAM : n;
+  return len < n ? -SRTP_BAD_PARAM : n;
 }
 
 /** Scratch shared by all contexts of a thread (one packet at a time). */
@@ -219,7 +219,7 @@ export class SrtpCmContext {
 
   /**
    * Authenticates, replay-checks and decrypts the SRTP packet `buf[0..len)` in place
-   * (RFC 3711 §3.3). Returns {@link SRTP_CM_OK} or a failure status; a failure leaves the
+   * (RFC 3711 §3.3). Returns {@link SRTP_OK} or a failure status; a failure leaves the
    * packet bytes, the ROC and the replay window as they were.
    */
   unprotect(buf: Uint8Array, len: number): number {
@@ -231,21 +231,21 @@ export class SrtpCmContext {
     const streams = this.#streams;
     const replay = streams.estimate(ssrc, seq);
     if (replay !== ESTIMATE_OK) {
-      return replay === ESTIMATE_REPLAY ? SRTP_CM_REPLAY_FAIL : SRTP_CM_REPLAY_OLD;
+      return replay === ESTIMATE_REPLAY ? SRTP_REPLAY_FAIL : SRTP_REPLAY_OLD;
     }
     const keys = this.#keys;
     const tagBytes = keys.tagBytes;
     const end = len - tagBytes;
-    if (header > end) return SRTP_CM_PARSE_ERR;
+    if (header > end) return SRTP_PARSE_ERR;
     const roc = streams.roc;
     const mac = keys.mac(buf, end, roc);
     let diff = 0;
     for (let i = 0; i < tagBytes; i++) diff |= mac[i] ^ buf[end + i];
-    if (diff !== 0) return SRTP_CM_AUTH_FAIL;
+    if (diff !== 0) return SRTP_AUTH_FAIL;
     keys.crypt(buf, header, end, ssrc, roc, seq);
     streams.commit(ssrc, seq);
     this.#length = end;
-    return SRTP_CM_OK;
+    return SRTP_OK;
   }
 
   /** Overwrites the session keys. */

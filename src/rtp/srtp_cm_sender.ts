@@ -22,24 +22,16 @@
  *  3. the tag, HMAC-SHA1 of header ‖ encrypted payload ‖ ROC cut to 80 or 32 bits (§4.2),
  *     appended.
  */
-import {
-  SRTP_CM_BAD_PARAM,
-  SRTP_CM_OK,
-  SRTP_CM_REPLAY_FAIL,
-  SRTP_CM_REPLAY_OLD,
-  SrtpCmKeys,
-  type SrtpCmProfileName,
-  srtpHeaderLength,
-} from "./srtp_cm.ts";
+import { SrtpCmKeys, type SrtpCmProfileName, srtpHeaderLength } from "./srtp_cm.ts";
 import { ESTIMATE_OK, ESTIMATE_REPLAY, SRTP_MAX_SSRCS, SrtpReplayTable } from "./srtp_replay.ts";
-
-/**
- * srtp_err_status_alloc_fail: a new SSRC when {@link SRTP_MAX_SSRCS} are followed already
- * (an evicted SSRC would start again at ROC 0 and could repeat a keystream).
- */
-export const SRTP_CM_ALLOC_FAIL = 3;
-/** srtp_err_status_no_ctx: {@link SrtpCmSender.protect} after {@link SrtpCmSender.close}. */
-export const SRTP_CM_NO_CTX = 13;
+import {
+  SRTP_ALLOC_FAIL,
+  SRTP_BAD_PARAM,
+  SRTP_NO_CTX,
+  SRTP_OK,
+  SRTP_REPLAY_FAIL,
+  SRTP_REPLAY_OLD,
+} from "./srtp_status.ts";
 
 /**
  * Outbound SRTP for one master key and up to {@link SRTP_MAX_SSRCS} SSRCs. Same shape as
@@ -76,32 +68,34 @@ export class SrtpCmSender {
 
   /**
    * Encrypts the RTP packet `buf[0..len)` in place and appends its tag (RFC 3711 §3.3);
-   * `buf` must hold {@link tagBytes} more bytes after `len`. Returns {@link SRTP_CM_OK}
+   * `buf` must hold {@link tagBytes} more bytes after `len`. Returns {@link SRTP_OK}
    * or a failure status; a failure leaves the packet bytes and the ROC as they were.
    */
   protect(buf: Uint8Array, len: number): number {
     this.#length = len;
-    if (this.#closed) return SRTP_CM_NO_CTX;
+    if (this.#closed) return SRTP_NO_CTX;
     const header = srtpHeaderLength(buf, len);
     if (header < 0) return -header;
     const keys = this.#keys;
     const tagBytes = keys.tagBytes;
-    if (len + tagBytes > buf.length) return SRTP_CM_BAD_PARAM;
+    if (len + tagBytes > buf.length) return SRTP_BAD_PARAM;
     const ssrc = (buf[8] << 24) | (buf[9] << 16) | (buf[10] << 8) | buf[11];
     const seq = (buf[2] << 8) | buf[3];
     const streams = this.#streams;
     const used = streams.estimate(ssrc, seq);
     if (used !== ESTIMATE_OK) {
-      return used === ESTIMATE_REPLAY ? SRTP_CM_REPLAY_FAIL : SRTP_CM_REPLAY_OLD;
+      return used === ESTIMATE_REPLAY ? SRTP_REPLAY_FAIL : SRTP_REPLAY_OLD;
     }
-    if (!streams.known && streams.streams >= SRTP_MAX_SSRCS) return SRTP_CM_ALLOC_FAIL;
+    // No room for a new SSRC: evicting one would restart it at ROC 0 and could repeat a
+    // keystream, so the packet is refused instead.
+    if (!streams.known && streams.streams >= SRTP_MAX_SSRCS) return SRTP_ALLOC_FAIL;
     const roc = streams.roc;
     keys.crypt(buf, header, len, ssrc, roc, seq);
     const mac = keys.mac(buf, len, roc);
     for (let i = 0; i < tagBytes; i++) buf[len + i] = mac[i];
     streams.commit(ssrc, seq);
     this.#length = len + tagBytes;
-    return SRTP_CM_OK;
+    return SRTP_OK;
   }
 
   /** Overwrites the session keys; {@link protect} refuses from then on. */

@@ -8,19 +8,23 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
-  SRTP_CM_AUTH_FAIL,
-  SRTP_CM_BAD_PARAM,
-  SRTP_CM_OK,
-  SRTP_CM_REPLAY_FAIL,
-  SRTP_CM_REPLAY_OLD,
   SRTP_CM_TAG_BYTES,
   SrtpCmContext,
   type SrtpCmProfileName,
   srtpHeaderLength,
 } from "./srtp_cm.ts";
-import { SRTP_CM_ALLOC_FAIL, SRTP_CM_NO_CTX, SrtpCmSender } from "./srtp_cm_sender.ts";
+import { SrtpCmSender } from "./srtp_cm_sender.ts";
 import { SRTP_MAX_SSRCS } from "./srtp_replay.ts";
 import { hex, KEY_SALT, referenceProtect, rtpPacket, toHex } from "./srtp_cm_test_util.ts";
+import {
+  SRTP_ALLOC_FAIL,
+  SRTP_AUTH_FAIL,
+  SRTP_BAD_PARAM,
+  SRTP_NO_CTX,
+  SRTP_OK,
+  SRTP_REPLAY_FAIL,
+  SRTP_REPLAY_OLD,
+} from "./srtp_status.ts";
 
 const SUITES = Object.keys(SRTP_CM_TAG_BYTES) as SrtpCmProfileName[];
 
@@ -40,7 +44,7 @@ Deno.test("SrtpCmSender gives libsrtp's srtp_validate packet for both AES-CM sui
   for (const suite of SUITES) {
     const tx = new SrtpCmSender(suite, KEY_SALT);
     const { status, wire } = protect(tx, KAT_PLAIN);
-    assert.equal(status, SRTP_CM_OK);
+    assert.equal(status, SRTP_OK);
     // _32 is the same packet with the HMAC cut to 4 bytes (libsrtp's srtp_sha1_32 vector).
     assert.equal(toHex(wire), KAT_SRTP_80.slice(0, 2 * (28 + SRTP_CM_TAG_BYTES[suite])));
     assert.equal(tx.tagBytes, SRTP_CM_TAG_BYTES[suite]);
@@ -65,7 +69,7 @@ Deno.test("SrtpCmSender increments the ROC when SEQ wraps, also across lost pack
       );
       plain[0] = 0x91;
       const { status, wire } = protect(tx, plain);
-      assert.equal(status, SRTP_CM_OK, `seq ${seq}`);
+      assert.equal(status, SRTP_OK, `seq ${seq}`);
       assert.deepEqual(wire, referenceProtect(suite, plain, 12 + prefix.length, roc), `seq ${seq}`);
     }
     tx.close();
@@ -75,7 +79,7 @@ Deno.test("SrtpCmSender increments the ROC when SEQ wraps, also across lost pack
 Deno.test("SrtpCmSender refuses a used index, a short buffer, a bad header, a 17th SSRC and use after close, changing nothing", () => {
   const tx = new SrtpCmSender("AES_CM_128_HMAC_SHA1_80", KEY_SALT);
   const plain = rtpPacket(2000, 1, new Uint8Array(20).fill(9));
-  assert.equal(protect(tx, plain).status, SRTP_CM_OK);
+  assert.equal(protect(tx, plain).status, SRTP_OK);
   const refused = (status: number, buf: Uint8Array, len: number) => {
     const before = buf.slice();
     assert.equal(tx.protect(buf, len), status);
@@ -84,23 +88,23 @@ Deno.test("SrtpCmSender refuses a used index, a short buffer, a bad header, a 17
   };
   const again = new Uint8Array(plain.length + 10);
   again.set(plain);
-  refused(SRTP_CM_REPLAY_FAIL, again, plain.length); // same (SSRC, index): same keystream
+  refused(SRTP_REPLAY_FAIL, again, plain.length); // same (SSRC, index): same keystream
   const old = rtpPacket(2000 - 1024, 1, new Uint8Array(20)); // behind the 1024-packet window
-  refused(SRTP_CM_REPLAY_OLD, new Uint8Array([...old, ...new Uint8Array(10)]), old.length);
+  refused(SRTP_REPLAY_OLD, new Uint8Array([...old, ...new Uint8Array(10)]), old.length);
   const next = rtpPacket(2001, 1, new Uint8Array(20));
-  refused(SRTP_CM_BAD_PARAM, new Uint8Array([...next, ...new Uint8Array(9)]), next.length);
-  refused(SRTP_CM_BAD_PARAM, hex("90000065 00000000 00000001 bede0004 00000000"), 20);
-  refused(SRTP_CM_BAD_PARAM, next.slice(0, 11), 11);
+  refused(SRTP_BAD_PARAM, new Uint8Array([...next, ...new Uint8Array(9)]), next.length);
+  refused(SRTP_BAD_PARAM, hex("90000065 00000000 00000001 bede0004 00000000"), 20);
+  refused(SRTP_BAD_PARAM, next.slice(0, 11), 11);
   for (let ssrc = 2; ssrc <= SRTP_MAX_SSRCS; ssrc++) {
-    assert.equal(protect(tx, rtpPacket(0, ssrc, new Uint8Array(4))).status, SRTP_CM_OK);
+    assert.equal(protect(tx, rtpPacket(0, ssrc, new Uint8Array(4))).status, SRTP_OK);
   }
   const extra = rtpPacket(0, 0xffff, new Uint8Array(4));
-  refused(SRTP_CM_ALLOC_FAIL, new Uint8Array([...extra, ...new Uint8Array(10)]), extra.length);
+  refused(SRTP_ALLOC_FAIL, new Uint8Array([...extra, ...new Uint8Array(10)]), extra.length);
   assert.equal(tx.streams, SRTP_MAX_SSRCS);
-  assert.equal(protect(tx, next).status, SRTP_CM_OK, "the first SSRC is still followed");
+  assert.equal(protect(tx, next).status, SRTP_OK, "the first SSRC is still followed");
   tx.close();
   const late = rtpPacket(2002, 1, new Uint8Array(20));
-  refused(SRTP_CM_NO_CTX, new Uint8Array([...late, ...new Uint8Array(10)]), late.length);
+  refused(SRTP_NO_CTX, new Uint8Array([...late, ...new Uint8Array(10)]), late.length);
 });
 
 /** A random RTP packet: CSRCs and a header extension now and then. */
@@ -138,19 +142,19 @@ Deno.test("SrtpCmContext.unprotect(SrtpCmSender.protect(p)) is p; any single bit
           plain[0] = first;
           plain[1] = second;
           const { status, wire } = protect(tx, plain);
-          assert.equal(status, SRTP_CM_OK);
+          assert.equal(status, SRTP_OK);
           assert.equal(wire.length, plain.length + SRTP_CM_TAG_BYTES[suite]);
           const flipped = wire.slice();
           const at = bit % (wire.length * 8);
           flipped[at >> 3] ^= 1 << (at & 7);
           const bad = rx.unprotect(flipped, flipped.length);
-          assert.notEqual(bad, SRTP_CM_OK, `bit ${at} flipped passed`);
+          assert.notEqual(bad, SRTP_OK, `bit ${at} flipped passed`);
           if (at >> 3 >= srtpHeaderLength(plain, plain.length)) {
-            assert.equal(bad, SRTP_CM_AUTH_FAIL, `bit ${at}`);
+            assert.equal(bad, SRTP_AUTH_FAIL, `bit ${at}`);
           }
-          if (bad === SRTP_CM_AUTH_FAIL) authFailures++;
+          if (bad === SRTP_AUTH_FAIL) authFailures++;
           const buf = wire.slice();
-          assert.equal(rx.unprotect(buf, buf.length), SRTP_CM_OK, `seq ${seq}`);
+          assert.equal(rx.unprotect(buf, buf.length), SRTP_OK, `seq ${seq}`);
           assert.deepEqual(buf.subarray(0, rx.length), plain);
           seq = (seq + step) & 0xffff;
         }

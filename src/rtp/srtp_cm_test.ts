@@ -8,11 +8,6 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   deriveSrtpKey,
-  SRTP_CM_AUTH_FAIL,
-  SRTP_CM_BAD_PARAM,
-  SRTP_CM_OK,
-  SRTP_CM_PARSE_ERR,
-  SRTP_CM_REPLAY_FAIL,
   SRTP_CM_TAG_BYTES,
   SrtpCmContext,
   type SrtpCmProfileName,
@@ -27,6 +22,13 @@ import {
   rtpPacket as rtp,
   toHex,
 } from "./srtp_cm_test_util.ts";
+import {
+  SRTP_AUTH_FAIL,
+  SRTP_BAD_PARAM,
+  SRTP_OK,
+  SRTP_PARSE_ERR,
+  SRTP_REPLAY_FAIL,
+} from "./srtp_status.ts";
 
 Deno.test("deriveSrtpKey gives the RFC 3711 B.3 session keys", () => {
   assert.equal(
@@ -51,13 +53,13 @@ for (const profile of Object.keys(SRTP_CM_TAG_BYTES) as SrtpCmProfileName[]) {
     const wire = reference(profile, plain, 12, 0);
     const tampered = wire.slice();
     tampered[100] ^= 0x10;
-    assert.equal(rx.unprotect(tampered, tampered.length), SRTP_CM_AUTH_FAIL);
+    assert.equal(rx.unprotect(tampered, tampered.length), SRTP_AUTH_FAIL);
     assert.equal(rx.length, wire.length);
     const buf = wire.slice();
-    assert.equal(rx.unprotect(buf, buf.length), SRTP_CM_OK);
+    assert.equal(rx.unprotect(buf, buf.length), SRTP_OK);
     assert.equal(rx.length, plain.length);
     assert.deepEqual(buf.subarray(0, rx.length), plain);
-    assert.equal(rx.unprotect(wire.slice(), wire.length), SRTP_CM_REPLAY_FAIL);
+    assert.equal(rx.unprotect(wire.slice(), wire.length), SRTP_REPLAY_FAIL);
     rx.close();
   });
 }
@@ -74,7 +76,7 @@ Deno.test("SrtpCmContext decrypts after CSRCs and a header extension, and follow
     const sent = seq === 0 ? ++roc : seq === 65_533 ? roc - 1 : roc;
     const wire = reference("AES_CM_128_HMAC_SHA1_80", plain, 12 + prefix.length, sent);
     const buf = wire.slice();
-    assert.equal(rx.unprotect(buf, buf.length), SRTP_CM_OK, `seq ${seq}`);
+    assert.equal(rx.unprotect(buf, buf.length), SRTP_OK, `seq ${seq}`);
     assert.deepEqual(buf.subarray(0, rx.length), plain);
   }
 });
@@ -92,18 +94,18 @@ Deno.test("srtpHeaderLength and unprotect never throw on random bytes; short hea
   fc.assert(
     fc.property(fc.uint8Array({ minLength: 0, maxLength: 120 }), fc.nat(130), (bytes, len) => {
       const n = srtpHeaderLength(bytes, len);
-      assert.ok(n === -SRTP_CM_BAD_PARAM || (n >= 12 && n <= len && len <= bytes.length));
+      assert.ok(n === -SRTP_BAD_PARAM || (n >= 12 && n <= len && len <= bytes.length));
       const status = rx.unprotect(bytes.slice(), len);
-      assert.ok(status !== SRTP_CM_OK, `status ${status}`);
-      if (n < 0) assert.equal(status, SRTP_CM_BAD_PARAM);
+      assert.ok(status !== SRTP_OK, `status ${status}`);
+      if (n < 0) assert.equal(status, SRTP_BAD_PARAM);
     }),
     { numRuns: 2000 },
   );
   assert.equal(rx.streams, 0, "nothing unauthenticated created a stream");
   assert.equal(srtpHeaderLength(hex("80000001 00000000 00000001"), 12), 12);
-  assert.equal(rx.unprotect(hex("80000001 00000000 00000001 aabbcc"), 15), SRTP_CM_PARSE_ERR);
+  assert.equal(rx.unprotect(hex("80000001 00000000 00000001 aabbcc"), 15), SRTP_PARSE_ERR);
   assert.equal(
     srtpHeaderLength(hex("90000001 00000000 00000001 bede0001"), 16),
-    -SRTP_CM_BAD_PARAM,
+    -SRTP_BAD_PARAM,
   );
 });

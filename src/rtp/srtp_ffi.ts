@@ -12,6 +12,14 @@
  *  96 allow_repeat_tx i32   104 enc_xtn_hdr *   112 enc_xtn_hdr_count i32   120 next *
  */
 
+import {
+  SRTP_AUTH_FAIL,
+  SRTP_NO_CTX,
+  SRTP_OK,
+  SRTP_REPLAY_FAIL,
+  SRTP_REPLAY_OLD,
+} from "./srtp_status.ts";
+
 /** SRTP suites by libsrtp profile number (srtp_profile_t). */
 export const SRTP_PROFILES = {
   AES_CM_128_HMAC_SHA1_80: 1,
@@ -23,12 +31,8 @@ export const SRTP_PROFILES = {
 /** A suite libsrtp is set up for here. */
 export type SrtpProfileName = keyof typeof SRTP_PROFILES;
 
-/** srtp_err_status_t values we tell apart. */
-export const SRTP_OK = 0;
-export const SRTP_AUTH_FAIL = 7;
-export const SRTP_REPLAY_FAIL = 9;
-export const SRTP_REPLAY_OLD = 10;
-export const SRTP_NO_CTX = 13;
+/** srtp_err_status_t values (srtp_status.ts), re-exported for this adapter's callers. */
+export { SRTP_AUTH_FAIL, SRTP_NO_CTX, SRTP_OK, SRTP_REPLAY_FAIL, SRTP_REPLAY_OLD };
 
 /** The shared object's soname (Debian package libsrtp2-1). */
 export const LIBSRTP_SONAME = "libsrtp2.so.1";
