@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { MediaEngine } from "./media_engine.ts";
+import { opusSpec } from "./media_engine_test_util.ts";
 import { decodeOggOpus } from "../codec/opus_decode.ts";
 import { isSealed } from "../seal/sealed_format.ts";
 import { openSealedFile } from "../seal/sealed_reader.ts";
@@ -49,16 +50,7 @@ Deno.test({
         { key: "1", port: lo, channel: 0, codecs: PCMU },
         { key: "2", port: lo + 2, channel: 1, codecs: PCMU },
       ],
-      {
-        path,
-        format: "opus",
-        sampleRate: 8000,
-        complexity: 5,
-        bitrate: 32000,
-        silenceGateDbfs: -60,
-        pageIntervalMs: 1000,
-        syncIntervalMs: 2000,
-        comments: [],
+      opusSpec(path, {
         testEncodeDelayMs: 400,
         seal: {
           keyId: "kek-test",
@@ -67,7 +59,7 @@ Deno.test({
           chunkBytes: 65536,
           syncIntervalMs: 500,
         },
-      },
+      }),
       { backlog: { highMs: 1000, lowMs: 250 } },
     );
     let journalSealed = 0, partialPlain = 0;
