@@ -5,10 +5,11 @@
 # Run it with host networking: SIP and 10,000 RTP ports (rtp.ports 20000-29999) cannot go
 # through Docker's port publishing (one proxy per port), and the SDP must carry an
 # address the SBC can reach. Set that address with SELREC_SIP_ADDRESS:
-#   docker run -d --name selrec --network host \
+#   docker run -d --name selrec --network host --ulimit nice=30 \
 #     -e SELREC_SIP_ADDRESS=192.0.2.10 -v selrec-data:/var/lib/selrec selrec
 # Without host networking, publish 5060/udp, 5060/tcp, 8080/tcp and the whole RTP range,
-# and set SELREC_SIP_ADDRESS to the host's address.
+# and set SELREC_SIP_ADDRESS to the host's address. `--ulimit nice=30` lets the capture
+# thread raise itself to nice -10 (recorder.captureNice), as LimitNICE=-10 does in the unit.
 FROM debian:12-slim
 
 ARG VERSION=0.1.0

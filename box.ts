@@ -123,12 +123,20 @@ async function buildBox(
     encoders: config.recorder.encoderWorkers,
     writeBufferBytes: config.recorder.writeBufferBytes,
     inactivityMs: config.rtp.inactivitySeconds * 1000,
+    captureNice: config.recorder.captureNice,
   });
   log.info("media engine ready", {
     opus: engine.backend,
     encoders: engine.encoderCount,
     encoderPriority: engine.encoderPriority,
+    capturePriority: engine.capturePriority,
   });
+  if (config.recorder.captureNice < 0 && !engine.capturePriority.startsWith("nice")) {
+    log.warn(
+      "the capture thread runs at normal priority: when the CPU runs short it competes with everything else, and sockets it cannot read in time lose packets",
+      { capturePriority: engine.capturePriority },
+    );
+  }
   const recorder = new RecorderService({ config, store, audit, log, engine, rules, sealing });
   metrics.register(() => recorder.metrics());
   metrics.register(() => boxMetrics(() => lifecycle.health(), rules));

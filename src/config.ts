@@ -224,6 +224,12 @@ export const ConfigSchema = z.strictObject({
       "other",
     ]),
     encoderWorkers: z.number().int().min(0).max(64).default(0),
+    /**
+     * Nice value of the capture thread: below 0 it is served before everything else on
+     * the box when the CPU runs short (encoding waits instead, spilling to its journal).
+     * Needs CAP_SYS_NICE or RLIMIT_NICE (the unit's LimitNICE=-10); 0 leaves it alone.
+     */
+    captureNice: z.number().int().min(-20).max(0).default(-10),
     pageIntervalMs: z.number().int().min(100).max(1000).default(1000),
     fsyncIntervalMs: z.number().int().min(100).max(2000).default(2000),
     maxPauseSeconds: z.number().int().min(1).default(180),

@@ -20,6 +20,7 @@ import {
 } from "./capture_recording.ts";
 import type { EncoderAck, EncoderBacklog, FromCapture, ToCapture } from "./media_protocol.ts";
 import { startIdleGc } from "../idle_gc.ts";
+import { niceThisThread } from "./thread_priority.ts";
 
 /** PCM batch period: each recording posts one batch per tick to its encoder. */
 const TICK_MS = 250;
@@ -104,6 +105,7 @@ class CaptureState {
     for (const port of this.#encoders) {
       port.onmessage = (e: MessageEvent<EncoderAck>) => this.onAck(e.data);
     }
+    this.#post({ t: "priority", priority: raisePriority(msg.nice ?? 0) });
   }
 
   /** Binds a recording's ports, then tells its encoder to begin the file. */
@@ -315,6 +317,20 @@ class CaptureState {
     }
     return out;
   }
+}
+
+/**
+ * Capture is the one thread that cannot wait: a packet not read while the CPU is short
+ * sits in its socket, and a socket left unread for seconds overflows. Asking for a nice
+ * value below 0 puts this thread ahead of the encoders (nice 10), the web and SIP (0)
+ * and anything else on the box. It needs CAP_SYS_NICE or an RLIMIT_NICE that allows it
+ * (the systemd unit's LimitNICE=); without either the thread stays at normal priority.
+ */
+function raisePriority(nice: number): string {
+  if (nice === 0) return "normal (recorder.captureNice is 0)";
+  const r = niceThisThread(nice);
+  if ("nice" in r) return `nice ${r.nice}`;
+  return `normal (${r.error}: needs CAP_SYS_NICE or LimitNICE=${nice} in the unit)`;
 }
 
 const state = new CaptureState((msg) => self.postMessage(msg));

@@ -40,6 +40,8 @@ export interface MediaEngineOptions {
   writeBufferBytes?: number;
   /** `rtp.inactivitySeconds` in ms: started media silent this long → `onIdle`. */
   inactivityMs?: number;
+  /** `recorder.captureNice`: the capture thread's nice value (0 leaves it). */
+  captureNice?: number;
 }
 
 /** Per-recording options of {@link MediaEngine.open}. */
@@ -61,6 +63,8 @@ export class MediaEngine implements AsyncDisposable {
   #backlog: EncoderBacklog[];
   #backend = "unknown";
   #encoderPriority = "unknown";
+  #capturePriority = "unknown";
+  #captureReady = Promise.withResolvers<void>();
   /** Called once per stream when its first packet arrives. */
   onMedia: (rec: string, key: string) => void = () => {};
   /** Set by the recorder: media of `rec` stopped (`inactivityMs` without RTP or RTCP). */
@@ -92,6 +96,9 @@ export class MediaEngine implements AsyncDisposable {
       journalErrors: 0,
     }));
     capture.onmessage = (e: MessageEvent<FromCapture>) => this.#fromCapture(e.data);
+    capture.addEventListener("error", (e) => {
+      this.#captureReady.reject(new Error(`capture worker failed: ${e.message}`));
+    });
   }
 
   /** Starts the workers and waits until every encoder has loaded libopus. */
@@ -106,10 +113,12 @@ export class MediaEngine implements AsyncDisposable {
         depthMs: options.depthMs,
         encoders: ports,
         inactivityMs: options.inactivityMs,
+        nice: options.captureNice ?? 0,
       },
       ports,
     );
     const started = await Promise.all(ready);
+    await engine.#captureReady.promise;
     engine.#backend = started[0].backend;
     engine.#encoderPriority = started[0].priority;
     encoders.forEach((w, i) =>
@@ -121,6 +130,11 @@ export class MediaEngine implements AsyncDisposable {
   /** The libopus build in use ("native" or "wasm"). */
   get backend(): string {
     return this.#backend;
+  }
+
+  /** The capture thread's scheduling priority, e.g. "nice -10". */
+  get capturePriority(): string {
+    return this.#capturePriority;
   }
 
   /** The encoder threads' scheduling priority, e.g. "nice 10". */
@@ -138,6 +152,10 @@ export class MediaEngine implements AsyncDisposable {
 
   #fromCapture(msg: FromCapture): void {
     switch (msg.t) {
+      case "priority":
+        this.#capturePriority = msg.priority;
+        this.#captureReady.resolve();
+        return;
       case "opened":
         this.#pending.opened(msg.rec, msg.ports);
         return;

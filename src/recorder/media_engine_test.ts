@@ -89,3 +89,33 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "MediaEngine raises the capture thread to recorder.captureNice where allowed",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { MediaEngine } = await import("./media_engine.ts");
+    const nices = () =>
+      [...Deno.readDirSync("/proc/self/task")].map((t) => {
+        const stat = Deno.readTextFileSync(`/proc/self/task/${t.name}/stat`);
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+      });
+    await using engine = await MediaEngine.start({
+      listen: "127.0.0.1",
+      depthMs: 100,
+      encoders: 1,
+      captureNice: -5,
+    });
+    if (Deno.uid() === 0) {
+      assert.equal(engine.capturePriority, "nice -5");
+      assert.equal(nices().filter((n) => n === -5).length, 1, "one thread at -5: capture");
+      assert.equal(engine.encoderPriority, "nice 10");
+    } else {
+      // Without CAP_SYS_NICE or RLIMIT_NICE the thread stays, and the reason is given.
+      assert.match(engine.capturePriority, /^normal \(setpriority.*LimitNICE=-5/);
+    }
+    await using plain = await MediaEngine.start({ listen: "127.0.0.1", depthMs: 100, encoders: 1 });
+    assert.match(plain.capturePriority, /^normal \(recorder\.captureNice is 0\)/);
+  },
+});

@@ -69,6 +69,11 @@ export type ToCapture =
     encoders: MessagePort[];
     /** No RTP/RTCP on any stream this long, after the first packet: report `idle`. */
     inactivityMs?: number;
+    /**
+     * Nice value the capture thread asks for (below 0 raises it above the rest of the
+     * box); 0 leaves it. It answers with `priority` either way.
+     */
+    nice?: number;
   }
   | {
     t: "open";
@@ -123,6 +128,8 @@ export interface EncoderBacklog {
 
 /** capture → main. */
 export type FromCapture =
+  /** After init: the capture thread's priority, e.g. "nice -10" or "normal (why)". */
+  | { t: "priority"; priority: string }
   | { t: "opened"; rec: string; ports: number[] }
   | { t: "open-failed"; rec: string; error: string }
   | { t: "media"; rec: string; key: string }

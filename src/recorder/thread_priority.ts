@@ -1,8 +1,8 @@
 /**
- * Lower the calling thread's CPU priority (Linux nice value, per thread) through libc
- * by FFI. The encoder workers call it so that when the CPU runs short, encoding waits
- * (its batches spill to the journal and are encoded later) while capture, which
- * cannot wait without losing packets, keeps its share.
+ * Set the calling thread's CPU priority (Linux nice value, per thread) through libc by
+ * FFI. The encoder workers lower theirs so that when the CPU runs short, encoding waits
+ * (its batches spill to the journal and are encoded later), and the capture worker
+ * raises its own where allowed: it cannot wait without losing packets.
  */
 
 const PRIO_PROCESS = 0;
@@ -12,7 +12,10 @@ const SYS_GETTID: Record<string, number> = { x86_64: 186, aarch64: 178 };
 /** Result of {@link niceThisThread}: the nice value set, or why it was not. */
 export type NiceResult = { nice: number; tid: number } | { error: string };
 
-/** Set the calling thread's nice value (0..19). Never throws. */
+/**
+ * Set the calling thread's nice value (-20..19; below the current one needs
+ * CAP_SYS_NICE or a matching RLIMIT_NICE). Never throws.
+ */
 export function niceThisThread(nice: number): NiceResult {
   const gettid = SYS_GETTID[Deno.build.arch];
   if (Deno.build.os !== "linux" || gettid === undefined) {
