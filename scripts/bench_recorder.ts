@@ -8,8 +8,15 @@
  *
  *   deno run -A scripts/bench_recorder.ts [--calls 500] [--duration 60] [--complexity 0]
  *     [--codec pcmu|g722|g729] [--silence-gate -60|off] [--srtp SUITE] [--encrypt] [--keep]
+ *     [--capture-nice -10] [--sender-nice same|N]
  *   (--keep leaves the data directory and the simulator's report; --encrypt seals the
  *   recordings, encryption at rest)
+ *
+ * `--capture-nice` is the box's recorder.captureNice (its default, -10). The load generator
+ * stands for the SBCs, other machines in the field; here it shares the recorder's two
+ * cores, so by default (`same`) it runs at the capture thread's priority: capture cannot
+ * win the CPU by starving the sender, whose lateness (p99, max) is reported. A nice value
+ * below 0 needs root; elsewhere the sender runs at the caller's.
  *
  * `--srtp AES_CM_128_HMAC_SHA1_80` sends both legs of every call as SRTP with SDES keys
  * over SIP/TLS (openssl-made test certificates, rtp.srtp.mode required), so the server
@@ -33,8 +40,15 @@ const { values } = parseArgs({
     srtp: { type: "string" },
     codec: { type: "string", default: "pcmu" },
     encrypt: { type: "boolean", default: false },
+    "capture-nice": { type: "string", default: "-10" },
+    "sender-nice": { type: "string", default: "same" },
   },
 });
+const CAPTURE_NICE = Number(values["capture-nice"]);
+const SENDER_NICE = values["sender-nice"] === "same" ? CAPTURE_NICE : Number(values["sender-nice"]);
+if (!Number.isInteger(CAPTURE_NICE) || !Number.isInteger(SENDER_NICE)) {
+  throw new RangeError("--capture-nice and --sender-nice take whole nice values (-20..19)");
+}
 const CODEC = values.codec!;
 if (!["pcmu", "g722", "g729"].includes(CODEC)) {
   throw new RangeError(`--codec must be pcmu, g722 or g729, got "${CODEC}"`);
@@ -74,7 +88,7 @@ sip: { advertisedAddress: 127.0.0.1, maxSessions: ${
   }, invitesPerSecondPerSource: 0${tls} }
 rtp: { listen: 127.0.0.1, ports: 20000-24999${SRTP ? ", srtp: { mode: required }" : ""} }
 http: { host: 127.0.0.1, port: ${freePort()} }
-recorder: { recordAll: true, opus: { complexity: ${values.complexity}, silenceGateDbfs: ${GATE} } }
+recorder: { recordAll: true, captureNice: ${CAPTURE_NICE}, opus: { complexity: ${values.complexity}, silenceGateDbfs: ${GATE} } }
 encryption: { enabled: ${values.encrypt} }
 `,
 );
@@ -101,8 +115,11 @@ const threads0 = threadTicks(server.pid);
 const io0 = processIo(server.pid);
 const udp0 = kernelUdpErrors();
 const t0 = performance.now();
-const sim = await new Deno.Command(Deno.execPath(), {
+// A raised (negative) nice value needs root; elsewhere the sender keeps the caller's.
+const senderNice = SENDER_NICE !== 0 && (SENDER_NICE > 0 || Deno.uid() === 0) ? SENDER_NICE : 0;
+const sim = await new Deno.Command(senderNice !== 0 ? "nice" : Deno.execPath(), {
   args: [
+    ...(senderNice !== 0 ? ["-n", String(senderNice), Deno.execPath()] : []),
     "run",
     "-A",
     `${ROOT}main.ts`,
@@ -204,6 +221,8 @@ console.log(JSON.stringify(
       skipped: report.packets?.skipped ?? null,
     },
     senderLateness: report.lateness,
+    /** Scheduling: the box's capture thread as it reported itself, and the sender's nice. */
+    priority: { capture: capturePriority(log), senderNice },
     recordings: {
       count: recs.n,
       audioSeconds: Math.round((recs.ms ?? 0) / 1000),
@@ -273,8 +292,8 @@ function threadTicks(pid: number): Map<string, { comm: string; nice: number; tic
 
 /**
  * The server's CPU over the run by thread, in percent of one core: `capture` is the
- * busiest worker thread at nice 0 (the capture worker; read-pool workers idle during the
- * bench), `encoders` the worker threads at a raised nice value, `main` the JS main
+ * busiest worker thread at nice 0 or below (the capture worker; read-pool workers idle
+ * during the bench), `encoders` the worker threads at nice above 0, `main` the JS main
  * thread, `io` tokio's threads (file and socket I/O off the JS threads), `other` the rest.
  */
 function threadShares(
@@ -302,6 +321,16 @@ function threadShares(
     io: pct(io),
     other: pct(other),
   };
+}
+
+/** The capture thread's priority from the box's "media engine ready" log line. */
+function capturePriority(log: string): string | null {
+  const line = log.split("\n").find((l) => l.includes("media engine ready"));
+  try {
+    return line ? JSON.parse(line).capturePriority ?? null : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The host's UDP RcvbufErrors counter (/proc/net/snmp), or null where it cannot be read. */

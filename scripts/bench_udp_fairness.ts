@@ -20,6 +20,8 @@ const { values } = parseArgs({
     sockets: { type: "string", default: "1000" },
     "work-us": { type: "string", default: "10,18,25" },
     seconds: { type: "string", default: "15" },
+    yield: { type: "string", default: "none" },
+    budget: { type: "string", default: "64" },
   },
 });
 const N = Number(values.sockets), SECONDS = Number(values.seconds);
@@ -44,6 +46,28 @@ async function run(workUs: number) {
   );
   const counts = new Array<number>(N).fill(0);
   let closed = false;
+  const BUDGET = Number(values.budget);
+  let left = BUDGET;
+  let pending: Promise<void> | null = null;
+  let wake = () => {};
+  const ch = new MessageChannel();
+  ch.port2.onmessage = () => wake();
+  const { setImmediate } = await import("node:timers");
+  const turn = (): Promise<void> | null => {
+    if (values.yield === "none" || --left > 0) return null;
+    if (!pending) {
+      pending = new Promise<void>((r) => {
+        wake = () => {
+          pending = null;
+          left = BUDGET;
+          r();
+        };
+      });
+      if (values.yield === "channel") ch.port1.postMessage(0);
+      else setImmediate(() => wake());
+    }
+    return pending;
+  };
   const loops = socks.map(async (s, i) => {
     const buf = new Uint8Array(2049);
     while (!closed) {
@@ -55,6 +79,8 @@ async function run(workUs: number) {
       const until = performance.now() + workUs / 1000;
       while (performance.now() < until) { /* the per-packet work */ }
       counts[i]++;
+      const y = turn();
+      if (y) await y;
     }
   });
   const sendSeconds = SECONDS - 1;
@@ -78,6 +104,8 @@ async function run(workUs: number) {
   closed = true;
   for (const s of socks) s.close();
   await Promise.all(loops);
+  ch.port1.close();
+  ch.port2.close();
   const last = snaps[snaps.length - 1], before = snaps[snaps.length - 6];
   const sorted = [...last].sort((a, b) => a - b);
   return {
@@ -90,6 +118,7 @@ async function run(workUs: number) {
       p50: sorted[Math.floor(N / 2)],
       max: sorted[N - 1],
     },
+    readTotal: last.reduce((a, b) => a + b, 0),
     socketsUnreadLast5s: last.filter((c, i) => c === before[i]).length,
   };
 }
