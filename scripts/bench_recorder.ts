@@ -8,7 +8,7 @@
  *
  *   deno run -A scripts/bench_recorder.ts [--calls 500] [--duration 60] [--complexity 0]
  *     [--codec pcmu|g722|g729] [--silence-gate -60|off] [--srtp SUITE] [--encrypt] [--keep]
- *     [--capture-nice -10] [--sender-nice same|N]
+ *     [--capture-nice=-10] [--sender-nice=same|N]   (negative values need the "=" form)
  *   (--keep leaves the data directory and the simulator's report; --encrypt seals the
  *   recordings, encryption at rest)
  *

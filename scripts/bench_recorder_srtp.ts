@@ -6,7 +6,7 @@
  *
  *   deno run -A scripts/bench_recorder_srtp.ts [--calls 400,500,600,700] [--duration 60]
  *     [--complexity 0] [--suite AES_CM_128_HMAC_SHA1_80] [--rate 50] [--repeats 1]
- *     [--capture-nice -10] [--sender-nice same] [--max-sender-late-ms 1000]
+ *     [--capture-nice=-10] [--sender-nice=same] [--max-sender-late-ms 1000]
  *
  * A mode holds a call count when every one of `--repeats` runs answered every call, lost
  * 0 packets, and its sender kept pace (p99 lateness at most `--max-sender-late-ms`: a
@@ -99,10 +99,9 @@ for (const calls of counts) {
         values.complexity!,
         "--rate",
         values.rate!,
-        "--capture-nice",
-        values["capture-nice"]!,
-        "--sender-nice",
-        values["sender-nice"]!,
+        // "=" form: parseArgs would read a separate "-10" as an option.
+        `--capture-nice=${values["capture-nice"]}`,
+        `--sender-nice=${values["sender-nice"]}`,
         ...extra,
       ]);
       const late = r.senderLateness?.p99Ms ?? Infinity;

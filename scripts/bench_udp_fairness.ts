@@ -9,7 +9,12 @@
  * whole stretches). About 50 s with the defaults.
  *
  *   deno run -A scripts/bench_udp_fairness.ts [--sockets 1000]
- *     [--work-us 10,18,25] [--seconds 15]
+ *     [--work-us 10,18,25] [--seconds 15] [--yield none|immediate|channel] [--budget 64]
+ *
+ * `--yield` tries one remedy: after every `--budget` packets read on the thread (all
+ * sockets together), every loop waits for one macrotask (node:timers setImmediate, or a
+ * MessageChannel round trip) before reading again, so the thread goes back to the event
+ * loop, which can then serve sockets whose reads were waiting there.
  */
 import { parseArgs } from "node:util";
 import { machineFacts } from "./bench.ts";
