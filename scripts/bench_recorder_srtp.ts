@@ -153,7 +153,10 @@ console.log(JSON.stringify(
     },
     capacityRatio: capacity.plain > 0 ? round3(capacity.srtp / capacity.plain) : null,
     cpuRatioEstimate: round3(cpuRatio),
-    decryptUsPerPacket: packet.decryptUsPerPacket,
+    /** Per 160-byte packet on the capture path (srtp_cm.ts), less the copy every receive does. */
+    decryptUsPerPacket: packet.cmDecryptUsPerPacket,
+    /** The same through libsrtp2 (FFI), for comparison. */
+    libsrtpDecryptUsPerPacket: packet.decryptUsPerPacket,
     runs,
     packet,
   },

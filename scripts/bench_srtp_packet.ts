@@ -84,16 +84,18 @@ measure("libsrtp2 FFI srtp_unprotect", () => {
   rx.close();
   if (bad) throw new Error(`${bad} packets failed`);
 });
-measure("srtp_cm.ts SrtpCmContext", () => {
-  const rx = new SrtpCmContext("AES_CM_128_HMAC_SHA1_80", keySalt);
-  let bad = 0;
-  for (const p of wire) {
-    buf.set(p);
-    if (rx.unprotect(buf, p.length) !== SRTP_OK) bad++;
-  }
-  rx.close();
-  if (bad) throw new Error(`${bad} packets failed`);
-});
+for (const native of [true, false]) {
+  measure(`srtp_cm.ts SrtpCmContext, AES ${native ? "OpenSSL" : "aes128.ts"}`, () => {
+    const rx = new SrtpCmContext("AES_CM_128_HMAC_SHA1_80", keySalt, { native });
+    let bad = 0;
+    for (const p of wire) {
+      buf.set(p);
+      if (rx.unprotect(buf, p.length) !== SRTP_OK) bad++;
+    }
+    rx.close();
+    if (bad) throw new Error(`${bad} packets failed`);
+  });
+}
 /** Protects every plain packet with a fresh sender (an index is sent once per key). */
 function protectAll(tx: { protect(buf: Uint8Array, len: number): number; close(): void }) {
   let bad = 0;
@@ -107,9 +109,11 @@ function protectAll(tx: { protect(buf: Uint8Array, len: number): number; close()
 measure("libsrtp2 FFI srtp_protect", () => {
   protectAll(new SrtpContext("AES_CM_128_HMAC_SHA1_80", keySalt, "outbound"));
 });
-measure("srtp_cm_sender.ts SrtpCmSender", () => {
-  protectAll(new SrtpCmSender("AES_CM_128_HMAC_SHA1_80", keySalt));
-});
+for (const native of [true, false]) {
+  measure(`srtp_cm_sender.ts SrtpCmSender, AES ${native ? "OpenSSL" : "aes128.ts"}`, () => {
+    protectAll(new SrtpCmSender("AES_CM_128_HMAC_SHA1_80", keySalt, { native }));
+  });
+}
 const roc = new Uint8Array(4);
 const iv = new Uint8Array(16);
 measure("node:crypto decipher+hmac", () => {
@@ -156,10 +160,12 @@ for (let round = 0; round < 2; round++) {
   }
 }
 const ffi = results["libsrtp2 FFI srtp_unprotect"];
-const cm = results["srtp_cm.ts SrtpCmContext"];
+const cm = results["srtp_cm.ts SrtpCmContext, AES OpenSSL"];
+const cmTable = results["srtp_cm.ts SrtpCmContext, AES aes128.ts"];
 const copy = results["copy only (baseline)"];
 const ffiTx = results["libsrtp2 FFI srtp_protect"];
-const cmTx = results["srtp_cm_sender.ts SrtpCmSender"];
+const cmTx = results["srtp_cm_sender.ts SrtpCmSender, AES OpenSSL"];
+const cmTableTx = results["srtp_cm_sender.ts SrtpCmSender, AES aes128.ts"];
 const less = (r: { usPerPacket: number }) =>
   Math.round((r.usPerPacket - copy.usPerPacket) * 100) / 100;
 console.log(JSON.stringify({
@@ -170,11 +176,16 @@ console.log(JSON.stringify({
   payloadBytes: 160,
   /** srtp_unprotect through FFI, less the copy every receive does anyway. */
   decryptUsPerPacket: less(ffi),
-  /** The same for srtp_cm.ts, which the capture path uses for the AES-CM suites. */
+  /**
+   * The same for srtp_cm.ts, which the capture path uses for the AES-CM suites: AES from
+   * OpenSSL (its default where libcrypto loads), and from aes128.ts (its fallback).
+   */
   cmDecryptUsPerPacket: less(cm),
+  cmTableDecryptUsPerPacket: less(cmTable),
   /** srtp_protect through FFI, less the copy. */
   protectUsPerPacket: less(ffiTx),
   /** The same for srtp_cm_sender.ts, which the call simulator uses for the AES-CM suites. */
   cmProtectUsPerPacket: less(cmTx),
+  cmTableProtectUsPerPacket: less(cmTableTx),
   candidates: results,
 }));

@@ -11,6 +11,15 @@
  */
 import { Aes128, aesCmXor } from "./aes128.ts";
 import { HmacSha1 } from "./sha1.ts";
+import {
+  AES_CTR_IN,
+  AES_CTR_MAX_BYTES,
+  AES_CTR_OUT,
+  type OpenSslAes128,
+  openSslAes128,
+  type OpenSslHmacSha1,
+  openSslHmacSha1,
+} from "./libcrypto.ts";
 import { ESTIMATE_OK, ESTIMATE_REPLAY, SrtpReplayTable } from "./srtp_replay.ts";
 import {
   SRTP_AUTH_FAIL,
@@ -132,12 +141,18 @@ export class SrtpCmKeys {
   /** Tag bytes of the suite (10 or 4). */
   readonly tagBytes: number;
   #aes: Aes128;
+  /** The same keys in OpenSSL (AES-NI, constant time) where this thread can load it. */
+  #native: OpenSslAes128 | null;
   #hmac: HmacSha1;
+  #nativeHmac: OpenSslHmacSha1 | null;
   /** Session salt as the IV's words (k_s · 2^16: its 112 bits in bytes 0..13). */
   #salt = new Int32Array(4);
 
-  /** Derives the session keys from `keySalt` (16-byte master key ‖ 14-byte master salt). */
-  constructor(profile: SrtpCmProfileName, keySalt: Uint8Array) {
+  /**
+   * Derives the session keys from `keySalt` (16-byte master key ‖ 14-byte master salt).
+   * `native: false` keeps AES in aes128.ts even where OpenSSL is available (tests).
+   */
+  constructor(profile: SrtpCmProfileName, keySalt: Uint8Array, opts: { native?: boolean } = {}) {
     if (!isSrtpCmProfile(profile)) {
       throw new RangeError(`Cannot set up SRTP: suite "${profile}" is not an AES-CM suite`);
     }
@@ -153,6 +168,8 @@ export class SrtpCmKeys {
     const authKey = deriveSrtpKey(key, salt, LABEL_AUTH, AUTH_KEY_BYTES);
     const sessionSalt = deriveSrtpKey(key, salt, LABEL_SALT, MASTER_SALT_BYTES);
     this.#aes = new Aes128(encKey);
+    this.#native = opts.native === false ? null : openSslAes128(encKey);
+    this.#nativeHmac = opts.native === false ? null : openSslHmacSha1(authKey);
     this.#hmac = new HmacSha1(authKey);
     for (let i = 0; i < MASTER_SALT_BYTES; i++) {
       this.#salt[i >> 2] |= sessionSalt[i] << (24 - 8 * (i & 3));
@@ -170,7 +187,29 @@ export class SrtpCmKeys {
     IV[1] = salt[1] ^ ssrc;
     IV[2] = salt[2] ^ roc;
     IV[3] = salt[3] ^ (seq << 16);
-    aesCmXor(this.#aes, IV, buf, start, end);
+    if (!this.#nativeXor(buf, start, end)) aesCmXor(this.#aes, IV, buf, start, end);
+  }
+
+  /**
+   * The keystream from OpenSSL: the counter blocks IV + j (j in the IV's zero low 16
+   * bits) encrypted in one call, XOR-ed into `buf[start..end)`. False when not available.
+   */
+  #nativeXor(buf: Uint8Array, start: number, end: number): boolean {
+    const native = this.#native, len = end - start;
+    const bytes = (len + 15) & ~15;
+    if (native === null || len <= 0 || bytes > AES_CTR_MAX_BYTES) return false;
+    const w0 = IV[0], w1 = IV[1], w2 = IV[2], w3 = IV[3], ctr = AES_CTR_IN;
+    for (let o = 0, j = 0; o < bytes; o += 16, j++) {
+      const w = w3 | j;
+      ctr[o] = w0 >>> 24, ctr[o + 1] = w0 >>> 16, ctr[o + 2] = w0 >>> 8, ctr[o + 3] = w0;
+      ctr[o + 4] = w1 >>> 24, ctr[o + 5] = w1 >>> 16, ctr[o + 6] = w1 >>> 8, ctr[o + 7] = w1;
+      ctr[o + 8] = w2 >>> 24, ctr[o + 9] = w2 >>> 16, ctr[o + 10] = w2 >>> 8, ctr[o + 11] = w2;
+      ctr[o + 12] = w >>> 24, ctr[o + 13] = w >>> 16, ctr[o + 14] = w >>> 8, ctr[o + 15] = w;
+    }
+    if (!native.encrypt(bytes)) return false;
+    const ks = AES_CTR_OUT;
+    for (let i = 0; i < len; i++) buf[start + i] ^= ks[i];
+    return true;
   }
 
   /**
@@ -178,13 +217,22 @@ export class SrtpCmKeys {
    * into a scratch array shared by all keys of the thread: read it before the next call.
    */
   mac(buf: Uint8Array, end: number, roc: number): Uint8Array {
-    this.#hmac.signWithSuffix(buf, end, roc, MAC);
+    if (!this.#nativeHmac?.signWithSuffix(buf, end, roc, MAC)) {
+      this.#hmac.signWithSuffix(buf, end, roc, MAC);
+    }
     return MAC;
+  }
+
+  /** Whether the keystream and tags come from OpenSSL (else aes128.ts and sha1.ts). */
+  get native(): boolean {
+    return this.#native !== null && this.#nativeHmac !== null;
   }
 
   /** Overwrites the session keys. */
   wipe(): void {
     this.#aes.wipe();
+    this.#native?.free();
+    this.#nativeHmac?.free();
     this.#hmac.wipe();
     this.#salt.fill(0);
   }
@@ -201,9 +249,12 @@ export class SrtpCmContext {
   #streams = new SrtpReplayTable();
   #length = 0;
 
-  /** Derives the session keys from `keySalt` (16-byte master key ‖ 14-byte master salt). */
-  constructor(profile: SrtpCmProfileName, keySalt: Uint8Array) {
-    this.#keys = new SrtpCmKeys(profile, keySalt);
+  /**
+   * Derives the session keys from `keySalt` (16-byte master key ‖ 14-byte master salt);
+   * `opts` as for {@link SrtpCmKeys}.
+   */
+  constructor(profile: SrtpCmProfileName, keySalt: Uint8Array, opts: { native?: boolean } = {}) {
+    this.#keys = new SrtpCmKeys(profile, keySalt, opts);
     this.profile = profile;
   }
 

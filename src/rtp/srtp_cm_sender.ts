@@ -45,9 +45,12 @@ export class SrtpCmSender {
   #length = 0;
   #closed = false;
 
-  /** Derives the session keys from `keySalt` (16-byte master key ‖ 14-byte master salt). */
-  constructor(profile: SrtpCmProfileName, keySalt: Uint8Array) {
-    this.#keys = new SrtpCmKeys(profile, keySalt);
+  /**
+   * Derives the session keys from `keySalt` (16-byte master key ‖ 14-byte master salt);
+   * `opts` as for {@link SrtpCmKeys}.
+   */
+  constructor(profile: SrtpCmProfileName, keySalt: Uint8Array, opts: { native?: boolean } = {}) {
+    this.#keys = new SrtpCmKeys(profile, keySalt, opts);
     this.profile = profile;
   }
 
