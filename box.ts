@@ -130,7 +130,14 @@ async function buildBox(
     encoders: engine.encoderCount,
     encoderPriority: engine.encoderPriority,
     capturePriority: engine.capturePriority,
+    srtpCrypto: engine.srtpCrypto,
   });
+  if (!engine.srtpCrypto.startsWith("OpenSSL")) {
+    log.warn(
+      "SRTP (AES-CM) is decrypted by the TypeScript fallback: libcrypto.so.3 (Debian libssl3) is not loadable here, so each packet costs about twice as much and AES is not constant-time",
+      { srtpCrypto: engine.srtpCrypto },
+    );
+  }
   if (config.recorder.captureNice < 0 && !engine.capturePriority.startsWith("nice")) {
     log.warn(
       "the capture thread runs at normal priority: when the CPU runs short it competes with everything else, and sockets it cannot read in time lose packets",

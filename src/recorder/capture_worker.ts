@@ -21,6 +21,7 @@ import {
 import type { EncoderAck, EncoderBacklog, FromCapture, ToCapture } from "./media_protocol.ts";
 import { startIdleGc } from "../idle_gc.ts";
 import { niceThisThread } from "./thread_priority.ts";
+import { srtpCrypto } from "../rtp/libcrypto.ts";
 
 /** PCM batch period: each recording posts one batch per tick to its encoder. */
 const TICK_MS = 250;
@@ -105,7 +106,7 @@ class CaptureState {
     for (const port of this.#encoders) {
       port.onmessage = (e: MessageEvent<EncoderAck>) => this.onAck(e.data);
     }
-    this.#post({ t: "priority", priority: raisePriority(msg.nice ?? 0) });
+    this.#post({ t: "priority", priority: raisePriority(msg.nice ?? 0), srtpCrypto: srtpCrypto() });
   }
 
   /** Binds a recording's ports, then tells its encoder to begin the file. */

@@ -64,6 +64,7 @@ export class MediaEngine implements AsyncDisposable {
   #backend = "unknown";
   #encoderPriority = "unknown";
   #capturePriority = "unknown";
+  #srtpCrypto = "unknown";
   #captureReady = Promise.withResolvers<void>();
   /** Called once per stream when its first packet arrives. */
   onMedia: (rec: string, key: string) => void = () => {};
@@ -137,6 +138,11 @@ export class MediaEngine implements AsyncDisposable {
     return this.#capturePriority;
   }
 
+  /** What decrypts the AES-CM SRTP suites on the capture thread. */
+  get srtpCrypto(): string {
+    return this.#srtpCrypto;
+  }
+
   /** The encoder threads' scheduling priority, e.g. "nice 10". */
   get encoderPriority(): string {
     return this.#encoderPriority;
@@ -154,6 +160,7 @@ export class MediaEngine implements AsyncDisposable {
     switch (msg.t) {
       case "priority":
         this.#capturePriority = msg.priority;
+        this.#srtpCrypto = msg.srtpCrypto;
         this.#captureReady.resolve();
         return;
       case "opened":

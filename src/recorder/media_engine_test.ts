@@ -115,6 +115,8 @@ Deno.test({
       // Without CAP_SYS_NICE or RLIMIT_NICE the thread stays, and the reason is given.
       assert.match(engine.capturePriority, /^normal \(setpriority.*LimitNICE=-5/);
     }
+    // libssl3 is a dependency: the capture thread decrypts AES-CM SRTP with OpenSSL.
+    assert.match(engine.srtpCrypto, /^OpenSSL 3\./);
     await using plain = await MediaEngine.start({ listen: "127.0.0.1", depthMs: 100, encoders: 1 });
     assert.match(plain.capturePriority, /^normal \(recorder\.captureNice is 0\)/);
   },

@@ -128,8 +128,11 @@ export interface EncoderBacklog {
 
 /** capture → main. */
 export type FromCapture =
-  /** After init: the capture thread's priority, e.g. "nice -10" or "normal (why)". */
-  | { t: "priority"; priority: string }
+  /**
+   * After init: the capture thread's priority, e.g. "nice -10" or "normal (why)", and
+   * what decrypts the AES-CM SRTP suites there (OpenSSL's version, or the fallback).
+   */
+  | { t: "priority"; priority: string; srtpCrypto: string }
   | { t: "opened"; rec: string; ports: number[] }
   | { t: "open-failed"; rec: string; error: string }
   | { t: "media"; rec: string; key: string }

@@ -41,6 +41,7 @@ const SYMBOLS = {
   HMAC_Init_ex: { parameters: ["pointer", "buffer", "i32", "pointer", "pointer"], result: "i32" },
   HMAC_Update: { parameters: ["pointer", "buffer", "usize"], result: "i32" },
   HMAC_Final: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
+  OpenSSL_version: { parameters: ["i32"], result: "pointer" },
 } as const;
 
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -145,8 +146,18 @@ const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "
 interface Loaded {
   aes: (key: Uint8Array) => OpenSslAes128;
   hmac: (key: Uint8Array) => OpenSslHmacSha1;
+  version: string;
 }
 let loaded: Loaded | null | undefined;
+
+/**
+ * What the AES-CM suites use in this thread: OpenSSL's version string, or the fallback
+ * (for the box's start-up log).
+ */
+export function srtpCrypto(): string {
+  if (loaded === undefined) loaded = load();
+  return loaded ? loaded.version : "aes128.ts/sha1.ts (libcrypto.so.3 not loadable)";
+}
 
 /** An OpenSSL AES-128 context for `key`, or null where libcrypto is not usable here. */
 export function openSslAes128(key: Uint8Array): OpenSslAes128 | null {
@@ -172,9 +183,11 @@ function load(): Loaded | null {
   try {
     const cipher = lib.EVP_aes_128_ecb(), md = lib.EVP_sha1();
     if (cipher === null || md === null) throw new Error("no AES-128-ECB or SHA-1");
+    const version = lib.OpenSSL_version(0);
     const made: Loaded = {
       aes: (key) => new OpenSslAes128(lib, cipher, key),
       hmac: (key) => new OpenSslHmacSha1(lib, md, key),
+      version: version === null ? "OpenSSL" : new Deno.UnsafePointerView(version).getCString(),
     };
     // FIPS-197 appendix C.1: AES-128 of 00112233…ff under key 000102…0f.
     const aes = made.aes(Uint8Array.from({ length: 16 }, (_, i) => i));

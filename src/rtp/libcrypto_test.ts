@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Aes128 } from "./aes128.ts";
-import { AES_CTR_IN, AES_CTR_OUT, openSslAes128, openSslHmacSha1 } from "./libcrypto.ts";
+import {
+  AES_CTR_IN,
+  AES_CTR_OUT,
+  openSslAes128,
+  openSslHmacSha1,
+  srtpCrypto,
+} from "./libcrypto.ts";
 import { HmacSha1 } from "./sha1.ts";
 import { SrtpCmKeys } from "./srtp_cm.ts";
 
@@ -94,4 +100,8 @@ Deno.test("openSslHmacSha1 matches sha1.ts for random keys, messages and suffixe
     ),
     { numRuns: 200 },
   );
+});
+
+Deno.test("srtpCrypto() names the OpenSSL build in use", () => {
+  assert.match(srtpCrypto(), /^OpenSSL 3\.\d+\.\d+/);
 });
