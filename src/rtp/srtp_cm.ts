@@ -8,6 +8,8 @@
  * their order are libsrtp's (srtp_unprotect), so {@link SrtpCmContext} is a drop-in for
  * the RTP half of an inbound `SrtpContext`. SRTCP stays with libsrtp. The keys and
  * transforms ({@link SrtpCmKeys}) are shared with the sending side, srtp_cm_sender.ts.
+ * AES and HMAC-SHA1 run in OpenSSL's libcrypto (libcrypto.ts: constant-time AES-NI, one
+ * FFI call per keystream) where it loads, else in aes128.ts and sha1.ts, same bytes.
  */
 import { Aes128, aesCmXor } from "./aes128.ts";
 import { HmacSha1 } from "./sha1.ts";
@@ -150,7 +152,8 @@ export class SrtpCmKeys {
 
   /**
    * Derives the session keys from `keySalt` (16-byte master key ‖ 14-byte master salt).
-   * `native: false` keeps AES in aes128.ts even where OpenSSL is available (tests).
+   * `native: false` keeps AES and HMAC in aes128.ts and sha1.ts even where OpenSSL is
+   * available (tests, benches).
    */
   constructor(profile: SrtpCmProfileName, keySalt: Uint8Array, opts: { native?: boolean } = {}) {
     if (!isSrtpCmProfile(profile)) {
