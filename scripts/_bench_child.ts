@@ -23,6 +23,25 @@ export async function runBenchScript<T>(script: string, args: string[]): Promise
   return JSON.parse(new TextDecoder().decode(out.stdout));
 }
 
+/** bench_recorder.ts's arguments for `calls` concurrent calls with the driver's settings. */
+export function recorderArgs(
+  calls: number,
+  o: { duration?: string; complexity?: string; rate?: string },
+  extra: string[] = [],
+): string[] {
+  return [
+    "--calls",
+    String(calls),
+    "--duration",
+    o.duration!,
+    "--complexity",
+    o.complexity!,
+    "--rate",
+    o.rate!,
+    ...extra,
+  ];
+}
+
 /** A recorder run held: every call answered and no packet missing. */
 export function held(r: {
   sip: { failed: number; rejected: number };

@@ -14,7 +14,7 @@
  * (every codec at one count, then the next count) so all codecs see the same machine.
  */
 import { parseArgs } from "node:util";
-import { held, runBenchScript } from "./_bench_child.ts";
+import { held, recorderArgs, runBenchScript } from "./_bench_child.ts";
 
 /** Wall-clock budget of this case for `deno task bench` (up to nine recorder runs). */
 export const TIMEOUT_SECONDS = 2400;
@@ -58,18 +58,10 @@ let encoder: Record<string, unknown> | null = null;
 for (const calls of counts) {
   for (const codec of codecs) {
     if (stopped.has(codec)) continue;
-    const r = await runBenchScript<RecorderRun>("bench_recorder.ts", [
-      "--calls",
-      String(calls),
-      "--duration",
-      values.duration!,
-      "--complexity",
-      values.complexity!,
-      "--rate",
-      values.rate!,
-      "--codec",
-      codec,
-    ]);
+    const r = await runBenchScript<RecorderRun>(
+      "bench_recorder.ts",
+      recorderArgs(calls, values, ["--codec", codec]),
+    );
     const summary = {
       codec,
       calls,

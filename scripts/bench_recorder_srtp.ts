@@ -19,7 +19,7 @@
  * largest count both held, a finer-grained view of the same question.
  */
 import { parseArgs } from "node:util";
-import { held, runBenchScript } from "./_bench_child.ts";
+import { held, recorderArgs, runBenchScript } from "./_bench_child.ts";
 
 /** Wall-clock budget of this case for `deno task bench` (two recorder runs and a micro-bench). */
 export const TIMEOUT_SECONDS = 2400;
@@ -82,7 +82,6 @@ const runs: {
   result: ReturnType<typeof summary>;
 }[] = [];
 const capacity: Record<string, number> = { plain: 0, srtp: 0 };
-const cpuPerCall: Record<string, Map<number, number>> = { plain: new Map(), srtp: new Map() };
 const stopped = new Set<string>();
 const cpuSamples: Record<string, Map<number, number[]>> = { plain: new Map(), srtp: new Map() };
 for (const calls of counts) {
@@ -90,26 +89,22 @@ for (const calls of counts) {
   for (let repeat = 0; repeat < REPEATS; repeat++) {
     for (const [mode, extra] of Object.entries(modes)) {
       if (stopped.has(mode) || failed.has(mode)) continue;
-      const r = await runBenchScript<RecorderRun>("bench_recorder.ts", [
-        "--calls",
-        String(calls),
-        "--duration",
-        values.duration!,
-        "--complexity",
-        values.complexity!,
-        "--rate",
-        values.rate!,
-        // "=" form: parseArgs would read a separate "-10" as an option.
-        `--capture-nice=${values["capture-nice"]}`,
-        `--sender-nice=${values["sender-nice"]}`,
-        ...extra,
-      ]);
+      const r = await runBenchScript<RecorderRun>(
+        "bench_recorder.ts",
+        recorderArgs(calls, values, [
+          // "=" form: parseArgs would read a separate "-10" as an option.
+          `--capture-nice=${values["capture-nice"]}`,
+          `--sender-nice=${values["sender-nice"]}`,
+          ...extra,
+        ]),
+      );
       const late = r.senderLateness?.p99Ms ?? Infinity;
       const ok = held(r) && late <= MAX_LATE_MS;
-      runs.push({ calls, mode, repeat, held: ok, result: summary(r) });
+      const result = summary(r);
+      runs.push({ calls, mode, repeat, held: ok, result });
       console.error(
         `${mode} ${calls} calls #${repeat + 1}: ${ok ? "held" : "failed"} ${
-          JSON.stringify(summary(r))
+          JSON.stringify(result)
         }`,
       );
       if (!ok) failed.add(mode);
@@ -127,13 +122,16 @@ for (const calls of counts) {
       continue;
     }
     capacity[mode] = calls;
-    const list = cpuSamples[mode].get(calls)!;
-    cpuPerCall[mode].set(calls, list.reduce((a, b) => a + b, 0) / list.length);
   }
 }
 const packet = await runBenchScript<Record<string, unknown>>("bench_srtp_packet.ts", ["50000"]);
 const both = Math.min(capacity.plain, capacity.srtp);
-const cpuRatio = both > 0 ? cpuPerCall.plain.get(both)! / cpuPerCall.srtp.get(both)! : NaN;
+/** Server CPU per call of `mode` at `calls`, the mean of its held runs. */
+const meanCpu = (mode: string, calls: number) => {
+  const list = cpuSamples[mode].get(calls)!;
+  return list.reduce((a, b) => a + b, 0) / list.length;
+};
+const cpuRatio = both > 0 ? meanCpu("plain", both) / meanCpu("srtp", both) : NaN;
 const round3 = (x: number) => Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null;
 console.log(JSON.stringify(
   {
