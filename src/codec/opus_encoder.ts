@@ -6,6 +6,7 @@
 
 import { DUAL_MONO, type OpusChannelMapping } from "./opus_head.ts";
 import { multistreamPacket } from "./opus_packet.ts";
+import { type AddonEncoder, loadOpusAddon, type OpusAddon } from "./opus_addon.ts";
 
 /** Which libopus build is in use. */
 export type OpusBackend = "native" | "wasm";
@@ -66,13 +67,8 @@ export interface OpusFrameEncoder {
   reset(): void;
 }
 
-interface RawEncoder {
-  ctl(cmd: number, value?: number): number;
-  encode(buf: ArrayBufferView): Uint8Array;
-}
-type RawEncoderClass = new (
-  o: { channels: number; sample_rate: number; application: string },
-) => RawEncoder;
+type RawEncoder = AddonEncoder;
+type RawEncoderClass = OpusAddon["Encoder"];
 
 // opus_defines.h request codes.
 const OPUS_SET_BITRATE = 4002;
@@ -82,18 +78,9 @@ const OPUS_SIGNAL_VOICE = 3001;
 const OPUS_GET_LOOKAHEAD = 4027;
 const OPUS_RESET_STATE = 4028;
 
-const loaded = new Map<OpusBackend, Promise<RawEncoderClass>>();
-
+/** The build's encoder class, this thread's own (opus_addon.ts). */
 function loadBackend(backend: OpusBackend): Promise<RawEncoderClass> {
-  let p = loaded.get(backend);
-  if (!p) {
-    p = backend === "native"
-      ? import("@evan/opus/node/index.mjs").then((m) => m.Encoder as RawEncoderClass)
-      : import("@evan/opus/wasm/index.mjs").then((m) => m.Encoder as RawEncoderClass);
-    loaded.set(backend, p);
-    p.catch(() => loaded.delete(backend));
-  }
-  return p;
+  return loadOpusAddon(backend).then((m) => m.Encoder);
 }
 
 /** Load the best available backend; returns which one loaded. */

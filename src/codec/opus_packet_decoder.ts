@@ -6,11 +6,7 @@
  */
 import type { PacketDecoder } from "./packet_decoder.ts";
 import { LibopusDecoder } from "./opus_ffi.ts";
-
-interface EvanDecoder {
-  decode(buf: ArrayBufferView): Uint8Array;
-}
-type EvanDecoderClass = new (o: { channels: number; sample_rate: number }) => EvanDecoder;
+import { type AddonDecoder, loadOpusAddon } from "./opus_addon.ts";
 
 /** Which libopus build decodes. */
 export type OpusDecodeBackend = "ffi" | "addon";
@@ -24,9 +20,9 @@ export class OpusPacketDecoder implements PacketDecoder {
   readonly maxSamples: number;
   readonly backend: OpusDecodeBackend;
   #ffi: LibopusDecoder | null;
-  #addon: EvanDecoder | null;
+  #addon: AddonDecoder | null;
 
-  private constructor(rate: number, ffi: LibopusDecoder | null, addon: EvanDecoder | null) {
+  private constructor(rate: number, ffi: LibopusDecoder | null, addon: AddonDecoder | null) {
     this.sampleRate = rate;
     this.maxSamples = (rate * 120) / 1000;
     this.#ffi = ffi;
@@ -43,8 +39,8 @@ export class OpusPacketDecoder implements PacketDecoder {
         if (prefer === "ffi") throw err;
       }
     }
-    const mod = await import("@evan/opus");
-    const Decoder = (mod as unknown as { Decoder: EvanDecoderClass }).Decoder;
+    // This thread's own copy of the addon (opus_addon.ts), else its WASM build.
+    const { Decoder } = await loadOpusAddon("native").catch(() => loadOpusAddon("wasm"));
     return new OpusPacketDecoder(rate, null, new Decoder({ channels: 1, sample_rate: rate }));
   }
 

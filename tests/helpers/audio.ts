@@ -31,6 +31,24 @@ export function tonePower(samples: ArrayLike<number>, rate: number, hz: number):
   return (s1 * s1 + s2 * s2 - k * s1 * s2) / (samples.length * samples.length);
 }
 
+/**
+ * The quietest and loudest 20 ms frame (RMS) of `samples` at `rate`: a steady tone keeps
+ * them close; a dropout, a click or another call's audio spreads them apart.
+ */
+export function frameLevels(
+  samples: ArrayLike<number>,
+  rate: number,
+): { min: number; max: number } {
+  const frame = rate / 50;
+  let min = Infinity, max = 0;
+  for (let at = 0; at + frame <= samples.length; at += frame) {
+    const level = rms(samples, at, at + frame);
+    min = Math.min(min, level);
+    max = Math.max(max, level);
+  }
+  return { min, max };
+}
+
 /** Root mean square of a span. */
 export function rms(samples: ArrayLike<number>, from = 0, to = samples.length): number {
   let sum = 0;
