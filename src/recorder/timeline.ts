@@ -19,9 +19,25 @@ export const TIMELINE_RATE = 8000;
 const RING_SECONDS = 8;
 /** Re-anchor when a packet lands further than this from where its arrival says. */
 const REANCHOR_AHEAD_MS = 1000;
+/**
+ * A packet further behind its arrival than this re-anchors the stream, if its place was
+ * already emitted (a timestamp jump back, or a sender clock that fell behind). A late
+ * burst whose place is still to come keeps its timestamps: it is only late.
+ */
 const REANCHOR_BEHIND_MS = 2000;
-/** Longest time emission waits for late media while no leg sends: 1 s. */
-const HOLD_BACK_MS = 1000;
+/**
+ * Longest time emission waits for a leg that has gone quiet: its packets may only be
+ * late (a burst after a network stall, or a socket this thread has not read yet), and
+ * audio placed before its time is emitted is never lost. A leg silent for longer gets
+ * silence. A recorder's latency costs nothing; the ring holds {@link RING_SECONDS}.
+ */
+export const HOLD_BACK_MS = 3000;
+/**
+ * A drain this much later than the one before means this thread was not running (a GC
+ * pause, a starved CPU, a stopped process): its sockets hold unread packets, so for
+ * {@link HOLD_BACK_MS} after it emission goes no further than the audio placed.
+ */
+export const STALL_MS = 1000;
 /** A silence on one channel longer than this between packets is a gap. */
 export const GAP_MS = 2000;
 
@@ -79,6 +95,9 @@ export class Timeline {
   #pauses: { start: number; end: number | null }[] = [];
   #gaps: GapSpan[] = [];
   #maxEnd = 0;
+  #lastDrainMs: number | null = null;
+  /** Until then (ms) emission waits for placed audio: a stall just ended. */
+  #graceUntil = -Infinity;
   #stats: TimelineStats = { placedSamples: 0, lateDropped: 0, aheadDropped: 0, reanchors: 0 };
 
   /**
@@ -158,7 +177,7 @@ export class Timeline {
     if (
       !prev || prev.ssrc !== ssrc || prev.clock !== clockRate ||
       pos > arrivalPos + REANCHOR_AHEAD_MS * this.#perMs ||
-      pos < arrivalPos - REANCHOR_BEHIND_MS * this.#perMs
+      (pos < arrivalPos - REANCHOR_BEHIND_MS * this.#perMs && pos + length <= this.#emitted)
     ) {
       if (prev) this.#stats.reanchors++;
       ts = rtpTimestamp;
@@ -244,12 +263,17 @@ export class Timeline {
    */
   drain(nowMs: number, final = false): Int16Array | null {
     if (this.#origin === null) return null;
-    // While no leg sends, hold emission back (up to HOLD_BACK_MS) so that a recording's
-    // end is its last audio, not the moment of the BYE.
+    const last = this.#lastDrainMs;
+    this.#lastDrainMs = nowMs;
+    if (last !== null && nowMs - last > STALL_MS) this.#graceUntil = nowMs + HOLD_BACK_MS;
+    // Emission waits (up to HOLD_BACK_MS) for the leg furthest behind, so late packets
+    // are placed, not dropped, and a recording's end is its last audio, not the BYE.
+    // Right after a stall it waits for placed audio only.
     const due = this.#positionOfTime(nowMs) - this.#depth;
+    const silence = nowMs < this.#graceUntil ? this.#emitted : due - HOLD_BACK_MS * this.#perMs;
     const target = final ? Math.max(this.#maxEnd, this.#emitted) : Math.min(
       due,
-      Math.max(this.#maxEnd, due - HOLD_BACK_MS * this.#perMs),
+      Math.max(this.#heardEnd(), silence),
       this.#emitted + this.#ringSize,
     );
     if (target <= this.#emitted) return null;
@@ -274,5 +298,12 @@ export class Timeline {
     }
     this.#emitted = target;
     return out;
+  }
+
+  /** Where the leg furthest behind has placed audio up to (every leg has reached it). */
+  #heardEnd(): number {
+    let end = Infinity;
+    for (const s of this.#streams.values()) end = Math.min(end, s.end);
+    return end === Infinity ? this.#maxEnd : end;
   }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { GAP_MS, Timeline } from "./timeline.ts";
+import { GAP_MS, HOLD_BACK_MS, Timeline } from "./timeline.ts";
 
 const frame = (value: number) => new Int16Array(160).fill(value);
 
@@ -146,4 +146,93 @@ Deno.test("Timeline keeps audio contiguous across many ring wraps", () => {
       assert.fail(`sample ${n} is ${out[n]}, expected ${(n % 30000) + 1}`);
     }
   }
+});
+
+/** Places 20 ms packets of value `v` for slots [from, to) of a stream, all arriving at `at`. */
+function burst(
+  tl: Timeline,
+  key: string,
+  ch: 0 | 1,
+  from: number,
+  to: number,
+  v: number,
+  at: number,
+) {
+  for (let i = from; i < to; i++) tl.place(key, ch, 7, 1000 + i * 160, at, frame(v));
+}
+
+Deno.test("Timeline keeps every packet read in a burst after this thread stalled for 2.5 s", () => {
+  const tl = new Timeline(100);
+  const out: Int16Array[] = [];
+  const drain = (t: number, final = false) => {
+    const pcm = tl.drain(t, final);
+    if (pcm) out.push(pcm);
+  };
+  // 1 s of both legs on time, drained every 250 ms.
+  for (let i = 0; i < 50; i++) {
+    burst(tl, "a", 0, i, i + 1, 1, i * 20);
+    burst(tl, "b", 1, i, i + 1, 2, i * 20);
+    if (i % 12 === 11) drain(i * 20);
+  }
+  // The thread stops for 2.5 s. On waking the drain timer fires before the sockets are
+  // read; then both sockets give up their backlog at once.
+  const wake = 980 + 2500;
+  drain(wake);
+  burst(tl, "a", 0, 50, 175, 1, wake);
+  burst(tl, "b", 1, 50, 175, 2, wake);
+  // Back on time to the end of the call (3.5 s of audio).
+  for (let t = wake + 250; t <= wake + 3000; t += 250) drain(t);
+  drain(wake + 3000, true);
+  const all = new Int16Array(out.reduce((n, p) => n + p.length, 0));
+  out.reduce((at, p) => (all.set(p, at), at + p.length), 0);
+  const left = channel(all, 0), right = channel(all, 1);
+  const stats = tl.stats;
+  assert.equal(stats.lateDropped, 0);
+  assert.equal(stats.reanchors, 0);
+  assert.equal(left.length, 175 * 160, "3.5 s, no more and no less");
+  assert.ok(left.every((v) => v === 1), "customer audio unbroken");
+  assert.ok(right.every((v) => v === 2), "agent audio unbroken");
+});
+
+Deno.test("Timeline waits up to HOLD_BACK_MS for a leg whose packets come late, then emits its silence", () => {
+  const tl = new Timeline(100);
+  // Leg a on time for 6 s; leg b on time for 1 s, then its next 1.5 s come in one burst
+  // (a socket this thread read late), then it stops for good.
+  let pcm: Int16Array[] = [];
+  for (let i = 0; i < 300; i++) {
+    burst(tl, "a", 0, i, i + 1, 1, i * 20);
+    if (i < 50) burst(tl, "b", 1, i, i + 1, 2, i * 20);
+    if (i === 125) burst(tl, "b", 1, 50, 125, 2, 2500);
+    if (i % 12 === 11) {
+      const p = tl.drain(i * 20);
+      if (p) pcm.push(p);
+    }
+  }
+  const emitted = tl.emittedSamples;
+  // b has sent nothing since 2.5 s (its audio ends at 2.5 s): emission waited for it
+  // until HOLD_BACK_MS had passed, then went on with silence on b's channel.
+  assert.ok(emitted > (2500 + 100) * 8, `emission went on (${emitted / 8} ms)`);
+  assert.ok(emitted <= (5980 - HOLD_BACK_MS) * 8 + 160, `emission waited (${emitted / 8} ms)`);
+  pcm.push(tl.drain(6000, true)!);
+  const all = new Int16Array(pcm.reduce((n, p) => n + p.length, 0));
+  pcm.reduce((at, p) => (all.set(p, at), at + p.length), 0);
+  pcm = [];
+  const right = channel(all, 1);
+  assert.equal(tl.stats.lateDropped, 0);
+  assert.ok(right.subarray(0, 125 * 160).every((v) => v === 2), "the late 1.5 s of b is kept");
+  assert.ok(right.subarray(125 * 160).every((v) => v === 0), "silence after b stopped");
+});
+
+Deno.test("Timeline still re-anchors a leg whose timestamps jump back into audio already emitted", () => {
+  const tl = new Timeline(100);
+  for (let i = 0; i < 250; i++) {
+    tl.place("a", 0, 7, 80_000 + i * 160, i * 20, frame(1));
+    if (i % 12 === 11) tl.drain(i * 20);
+  }
+  // The sender restarts its timestamps (same SSRC) 3 s back, at 5 s on our clock.
+  for (let i = 0; i < 50; i++) tl.place("a", 0, 7, 56_000 + i * 160, 5000 + i * 20, frame(3));
+  assert.equal(tl.stats.reanchors, 1);
+  assert.equal(tl.stats.lateDropped, 0);
+  const rest = channel(tl.drain(6000, true)!, 0);
+  assert.ok(rest.includes(3), "the restarted audio is placed after what was emitted");
 });
