@@ -138,6 +138,12 @@ async function buildBox(
       { srtpCrypto: engine.srtpCrypto },
     );
   }
+  if (engine.backend.startsWith("wasm")) {
+    log.warn(
+      "Opus is encoded by libopus's WASM build, about twice the CPU of the native addon: each encoder thread loads its own copy of the addon from a temporary directory (TMPDIR must be writable)",
+      { opus: engine.backend },
+    );
+  }
   if (config.recorder.captureNice < 0 && !engine.capturePriority.startsWith("nice")) {
     log.warn(
       "the capture thread runs at normal priority: when the CPU runs short it competes with everything else, and sockets it cannot read in time lose packets",

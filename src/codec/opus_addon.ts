@@ -68,15 +68,26 @@ function nativeFileName(): string {
 
 async function loadNative(): Promise<OpusAddon> {
   const shared = new URL(`./${nativeFileName()}`, import.meta.resolve("@evan/opus/node/index.mjs"));
-  const dir = await Deno.makeTempDir({ prefix: "selrec-opus-" });
+  let dir: string | null = null;
   let native: NativeModule;
   try {
+    dir = await Deno.makeTempDir({ prefix: "selrec-opus-" });
     const copy = `${dir}/opus.node`;
     await Deno.copyFile(shared, copy);
     native = createRequire(import.meta.url)(copy) as NativeModule;
+  } catch (err) {
+    let tmp = "/tmp";
+    try {
+      tmp = Deno.env.get("TMPDIR") || tmp;
+    } catch { /* no env permission: name the default */ }
+    throw new Error(
+      `Cannot load this thread's copy of the Opus addon ${shared.pathname} (copied under ${tmp}): ${
+        (err as Error).message
+      }`,
+    );
   } finally {
     // Mapped now: the file is not needed, and a copy per thread must not pile up.
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
   const encoded = native.buffers.encoder(), decoded = native.buffers.decoder();
   // Copied out at once: the next call of any coder of this thread reuses the buffer.

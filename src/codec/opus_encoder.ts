@@ -94,10 +94,18 @@ export async function loadOpusBackend(
   try {
     await loadBackend("native");
     return "native";
-  } catch {
+  } catch (err) {
+    nativeError = (err as Error).message;
     await loadBackend("wasm");
     return "wasm";
   }
+}
+
+let nativeError: string | null = null;
+
+/** Why this thread fell back to WASM (the native addon's load error), or null. */
+export function opusNativeError(): string | null {
+  return nativeError;
 }
 
 /** Create a configured Opus encoder. Throws RangeError on invalid settings. */

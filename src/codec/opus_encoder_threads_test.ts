@@ -52,3 +52,24 @@ for (const backend of ["native", "wasm"] as const) {
     }
   });
 }
+
+Deno.test("without a writable temporary directory a thread encodes with WASM and says why", async () => {
+  const code = `
+    import { createOpusEncoder, opusNativeError } from "${new URL(
+    "./opus_encoder.ts",
+    import.meta.url,
+  )}";
+    const enc = await createOpusEncoder();
+    console.log(JSON.stringify({ backend: enc.backend, why: opusNativeError() }));
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", code],
+    env: { TMPDIR: "/nonexistent/selrec-tmp" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const got = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.equal(got.backend, "wasm");
+  assert.match(got.why, /nonexistent\/selrec-tmp/);
+});

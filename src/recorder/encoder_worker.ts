@@ -15,7 +15,7 @@
  * This file is the worker's message loop and its per-file job queue; opening and
  * encoding a file are in encoder_file.ts, the `load` counters in encoder_counters.ts.
  */
-import { createOpusEncoder } from "../codec/opus_encoder.ts";
+import { createOpusEncoder, opusNativeError } from "../codec/opus_encoder.ts";
 import { OpusEncoderPool } from "./encoder_pool.ts";
 import { niceThisThread } from "./thread_priority.ts";
 import { SharedWriteBudget } from "./write_budget.ts";
@@ -202,7 +202,9 @@ self.onmessage = async (e: MessageEvent) => {
     const nice = niceThisThread(ENCODER_NICE);
     post({
       t: "ready",
-      backend: probe.backend,
+      backend: probe.backend === "wasm"
+        ? `wasm (${opusNativeError() ?? "asked for"})`
+        : probe.backend,
       priority: "error" in nice ? `normal (${nice.error})` : `nice ${nice.nice}`,
     });
   }
