@@ -140,7 +140,7 @@ async function buildBox(
   }
   if (engine.backend.startsWith("wasm")) {
     log.warn(
-      "Opus is encoded by libopus's WASM build, about twice the CPU of the native addon: each encoder thread loads its own copy of the addon from a temporary directory (TMPDIR must be writable)",
+      "Opus is encoded by libopus's WASM build, about twice the CPU of the native addon: each encoder thread loads its own copy of the addon from a temporary directory (TMPDIR must be writable and not mounted noexec)",
       { opus: engine.backend },
     );
   }
