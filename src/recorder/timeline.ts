@@ -35,9 +35,16 @@ export const HOLD_BACK_MS = 3000;
 /**
  * A drain this much later than the one before means this thread was not running (a GC
  * pause, a starved CPU, a stopped process): its sockets hold unread packets, so for
- * {@link HOLD_BACK_MS} after it emission goes no further than the audio placed.
+ * {@link HOLD_BACK_MS} after it emission waits longer for them, up to
+ * {@link STALL_HOLD_MS} behind the clock.
  */
 export const STALL_MS = 1000;
+/**
+ * How far behind the clock emission may wait right after a stall: the ring's
+ * {@link RING_SECONDS} less the 1 s a packet may run ahead of its arrival, less a margin,
+ * so waiting never makes the ring drop the audio of a leg that does send.
+ */
+export const STALL_HOLD_MS = 6000;
 /** A silence on one channel longer than this between packets is a gap. */
 export const GAP_MS = 2000;
 
@@ -96,7 +103,7 @@ export class Timeline {
   #gaps: GapSpan[] = [];
   #maxEnd = 0;
   #lastDrainMs: number | null = null;
-  /** Until then (ms) emission waits for placed audio: a stall just ended. */
+  /** Until then (ms) emission waits up to STALL_HOLD_MS: a stall just ended. */
   #graceUntil = -Infinity;
   #stats: TimelineStats = { placedSamples: 0, lateDropped: 0, aheadDropped: 0, reanchors: 0 };
 
@@ -268,9 +275,10 @@ export class Timeline {
     if (last !== null && nowMs - last > STALL_MS) this.#graceUntil = nowMs + HOLD_BACK_MS;
     // Emission waits (up to HOLD_BACK_MS) for the leg furthest behind, so late packets
     // are placed, not dropped, and a recording's end is its last audio, not the BYE.
-    // Right after a stall it waits for placed audio only.
+    // Right after a stall it waits up to STALL_HOLD_MS, for the backlog to be read.
     const due = this.#positionOfTime(nowMs) - this.#depth;
-    const silence = nowMs < this.#graceUntil ? this.#emitted : due - HOLD_BACK_MS * this.#perMs;
+    const hold = nowMs < this.#graceUntil ? STALL_HOLD_MS : HOLD_BACK_MS;
+    const silence = due - hold * this.#perMs;
     const target = final ? Math.max(this.#maxEnd, this.#emitted) : Math.min(
       due,
       Math.max(this.#heardEnd(), silence),

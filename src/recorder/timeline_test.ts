@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { GAP_MS, HOLD_BACK_MS, Timeline } from "./timeline.ts";
+import { GAP_MS, HOLD_BACK_MS, STALL_HOLD_MS, Timeline } from "./timeline.ts";
 
 const frame = (value: number) => new Int16Array(160).fill(value);
 
@@ -235,4 +235,22 @@ Deno.test("Timeline still re-anchors a leg whose timestamps jump back into audio
   assert.equal(tl.stats.lateDropped, 0);
   const rest = channel(tl.drain(6000, true)!, 0);
   assert.ok(rest.includes(3), "the restarted audio is placed after what was emitted");
+});
+
+Deno.test("Timeline on a thread whose every drain is late never holds a sending leg's audio past its ring", () => {
+  const tl = new Timeline(100);
+  // Leg b sends 1 s and stops for good; leg a sends 30 s. The overloaded thread drains
+  // only every 1.5 s (each drain a "stall"), reading the sockets just before.
+  for (let i = 0; i < 1500; i++) {
+    tl.place("a", 0, 7, 1000 + i * 160, i * 20, frame(1));
+    if (i < 50) tl.place("b", 1, 9, 5000 + i * 160, i * 20, frame(2));
+    if (i % 75 === 74) tl.drain(i * 20);
+  }
+  assert.equal(tl.stats.aheadDropped, 0);
+  assert.ok(
+    tl.emittedSamples >= (29_980 - STALL_HOLD_MS - 1500) * 8,
+    `${tl.emittedSamples / 8} ms`,
+  );
+  const rest = channel(tl.drain(30_000, true)!, 0);
+  assert.ok(rest.every((v) => v === 1));
 });
