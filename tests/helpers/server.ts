@@ -153,3 +153,13 @@ rules:
   );
   return dir;
 }
+
+/** `selrec simulate ARGS` as a child process of this checkout (output piped). */
+export function simulateCommand(...args: string[]): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}main.ts`, "simulate", ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  });
+}

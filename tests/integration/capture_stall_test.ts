@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
 import { dominantTone, frameLevels } from "../helpers/audio.ts";
 import { query, waitFor } from "../helpers/db.ts";
-import { recordEverythingRules, ROOT, startServer } from "../helpers/server.ts";
+import { recordEverythingRules, simulateCommand, startServer } from "../helpers/server.ts";
 import { recordingPlaintext } from "../helpers/recording_bytes.ts";
 
 Deno.test({
@@ -21,20 +21,11 @@ Deno.test({
     const server = await startServer({ env: { SELREC_RULES_DIR: rules } });
     const db = `${server.dataDir}/selrec.db`;
     try {
-      const sim = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          `${ROOT}main.ts`,
-          "simulate",
-          "--target",
-          `127.0.0.1:${server.sipPort}`,
-          ...["--calls", "2", "--rate", "4", "--duration", "4", "--tones", "--json"],
-        ],
-        env: { NO_COLOR: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      const sim = simulateCommand(
+        "--target",
+        `127.0.0.1:${server.sipPort}`,
+        ...["--calls", "2", "--rate", "4", "--duration", "4", "--tones", "--json"],
+      ).spawn();
       // Once both calls' media flow (the first packets are read), stop the box.
       await waitFor("media on both calls", () => {
         const n = query<{ n: number }>(

@@ -9,19 +9,14 @@ import { decodeOggOpus } from "../../src/codec/opus_decode.ts";
 import { dominantTone, frameLevels } from "../helpers/audio.ts";
 import { query, waitFor } from "../helpers/db.ts";
 import { freeTcpPort } from "../helpers/ports.ts";
-import { recordEverythingRules, ROOT, startServer } from "../helpers/server.ts";
+import { recordEverythingRules, simulateCommand, startServer } from "../helpers/server.ts";
 import { makeTestCerts } from "../helpers/tls_certs.ts";
 import { recordingPlaintext } from "../helpers/recording_bytes.ts";
 
 const dec = new TextDecoder();
 
-async function simulate(...args: string[]): Promise<Deno.CommandOutput> {
-  return await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}main.ts`, "simulate", ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+function simulate(...args: string[]): Promise<Deno.CommandOutput> {
+  return simulateCommand(...args).output();
 }
 
 Deno.test({
