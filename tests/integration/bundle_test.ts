@@ -106,6 +106,9 @@ Deno.test({
     assert.equal(status, 200, `healthz from the bundle\n${stdout}\n${stderr}`);
     assert.equal(st.code, 0, "serve drains and exits 0 on SIGTERM");
     assert.doesNotMatch(stderr, /error: .*(npm|registry|download)/i);
+    // Each encoder thread loads its own copy of the native Opus addon from the bundle.
+    assert.match(stdout + stderr, /media engine ready/);
+    assert.doesNotMatch(stdout + stderr, /WASM build/, `${stdout}\n${stderr}`);
     for (const d of [unpack, emptyHome, emptyDenoDir, dataDir]) {
       await Deno.remove(d, { recursive: true });
     }
