@@ -59,6 +59,28 @@ export function loadOpusAddon(backend: OpusAddonBackend): Promise<OpusAddon> {
   return p;
 }
 
+let nativeError: string | null = null;
+
+/**
+ * This thread's native build, else its WASM build; the native build's load error is kept
+ * for {@link opusNativeError}.
+ */
+export async function loadBestOpusAddon(): Promise<
+  { backend: OpusAddonBackend; addon: OpusAddon }
+> {
+  try {
+    return { backend: "native", addon: await loadOpusAddon("native") };
+  } catch (err) {
+    nativeError = (err as Error).message;
+    return { backend: "wasm", addon: await loadOpusAddon("wasm") };
+  }
+}
+
+/** Why this thread fell back to WASM (the native addon's load error), or null. */
+export function opusNativeError(): string | null {
+  return nativeError;
+}
+
 /** The addon's file name for this machine, as the package's index.js picks it. */
 function nativeFileName(): string {
   const arch = ({ x86_64: "x64", aarch64: "arm64" } as Record<string, string>)[Deno.build.arch];

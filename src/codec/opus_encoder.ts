@@ -6,7 +6,7 @@
 
 import { DUAL_MONO, type OpusChannelMapping } from "./opus_head.ts";
 import { multistreamPacket } from "./opus_packet.ts";
-import { type AddonEncoder, loadOpusAddon, type OpusAddon } from "./opus_addon.ts";
+import { type AddonEncoder, loadBestOpusAddon, loadOpusAddon } from "./opus_addon.ts";
 
 /** Which libopus build is in use. */
 export type OpusBackend = "native" | "wasm";
@@ -67,9 +67,6 @@ export interface OpusFrameEncoder {
   reset(): void;
 }
 
-type RawEncoder = AddonEncoder;
-type RawEncoderClass = OpusAddon["Encoder"];
-
 // opus_defines.h request codes.
 const OPUS_SET_BITRATE = 4002;
 const OPUS_SET_COMPLEXITY = 4010;
@@ -78,34 +75,15 @@ const OPUS_SIGNAL_VOICE = 3001;
 const OPUS_GET_LOOKAHEAD = 4027;
 const OPUS_RESET_STATE = 4028;
 
-/** The build's encoder class, this thread's own (opus_addon.ts). */
-function loadBackend(backend: OpusBackend): Promise<RawEncoderClass> {
-  return loadOpusAddon(backend).then((m) => m.Encoder);
-}
-
 /** Load the best available backend; returns which one loaded. */
 export async function loadOpusBackend(
   prefer: "auto" | OpusBackend = "auto",
 ): Promise<OpusBackend> {
   if (prefer !== "auto") {
-    await loadBackend(prefer);
+    await loadOpusAddon(prefer);
     return prefer;
   }
-  try {
-    await loadBackend("native");
-    return "native";
-  } catch (err) {
-    nativeError = (err as Error).message;
-    await loadBackend("wasm");
-    return "wasm";
-  }
-}
-
-let nativeError: string | null = null;
-
-/** Why this thread fell back to WASM (the native addon's load error), or null. */
-export function opusNativeError(): string | null {
-  return nativeError;
+  return (await loadBestOpusAddon()).backend;
 }
 
 /** Create a configured Opus encoder. Throws RangeError on invalid settings. */
@@ -124,8 +102,9 @@ export async function createOpusEncoder(opts: OpusEncoderOptions = {}): Promise<
     throw new RangeError(`Opus bitrate "${opts.bitrate}" is out of range`);
   }
   const backend = await loadOpusBackend(opts.backend ?? "auto");
-  const Encoder = await loadBackend(backend);
-  const streams: RawEncoder[] = [];
+  // This thread's own copy of the build (opus_addon.ts).
+  const { Encoder } = await loadOpusAddon(backend);
+  const streams: AddonEncoder[] = [];
   for (let i = 0; i < channels; i++) {
     const raw = new Encoder({
       channels: 1,
@@ -182,12 +161,12 @@ export async function createOpusEncoder(opts: OpusEncoderOptions = {}): Promise<
  */
 class SilenceGate {
   gated = 0;
-  #raw: RawEncoder;
+  #raw: AddonEncoder;
   #limit: number;
   #quiet = 0;
   #empty = Uint8Array.of(0x08); // SILK NB 20 ms until a real packet sets the config
 
-  constructor(raw: RawEncoder, frameSamples: number, dbfs: number | null | undefined) {
+  constructor(raw: AddonEncoder, frameSamples: number, dbfs: number | null | undefined) {
     this.#raw = raw;
     // Compare sums of squares: frame RMS below 32768 × 10^(dBFS/20).
     this.#limit = dbfs == null ? -1 : frameSamples * (32768 * 10 ** (dbfs / 20)) ** 2;

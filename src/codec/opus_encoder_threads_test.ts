@@ -55,10 +55,8 @@ for (const backend of ["native", "wasm"] as const) {
 
 Deno.test("without a writable temporary directory a thread encodes with WASM and says why", async () => {
   const code = `
-    import { createOpusEncoder, opusNativeError } from "${new URL(
-    "./opus_encoder.ts",
-    import.meta.url,
-  )}";
+    import { createOpusEncoder } from "${new URL("./opus_encoder.ts", import.meta.url)}";
+    import { opusNativeError } from "${new URL("./opus_addon.ts", import.meta.url)}";
     const enc = await createOpusEncoder();
     console.log(JSON.stringify({ backend: enc.backend, why: opusNativeError() }));
   `;

@@ -6,7 +6,7 @@
  */
 import type { PacketDecoder } from "./packet_decoder.ts";
 import { LibopusDecoder } from "./opus_ffi.ts";
-import { type AddonDecoder, loadOpusAddon } from "./opus_addon.ts";
+import { type AddonDecoder, loadBestOpusAddon } from "./opus_addon.ts";
 
 /** Which libopus build decodes. */
 export type OpusDecodeBackend = "ffi" | "addon";
@@ -40,7 +40,7 @@ export class OpusPacketDecoder implements PacketDecoder {
       }
     }
     // This thread's own copy of the addon (opus_addon.ts), else its WASM build.
-    const { Decoder } = await loadOpusAddon("native").catch(() => loadOpusAddon("wasm"));
+    const { Decoder } = (await loadBestOpusAddon()).addon;
     return new OpusPacketDecoder(rate, null, new Decoder({ channels: 1, sample_rate: rate }));
   }
 

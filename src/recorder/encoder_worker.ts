@@ -15,7 +15,8 @@
  * This file is the worker's message loop and its per-file job queue; opening and
  * encoding a file are in encoder_file.ts, the `load` counters in encoder_counters.ts.
  */
-import { createOpusEncoder, opusNativeError } from "../codec/opus_encoder.ts";
+import { createOpusEncoder } from "../codec/opus_encoder.ts";
+import { opusNativeError } from "../codec/opus_addon.ts";
 import { OpusEncoderPool } from "./encoder_pool.ts";
 import { niceThisThread } from "./thread_priority.ts";
 import { SharedWriteBudget } from "./write_budget.ts";
