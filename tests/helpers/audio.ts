@@ -1,4 +1,5 @@
 /** Audio checks for tests: tone power by Goertzel, RMS, and RTP tone senders. */
+import assert from "node:assert/strict";
 import { encodeG711 } from "../../src/codec/g711.ts";
 import { serializeRtpPacket } from "../../src/rtp/packet.ts";
 
@@ -47,6 +48,20 @@ export function frameLevels(
     max = Math.max(max, level);
   }
   return { min, max };
+}
+
+/**
+ * Checks the two parties of a `--tones` recording over a span: the customer's 440 Hz
+ * dominant on the left, the agent's 880 Hz on the right, and every 20 ms frame of both
+ * at the tone's steady level (RMS 0.12–0.23), so no dropout, click or other call's audio.
+ */
+export function assertPartyTones(left: Float32Array, right: Float32Array, rate: number): void {
+  assert.equal(dominantTone(left, rate, 440, 880), 440, "customer on the left");
+  assert.equal(dominantTone(right, rate, 440, 880), 880, "agent on the right");
+  for (const [name, ch] of [["left", left], ["right", right]] as const) {
+    const { min, max } = frameLevels(ch, rate);
+    assert.ok(min > 0.12 && max < 0.23, `${name} frames ${min.toFixed(3)}…${max.toFixed(3)}`);
+  }
 }
 
 /** Root mean square of a span. */
