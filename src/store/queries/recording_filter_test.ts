@@ -4,6 +4,7 @@ import { migrate, openStore, type Store } from "../db.ts";
 import { countRecordings, type RecordingFilter, searchRecordings } from "./recordings.ts";
 import { filterWhere, type SearchSort, SORT_KEYS } from "./recording_filter.ts";
 import { planPrefixMatches } from "./prefix_plan.ts";
+import { seedUnitsAndAgents } from "./prefix_test_util.ts";
 import { agentsInScope, distinctValues } from "./search_choices.ts";
 import { recordingVisibleSearchWhere } from "./recording_access.ts";
 
@@ -28,13 +29,7 @@ const BUS = ["Sales", "sales", "SALES", "Support", "Billing"];
 /** 400 recordings; business units in mixed case, agents ag1..ag30 in two org units. */
 function seed(store: Store): Row[] {
   const raw = store.raw;
-  raw.exec("INSERT INTO storage_locations (id, name, kind, path) VALUES (1,'s','spool','/tmp')");
-  raw.exec(`INSERT INTO org_units (id, name, parent_id, path) VALUES
-    (1,'root',NULL,'/1/'),(2,'a',1,'/1/2/'),(3,'b',1,'/1/3/')`);
-  for (let a = 1; a <= 30; a++) {
-    raw.prepare("INSERT INTO agents (agent_id, org_unit_id) VALUES (?, ?)")
-      .run(`ag${a}`, a % 2 ? 2 : 3);
-  }
+  seedUnitsAndAgents(store, 30);
   const r = rng(11);
   const out: Row[] = [];
   for (let i = 0; i < 400; i++) {
