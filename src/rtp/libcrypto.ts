@@ -22,7 +22,19 @@
 /** The shared object's soname (Debian package libssl3). */
 const LIBCRYPTO_SONAME = "libcrypto.so.3";
 
+/**
+ * OPENSSL_INIT_NO_ATEXIT (openssl/crypto.h): no OPENSSL_cleanup() from an atexit handler.
+ * That handler frees OpenSSL's global state on the exiting thread while other threads
+ * (Deno workers, the test runner's module thread) may still be using it or running their
+ * OpenSSL thread-exit handlers: a heap corruption at exit, seen here as "malloc_consolidate():
+ * invalid chunk size" (openssl/openssl#6214). The process's memory goes with the process.
+ * Only the first OPENSSL_init_crypto() in a process decides, so every loader of libcrypto
+ * in the box makes this its first call (src/seal/gcm_openssl.ts too).
+ */
+export const OPENSSL_INIT_NO_ATEXIT = 0x00080000n;
+
 const SYMBOLS = {
+  OPENSSL_init_crypto: { parameters: ["u64", "pointer"], result: "i32" },
   EVP_CIPHER_CTX_new: { parameters: [], result: "pointer" },
   EVP_CIPHER_CTX_free: { parameters: ["pointer"], result: "void" },
   EVP_CIPHER_CTX_set_padding: { parameters: ["pointer", "i32"], result: "i32" },
@@ -181,6 +193,9 @@ function load(): Loaded | null {
   }
   const lib = dl.symbols;
   try {
+    if (lib.OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, null) !== 1) {
+      throw new Error("OPENSSL_init_crypto failed");
+    }
     const cipher = lib.EVP_aes_128_ecb(), md = lib.EVP_sha1();
     if (cipher === null || md === null) throw new Error("no AES-128-ECB or SHA-1");
     const version = lib.OpenSSL_version(0);

@@ -10,6 +10,7 @@ import {
 } from "./libcrypto.ts";
 import { HmacSha1 } from "./sha1.ts";
 import { SrtpCmKeys } from "./srtp_cm.ts";
+import { DEFAULT_INIT_FIRST, openSslExitBehaviour } from "../../tests/helpers/openssl_exit.ts";
 
 Deno.test("openSslAes128 loads here (libssl3 is a dependency) and matches aes128.ts block for block", () => {
   fc.assert(
@@ -104,4 +105,12 @@ Deno.test("openSslHmacSha1 matches sha1.ts for random keys, messages and suffixe
 
 Deno.test("srtpCrypto() names the OpenSSL build in use", () => {
   assert.match(srtpCrypto(), /^OpenSSL 3\.\d+\.\d+/);
+});
+
+Deno.test("loading libcrypto for SRTP turns off OpenSSL's cleanup at exit, which races other threads (openssl#6214)", async () => {
+  const load = `const m = await import("${new URL("./libcrypto.ts", import.meta.url).href}");
+if (!m.openSslAes128(new Uint8Array(16))) throw new Error("libcrypto not loaded");`;
+  assert.equal(await openSslExitBehaviour(load), "no cleanup");
+  // The check can fail: the same load after OpenSSL was initialised the default way.
+  assert.equal(await openSslExitBehaviour(DEFAULT_INIT_FIRST + load), "cleanup at exit");
 });

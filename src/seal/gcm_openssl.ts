@@ -23,7 +23,16 @@ const CTRL_GET_TAG = 0x10;
 const CTRL_SET_TAG = 0x11;
 const TAG_BYTES = 16;
 
+/**
+ * OPENSSL_INIT_NO_ATEXIT (openssl/crypto.h): OpenSSL's atexit OPENSSL_cleanup() frees its
+ * global state while other threads may still use it (a heap corruption at exit,
+ * openssl/openssl#6214). Only the first OPENSSL_init_crypto() in a process decides, so this
+ * is the first call here, as in src/rtp/libcrypto.ts.
+ */
+const OPENSSL_INIT_NO_ATEXIT = 0x00080000n;
+
 const SYMBOLS = {
+  OPENSSL_init_crypto: { parameters: ["u64", "pointer"], result: "i32" },
   EVP_CIPHER_CTX_new: { parameters: [], result: "pointer" },
   EVP_CIPHER_CTX_reset: { parameters: ["pointer"], result: "i32" },
   EVP_CIPHER_CTX_ctrl: { parameters: ["pointer", "i32", "i32", "buffer"], result: "i32" },
@@ -126,7 +135,9 @@ class OpenSslGcm implements Gcm {
 export function loadOpenSslGcm(reference: Gcm): Gcm | null {
   try {
     if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return null;
-    const gcm = new OpenSslGcm(Deno.dlopen(LIBCRYPTO_SONAME, SYMBOLS).symbols);
+    const lib = Deno.dlopen(LIBCRYPTO_SONAME, SYMBOLS).symbols;
+    if (lib.OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, null) !== 1) return null;
+    const gcm = new OpenSslGcm(lib);
     return agrees(gcm, reference) ? gcm : null;
   } catch {
     return null;

@@ -4,6 +4,7 @@ import { defaultGcm, type Gcm, nodeGcm } from "./gcm.ts";
 import { LIBCRYPTO_SONAME, loadOpenSslGcm } from "./gcm_openssl.ts";
 import { aadOf, ChunkCipher, nonceOf } from "./chunk_cipher.ts";
 import { fixedHeader, newHeader } from "./sealed_header.ts";
+import { DEFAULT_INIT_FIRST, openSslExitBehaviour } from "../../tests/helpers/openssl_exit.ts";
 
 const openssl = loadOpenSslGcm(nodeGcm);
 
@@ -117,4 +118,12 @@ Deno.test("ChunkCipher seals under nonceOf() and aadOf() of the chunk, for count
       assert.deepEqual(record.subarray(4), new Uint8Array([...ct, ...tag]));
     }),
   );
+});
+
+Deno.test("loading libcrypto for sealing turns off OpenSSL's cleanup at exit, which races other threads (openssl#6214)", async () => {
+  const load = `const m = await import("${new URL("./gcm.ts", import.meta.url).href}");
+if (!/^OpenSSL/.test(m.defaultGcm().name)) throw new Error("libcrypto not loaded");`;
+  assert.equal(await openSslExitBehaviour(load), "no cleanup");
+  // The check can fail: the same load after OpenSSL was initialised the default way.
+  assert.equal(await openSslExitBehaviour(DEFAULT_INIT_FIRST + load), "cleanup at exit");
 });
