@@ -42,9 +42,9 @@ install_linters() {
   npm install --prefix "$DOCKERFILELINT_DIR" --no-audit --no-fund --loglevel=error dockerfilelint@1.8.0 >&2
 }
 
-# Debian's libsrtp (NSS-based) is reliable from one thread per process, and --parallel runs
-# test modules as threads of one process, so the modules that use it in-process run after the
-# parallel run, one process each.
+# The modules that use libsrtp in-process run after the parallel run (which runs modules as
+# threads of one process), one process each, as the box uses it: from one thread. They also
+# pass in the parallel run since libsrtp is pinned (src/rtp/srtp_ffi.ts, pinLibSrtp).
 SERIAL_TESTS=(src/rtp/srtp_ffi_test.ts src/rtp/srtp_receiver_test.ts src/rtp/srtp_cm_oracle_test.ts src/sim/rtp_pacer_test.ts)
 
 run_tests() {

@@ -46,6 +46,7 @@ const INIT_LOCK = "/tmp/selrec-libsrtp-init.lock";
 
 const SYMBOLS = {
   srtp_init: { parameters: [], result: "i32" },
+  srtp_crypto_kernel_get_cipher_type: { parameters: ["i32"], result: "pointer" },
   srtp_get_version_string: { parameters: [], result: "pointer" },
   srtp_create: { parameters: ["buffer", "buffer"], result: "i32" },
   srtp_dealloc: { parameters: ["pointer"], result: "i32" },
@@ -68,11 +69,11 @@ let lib: Lib | null = null;
  * backend (NSS). Set-up is per call, never per packet. Without the lock file (no /tmp), `fn`
  * runs unguarded.
  *
- * Even so, Debian's NSS-based libsrtp is only reliable from one thread per process: a second
- * worker's sessions can fail with init_fail. The box uses it from the capture worker alone,
- * and the test run keeps its in-process libsrtp tests out of the parallel run.
+ * libsrtp is pinned ({@link pinLibSrtp}), so a worker that starts after another ended finds
+ * it initialised. The box uses it from the capture worker alone; the test run keeps its
+ * in-process libsrtp tests out of the parallel run, one process each.
  */
-function underSetupLock<T>(fn: (file: Deno.FsFile | null) => T): T {
+function underSetupLock<T>(fn: () => T): T {
   let file: Deno.FsFile | null = null;
   try {
     file = Deno.openSync(INIT_LOCK, { read: true, write: true, create: true });
@@ -82,48 +83,61 @@ function underSetupLock<T>(fn: (file: Deno.FsFile | null) => T): T {
     file = null;
   }
   try {
-    return fn(file);
+    return fn();
   } finally {
     file?.close();
   }
 }
 
+/** srtp_cipher_type_id_t of AES-CM-128 (libsrtp's cipher_types.h). */
+const SRTP_AES_ICM_128 = 1;
+
 /**
- * srtp_init() once per process: the lock file names the process (pid and start time) that
- * last initialised, and a thread of that process skips the call.
+ * srtp_init() once per mapping of libsrtp, which {@link pinLibSrtp} makes once per
+ * process: libsrtp's crypto kernel knows the AES-CM cipher type only after srtp_init(), so
+ * a thread that finds it skips the call. Asking libsrtp itself, not a marker kept elsewhere,
+ * is right even when libsrtp could not be pinned and comes back unmapped and uninitialised.
  */
 function initOnce(symbols: Lib): number {
-  return underSetupLock((file) => {
-    const me = processToken();
-    if (file === null || me === null) return symbols.srtp_init();
-    const buf = new Uint8Array(64);
-    const n = file.readSync(buf) ?? 0;
-    if (new TextDecoder().decode(buf.subarray(0, n)) === me) return SRTP_OK;
-    const status = symbols.srtp_init();
-    if (status === SRTP_OK) {
-      file.truncateSync(0);
-      file.seekSync(0, Deno.SeekMode.Start);
-      file.writeSync(new TextEncoder().encode(me));
-    }
-    return status;
-  });
+  return underSetupLock(() =>
+    symbols.srtp_crypto_kernel_get_cipher_type(SRTP_AES_ICM_128) !== null
+      ? SRTP_OK
+      : symbols.srtp_init()
+  );
 }
 
-/** This process as `pid:starttime` (from /proc/self/stat), or null when unreadable. */
-function processToken(): string | null {
+/** dlfcn.h: resolve every symbol now; never unmap the object, whatever dlclose() says. */
+const RTLD_NOW = 0x2;
+const RTLD_NODELETE = 0x1000;
+
+/**
+ * Opens libsrtp once more with RTLD_NODELETE, so it stays mapped for the life of the
+ * process. Deno closes a thread's libraries when the thread ends (a worker, a test module),
+ * and an unmapped libsrtp comes back with its crypto kernel uninitialised while NSS keeps
+ * the old kernel's state: srtp_init() is skipped as done for this process (see
+ * {@link initOnce}) and every session fails with init_fail. False when libc's dlopen()
+ * could not pin it; libsrtp still works, from one thread at a time for the process's life.
+ */
+function pinLibSrtp(): boolean {
   try {
-    const stat = Deno.readTextFileSync("/proc/self/stat");
-    // Fields after the parenthesised command; starttime is field 22 (index 19 after it).
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return `${Deno.pid}:${fields[19]}`;
+    const libc = Deno.dlopen("libc.so.6", {
+      dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+    });
+    try {
+      const name = new TextEncoder().encode(`${LIBSRTP_SONAME}\0`);
+      return libc.symbols.dlopen(name, RTLD_NOW | RTLD_NODELETE) !== null;
+    } finally {
+      libc.close();
+    }
   } catch {
-    return null;
+    return false;
   }
 }
 
 /** Loads libsrtp once. Throws naming the library and the Debian package when it is missing. */
 export function loadLibSrtp(): Lib {
   if (lib) return lib;
+  pinLibSrtp();
   let dl: Deno.DynamicLibrary<typeof SYMBOLS>;
   try {
     dl = Deno.dlopen(LIBSRTP_SONAME, SYMBOLS);

@@ -170,3 +170,55 @@ Deno.test("libsrtp SRTCP: protect_rtcp then unprotect_rtcp round-trips; a wrong 
   assert.equal(wrong.unprotectRtcp(wire.slice(), wire.length), SRTP_AUTH_FAIL);
   for (const c of [tx, rx, wrong]) c.close();
 });
+
+Deno.test("libsrtp works in each of three workers started one after another (pinned, initialised once per process)", async () => {
+  // A child process whose main thread never loads libsrtp: each worker's thread closes its
+  // libraries when it ends, which unmapped libsrtp before it was pinned, and the next
+  // worker's sessions then failed with init_fail (5).
+  const dir = await Deno.makeTempDir({ prefix: "selrec-srtp-workers-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/worker.ts`,
+      `import { SrtpContext } from "${new URL("./srtp_ffi.ts", import.meta.url).href}";
+self.onmessage = () => {
+  try {
+    const key = new Uint8Array(30).fill(9);
+    const tx = new SrtpContext("AES_CM_128_HMAC_SHA1_80", key, "outbound");
+    const rx = new SrtpContext("AES_CM_128_HMAC_SHA1_80", key, "inbound");
+    const buf = new Uint8Array(200).fill(0x55, 12, 172);
+    buf[0] = 0x80, buf[3] = 1, buf[11] = 7;
+    const sent = tx.protect(buf, 172), got = rx.unprotect(buf, tx.length), len = rx.length;
+    tx.close(), rx.close();
+    self.postMessage(sent === 0 && got === 0 && len === 172 && buf[171] === 0x55
+      ? "ok" : \`protect \${sent}, unprotect \${got}\`);
+  } catch (e) {
+    self.postMessage(String(e));
+  }
+};
+`,
+    );
+    await Deno.writeTextFile(
+      `${dir}/main.ts`,
+      `const results = [];
+for (let i = 0; i < 3; i++) {
+  const w = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
+  results.push(await new Promise((r) => { w.onmessage = (e) => r(e.data); w.postMessage(0); }));
+  w.terminate();
+  await new Promise((r) => setTimeout(r, 300));
+}
+const pinned = Deno.readTextFileSync("/proc/self/maps").includes("libsrtp2");
+console.log(JSON.stringify({ results, pinned }));
+`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-check", `${dir}/main.ts`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.ok(out.success, text + new TextDecoder().decode(out.stderr));
+    assert.deepEqual(JSON.parse(text), { results: ["ok", "ok", "ok"], pinned: true });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
