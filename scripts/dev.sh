@@ -50,27 +50,45 @@ SERIAL_TESTS=(src/rtp/srtp_ffi_test.ts src/rtp/srtp_receiver_test.ts src/rtp/srt
 run_tests() {
   # The import and SQL boundaries (see README, Architecture) fail CI before any test runs.
   "$DENO" task boundaries >&2
-  local log rc=0 ignore
+  local log part rc=0 code crashed=0 ignore
   log=$(mktemp)
+  part=$(mktemp)
   set +e
   if [ $# -gt 0 ]; then
     NO_COLOR=1 SELREC_DENO="$DENO" "$DENO" test -A --parallel "$@" 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
+    crashed=$(count_crash "$rc" "$log" "the test run")
   else
     ignore=$(IFS=,; echo "${SERIAL_TESTS[*]}")
     NO_COLOR=1 SELREC_DENO="$DENO" "$DENO" test -A --parallel --ignore="$ignore" 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
+    crashed=$(count_crash "$rc" "$log" "the parallel run")
     for t in "${SERIAL_TESTS[@]}"; do
-      NO_COLOR=1 SELREC_DENO="$DENO" "$DENO" test -A "$t" 2>&1 | tee -a "$log"
-      [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+      NO_COLOR=1 SELREC_DENO="$DENO" "$DENO" test -A "$t" 2>&1 | tee "$part"
+      code=${PIPESTATUS[0]}
+      cat "$part" >>"$log"
+      [ "$code" -eq 0 ] || rc=1
+      crashed=$((crashed + $(count_crash "$code" "$part" "$t")))
     done
   fi
   set -e
-  # CI reads one plain "N passed, N failed" line: the runs' summaries added up.
+  # CI reads one plain "N passed, N failed" line: the runs' summaries added up, and a run that
+  # exited non-zero with no failed test (a crash, even after its summary) as one failure.
   sed -nE 's/^(ok|FAILED) \| ([0-9]+) passed( \([0-9]+ steps?\))? \| ([0-9]+) failed.*/\2 \4/p' "$log" |
-    awk '{ p += $1; f += $2 } END { printf "tests: %d passed, %d failed\n", p, f }'
-  rm -f "$log"
+    awk -v crashed="$crashed" '{ p += $1; f += $2 } END { printf "tests: %d passed, %d failed\n", p, f + crashed }'
+  rm -f "$log" "$part"
   return "$rc"
+}
+
+# count_crash STATUS LOG NAME: prints 1 (and says so on stderr) when a deno test process
+# exited non-zero although no test in LOG failed (a signal, a crash at exit), else 0.
+count_crash() {
+  if [ "$1" -ne 0 ] && ! grep -qE '^FAILED \|' "$2"; then
+    echo "scripts/dev.sh: $3 exited with status $1 but no test failed: counted as one failure" >&2
+    echo 1
+  else
+    echo 0
+  fi
 }
 
 case "${1:-}" in
