@@ -42,19 +42,17 @@ export const BARESIP_MODULES = [
 
 const MODULE_PATH = "/usr/lib/baresip/modules";
 
-function freeTcpPort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-/** The `config` and `accounts` files of one call. */
-export function baresipFiles(o: BaresipCallOptions, sipPort: number): Record<string, string> {
+/**
+ * The `config` and `accounts` files of one call. baresip listens on ports the kernel picks
+ * (port 0): a port found free beforehand can be taken by a parallel test before baresip
+ * binds it, and baresip also binds the next port up for TLS ("SIP/TLS transport failed:
+ * Address already in use" in CI).
+ */
+export function baresipFiles(o: BaresipCallOptions): Record<string, string> {
   const config = [
     "poll_method epoll",
     "net_interface 127.0.0.1",
-    `sip_listen 127.0.0.1:${sipPort}`,
+    "sip_listen 127.0.0.1:0",
     `sip_cafile ${o.caFile}`,
     `audio_source aufile,${o.wavFile}`,
     "audio_player aubridge,speaker",
@@ -73,7 +71,7 @@ export function baresipFiles(o: BaresipCallOptions, sipPort: number): Record<str
 /** Places one call with baresip and waits for it to quit. */
 export async function runBaresipCall(o: BaresipCallOptions): Promise<BaresipResult> {
   const dir = await Deno.makeTempDir({ prefix: "selrec-baresip-" });
-  for (const [name, text] of Object.entries(baresipFiles(o, freeTcpPort()))) {
+  for (const [name, text] of Object.entries(baresipFiles(o))) {
     await Deno.writeTextFile(`${dir}/${name}`, text);
   }
   const out = await new Deno.Command("baresip", {

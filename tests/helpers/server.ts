@@ -46,8 +46,29 @@ export interface StartOptions {
   v8Flags?: string;
 }
 
-/** Spawns `deno run -A main.ts serve` and resolves once /healthz answers 200. */
+/** The box's start-up error for a port it could not bind (src/cli/serve_command.ts). */
+const ADDR_IN_USE = /"cannot start".*"code":"EADDRINUSE"/;
+
+/**
+ * Spawns `deno run -A main.ts serve` and resolves once /healthz answers 200. Ports it
+ * picks were free a moment before the box binds them; another test can take one in
+ * between, so when the box refuses to start with EADDRINUSE (and the ports were picked
+ * here) it is started again on new ones, up to three times.
+ */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const picked = options.httpPort === undefined || options.sipPort === undefined;
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (!picked || attempt >= 3 || !(err instanceof Error) || !ADDR_IN_USE.test(err.message)) {
+        throw err;
+      }
+    }
+  }
+}
+
+async function startOnce(options: StartOptions): Promise<TestServer> {
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "selrec-it-" });
   const httpPort = options.httpPort ?? freeTcpPort();
   const sipPort = options.sipPort ?? freeSipPort();

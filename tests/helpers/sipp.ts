@@ -62,9 +62,19 @@ export function spawnSipp(o: SippOptions): Deno.ChildProcess {
   return command(o).spawn();
 }
 
-/** Runs sipp to the end; returns its exit code and what it printed. */
+/**
+ * Runs sipp to the end; returns its exit code and what it printed. Its local port was free
+ * a moment before sipp binds it; when another test took it in between ("Unable to bind main
+ * socket … Address already in use"), sipp sent nothing, and it runs again on a new port, up
+ * to three times.
+ */
 export async function runSipp(o: SippOptions): Promise<{ code: number; text: string }> {
-  const out = await command({ ...o, output: "piped" }).output();
   const dec = new TextDecoder();
-  return { code: out.code, text: dec.decode(out.stdout) + dec.decode(out.stderr) };
+  for (let attempt = 1;; attempt++) {
+    const out = await command({ ...o, output: "piped" }).output();
+    const text = dec.decode(out.stdout) + dec.decode(out.stderr);
+    if (out.code === 0 || attempt >= 3 || !/Unable to bind main socket.*errno = 98/.test(text)) {
+      return { code: out.code, text };
+    }
+  }
 }
