@@ -31,7 +31,7 @@ const LIBCRYPTO_SONAME = "libcrypto.so.3";
  * Only the first OPENSSL_init_crypto() in a process decides, so every loader of libcrypto
  * in the box makes this its first call (src/seal/gcm_openssl.ts too).
  */
-export const OPENSSL_INIT_NO_ATEXIT = 0x00080000n;
+const OPENSSL_INIT_NO_ATEXIT = 0x00080000n;
 
 const SYMBOLS = {
   OPENSSL_init_crypto: { parameters: ["u64", "pointer"], result: "i32" },

@@ -112,25 +112,26 @@ const RTLD_NODELETE = 0x1000;
 
 /**
  * Opens libsrtp once more with RTLD_NODELETE, so it stays mapped for the life of the
- * process. Deno closes a thread's libraries when the thread ends (a worker, a test module),
- * and an unmapped libsrtp comes back with its crypto kernel uninitialised while NSS keeps
- * the old kernel's state: srtp_init() is skipped as done for this process (see
- * {@link initOnce}) and every session fails with init_fail. False when libc's dlopen()
- * could not pin it; libsrtp still works, from one thread at a time for the process's life.
+ * process. Deno closes a thread's libraries when the thread ends (a worker, a test module):
+ * unpinned, libsrtp was unmapped then, and the next worker mapped it afresh with its crypto
+ * kernel uninitialised. Where libc's dlopen() cannot pin it, {@link initOnce} still
+ * initialises each fresh mapping.
  */
-function pinLibSrtp(): boolean {
+function pinLibSrtp(): void {
   try {
     const libc = Deno.dlopen("libc.so.6", {
       dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
     });
     try {
-      const name = new TextEncoder().encode(`${LIBSRTP_SONAME}\0`);
-      return libc.symbols.dlopen(name, RTLD_NOW | RTLD_NODELETE) !== null;
+      libc.symbols.dlopen(
+        new TextEncoder().encode(`${LIBSRTP_SONAME}\0`),
+        RTLD_NOW | RTLD_NODELETE,
+      );
     } finally {
       libc.close();
     }
   } catch {
-    return false;
+    // No libc.so.6 or no FFI: unpinned, as before.
   }
 }
 
