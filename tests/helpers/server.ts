@@ -3,7 +3,7 @@
  * temp data dir, and waits for /healthz.
  */
 import { fileURLToPath } from "node:url";
-import { freeSipPort, freeTcpPort, rtpRange } from "./ports.ts";
+import { claimRtpRange, freeSipPort, freeTcpPort } from "./ports.ts";
 
 /**
  * V8 flags the box always runs with (as `deno task start`, bin/selrec and the unit do):
@@ -72,7 +72,8 @@ async function startOnce(options: StartOptions): Promise<TestServer> {
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "selrec-it-" });
   const httpPort = options.httpPort ?? freeTcpPort();
   const sipPort = options.sipPort ?? freeSipPort();
-  const rtpPorts = options.rtpPorts ?? rtpRange();
+  const claim = options.rtpPorts === undefined ? claimRtpRange() : null;
+  const rtpPorts = options.rtpPorts ?? claim!.range;
   const adminPassword = "test-admin-password-1";
   const v8Flags = options.v8Flags ?? BOX_V8_FLAGS;
   const args = [
@@ -113,7 +114,11 @@ async function startOnce(options: StartOptions): Promise<TestServer> {
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let exited = false;
-  process.status.then(() => exited = true);
+  process.status.then(() => {
+    exited = true;
+    // The range goes back when the box is gone, however it ended.
+    claim?.release();
+  });
   while (true) {
     if (exited) throw new Error(`selrec serve exited during startup:\n${out}`);
     if (Date.now() > deadline) {
